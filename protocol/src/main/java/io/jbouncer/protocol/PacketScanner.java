@@ -1,0 +1,132 @@
+package io.jbouncer.protocol;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Walks the typed messages of one direction of a PostgreSQL v3 stream and forwards them verbatim, so the pooler
+ * reads only what pooling needs (PgBouncer's "SEND pkt" / "SEND pkt_remain" model).
+ *
+ * <p>For every message the {@link Handler} first {@linkplain Handler#onHeader decides} from its header:
+ * <ul>
+ *   <li>{@link Action#FORWARD}: the bytes are passed on without being collected; a large body streams through
+ *       in as many pieces as it arrives in, so no message is ever buffered whole (DataRow, CopyData...).</li>
+ *   <li>{@link Action#INSPECT}: the scanner waits until the whole message is buffered, then hands it to
+ *       {@link Handler#onMessage}, which decides to forward or swallow it (ReadyForQuery, ParameterStatus...).</li>
+ *   <li>{@link Action#STOP}: scanning stops before this message; the caller scans again later (e.g. a client
+ *       message that must wait until a server connection is assigned).</li>
+ * </ul>
+ * Consecutive forwarded bytes are coalesced into one retained slice per run, so a read burst of many small
+ * messages costs one write. Forwarded runs are always emitted before {@code onMessage} is called, so anything the
+ * handler writes itself stays in order with the stream.
+ *
+ * <p>Not thread-safe: one instance per stream direction, used by one thread at a time.
+ *
+ * @see <a href="https://www.postgresql.org/docs/current/protocol-message-formats.html">Message formats</a>
+ */
+public final class PacketScanner {
+
+    /** What to do with a message, decided from its tag and length. */
+    public enum Action { FORWARD, INSPECT, STOP }
+
+    /** Callbacks of one scan; all are invoked on the scanning thread. */
+    public interface Handler {
+        /**
+         * Decides what to do with the message starting here. A {@link Action#FORWARD} answer is final, so the
+         * handler may do its bookkeeping for the message here. After {@link Action#INSPECT} the same header is
+         * offered again while the message is incomplete, and after {@link Action#STOP} on the next scan: those two
+         * answers must leave no side effects.
+         *
+         * @param length the value of the length field, which counts itself but not the tag
+         */
+        Action onHeader(byte tag, int length);
+
+        /**
+         * Called with a whole inspected message (tag and length included). The buffer is a slice valid only during
+         * the call and is not retained for the handler. Returns {@code true} to forward it, {@code false} to drop it.
+         */
+        boolean onMessage(byte tag, ByteBuf message);
+
+        /** Receives a run of bytes to send on; ownership of the retained slice passes to the handler. */
+        void forward(ByteBuf bytes);
+    }
+
+    private final int maxMessageLength;
+    /** Body bytes of the current forwarded message still to pass through. */
+    private long bodyRemaining;
+
+    /** @param maxMessageLength the largest acceptable value of a length field (PgBouncer's max_packet_size) */
+    public PacketScanner(int maxMessageLength) {
+        if (maxMessageLength < 4) {
+            throw new IllegalArgumentException("maxMessageLength: " + maxMessageLength + " (expected: >= 4)");
+        }
+        this.maxMessageLength = maxMessageLength;
+    }
+
+    /** True while a forwarded message has been partly passed on: the stream is not at a message boundary. */
+    public boolean inMessage() {
+        return bodyRemaining > 0;
+    }
+
+    /**
+     * Scans {@code in} from its reader index, advancing it past everything forwarded, inspected or dropped.
+     * Unconsumed bytes (an incomplete header or inspected message, or a STOP) stay readable for the next call.
+     *
+     * @throws PgProtocolException on an impossible length field (the stream cannot be resynchronised)
+     */
+    public void scan(ByteBuf in, Handler handler) {
+        int runStart = -1;
+        while (true) {
+            if (bodyRemaining > 0) {
+                int n = (int) Math.min(bodyRemaining, in.readableBytes());
+                if (n == 0) {
+                    break;
+                }
+                if (runStart < 0) {
+                    runStart = in.readerIndex();
+                }
+                in.skipBytes(n);
+                bodyRemaining -= n;
+                continue;
+            }
+            if (in.readableBytes() < 5) {
+                break;
+            }
+            int start = in.readerIndex();
+            byte tag = in.getByte(start);
+            int length = in.getInt(start + 1);
+            if (length < 4 || length > maxMessageLength) {
+                emit(in, runStart, start, handler);
+                throw new PgProtocolException(String.format("bad packet header: '%02x%08x'", tag, length));
+            }
+            Action action = handler.onHeader(tag, length);
+            if (action == Action.STOP) {
+                break;
+            }
+            if (action == Action.FORWARD) {
+                if (runStart < 0) {
+                    runStart = start;
+                }
+                in.skipBytes(5);
+                bodyRemaining = length - 4;
+                continue;
+            }
+            int wireLength = length + 1;
+            if (in.readableBytes() < wireLength) {
+                break;
+            }
+            emit(in, runStart, start, handler);
+            runStart = -1;
+            in.skipBytes(wireLength);
+            if (handler.onMessage(tag, in.slice(start, wireLength))) {
+                runStart = start;
+            }
+        }
+        emit(in, runStart, in.readerIndex(), handler);
+    }
+
+    private static void emit(ByteBuf in, int runStart, int end, Handler handler) {
+        if (runStart >= 0 && end > runStart) {
+            handler.forward(in.retainedSlice(runStart, end - runStart));
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.jbouncer.protocol.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * PostgreSQL's MD5 password scheme (<a href="https://www.postgresql.org/docs/current/auth-password.html">
+ * auth-password</a>, {@code AuthenticationMD5Password} in
+ * <a href="https://www.postgresql.org/docs/current/protocol-flow.html">protocol-flow</a>): the client answers a
+ * 4-byte salt with {@code "md5" + md5hex(md5hex(password + user) + salt)}. Stateless and thread-safe.
+ */
+public final class Md5Auth {
+    private static final String PREFIX = "md5";
+
+    private Md5Auth() {
+    }
+
+    /** The hash PostgreSQL stores: {@code "md5" + md5hex(password + user)}. */
+    public static String passwordHash(String user, String password) {
+        return PREFIX + md5Hex(utf8(password), utf8(user));
+    }
+
+    /**
+     * What a client sends for {@code salt}: {@code "md5" + md5hex(hashWithoutPrefix + salt)}, which is also how
+     * the pooler answers a server's MD5 request when it knows only the stored hash.
+     */
+    public static String saltedResponse(String md5Hash, byte[] salt) {
+        if (!md5Hash.startsWith(PREFIX)) {
+            throw new IllegalArgumentException("md5Hash: missing \"md5\" prefix");
+        }
+        return PREFIX + md5Hex(md5Hash.substring(PREFIX.length()).getBytes(StandardCharsets.US_ASCII), salt);
+    }
+
+    /**
+     * Checks a client's MD5 response against a {@link StoredSecret.Plain} or {@link StoredSecret.Md5} secret in
+     * constant time. An empty plaintext secret never matches.
+     *
+     * @throws IllegalArgumentException for a {@link StoredSecret.Scram} secret, which cannot answer an MD5
+     *     challenge (PgBouncer switches such users to SCRAM instead)
+     */
+    public static boolean verify(StoredSecret secret, String user, byte[] salt, String clientResponse) {
+        Objects.requireNonNull(clientResponse, "clientResponse");
+        String hash;
+        if (secret instanceof StoredSecret.Plain plain) {
+            if (plain.password().isEmpty()) {
+                return false;
+            }
+            hash = passwordHash(user, plain.password());
+        } else if (secret instanceof StoredSecret.Md5 md5) {
+            hash = md5.hash();
+        } else {
+            throw new IllegalArgumentException("MD5 authentication is impossible with a SCRAM secret");
+        }
+        return MessageDigest.isEqual(utf8(saltedResponse(hash, salt)), utf8(clientResponse));
+    }
+
+    private static String md5Hex(byte[] first, byte[] second) {
+        try {
+            MessageDigest md5 = MessageDigest.getInstance("MD5");
+            md5.update(first);
+            md5.update(second);
+            return HexFormat.of().formatHex(md5.digest());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("MD5 is unavailable in this JDK", e);
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,117 @@
+package io.jbouncer.core;
+
+import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.config.AuthFile;
+import io.jbouncer.core.config.Config;
+import io.jbouncer.core.config.ConfigException;
+import io.jbouncer.core.config.ConfigLoader;
+import io.jbouncer.core.net.Listener;
+import io.jbouncer.core.net.ServerConnector;
+import io.jbouncer.core.net.Transport;
+import io.jbouncer.protocol.auth.StoredSecret;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * One running pooler: loads the configuration, binds the listeners and owns the event loops until shutdown.
+ *
+ * <p>Event loops: one acceptor thread, and one worker loop per core shared by client and server connections.
+ */
+public final class JBouncer {
+    /**
+     * Per-socket write buffer bounds: above the high mark the peer stops being read (backpressure), below the low
+     * mark reading resumes. Sized from PgBouncer's pkt_buf order of magnitude so one connection never holds more
+     * than a few packets in the pooler.
+     */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
+
+    private final Path configFile;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private Transport transport;
+    private EventLoopGroup acceptors;
+    private EventLoopGroup workers;
+    private Listener listener;
+    private Pooler pooler;
+
+    public JBouncer(Path configFile) {
+        this.configFile = configFile;
+    }
+
+    /** Loads the configuration and starts listening; returns once ready to serve. */
+    public void start() throws ConfigException, IOException {
+        Config config = ConfigLoader.load(configFile);
+        Log.setLogFile(config.logfile());
+        config.warnings().forEach(w -> Log.warning("%s", w));
+        Map<String, StoredSecret> secrets = loadSecrets(config);
+        transport = Transport.detect();
+        acceptors = transport.newGroup(1);
+        workers = transport.newGroup(Runtime.getRuntime().availableProcessors());
+        ServerConnector connector = new ServerConnector(transport, workers,
+                (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK);
+        pooler = new Pooler(config, secrets, connector);
+        listener = new Listener(transport, acceptors, workers, WATER_MARK);
+        try {
+            listener.start(new Listener.Settings(config.listenAddr(), config.listenPort(), config.unixSocketDir(),
+                    config.unixSocketMode(), config.listenBacklog(), config.tcpKeepalive()),
+                    () -> new ClientConnection(pooler));
+        } catch (IOException e) {
+            stop();
+            throw e;
+        }
+        Log.info("process up: PgBouncer %s (jbouncer %s), Java %s, transport %s", Version.PGBOUNCER_COMPATIBLE,
+                Version.JBOUNCER, Runtime.version(), transport.name());
+    }
+
+    /**
+     * Re-reads the configuration and the auth file and publishes them for new logins. A file that fails to load
+     * leaves the running configuration untouched.
+     */
+    public void reload() {
+        try {
+            Config config = ConfigLoader.load(configFile);
+            Log.setLogFile(config.logfile());
+            pooler.apply(config, loadSecrets(config));
+        } catch (ConfigException | IOException e) {
+            Log.error("config file loading failed: %s", e.getMessage());
+        }
+    }
+
+    /** Stops listening and closes every connection. Idempotent. */
+    public synchronized void stop() {
+        if (listener != null) {
+            listener.close();
+            listener = null;
+        }
+        if (workers != null) {
+            acceptors.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            workers = null;
+        }
+        stopped.countDown();
+    }
+
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    public Pooler pooler() {
+        return pooler;
+    }
+
+    private static Map<String, StoredSecret> loadSecrets(Config config) throws ConfigException {
+        Map<String, StoredSecret> secrets = new HashMap<>();
+        if (config.authFile() != null && !config.authFile().isEmpty()) {
+            AuthFile.Result result = AuthFile.read(Path.of(config.authFile()));
+            if (result.broken()) {
+                Log.warning("broken auth file: %s line %d", config.authFile(), result.problemLine());
+            }
+            result.users().forEach((user, secret) -> secrets.put(user, StoredSecret.parse(secret)));
+        }
+        return secrets;
+    }
+}

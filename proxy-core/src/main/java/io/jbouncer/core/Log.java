@@ -1,0 +1,96 @@
+package io.jbouncer.core;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * PgBouncer-compatible log lines (fact sheet 9.1): {@code YYYY-MM-DD HH:MM:SS.mmm TZ [pid] LEVEL message},
+ * to stderr unless quiet, and appended to {@code logfile} when set.
+ *
+ * <p>Thread-safe; a line is written with one call so lines never interleave. Messages must never contain
+ * passwords: callers log user and database names only.
+ */
+public final class Log {
+    /** Levels in PgBouncer's order; a message is written when its level is at or above the threshold. */
+    public enum Level { NOISE, DEBUG, LOG, WARNING, ERROR, FATAL }
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS z");
+    private static final long PID = ProcessHandle.current().pid();
+
+    private static volatile Level threshold = Level.LOG;
+    private static volatile boolean quiet;
+    private static volatile PrintStream file;
+
+    private Log() {
+    }
+
+    /** {@code -v} once: DEBUG, twice: NOISE (PgBouncer's {@code verbose}). */
+    public static void setVerbosity(int verbose) {
+        threshold = verbose >= 2 ? Level.NOISE : verbose == 1 ? Level.DEBUG : Level.LOG;
+    }
+
+    /** {@code -q}: nothing on stderr; the logfile still gets every line. */
+    public static void setQuiet(boolean value) {
+        quiet = value;
+    }
+
+    /** Opens (or reopens, for log rotation) the log file; an empty name closes it. */
+    public static synchronized void setLogFile(String path) throws IOException {
+        PrintStream old = file;
+        file = path == null || path.isEmpty()
+                ? null
+                : new PrintStream(new FileOutputStream(path, true), true, StandardCharsets.UTF_8);
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    public static boolean enabled(Level level) {
+        return level.compareTo(threshold) >= 0;
+    }
+
+    public static void noise(String format, Object... args) {
+        write(Level.NOISE, format, args);
+    }
+
+    public static void debug(String format, Object... args) {
+        write(Level.DEBUG, format, args);
+    }
+
+    public static void info(String format, Object... args) {
+        write(Level.LOG, format, args);
+    }
+
+    public static void warning(String format, Object... args) {
+        write(Level.WARNING, format, args);
+    }
+
+    public static void error(String format, Object... args) {
+        write(Level.ERROR, format, args);
+    }
+
+    public static void fatal(String format, Object... args) {
+        write(Level.FATAL, format, args);
+    }
+
+    private static void write(Level level, String format, Object... args) {
+        if (!enabled(level)) {
+            return;
+        }
+        String message = args.length == 0 ? format : String.format(format, args);
+        String line = TIME.format(ZonedDateTime.now()) + " [" + PID + "] " + level + " " + message;
+        synchronized (Log.class) {
+            if (!quiet) {
+                System.err.println(line);
+            }
+            PrintStream out = file;
+            if (out != null) {
+                out.println(line);
+            }
+        }
+    }
+}

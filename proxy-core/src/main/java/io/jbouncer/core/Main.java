@@ -1,0 +1,80 @@
+package io.jbouncer.core;
+
+import io.jbouncer.core.config.ConfigException;
+import java.io.IOException;
+import java.nio.file.Path;
+import sun.misc.Signal;
+
+/** The {@code jbouncer} executable: PgBouncer's command line, signals and exit codes. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        CommandLine commandLine;
+        try {
+            commandLine = CommandLine.parse(args);
+        } catch (CommandLine.UsageException e) {
+            System.err.println("jbouncer: " + e.getMessage());
+            System.err.print(CommandLine.USAGE);
+            return 1;
+        }
+        if (commandLine.help()) {
+            System.out.print(CommandLine.USAGE);
+            return 0;
+        }
+        if (commandLine.version()) {
+            System.out.println(Version.banner());
+            return 0;
+        }
+        Log.setQuiet(commandLine.quiet());
+        Log.setVerbosity(commandLine.verbosity());
+        if (commandLine.configFile() == null) {
+            Log.fatal("no configuration file specified");
+            return 1;
+        }
+        if (commandLine.daemon()) {
+            Log.fatal("daemon mode (-d) is not supported: run jbouncer under a service manager instead");
+            return 1;
+        }
+        if (commandLine.reboot()) {
+            Log.warning("online restart (-R) is not supported, starting normally; use so_reuseport instead");
+        }
+        JBouncer bouncer = new JBouncer(Path.of(commandLine.configFile()));
+        try {
+            bouncer.start();
+        } catch (ConfigException e) {
+            Log.fatal("cannot load config file: %s", e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            Log.fatal("%s", e.getMessage());
+            return 1;
+        }
+        installSignals(bouncer);
+        try {
+            bouncer.awaitStop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static void installSignals(JBouncer bouncer) {
+        Signal.handle(new Signal("HUP"), signal -> {
+            Log.info("got SIGHUP, re-reading config");
+            bouncer.reload();
+        });
+        Signal.handle(new Signal("TERM"), signal -> {
+            Log.info("got SIGTERM, shutting down");
+            bouncer.stop();
+        });
+        Signal.handle(new Signal("INT"), signal -> {
+            Log.info("got SIGINT, shutting down");
+            bouncer.stop();
+        });
+    }
+}

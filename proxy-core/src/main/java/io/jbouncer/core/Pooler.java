@@ -1,0 +1,156 @@
+package io.jbouncer.core;
+
+import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.client.StartupParameters;
+import io.jbouncer.core.config.Config;
+import io.jbouncer.core.config.DatabaseDef;
+import io.jbouncer.core.net.ServerConnector;
+import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.pool.PoolManager;
+import io.jbouncer.protocol.auth.StoredSecret;
+import io.jbouncer.protocol.message.BackendKeyData;
+import io.netty.channel.Channel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The running pooler's shared state, as the connections see it: the configuration snapshot, the auth_file
+ * secrets, the pools, the client count and the cancel-key registry. Thread-safe.
+ */
+public final class Pooler {
+    private final SecureRandom random = new SecureRandom();
+    private final byte[] mockKey = new byte[32];
+    private final AtomicInteger clients = new AtomicInteger();
+    private final Map<Long, ClientConnection> cancelKeys = new ConcurrentHashMap<>();
+    private final ServerConnector connector;
+    private final PoolManager pools;
+    private volatile Config config;
+    private volatile Map<String, StoredSecret> secrets;
+    private volatile StartupParameters startupRules;
+
+    public Pooler(Config config, Map<String, StoredSecret> secrets, ServerConnector connector) {
+        random.nextBytes(mockKey);
+        this.connector = connector;
+        this.pools = new PoolManager(this::config, connector);
+        apply(config, secrets);
+    }
+
+    /** Publishes a new configuration and auth_file snapshot for new logins. */
+    public void apply(Config newConfig, Map<String, StoredSecret> newSecrets) {
+        this.config = newConfig;
+        this.secrets = Map.copyOf(newSecrets);
+        this.startupRules = new StartupParameters(newConfig.trackExtraParameters(),
+                newConfig.ignoreStartupParameters());
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public int maxPacketSize() {
+        return (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize());
+    }
+
+    public StartupParameters startupRules() {
+        return startupRules;
+    }
+
+    public PoolManager pools() {
+        return pools;
+    }
+
+    /** Random per process: makes the mock SCRAM salt of an unknown user stable without revealing anything. */
+    public byte[] mockKey() {
+        return mockKey;
+    }
+
+    /** The auth_file secret of {@code user}, or {@code null} for an unknown user. */
+    public StoredSecret secretOf(String user) {
+        return secrets.get(user);
+    }
+
+    /**
+     * The credentials servers of a pool use (fact sheet 4.3): the connection string's password for a forced user,
+     * else the auth_file entry of the pool user.
+     */
+    public StoredSecret serverSecret(DatabaseDef database, String poolUser) {
+        if (database.password() != null && !database.password().isEmpty()) {
+            return StoredSecret.parse(database.password());
+        }
+        return secretOf(poolUser);
+    }
+
+    /** The database entry for a client's database name: its own entry, else one made from {@code *}. */
+    public DatabaseDef database(String name) {
+        Map<String, DatabaseDef> databases = config.databases();
+        DatabaseDef def = databases.get(name);
+        if (def == null && !DatabaseDef.ADMIN_DATABASE.equals(name)) {
+            DatabaseDef fallback = databases.get(DatabaseDef.AUTO_DATABASE);
+            if (fallback != null) {
+                def = fallback.forAutoDatabase(name);
+            }
+        }
+        return def;
+    }
+
+    public void clientOpened() {
+        clients.incrementAndGet();
+    }
+
+    public void clientClosed(ClientConnection client) {
+        clients.decrementAndGet();
+        if (client.session() != null) {
+            cancelKeys.remove(keyOf(client.session().cancelKey()), client);
+        }
+    }
+
+    public int clientCount() {
+        return clients.get();
+    }
+
+    /**
+     * Issues a client its cancel key: 8 random bytes with the top bit of byte 0 cleared (fact sheet 5.7), unique
+     * among live clients.
+     */
+    public BackendKeyData registerForCancel(ClientConnection client) {
+        while (true) {
+            BackendKeyData key = new BackendKeyData(random.nextInt() & 0x7FFFFFFF, random.nextInt());
+            if (cancelKeys.putIfAbsent(keyOf(key), client) == null) {
+                return key;
+            }
+        }
+    }
+
+    /** A CancelRequest arrived: forwards it for the client holding that key; unknown keys are ignored. */
+    public void cancel(BackendKeyData key) {
+        ClientConnection client = cancelKeys.get(keyOf(key));
+        if (client != null) {
+            client.cancelRunningQuery();
+        }
+    }
+
+    /** Sends a CancelRequest with a server's own key to that server's address. */
+    public void sendCancel(Pool pool, BackendKeyData serverKey) {
+        if (serverKey != null) {
+            connector.sendCancel(pool.target().address(), serverKey);
+        }
+    }
+
+    /** {@code ip:port}, or {@code unix} for a Unix-socket client, as PgBouncer's log prefixes show it. */
+    public String describeRemote(Channel channel) {
+        SocketAddress remote = channel.remoteAddress();
+        if (remote instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return remote instanceof DomainSocketAddress || remote == null ? "unix" : remote.toString();
+    }
+
+    private static long keyOf(BackendKeyData key) {
+        return ((long) key.processId() << 32) | (key.secretKey() & 0xFFFFFFFFL);
+    }
+}

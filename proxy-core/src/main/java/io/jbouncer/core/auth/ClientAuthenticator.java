@@ -1,0 +1,156 @@
+package io.jbouncer.core.auth;
+
+import io.jbouncer.core.config.AuthType;
+import io.jbouncer.protocol.PgBuf;
+import io.jbouncer.protocol.auth.CleartextAuth;
+import io.jbouncer.protocol.auth.Md5Auth;
+import io.jbouncer.protocol.auth.ScramException;
+import io.jbouncer.protocol.auth.ScramServer;
+import io.jbouncer.protocol.auth.StoredSecret;
+import io.jbouncer.protocol.message.Authentication;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.List;
+
+/**
+ * The server side of one client login, with PgBouncer's rules (fact sheet 4.2):
+ * <ul>
+ *   <li>{@code any} accepts; {@code trust} accepts known users only;</li>
+ *   <li>{@code plain} checks a cleartext password against any stored form;</li>
+ *   <li>{@code md5} checks a salted MD5 answer against a plain or MD5 secret, and silently switches to SCRAM when the
+ *       stored secret is SCRAM;</li>
+ *   <li>{@code scram-sha-256} offers only {@code SCRAM-SHA-256} (no channel binding); a plain secret is turned into
+ *       a verifier on the fly; an MD5 secret cannot work.</li>
+ * </ul>
+ * An unknown user ({@code secret == null}) goes through the same exchange — SCRAM with a deterministic mock salt —
+ * and is refused with the same text as a wrong password, so nothing reveals which users exist. An empty stored
+ * password never passes.
+ *
+ * <p>Not thread-safe: one instance per login, used on the client's event loop.
+ */
+public final class ClientAuthenticator {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String PASSWORD_FAILED = "password authentication failed";
+    private static final String SASL_FAILED = "SASL authentication failed";
+
+    private final AuthType method;
+    private final String user;
+    private final StoredSecret secret;
+    private final int scramIterations;
+    private final byte[] mockKey;
+    private byte[] md5Salt;
+    private ScramServer scram;
+
+    /**
+     * @param configured      {@code auth_type}
+     * @param secret          the user's stored secret, or {@code null} for an unknown user
+     * @param scramIterations {@code scram_iterations}, for verifiers derived from plain secrets
+     * @param mockKey         process-wide random key that makes mock salts stable per user name
+     */
+    public ClientAuthenticator(AuthType configured, String user, StoredSecret secret, int scramIterations,
+                               byte[] mockKey) {
+        this.method = configured == AuthType.MD5 && secret instanceof StoredSecret.Scram
+                ? AuthType.SCRAM_SHA_256 : configured;
+        this.user = user;
+        this.secret = secret;
+        this.scramIterations = scramIterations;
+        this.mockKey = mockKey;
+    }
+
+    /** The first step: accept or refuse at once, or challenge the client. */
+    public AuthStep start(ByteBufAllocator alloc) {
+        ByteBuf request = alloc.buffer(32);
+        switch (method) {
+            case ANY -> {
+                request.release();
+                return AuthStep.Accepted.PLAIN;
+            }
+            case TRUST -> {
+                request.release();
+                return secret != null ? AuthStep.Accepted.PLAIN
+                        : new AuthStep.Refused("\"trust\" authentication failed");
+            }
+            case PLAIN -> Authentication.encodeCleartextPassword(request);
+            case MD5 -> {
+                md5Salt = new byte[4];
+                RANDOM.nextBytes(md5Salt);
+                Authentication.encodeMd5Password(request, md5Salt);
+            }
+            case SCRAM_SHA_256 -> Authentication.encodeSasl(request, List.of(ScramServer.MECHANISM));
+            default -> {
+                request.release();
+                return new AuthStep.Refused("login rejected");
+            }
+        }
+        return new AuthStep.Challenge(request);
+    }
+
+    /** Handles the body of a PasswordMessage / SASLInitialResponse / SASLResponse ('p'). */
+    public AuthStep onPasswordMessage(ByteBuf body, ByteBufAllocator alloc) {
+        return switch (method) {
+            case PLAIN -> verifyCleartext(PgBuf.readCString(body));
+            case MD5 -> verifyMd5(PgBuf.readCString(body));
+            case SCRAM_SHA_256 -> scram == null ? saslInitial(body, alloc) : saslFinal(body, alloc);
+            default -> new AuthStep.Refused("login rejected");
+        };
+    }
+
+    private AuthStep verifyCleartext(String password) {
+        boolean ok = secret != null && CleartextAuth.verify(secret, user, password);
+        return ok ? AuthStep.Accepted.PLAIN : new AuthStep.Refused(PASSWORD_FAILED);
+    }
+
+    private AuthStep verifyMd5(String response) {
+        boolean ok = secret != null && !(secret instanceof StoredSecret.Scram)
+                && Md5Auth.verify(secret, user, md5Salt, response);
+        return ok ? AuthStep.Accepted.PLAIN : new AuthStep.Refused(PASSWORD_FAILED);
+    }
+
+    private AuthStep saslInitial(ByteBuf body, ByteBufAllocator alloc) {
+        String mechanism = PgBuf.readCString(body);
+        if (!ScramServer.MECHANISM.equals(mechanism)) {
+            return new AuthStep.Refused("client selected an invalid SASL authentication mechanism");
+        }
+        int length = body.readInt();
+        if (length < 0 || length > body.readableBytes()) {
+            return new AuthStep.Refused(SASL_FAILED);
+        }
+        String clientFirst = body.readCharSequence(length, StandardCharsets.UTF_8).toString();
+        scram = usableForScram()
+                ? ScramServer.forSecret(secret, scramIterations, RANDOM)
+                : ScramServer.forUnknownUser(user, mockKey, RANDOM);
+        try {
+            ByteBuf reply = alloc.buffer(128);
+            Authentication.encodeSaslContinue(reply, scram.handleClientFirst(clientFirst));
+            return new AuthStep.Challenge(reply);
+        } catch (ScramException e) {
+            return new AuthStep.Refused(SASL_FAILED);
+        }
+    }
+
+    private AuthStep saslFinal(ByteBuf body, ByteBufAllocator alloc) {
+        String clientFinal = body.toString(StandardCharsets.UTF_8);
+        if (!usableForScram()) {
+            return new AuthStep.Refused(SASL_FAILED);
+        }
+        try {
+            String serverFinal = scram.handleClientFinal(clientFinal);
+            ByteBuf last = alloc.buffer(64);
+            Authentication.encodeSaslFinal(last, serverFinal);
+            byte[] clientKey = secret instanceof StoredSecret.Scram ? scram.clientKey() : null;
+            return new AuthStep.Accepted(last, clientKey);
+        } catch (ScramException e) {
+            return new AuthStep.Refused(SASL_FAILED);
+        }
+    }
+
+    /** MD5 secrets cannot answer SCRAM, and an empty plain password never passes. */
+    private boolean usableForScram() {
+        if (secret instanceof StoredSecret.Plain plain) {
+            return !plain.password().isEmpty();
+        }
+        return secret instanceof StoredSecret.Scram;
+    }
+}

@@ -1,0 +1,416 @@
+package io.jbouncer.core.client;
+
+import io.jbouncer.core.Log;
+import io.jbouncer.core.Pooler;
+import io.jbouncer.core.auth.AuthStep;
+import io.jbouncer.core.auth.ClientAuthenticator;
+import io.jbouncer.core.net.Cumulation;
+import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.pool.ServerWaiter;
+import io.jbouncer.core.server.ClientPeer;
+import io.jbouncer.core.server.Link;
+import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.protocol.PacketScanner;
+import io.jbouncer.protocol.PgProtocolException;
+import io.jbouncer.protocol.SqlState;
+import io.jbouncer.protocol.message.BackendKeyData;
+import io.jbouncer.protocol.message.CancelRequest;
+import io.jbouncer.protocol.message.ErrorResponse;
+import io.jbouncer.protocol.message.StartupMessage;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client connection: the startup packet, authentication, then relaying the client's messages to whichever
+ * server connection the pool assigns, reading only message tags.
+ *
+ * <p><b>Threading.</b> Everything runs on the client channel's event loop. The pool calls {@link #assign} and
+ * {@link #fail} on this loop; {@link #serverFailed} and {@link #cancelRunningQuery} may come from other threads and
+ * hop here or touch only the volatile link.
+ *
+ * <p><b>States</b> (PgBouncer's): LOGIN (startup and authentication), WAITING_LOGIN (authenticated, waiting for the
+ * pool's first server to learn what to welcome the client with), IDLE (no server), WAITING (queued for a server),
+ * ACTIVE (linked), CLOSED.
+ */
+public final class ClientConnection extends ChannelInboundHandlerAdapter
+        implements PacketScanner.Handler, ServerWaiter, ClientPeer {
+
+    /** Lifecycle states; transitions happen on this client's event loop. */
+    public enum State { LOGIN, WAITING_LOGIN, IDLE, WAITING, ACTIVE, CLOSED }
+
+    private static final int SSL_REQUEST = 80877103;
+    private static final int GSSENC_REQUEST = 80877104;
+    /** Startup and authentication packets are small; PgBouncer caps passwords at 2 KB. */
+    private static final int MAX_LOGIN_PACKET = 16 * 1024;
+
+    private final Pooler pooler;
+    private final Cumulation inbound = new Cumulation();
+    private final PacketScanner scanner;
+
+    private Channel channel;
+    private State state = State.LOGIN;
+    private ClientLogin login;
+    private ClientSession session;
+    private volatile Link link;
+    /** Set while scanning when the link turned out released: the scan stops and a new server is requested. */
+    private boolean linkLost;
+    private long waitStartNanos;
+    private ScheduledFuture<?> timer;
+
+    public ClientConnection(Pooler pooler) {
+        this.pooler = pooler;
+        this.scanner = new PacketScanner(pooler.maxPacketSize());
+    }
+
+    @Override
+    public Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return channel.eventLoop();
+    }
+
+    @Override
+    public long waitStartNanos() {
+        return waitStartNanos;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public ClientSession session() {
+        return session;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        pooler.clientOpened();
+        long loginTimeout = pooler.config().clientLoginTimeout().toMillis();
+        if (loginTimeout > 0) {
+            timer = ctx.executor().schedule(() -> {
+                if (state == State.LOGIN || state == State.WAITING_LOGIN) {
+                    closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "client_login_timeout"));
+                }
+            }, loginTimeout, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.CLOSED) {
+            ((ByteBuf) msg).release();
+            return;
+        }
+        inbound.append(ctx.alloc(), (ByteBuf) msg);
+        try {
+            process();
+        } catch (PgProtocolException e) {
+            closeWithError(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Link current = link;
+        if (current != null) {
+            current.server().channel().flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // The client reads results slower than PostgreSQL produces them: stop reading the server until this socket
+        // drains. Without this a 200 MB result would pile up in the pooler's memory.
+        Link current = link;
+        if (current != null) {
+            current.server().channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        State previous = state;
+        state = State.CLOSED;
+        inbound.release();
+        cancelTimer();
+        pooler.clientClosed(this);
+        if (previous == State.WAITING || previous == State.WAITING_LOGIN) {
+            session.pool().cancelWait(this);
+        }
+        Link current = link;
+        link = null;
+        if (current != null) {
+            ServerConnection server = current.server();
+            if (current.detachIfIdle()) {
+                server.releaseDetached(current);
+            } else {
+                server.close(current.transactionStatus() != 'I'
+                        ? "client disconnect while server was not ready"
+                        : "client disconnected with query in progress");
+            }
+        }
+        if (session != null && pooler.config().logDisconnections()) {
+            Log.info("C-%s: %s closing because: client close request", id(), session.describe());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Log.debug("C-%s: client connection error: %s", id(), cause.toString());
+        ctx.close();
+    }
+
+    // ---- the pool's callbacks ------------------------------------------------------------------------------
+
+    @Override
+    public void assign(ServerConnection server) {
+        if (state == State.CLOSED) {
+            server.pool().checkin(server); // the client left while queued: the server is still clean
+            return;
+        }
+        boolean welcome = state == State.WAITING_LOGIN;
+        Link assigned = server.assign(this);
+        link = assigned;
+        state = State.ACTIVE;
+        channel.config().setAutoRead(true);
+        if (welcome) {
+            cancelTimer();
+            session.writeWelcome(channel, server.pool().welcomeParameters());
+            if (server.pool().settings().releasesAtIdle() && assigned.detachIfIdle()) {
+                link = null;
+                state = State.IDLE;
+                server.releaseDetached(assigned);
+            }
+        }
+        drain();
+    }
+
+    @Override
+    public void fail(ErrorResponse error) {
+        closeWithError(error);
+    }
+
+    @Override
+    public void serverFailed(ErrorResponse error) {
+        executor().execute(() -> {
+            link = null;
+            closeWithError(error);
+        });
+    }
+
+    /** Forwards a CancelRequest for this client's running query, if any, to its server. Any thread. */
+    public void cancelRunningQuery() {
+        Link current = link;
+        if (current != null) {
+            ServerConnection server = current.server();
+            pooler.sendCancel(server.pool(), server.backendKey());
+        }
+    }
+
+    // ---- scanning linked traffic ---------------------------------------------------------------------------
+
+    @Override
+    public PacketScanner.Action onHeader(byte tag, int length) {
+        if (tag == 'X') {
+            return PacketScanner.Action.INSPECT;
+        }
+        Link current = link;
+        if (current != null && current.beforeForward(tag)) {
+            return PacketScanner.Action.FORWARD;
+        }
+        linkLost = current != null;
+        return PacketScanner.Action.STOP;
+    }
+
+    @Override
+    public boolean onMessage(byte tag, ByteBuf message) {
+        // Terminate: the client is done. Not forwarded: the server stays open for the next client.
+        channel.close();
+        return false;
+    }
+
+    @Override
+    public void forward(ByteBuf bytes) {
+        link.server().channel().write(bytes);
+    }
+
+    /** Relays what is buffered; asks the pool for a server when a message needs one. */
+    private void process() {
+        if (state == State.LOGIN) {
+            processLogin();
+            return;
+        }
+        if (state == State.IDLE || state == State.ACTIVE) {
+            drain();
+        }
+    }
+
+    private void drain() {
+        ByteBuf buffer = inbound.buffer();
+        if (buffer == null || state == State.CLOSED) {
+            return;
+        }
+        linkLost = false;
+        Link before = link;
+        try {
+            scanner.scan(buffer, this);
+        } finally {
+            inbound.trim();
+        }
+        if (before != null && !linkLost) {
+            before.server().channel().flush();
+        }
+        if (linkLost) {
+            link = null; // released by the server side at its last ReadyForQuery
+            state = State.IDLE;
+        }
+        if (state != State.CLOSED && link == null && !inbound.isEmpty()) {
+            requestServer();
+        }
+    }
+
+    private void requestServer() {
+        state = State.WAITING;
+        waitStartNanos = System.nanoTime();
+        channel.config().setAutoRead(false);
+        session.pool().acquire(this);
+    }
+
+    // ---- login ---------------------------------------------------------------------------------------------
+
+    private void processLogin() {
+        ByteBuf in = inbound.buffer();
+        try {
+            while (state == State.LOGIN && in.readableBytes() >= 4) {
+                int start = in.readerIndex();
+                if (login != null && login.awaitingPassword()) {
+                    if (!readPasswordMessage(in, start)) {
+                        return;
+                    }
+                    continue;
+                }
+                int length = in.getInt(start);
+                if (length < 8 || length > MAX_LOGIN_PACKET) {
+                    throw new PgProtocolException(String.format("bad packet header: '%08x'", length));
+                }
+                if (in.readableBytes() < length) {
+                    return;
+                }
+                int code = in.getInt(start + 4);
+                ByteBuf body = in.slice(start + 8, length - 8);
+                in.skipBytes(length);
+                onStartupPacket(code, body);
+            }
+        } finally {
+            inbound.trim();
+        }
+    }
+
+    private void onStartupPacket(int code, ByteBuf body) {
+        if (code == SSL_REQUEST || code == GSSENC_REQUEST) {
+            ByteBuf no = channel.alloc().buffer(1).writeByte('N');
+            channel.writeAndFlush(no);
+        } else if (code == CancelRequest.CODE) {
+            if (body.readableBytes() == 8) {
+                pooler.cancel(new BackendKeyData(body.readInt(), body.readInt()));
+            }
+            state = State.CLOSED;
+            channel.close();
+        } else if (code >>> 16 == StartupMessage.PROTOCOL_3) {
+            if (login != null) {
+                throw new PgProtocolException("client re-sent startup pkt");
+            }
+            StartupMessage startup = StartupMessage.decode(code, body);
+            login = new ClientLogin(pooler, this, startup);
+            login.start(channel.alloc()).ifPresent(this::onLoginStep);
+        } else if (code >>> 16 == 2) {
+            throw new PgProtocolException("old V2 protocol not supported");
+        } else {
+            throw new PgProtocolException(String.format("bad packet header: '%08x'", code));
+        }
+    }
+
+    private boolean readPasswordMessage(ByteBuf in, int start) {
+        if (in.readableBytes() < 5) {
+            return false;
+        }
+        byte tag = in.getByte(start);
+        int length = in.getInt(start + 1);
+        if (tag != 'p' || length < 4 || length > MAX_LOGIN_PACKET) {
+            throw new PgProtocolException("unknown pkt");
+        }
+        if (in.readableBytes() < length + 1) {
+            return false;
+        }
+        ByteBuf body = in.slice(start + 5, length - 4);
+        in.skipBytes(length + 1);
+        onLoginStep(login.onPasswordMessage(body, channel.alloc()));
+        return true;
+    }
+
+    private void onLoginStep(AuthStep step) {
+        if (step instanceof AuthStep.Challenge challenge) {
+            channel.writeAndFlush(challenge.message());
+        } else if (step instanceof AuthStep.Refused refused) {
+            closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, refused.message()));
+        } else if (step instanceof AuthStep.Accepted accepted) {
+            if (accepted.lastMessage() != null) {
+                channel.write(accepted.lastMessage());
+            }
+            login.accepted(accepted).ifPresentOrElse(this::startSession,
+                    () -> closeWithError(login.postAuthError()));
+        }
+    }
+
+    private void startSession(ClientSession started) {
+        session = started;
+        Pool pool = started.pool();
+        if (pool.welcomeParameters() != null) {
+            cancelTimer();
+            started.writeWelcome(channel, pool.welcomeParameters());
+            state = State.IDLE;
+            drain();
+        } else {
+            // The pool never logged in: learn the server's parameters from its first server before welcoming.
+            state = State.WAITING_LOGIN;
+            waitStartNanos = System.nanoTime();
+            channel.config().setAutoRead(false);
+            pool.acquire(this);
+        }
+    }
+
+    // ---- closing -------------------------------------------------------------------------------------------
+
+    /** Sends an error and closes; FATAL errors are what PgBouncer sends before dropping a client. */
+    public void closeWithError(ErrorResponse error) {
+        if (state == State.CLOSED || !channel.isActive()) {
+            channel.close();
+            return;
+        }
+        if (pooler.config().logPoolerErrors()) {
+            Log.warning("C-%s: pooler error: %s", id(), error.message());
+        }
+        channel.writeAndFlush(error.toByteBuf(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    String id() {
+        return channel == null ? "?" : channel.id().asShortText();
+    }
+}

@@ -1,0 +1,129 @@
+package io.jbouncer.core.client;
+
+import io.jbouncer.core.Log;
+import io.jbouncer.core.Pooler;
+import io.jbouncer.core.auth.AuthStep;
+import io.jbouncer.core.auth.ClientAuthenticator;
+import io.jbouncer.core.config.AuthType;
+import io.jbouncer.core.config.Config;
+import io.jbouncer.core.config.DatabaseDef;
+import io.jbouncer.core.pool.Pool;
+import io.jbouncer.protocol.SqlState;
+import io.jbouncer.protocol.auth.StoredSecret;
+import io.jbouncer.protocol.message.ErrorResponse;
+import io.jbouncer.protocol.message.StartupMessage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A client's login from its StartupMessage to the pool it will use, with PgBouncer's order of checks
+ * (fact sheet 4.2, 5.2, 5.6): startup parameters, {@code max_client_conn}, user lookup, authentication (mock
+ * authentication for unknown users), and only then the database, so an unknown database is reported after a
+ * successful login and nothing reveals which users exist.
+ *
+ * <p>Client loop only.
+ */
+final class ClientLogin {
+    /** PgBouncer's MAX_USERNAME: names of 128 bytes and more are refused. */
+    private static final int MAX_USERNAME = 128;
+
+    private final Pooler pooler;
+    private final ClientConnection client;
+    private final StartupMessage startup;
+    private final Config config;
+    private String user;
+    private String database;
+    private Map<String, String> tracked;
+    private ClientAuthenticator authenticator;
+    private ErrorResponse postAuthError;
+
+    ClientLogin(Pooler pooler, ClientConnection client, StartupMessage startup) {
+        this.pooler = pooler;
+        this.client = client;
+        this.startup = startup;
+        this.config = pooler.config();
+    }
+
+    /** Validates the startup packet and starts authentication; empty when nothing is to be sent yet. */
+    Optional<AuthStep> start(ByteBufAllocator alloc) {
+        user = startup.parameter("user");
+        if (user == null || user.isEmpty()) {
+            return refuse("no username supplied");
+        }
+        database = startup.parameter("database");
+        if (database == null || database.isEmpty()) {
+            database = user;
+        }
+        StartupParameters.Result checked = pooler.startupRules().check(startup.parameters());
+        if (checked.error() != null) {
+            return refuse(checked.error());
+        }
+        tracked = checked.tracked();
+        boolean console = DatabaseDef.ADMIN_DATABASE.equals(database);
+        if (!console && pooler.clientCount() > config.maxClientConn()) {
+            return refuse("no more connections allowed (max_client_conn)");
+        }
+        if (user.getBytes(StandardCharsets.UTF_8).length >= MAX_USERNAME) {
+            return refuse("username too long");
+        }
+        if (config.logConnections()) {
+            Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=no", client.id(), database, user,
+                    pooler.describeRemote(client.channel()), database, user);
+        }
+        StoredSecret secret = pooler.secretOf(user);
+        AuthType authType = config.authType();
+        if (authType == AuthType.ANY) {
+            DatabaseDef def = pooler.database(database);
+            if (def != null && def.user() == null) {
+                Log.error("C-%s: auth_type=any requires forced user", client.id());
+                return refuse("bouncer config error");
+            }
+        }
+        authenticator = new ClientAuthenticator(authType, user, secret, config.scramIterations(),
+                pooler.mockKey());
+        return Optional.of(authenticator.start(alloc));
+    }
+
+    boolean awaitingPassword() {
+        return authenticator != null;
+    }
+
+    AuthStep onPasswordMessage(ByteBuf body, ByteBufAllocator alloc) {
+        return authenticator.onPasswordMessage(body, alloc);
+    }
+
+    /**
+     * After a successful authentication: the session, or empty with {@link #postAuthError()} set (unknown
+     * database, console not allowed, ...).
+     */
+    Optional<ClientSession> accepted(AuthStep.Accepted accepted) {
+        DatabaseDef def = pooler.database(database);
+        if (def == null) {
+            return fail("no such database: " + database);
+        }
+        String poolUser = def.user() != null ? def.user() : user;
+        Pool pool = pooler.pools().pool(def, poolUser, pooler.serverSecret(def, poolUser),
+                config.users().get(poolUser));
+        if (accepted.scramClientKey() != null && poolUser.equals(user) && def.password() == null) {
+            pool.offerScramClientKey(accepted.scramClientKey());
+        }
+        return Optional.of(new ClientSession(database, user, pool, tracked, pooler.registerForCancel(client),
+                pooler.describeRemote(client.channel())));
+    }
+
+    ErrorResponse postAuthError() {
+        return postAuthError;
+    }
+
+    private Optional<AuthStep> refuse(String message) {
+        return Optional.of(new AuthStep.Refused(message));
+    }
+
+    private Optional<ClientSession> fail(String message) {
+        postAuthError = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, message);
+        return Optional.empty();
+    }
+}

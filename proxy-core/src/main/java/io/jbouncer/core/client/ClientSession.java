@@ -1,0 +1,75 @@
+package io.jbouncer.core.client;
+
+import io.jbouncer.core.pool.Pool;
+import io.jbouncer.protocol.message.Authentication;
+import io.jbouncer.protocol.message.BackendKeyData;
+import io.jbouncer.protocol.message.ParameterStatus;
+import io.jbouncer.protocol.message.ReadyForQuery;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a logged-in client is: its database and user, its pool, the parameters it asked for, and the cancel key
+ * jbouncer issued to it. Client loop only, except the immutable fields.
+ */
+public final class ClientSession {
+    private final String database;
+    private final String user;
+    private final Pool pool;
+    private final Map<String, String> trackedParameters;
+    private final BackendKeyData cancelKey;
+    private final String remote;
+
+    ClientSession(String database, String user, Pool pool, Map<String, String> trackedParameters,
+                  BackendKeyData cancelKey, String remote) {
+        this.database = database;
+        this.user = user;
+        this.pool = pool;
+        this.trackedParameters = new LinkedHashMap<>(trackedParameters);
+        this.cancelKey = cancelKey;
+        this.remote = remote;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    public BackendKeyData cancelKey() {
+        return cancelKey;
+    }
+
+    /** The tracked parameters this client asked for (startup, {@code options}). */
+    public Map<String, String> trackedParameters() {
+        return trackedParameters;
+    }
+
+    /**
+     * Writes the login reply (fact sheet 5.6): AuthenticationOk, the pool's cached server parameters with the
+     * client's own tracked values on top, jbouncer's BackendKeyData, and ReadyForQuery.
+     */
+    void writeWelcome(Channel channel, Map<String, String> serverParameters) {
+        ByteBuf out = channel.alloc().buffer(512);
+        Authentication.encodeOk(out);
+        Map<String, String> shown = new LinkedHashMap<>(serverParameters);
+        shown.putAll(trackedParameters);
+        shown.forEach((name, value) -> new ParameterStatus(name, value).encode(out));
+        cancelKey.encode(out);
+        ReadyForQuery.encode(out, ReadyForQuery.IDLE);
+        channel.writeAndFlush(out);
+    }
+
+    /** {@code db/user@addr:port}, PgBouncer's log prefix for a client. */
+    String describe() {
+        return database + "/" + user + "@" + remote;
+    }
+}

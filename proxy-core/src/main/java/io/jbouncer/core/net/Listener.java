@@ -1,0 +1,170 @@
+package io.jbouncer.core.net;
+
+import io.jbouncer.core.Log;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The listening sockets: TCP on each {@code listen_addr} ({@code *} = all interfaces) at {@code listen_port}, and
+ * the Unix socket {@code <unix_socket_dir>/.s.PGSQL.<listen_port>} where the transport supports it.
+ */
+public final class Listener {
+    /** What to listen on; the values of the restart-only settings of the same names. */
+    public record Settings(String listenAddr, int listenPort, String unixSocketDir, int unixSocketMode,
+                           int listenBacklog, boolean tcpKeepalive) {
+    }
+
+    private final Transport transport;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final WriteBufferWaterMark waterMark;
+    private final List<Channel> channels = new ArrayList<>();
+    private Path socketFile;
+
+    public Listener(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
+                    WriteBufferWaterMark waterMark) {
+        this.transport = transport;
+        this.acceptors = acceptors;
+        this.workers = workers;
+        this.waterMark = waterMark;
+    }
+
+    /**
+     * Binds every configured address; each accepted connection gets a handler from {@code clientHandler}.
+     *
+     * @throws IOException when nothing could be bound, or the Unix socket is in use by a live process
+     */
+    public void start(Settings settings, Supplier<ChannelHandler> clientHandler) throws IOException {
+        for (String address : splitAddresses(settings.listenAddr())) {
+            InetSocketAddress bindTo = "*".equals(address)
+                    ? new InetSocketAddress(settings.listenPort())
+                    : new InetSocketAddress(address, settings.listenPort());
+            try {
+                channels.add(tcp(settings, clientHandler).bind(bindTo).sync().channel());
+                Log.info("listening on %s", describe(bindTo));
+            } catch (Exception e) {
+                Log.error("could not bind %s: %s", describe(bindTo), e.getMessage());
+            }
+        }
+        String dir = settings.unixSocketDir();
+        if (dir != null && !dir.isEmpty() && !dir.startsWith("@")) {
+            if (transport.domainSockets()) {
+                bindUnix(settings, clientHandler, Path.of(dir, ".s.PGSQL." + settings.listenPort()));
+            } else {
+                Log.warning("unix sockets need the epoll transport, not %s: not listening on %s", transport.name(),
+                        dir);
+            }
+        }
+        if (channels.isEmpty()) {
+            throw new IOException("could not bind any listening socket");
+        }
+    }
+
+    /** Stops accepting: closes every listening socket and removes the Unix socket file. */
+    public void close() {
+        for (Channel channel : channels) {
+            channel.close().syncUninterruptibly();
+        }
+        channels.clear();
+        if (socketFile != null) {
+            try {
+                Files.deleteIfExists(socketFile);
+            } catch (IOException e) {
+                Log.warning("could not remove %s: %s", socketFile, e.getMessage());
+            }
+            socketFile = null;
+        }
+    }
+
+    private ServerBootstrap tcp(Settings settings, Supplier<ChannelHandler> clientHandler) {
+        return new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, settings.tcpKeepalive())
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .childHandler(new ChannelInitializerOf(clientHandler));
+    }
+
+    private void bindUnix(Settings settings, Supplier<ChannelHandler> clientHandler, Path path) throws IOException {
+        if (Files.exists(path)) {
+            if (isLive(path)) {
+                throw new IOException("unix socket is in use, cannot continue");
+            }
+            Files.delete(path); // stale: left behind by a process that died
+        }
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(transport.serverDomainChannel())
+                .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .childHandler(new ChannelInitializerOf(clientHandler));
+        try {
+            channels.add(bootstrap.bind(new DomainSocketAddress(path.toString())).sync().channel());
+        } catch (Exception e) {
+            throw new IOException("could not bind " + path + ": " + e.getMessage(), e);
+        }
+        socketFile = path;
+        Files.setPosixFilePermissions(path, permissions(settings.unixSocketMode()));
+        Log.info("listening on unix:%s", path);
+    }
+
+    private static boolean isLive(Path path) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            return probe.connect(UnixDomainSocketAddress.of(path));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> result = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {
+            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        for (int bit = 0; bit < order.length; bit++) {
+            if ((mode & (1 << bit)) != 0) {
+                result.add(order[bit]);
+            }
+        }
+        return result;
+    }
+
+    private static List<String> splitAddresses(String listenAddr) {
+        List<String> result = new ArrayList<>();
+        if (listenAddr != null) {
+            for (String part : listenAddr.split(",")) {
+                if (!part.isBlank()) {
+                    result.add(part.trim());
+                }
+            }
+        }
+        return result;
+    }
+
+    private static String describe(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+}

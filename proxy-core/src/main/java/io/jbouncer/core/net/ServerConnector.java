@@ -1,0 +1,111 @@
+package io.jbouncer.core.net;
+
+import io.jbouncer.core.Log;
+import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.pool.ServerLauncher;
+import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.protocol.message.BackendKeyData;
+import io.jbouncer.protocol.message.CancelRequest;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Opens connections to PostgreSQL: pooled server connections, and the one-shot connections that carry a
+ * CancelRequest. A new server connection is registered on the event loop of the client that needed it, so that
+ * pair runs without cross-thread hops.
+ */
+public final class ServerConnector implements ServerLauncher {
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final int maxPacketSize;
+    private final WriteBufferWaterMark waterMark;
+
+    public ServerConnector(Transport transport, EventLoopGroup group, int maxPacketSize,
+                           WriteBufferWaterMark waterMark) {
+        this.transport = transport;
+        this.group = group;
+        this.maxPacketSize = maxPacketSize;
+        this.waterMark = waterMark;
+    }
+
+    @Override
+    public void launch(Pool pool, EventExecutor loop) {
+        SocketAddress address = pool.target().address();
+        ServerConnection server = new ServerConnection(pool, pool.credentials(),
+                pool.target().startupParameters(), maxPacketSize);
+        Duration timeout = pool.settings().serverConnectTimeout();
+        if (address instanceof DomainSocketAddress && !transport.domainSockets()) {
+            pool.loginFailed(server, null, "unix sockets are not available with the " + transport.name()
+                    + " transport");
+            return;
+        }
+        bootstrap((EventLoop) loop, address)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                .handler(server)
+                .connect(address)
+                .addListener((ChannelFutureListener) future -> {
+                    if (!future.isSuccess()) {
+                        Log.warning("%s: connect failed: %s", pool.key(), future.cause().getMessage());
+                        pool.loginFailed(server, null, "connect failed");
+                    } else if (timeout.toMillis() > 0) {
+                        future.channel().eventLoop().schedule(() -> {
+                            if (server.state() == ServerConnection.State.LOGIN) {
+                                server.close("connect timeout");
+                            }
+                        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                });
+    }
+
+    @Override
+    public void schedule(Runnable task, Duration delay) {
+        group.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Sends a CancelRequest quoting {@code serverKey} on a new connection to {@code address}, then closes it.
+     * PostgreSQL answers nothing: the running query fails with 57014 on its own connection.
+     */
+    public void sendCancel(SocketAddress address, BackendKeyData serverKey) {
+        bootstrap(group.next(), address)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        ByteBuf request = ctx.alloc().buffer(CancelRequest.PACKET_LENGTH);
+                        new CancelRequest(serverKey.processId(), serverKey.secretKey()).encode(request);
+                        ctx.writeAndFlush(request).addListener(ChannelFutureListener.CLOSE);
+                    }
+                })
+                .connect(address)
+                .addListener((ChannelFutureListener) future -> {
+                    if (!future.isSuccess()) {
+                        Log.warning("cancel request to %s failed: %s", address, future.cause().getMessage());
+                    }
+                });
+    }
+
+    private Bootstrap bootstrap(EventLoop loop, SocketAddress address) {
+        boolean unix = address instanceof DomainSocketAddress;
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(unix ? transport.domainChannel() : transport.socketChannel())
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
+        if (!unix) {
+            bootstrap.option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.SO_KEEPALIVE, true);
+        }
+        return bootstrap;
+    }
+}

@@ -1,0 +1,16 @@
+package io.jbouncer.core.server;
+
+import io.jbouncer.protocol.message.ErrorResponse;
+import io.netty.channel.Channel;
+
+/** What a server connection needs of the client it is linked to. */
+public interface ClientPeer {
+    /** The client's channel: server output is written here (thread-safe in Netty). */
+    Channel channel();
+
+    /**
+     * The linked server failed (crashed, or broke a pooling rule). Called on the server's event loop; the client
+     * reports {@code error} and closes itself.
+     */
+    void serverFailed(ErrorResponse error);
+}

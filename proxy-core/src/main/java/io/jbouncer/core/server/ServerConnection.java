@@ -1,0 +1,311 @@
+package io.jbouncer.core.server;
+
+import io.jbouncer.core.Log;
+import io.jbouncer.core.net.Cumulation;
+import io.jbouncer.core.pool.Pool;
+import io.jbouncer.protocol.PacketScanner;
+import io.jbouncer.protocol.PgBuf;
+import io.jbouncer.protocol.PgProtocolException;
+import io.jbouncer.protocol.SqlState;
+import io.jbouncer.protocol.message.BackendKeyData;
+import io.jbouncer.protocol.message.ErrorResponse;
+import io.jbouncer.protocol.message.ParameterStatus;
+import io.jbouncer.protocol.message.ReadyForQuery;
+import io.jbouncer.protocol.message.StartupMessage;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One connection from the pooler to PostgreSQL: logs in, then relays the server's output to whichever client it
+ * is {@linkplain Link linked} to, reading only ReadyForQuery and ParameterStatus.
+ *
+ * <p><b>Threading.</b> Everything here runs on the server channel's event loop, except {@link #assign} and
+ * {@link #releaseDetached}, which only publish a volatile field or hop to that loop. Output goes to the client's
+ * channel from this loop; Netty makes that write safe and the flush happens once per read burst.
+ *
+ * <p><b>States</b> (PgBouncer's names in SHOW SERVERS): LOGIN until the first ReadyForQuery; IDLE in the pool;
+ * ACTIVE while linked; TESTED while the reset query runs after a release; CLOSED at the end.
+ */
+public final class ServerConnection extends ChannelInboundHandlerAdapter implements PacketScanner.Handler {
+
+    /** Lifecycle states; transitions happen on the server's event loop only. */
+    public enum State { LOGIN, IDLE, ACTIVE, TESTED, CLOSED }
+
+    private final Pool pool;
+    private final Map<String, String> startupParameters;
+    private final ServerLogin login;
+    private final PacketScanner scanner;
+    private final Cumulation inbound = new Cumulation();
+    private final Map<String, String> parameters = new LinkedHashMap<>();
+
+    private Channel channel;
+    private volatile State state = State.LOGIN;
+    private volatile Link link;
+    private BackendKeyData backendKey;
+    private ErrorResponse resetError;
+    private boolean loggedIn;
+
+    /**
+     * @param startupParameters the StartupMessage parameters ({@code user}, {@code database}, extras)
+     * @param maxPacketSize     the largest message length accepted from the server
+     */
+    public ServerConnection(Pool pool, ServerCredentials credentials, Map<String, String> startupParameters,
+                            int maxPacketSize) {
+        this.pool = pool;
+        this.startupParameters = startupParameters;
+        this.login = new ServerLogin(credentials);
+        this.scanner = new PacketScanner(maxPacketSize);
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public EventExecutor executor() {
+        return channel.eventLoop();
+    }
+
+    /** The server's own cancel key: quoted when a client's query must be cancelled. */
+    public BackendKeyData backendKey() {
+        return backendKey;
+    }
+
+    /** The server's current run-time parameters as it reported them. Server loop only. */
+    public Map<String, String> parameters() {
+        return parameters;
+    }
+
+    /**
+     * Links this idle server to a client; called on the client's loop right after the pool handed it over.
+     * The returned link is the only handle through which the client may write to this server.
+     */
+    public Link assign(ClientPeer client) {
+        Link assigned = new Link(client, this);
+        link = assigned;
+        state = State.ACTIVE;
+        channel.config().setAutoRead(client.channel().isWritable());
+        return assigned;
+    }
+
+    /**
+     * Returns a server whose link was detached by its client ({@link Link#detachIfIdle}); any thread. The reset
+     * query runs first where the pool mode asks for it.
+     */
+    public void releaseDetached(Link detached) {
+        executor().execute(() -> {
+            if (link == detached) {
+                release();
+            }
+        });
+    }
+
+    /** Closes the connection; any thread. A linked client is not told: callers decide what it sees. */
+    public void close(String reason) {
+        Log.debug("S-%s: %s closing because: %s", id(), pool.key(), reason);
+        Link current = link;
+        if (current != null) {
+            current.invalidate();
+        }
+        channel.close();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        ByteBuf startup = ctx.alloc().buffer();
+        StartupMessage.encode(startup, startupParameters);
+        ctx.writeAndFlush(startup);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf buffer = inbound.append(ctx.alloc(), (ByteBuf) msg);
+        try {
+            scanner.scan(buffer, this);
+        } catch (PgProtocolException e) {
+            Log.warning("S-%s: %s server sent bad data: %s", id(), pool.key(), e.getMessage());
+            failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
+            ctx.close();
+        } finally {
+            inbound.trim();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Link current = link;
+        if (current != null) {
+            current.client().channel().flush();
+        }
+        if (state == State.LOGIN || state == State.TESTED) {
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // PostgreSQL reads slower than the client writes (a big COPY IN): stop reading the client until this
+        // socket drains, so the pooler never buffers without bound.
+        Link current = link;
+        if (current != null) {
+            current.client().channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        inbound.release();
+        State previous = state;
+        state = State.CLOSED;
+        if (previous == State.LOGIN) {
+            pool.loginFailed(this, null, "server closed the connection during login");
+        } else if (loggedIn) {
+            failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
+            pool.closed(this);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Log.warning("S-%s: %s server connection error: %s", id(), pool.key(), cause.toString());
+        ctx.close();
+    }
+
+    @Override
+    public PacketScanner.Action onHeader(byte tag, int length) {
+        if (state != State.ACTIVE) {
+            return PacketScanner.Action.INSPECT;
+        }
+        return tag == 'Z' || tag == 'S' ? PacketScanner.Action.INSPECT : PacketScanner.Action.FORWARD;
+    }
+
+    @Override
+    public boolean onMessage(byte tag, ByteBuf message) {
+        switch (state) {
+            case LOGIN -> onLoginMessage(tag, message);
+            case ACTIVE -> {
+                return onActiveMessage(tag, message);
+            }
+            case TESTED -> onResetReply(tag, message);
+            default -> {
+                // An idle server has nothing to say; PostgreSQL only speaks unasked when it terminates the session.
+                Log.debug("S-%s: idle server sent '%c'", id(), (char) tag);
+                channel.close();
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void forward(ByteBuf bytes) {
+        Link current = link;
+        if (current == null) {
+            bytes.release();
+        } else {
+            current.client().channel().write(bytes);
+        }
+    }
+
+    private void onLoginMessage(byte tag, ByteBuf message) {
+        try {
+            if (tag == 'Z') {
+                backendKey = login.backendKey();
+                parameters.putAll(login.parameters());
+                state = State.IDLE;
+                loggedIn = true;
+                Log.debug("S-%s: %s new connection to server", id(), pool.key());
+                pool.loginSucceeded(this, parameters);
+                return;
+            }
+            ByteBuf reply = login.handle(tag, message, channel.alloc());
+            if (reply != null) {
+                channel.write(reply);
+            }
+        } catch (ServerLogin.LoginFailure failure) {
+            Log.warning("S-%s: %s server login failed: %s", id(), pool.key(), failure.getMessage());
+            state = State.CLOSED;
+            pool.loginFailed(this, failure.serverError, "server login failed: " + failure.getMessage());
+            channel.close();
+        }
+    }
+
+    private boolean onActiveMessage(byte tag, ByteBuf message) {
+        Link current = link;
+        if (tag == 'S') {
+            ParameterStatus status = ParameterStatus.decode(message.slice(5, message.readableBytes() - 5));
+            parameters.put(status.name(), status.value());
+            return true;
+        }
+        byte status = ReadyForQuery.statusAt(message, 0);
+        if (!current.onReadyForQuery(status, pool.settings().releasesAtIdle())) {
+            return true;
+        }
+        Channel client = current.client().channel();
+        client.writeAndFlush(message.retainedDuplicate());
+        release();
+        return false;
+    }
+
+    /** Back to the pool after a release: through the reset query when the mode asks for it. */
+    private void release() {
+        link = null;
+        channel.config().setAutoRead(true);
+        String resetQuery = pool.settings().serverResetQuery();
+        if (pool.settings().resetOnRelease()) {
+            state = State.TESTED;
+            resetError = null;
+            ByteBuf query = channel.alloc().buffer(resetQuery.length() + 6);
+            int len = PgBuf.beginMessage(query, 'Q');
+            PgBuf.writeCString(query, resetQuery);
+            PgBuf.endMessage(query, len);
+            channel.writeAndFlush(query);
+        } else {
+            state = State.IDLE;
+            pool.checkin(this);
+        }
+    }
+
+    private void onResetReply(byte tag, ByteBuf message) {
+        if (tag == 'E') {
+            resetError = ErrorResponse.decode(message.slice(5, message.readableBytes() - 5));
+        } else if (tag == 'Z') {
+            if (resetError == null && ReadyForQuery.statusAt(message, 0) == ReadyForQuery.IDLE) {
+                state = State.IDLE;
+                pool.checkin(this);
+            } else {
+                close("server_reset_query failed");
+            }
+        }
+    }
+
+    private void failLinkedClient(ErrorResponse error) {
+        Link current = link;
+        link = null;
+        if (current != null) {
+            current.invalidate();
+            current.client().serverFailed(error);
+        }
+    }
+
+    private String id() {
+        return channel == null ? "?" : channel.id().asShortText();
+    }
+}

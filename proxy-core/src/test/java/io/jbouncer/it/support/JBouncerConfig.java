@@ -1,0 +1,98 @@
+package io.jbouncer.it.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Builds a {@code pgbouncer.ini} and its {@code userlist.txt} in a fresh temporary directory, for a
+ * {@link JBouncerProcess} to run.
+ *
+ * <p>Defaults: {@code listen_addr = 127.0.0.1}, a free {@code listen_port}, {@code unix_socket_dir} = the
+ * directory, {@code auth_type = md5} (PgBouncer's default) and {@code auth_file} = the directory's
+ * {@code userlist.txt}. {@link #set} overrides any of them. {@link #write} may be called again after changes, for
+ * example before a {@code RELOAD} or {@code SIGHUP}.
+ */
+public final class JBouncerConfig {
+
+    private static final String INI = "pgbouncer.ini";
+    private static final String USERLIST = "userlist.txt";
+
+    private final Path dir;
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    private final Map<String, String> databases = new LinkedHashMap<>();
+    private final Map<String, String> users = new LinkedHashMap<>();
+
+    private JBouncerConfig(Path dir) {
+        this.dir = dir;
+        settings.put("listen_addr", "127.0.0.1");
+        settings.put("listen_port", Integer.toString(FreePort.find()));
+        settings.put("unix_socket_dir", dir.toString());
+        settings.put("auth_type", "md5");
+        settings.put("auth_file", dir.resolve(USERLIST).toString());
+    }
+
+    /** A configuration with the defaults above in a new directory under the system temp dir. */
+    public static JBouncerConfig create() {
+        try {
+            return new JBouncerConfig(Files.createTempDirectory("jbouncer-it-"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a config directory", e);
+        }
+    }
+
+    /** Adds or replaces the {@code [databases]} entry {@code name = connstring}. */
+    public JBouncerConfig database(String name, String connstring) {
+        databases.put(name, connstring);
+        return this;
+    }
+
+    /** Sets a {@code [pgbouncer]} setting, replacing a default or an earlier value. */
+    public JBouncerConfig set(String key, String value) {
+        settings.put(key, value);
+        return this;
+    }
+
+    /** Adds or replaces the {@code userlist.txt} line of {@code name}; {@code secret} is plain, md5 or SCRAM. */
+    public JBouncerConfig user(String name, String secret) {
+        users.put(name, secret);
+        return this;
+    }
+
+    /** The TCP port clients connect to ({@code listen_port}). */
+    public int port() {
+        return Integer.parseInt(settings.get("listen_port"));
+    }
+
+    /** The directory holding the ini, the userlist, the Unix socket and the process log. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** Writes (or rewrites) {@code pgbouncer.ini} and {@code userlist.txt}; returns the ini's path. */
+    public Path write() {
+        StringBuilder ini = new StringBuilder("[databases]\n");
+        databases.forEach((name, connstring) -> ini.append(name).append(" = ").append(connstring).append('\n'));
+        ini.append("\n[pgbouncer]\n");
+        settings.forEach((key, value) -> ini.append(key).append(" = ").append(value).append('\n'));
+        StringBuilder userlist = new StringBuilder();
+        users.forEach((name, secret) -> userlist.append(quoted(name)).append(' ').append(quoted(secret)).append('\n'));
+        Path iniFile = dir.resolve(INI);
+        try {
+            Files.writeString(dir.resolve(USERLIST), userlist, StandardCharsets.UTF_8);
+            Files.writeString(iniFile, ini, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the config in " + dir, e);
+        }
+        return iniFile;
+    }
+
+    /** auth_file quoting: the field in double quotes, an embedded quote doubled. */
+    private static String quoted(String field) {
+        return '"' + field.replace("\"", "\"\"") + '"';
+    }
+}

@@ -1,0 +1,166 @@
+package io.jbouncer.it.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * jbouncer running as a separate process from the shaded jar, the way users run it:
+ * {@code java -jar jbouncer.jar [args] pgbouncer.ini}. The jar's path comes from the system property
+ * {@value #JAR_PROPERTY}, which Failsafe sets.
+ *
+ * <p>The process runs in the ini's directory with stdout and stderr appended to {@value #LOG_NAME} next to the ini,
+ * and with paranoid Netty leak detection, so a test can assert that {@link #log()} has no {@code LEAK:} report.
+ * A shutdown hook kills it if a test forgets to {@link #close()} it.
+ */
+public final class JBouncerProcess implements AutoCloseable {
+
+    public static final String JAR_PROPERTY = "jbouncer.jar";
+    private static final String LOG_NAME = "jbouncer-stdout.log";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
+    private static final int CONNECT_TIMEOUT_MILLIS = 200;
+
+    private final Process process;
+    private final Path logFile;
+    private final Thread reaper;
+
+    private JBouncerProcess(Process process, Path logFile) {
+        this.process = process;
+        this.logFile = logFile;
+        this.reaper = new Thread(process::destroyForcibly, "jbouncer-reaper-" + process.pid());
+        Runtime.getRuntime().addShutdownHook(reaper);
+    }
+
+    /**
+     * Starts jbouncer on {@code ini} and waits (up to 10 s, polling) until 127.0.0.1:{@code port} accepts TCP
+     * connections.
+     *
+     * @param extraArgs command-line options placed before the ini path, for example {@code "-v"}
+     * @throws IllegalStateException with the process log if it exits or does not listen in time
+     */
+    public static JBouncerProcess start(Path ini, int port, String... extraArgs) {
+        Path dir = ini.toAbsolutePath().getParent();
+        Path logFile = dir.resolve(LOG_NAME);
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dio.netty.leakDetection.level=paranoid",
+                "-jar", jar().toString()));
+        command.addAll(List.of(extraArgs));
+        command.add(ini.toAbsolutePath().toString());
+        Process process;
+        try {
+            process = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
+        }
+        JBouncerProcess started = new JBouncerProcess(process, logFile);
+        try {
+            if (!Poll.until(READY_TIMEOUT, () -> started.acceptsConnections(port))) {
+                throw new IllegalStateException("jbouncer did not accept connections on port " + port + " within "
+                        + READY_TIMEOUT + "; log:\n" + started.log());
+            }
+        } catch (RuntimeException e) {
+            started.stopAndWait();
+            throw e;
+        }
+        return started;
+    }
+
+    private static Path jar() {
+        String jar = System.getProperty(JAR_PROPERTY);
+        if (jar == null) {
+            throw new IllegalStateException("system property " + JAR_PROPERTY
+                    + " is not set; run integration tests with `mvn verify` (Failsafe sets it)");
+        }
+        Path path = Path.of(jar);
+        if (!Files.isRegularFile(path)) {
+            throw new IllegalStateException(path + " does not exist; `mvn verify` builds it in the package phase");
+        }
+        return path;
+    }
+
+    private boolean acceptsConnections(int port) {
+        if (!process.isAlive()) {
+            throw new IllegalStateException("jbouncer exited with code " + process.exitValue()
+                    + " before accepting connections; log:\n" + log());
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), CONNECT_TIMEOUT_MILLIS);
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    /** The operating-system process id. */
+    public int pid() {
+        return Math.toIntExact(process.pid());
+    }
+
+    /** Everything the process wrote to stdout and stderr so far. */
+    public String log() {
+        try {
+            return new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + logFile, e);
+        }
+    }
+
+    /** Sends a signal with {@code kill -<sig> <pid>}; {@code sig} is a name such as {@code HUP} or {@code INT}. */
+    public void signal(String sig) {
+        Exec.check(logFile.getParent(), SIGNAL_TIMEOUT, List.of("kill", "-" + sig, Long.toString(process.pid())));
+    }
+
+    /** Waits up to {@code timeout} for the process to exit, for example after {@code signal("INT")}. */
+    public OptionalInt awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    ? OptionalInt.of(process.exitValue())
+                    : OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for jbouncer to exit", e);
+        }
+    }
+
+    /**
+     * Sends SIGTERM, waits up to 10 s, then kills the process forcibly if it is still running.
+     *
+     * @return the exit code (137 or similar if it had to be killed); also when it had already exited
+     */
+    public int stopAndWait() {
+        process.destroy(); // SIGTERM on Unix
+        OptionalInt code = awaitExit(STOP_TIMEOUT);
+        if (code.isEmpty()) {
+            process.destroyForcibly();
+            code = awaitExit(STOP_TIMEOUT);
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or about to; nothing left to unregister
+        }
+        return code.orElseThrow(() -> new IllegalStateException("jbouncer pid " + pid() + " survived SIGKILL"));
+    }
+
+    /** Stops the process if it is still running ({@link #stopAndWait()}). */
+    @Override
+    public void close() {
+        stopAndWait();
+    }
+}
