@@ -58,6 +58,9 @@ public record CommandLine(boolean daemon, boolean reboot, boolean quiet, int ver
                 if (eq >= 0) {
                     value = name.substring(eq + 1);
                     name = name.substring(0, eq);
+                    if (!name.equals("user")) {
+                        throw new UsageException("option '--" + name + "' doesn't allow an argument");
+                    }
                 }
                 switch (name) {
                     case "daemon" -> daemon = true;

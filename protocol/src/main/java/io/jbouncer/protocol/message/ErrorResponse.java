@@ -74,7 +74,6 @@ public record ErrorResponse(String severity, String sqlState, String message, St
     private void encode(ByteBuf out, char tag) {
         int len = PgBuf.beginMessage(out, tag);
         field(out, 'S', severity);
-        field(out, 'V', severity);
         field(out, 'C', sqlState);
         field(out, 'M', message);
         field(out, 'D', detail);

@@ -16,6 +16,7 @@ import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.CancelRequest;
 import io.jbouncer.protocol.message.ErrorResponse;
+import io.jbouncer.protocol.message.NegotiateProtocolVersion;
 import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -24,6 +25,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -132,7 +134,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         // The client reads results slower than PostgreSQL produces them: stop reading the server until this socket
         // drains. Without this a 200 MB result would pile up in the pooler's memory.
         Link current = link;
-        if (current != null) {
+        if (current != null && !current.isReleased()) {
             current.server().channel().config().setAutoRead(ctx.channel().isWritable());
         }
     }
@@ -151,12 +153,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         link = null;
         if (current != null) {
             ServerConnection server = current.server();
-            if (current.detachIfIdle()) {
-                server.releaseDetached(current);
-            } else {
-                server.close(current.transactionStatus() != 'I'
+            switch (current.abandon()) {
+                case CLEAN -> server.releaseDetached(current);
+                case DIRTY -> server.close(current.transactionStatus() != 'I'
                         ? "client disconnect while server was not ready"
                         : "client disconnected with query in progress");
+                case GONE -> { }
             }
         }
         if (session != null && pooler.config().logDisconnections()) {
@@ -179,19 +181,23 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             return;
         }
         boolean welcome = state == State.WAITING_LOGIN;
+        cancelTimer();
         Link assigned = server.assign(this);
         link = assigned;
         state = State.ACTIVE;
         channel.config().setAutoRead(true);
         if (welcome) {
-            cancelTimer();
             session.writeWelcome(channel, server.pool().welcomeParameters());
             if (server.pool().settings().releasesAtIdle() && assigned.detachIfIdle()) {
+                // This server only taught us what to welcome the client with; its first query may go elsewhere.
                 link = null;
                 state = State.IDLE;
                 server.releaseDetached(assigned);
+                drain();
+                return;
             }
         }
+        server.syncParameters(assigned, session.trackedParameters());
         drain();
     }
 
@@ -208,10 +214,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         });
     }
 
+    @Override
+    public void parameterChanged(String name, String value) {
+        session.parameterChanged(pooler.startupRules().trackedName(name), value);
+    }
+
     /** Forwards a CancelRequest for this client's running query, if any, to its server. Any thread. */
     public void cancelRunningQuery() {
         Link current = link;
-        if (current != null) {
+        if (current != null && !current.isReleased()) {
             ServerConnection server = current.server();
             pooler.sendCancel(server.pool(), server.backendKey());
         }
@@ -281,8 +292,21 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     private void requestServer() {
         state = State.WAITING;
+        waitForServer();
+    }
+
+    /** Queues for a server, with {@code query_wait_timeout} (PgBouncer's FATAL text) as the limit. */
+    private void waitForServer() {
         waitStartNanos = System.nanoTime();
         channel.config().setAutoRead(false);
+        long limit = pooler.config().queryWaitTimeout().toMillis();
+        if (limit > 0) {
+            timer = channel.eventLoop().schedule(() -> {
+                if ((state == State.WAITING || state == State.WAITING_LOGIN) && session.pool().cancelWait(this)) {
+                    closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout"));
+                }
+            }, limit, TimeUnit.MILLISECONDS);
+        }
         session.pool().acquire(this);
     }
 
@@ -331,12 +355,28 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 throw new PgProtocolException("client re-sent startup pkt");
             }
             StartupMessage startup = StartupMessage.decode(code, body);
+            negotiateProtocolVersion(startup);
             login = new ClientLogin(pooler, this, startup);
             login.start(channel.alloc()).ifPresent(this::onLoginStep);
         } else if (code >>> 16 == 2) {
             throw new PgProtocolException("old V2 protocol not supported");
         } else {
             throw new PgProtocolException(String.format("bad packet header: '%08x'", code));
+        }
+    }
+
+    /**
+     * A client asking for protocol 3.x with x &gt; 0, or sending {@code _pq_.*} options, is told we speak 3.0 and
+     * which options we ignored; it then goes on with 3.0 (fact sheet 5.6).
+     */
+    private void negotiateProtocolVersion(StartupMessage startup) {
+        List<String> protocolOptions = startup.parameters().keySet().stream()
+                .filter(name -> name.startsWith("_pq_."))
+                .toList();
+        if (startup.minorVersion() > 0 || !protocolOptions.isEmpty()) {
+            ByteBuf out = channel.alloc().buffer();
+            NegotiateProtocolVersion.encode(out, 0, protocolOptions);
+            channel.write(out);
         }
     }
 
@@ -382,10 +422,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             drain();
         } else {
             // The pool never logged in: learn the server's parameters from its first server before welcoming.
+            cancelTimer();
             state = State.WAITING_LOGIN;
-            waitStartNanos = System.nanoTime();
-            channel.config().setAutoRead(false);
-            pool.acquire(this);
+            waitForServer();
         }
     }
 

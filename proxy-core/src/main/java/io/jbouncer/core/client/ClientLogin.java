@@ -110,7 +110,8 @@ final class ClientLogin {
         if (accepted.scramClientKey() != null && poolUser.equals(user) && def.password() == null) {
             pool.offerScramClientKey(accepted.scramClientKey());
         }
-        return Optional.of(new ClientSession(database, user, pool, tracked, pooler.registerForCancel(client),
+        return Optional.of(new ClientSession(database, user, pool, tracked, pooler.startupRules().trackedNames(),
+                pooler.registerForCancel(client),
                 pooler.describeRemote(client.channel())));
     }
 

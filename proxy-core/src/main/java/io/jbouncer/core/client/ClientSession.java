@@ -7,8 +7,10 @@ import io.jbouncer.protocol.message.ParameterStatus;
 import io.jbouncer.protocol.message.ReadyForQuery;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What a logged-in client is: its database and user, its pool, the parameters it asked for, and the cancel key
@@ -19,15 +21,17 @@ public final class ClientSession {
     private final String user;
     private final Pool pool;
     private final Map<String, String> trackedParameters;
+    private final Collection<String> trackedNames;
     private final BackendKeyData cancelKey;
     private final String remote;
 
     ClientSession(String database, String user, Pool pool, Map<String, String> trackedParameters,
-                  BackendKeyData cancelKey, String remote) {
+                  Collection<String> trackedNames, BackendKeyData cancelKey, String remote) {
+        this.trackedNames = trackedNames;
         this.database = database;
         this.user = user;
         this.pool = pool;
-        this.trackedParameters = new LinkedHashMap<>(trackedParameters);
+        this.trackedParameters = new ConcurrentHashMap<>(trackedParameters);
         this.cancelKey = cancelKey;
         this.remote = remote;
     }
@@ -48,7 +52,10 @@ public final class ClientSession {
         return cancelKey;
     }
 
-    /** The tracked parameters this client asked for (startup, {@code options}). */
+    /**
+     * The tracked parameters as this client last saw them: from its startup packet, filled in from the welcome,
+     * then updated by the ParameterStatus messages of its servers. Thread-safe: server loops update it.
+     */
     public Map<String, String> trackedParameters() {
         return trackedParameters;
     }
@@ -62,10 +69,23 @@ public final class ClientSession {
         Authentication.encodeOk(out);
         Map<String, String> shown = new LinkedHashMap<>(serverParameters);
         shown.putAll(trackedParameters);
+        trackedNames.forEach(name -> {
+            String value = serverParameters.get(name);
+            if (value != null) {
+                trackedParameters.putIfAbsent(name, value);
+            }
+        });
         shown.forEach((name, value) -> new ParameterStatus(name, value).encode(out));
         cancelKey.encode(out);
         ReadyForQuery.encode(out, ReadyForQuery.IDLE);
         channel.writeAndFlush(out);
+    }
+
+    /** A server reported a new value; kept only for tracked parameters ({@code canonicalName} non-null). */
+    void parameterChanged(String canonicalName, String value) {
+        if (canonicalName != null) {
+            trackedParameters.put(canonicalName, value);
+        }
     }
 
     /** {@code db/user@addr:port}, PgBouncer's log prefix for a client. */

@@ -1,5 +1,6 @@
 package io.jbouncer.core.client;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +38,11 @@ public final class StartupParameters {
             trackedByLowerName.putIfAbsent(name.toLowerCase(Locale.ROOT), name);
         }
         this.ignored = Set.copyOf(ignoreStartupParameters);
+    }
+
+    /** The canonical names of every tracked parameter. */
+    public Collection<String> trackedNames() {
+        return trackedByLowerName.values();
     }
 
     /** The canonical spelling of a tracked parameter, or {@code null} when {@code name} is not tracked. */

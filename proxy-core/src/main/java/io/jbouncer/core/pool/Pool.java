@@ -1,6 +1,5 @@
 package io.jbouncer.core.pool;
 
-import io.jbouncer.core.Log;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
 import io.jbouncer.protocol.SqlState;
@@ -126,6 +125,7 @@ public final class Pool {
             }
         }
         checkin(server);
+        launchForWaiters();
     }
 
     /**
@@ -176,17 +176,11 @@ public final class Pool {
      * (A server that never logged in is reported through {@link #loginFailed} instead.)
      */
     public void closed(ServerConnection server) {
-        boolean launch;
-        ServerWaiter next;
         synchronized (this) {
             total--;
             idle.remove(server);
-            launch = reserveLogin();
-            next = launch ? waiters.peek() : null;
         }
-        if (launch) {
-            launcher.launch(this, next.executor());
-        }
+        launchForWaiters();
     }
 
     /** Counts for SHOW POOLS-style accounting and tests. */
@@ -236,19 +230,23 @@ public final class Pool {
             retryScheduled = true;
         }
         launcher.schedule(() -> {
-            boolean launch;
-            ServerWaiter next;
             synchronized (this) {
                 retryScheduled = false;
                 lastLoginFailureNanos = 0;
-                launch = reserveLogin();
-                next = launch ? waiters.peek() : null;
             }
-            if (launch) {
-                Log.debug("%s: retrying server login", key);
-                launcher.launch(this, next.executor());
-            }
+            launchForWaiters();
         }, settings.serverLoginRetry());
+    }
+
+    /** Starts the next login if clients still wait and the limits allow it (one login at a time per pool). */
+    private void launchForWaiters() {
+        ServerWaiter next;
+        synchronized (this) {
+            next = reserveLogin() ? waiters.peek() : null;
+        }
+        if (next != null) {
+            launcher.launch(this, next.executor());
+        }
     }
 
     private static void handOff(ServerWaiter waiter, ServerConnection server) {
@@ -260,6 +258,6 @@ public final class Pool {
     }
 
     private static String describe(ErrorResponse error) {
-        return error == null ? "unknown" : error.severity() + " " + error.message();
+        return error == null ? "unknown" : error.message();
     }
 }

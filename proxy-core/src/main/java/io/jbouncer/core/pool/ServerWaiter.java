@@ -14,7 +14,7 @@ public interface ServerWaiter {
 
     /**
      * Receives a server. Runs on {@link #executor()}. A waiter that no longer wants it (its client left) must hand
-     * it back with {@link Pool#release}.
+     * it back with {@link Pool#checkin}.
      */
     void assign(ServerConnection server);
 

@@ -13,4 +13,10 @@ public interface ClientPeer {
      * reports {@code error} and closes itself.
      */
     void serverFailed(ErrorResponse error);
+
+    /**
+     * The linked server reported a new value of a run-time parameter (after a SET the client ran). Called on the
+     * server's event loop; the client remembers tracked parameters so its next server gets the same value.
+     */
+    void parameterChanged(String name, String value);
 }

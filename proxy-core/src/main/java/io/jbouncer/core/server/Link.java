@@ -28,6 +28,12 @@ public final class Link {
     private boolean batchOpen;
     /** Transaction status of the last ReadyForQuery; written by the server loop before it decrements pending. */
     private volatile byte transactionStatus = 'I';
+    /**
+     * Whether the reply to the pooler's own setup query (the SET of the client's parameters) is still to come. At
+     * most one per link: set by the client loop before it writes that query, cleared by the server loop at its
+     * ReadyForQuery; replies are swallowed until then.
+     */
+    private volatile boolean setupPending;
 
     Link(ClientPeer client, ServerConnection server) {
         this.client = client;
@@ -94,17 +100,62 @@ public final class Link {
     }
 
     /**
-     * Client loop, when the client leaves: detaches the server if it is idle and outside a transaction, so it can
-     * be reused. Returns {@code false} when a request is outstanding or a transaction is open: the server must then
-     * be closed, never handed to another client dirty.
+     * Client loop, when the client wants the server no more while it may still be linked (an idle client in
+     * transaction mode, the welcome server): detaches it if it is idle and outside a transaction.
      */
     public boolean detachIfIdle() {
-        return transactionStatus == 'I' && pending.compareAndSet(0, RELEASED);
+        // Read pending first: once it is 0 the status is that of the last ReadyForQuery, and only this (client)
+        // loop can move pending off 0 again. Reading the status first would race with a 'T' reply still arriving.
+        return pending.get() == 0 && transactionStatus == 'I' && pending.compareAndSet(0, RELEASED);
+    }
+
+    /** What a leaving client must do with the server of this link; see {@link #abandon}. */
+    public enum Abandoned {
+        /** Idle and outside a transaction: give it back to the pool. */
+        CLEAN,
+        /** A request is outstanding or a transaction is open: close it, never hand it to anyone dirty. */
+        DIRTY,
+        /** The server side had already released it (it may serve another client now): leave it alone. */
+        GONE
+    }
+
+    /** Client loop, when the client leaves: takes the server from this link for good. */
+    public Abandoned abandon() {
+        while (true) {
+            int current = pending.get();
+            if (current == RELEASED) {
+                return Abandoned.GONE;
+            }
+            byte status = transactionStatus; // stable when current == 0, see detachIfIdle
+            if (pending.compareAndSet(current, RELEASED)) {
+                return current == 0 && status == 'I' ? Abandoned.CLEAN : Abandoned.DIRTY;
+            }
+        }
+    }
+
+    /** Whether the server has left this link (released, abandoned or lost); a stale link must not be used. */
+    public boolean isReleased() {
+        return pending.get() == RELEASED;
     }
 
     /** Any thread: the server is going away; the client must not write to it any more. */
     public void invalidate() {
         pending.set(RELEASED);
+    }
+
+    /** Client loop, before writing the pooler's setup query to the server. */
+    void expectSetupReply() {
+        setupPending = true;
+    }
+
+    /** Server loop: whether replies still belong to the pooler's setup query rather than to the client. */
+    boolean inSetup() {
+        return setupPending;
+    }
+
+    /** Server loop: the setup query's ReadyForQuery arrived. */
+    void setupReplied() {
+        setupPending = false;
     }
 
     public byte transactionStatus() {

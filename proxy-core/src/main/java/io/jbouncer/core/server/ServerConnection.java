@@ -1,6 +1,7 @@
 package io.jbouncer.core.server;
 
 import io.jbouncer.core.Log;
+import io.jbouncer.core.config.PoolMode;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.protocol.PacketScanner;
@@ -49,6 +50,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private BackendKeyData backendKey;
     private ErrorResponse resetError;
     private boolean loggedIn;
+    private boolean setupFailed;
 
     /**
      * @param startupParameters the StartupMessage parameters ({@code user}, {@code database}, extras)
@@ -98,6 +100,30 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         state = State.ACTIVE;
         channel.config().setAutoRead(client.channel().isWritable());
         return assigned;
+    }
+
+    /**
+     * Client loop, right after {@link #assign}: makes the server's tracked parameters equal the client's with one
+     * {@code SET name='value';...} query whose replies are swallowed (fact sheet 5.6). It is written before any of
+     * the client's own messages, so PostgreSQL runs it first.
+     */
+    public void syncParameters(Link assigned, Map<String, String> wanted) {
+        StringBuilder sql = new StringBuilder();
+        wanted.forEach((name, value) -> {
+            String current = parameters.get(name);
+            if (current == null || !current.equalsIgnoreCase(value)) {
+                sql.append("SET ").append(name).append("='").append(value.replace("'", "''")).append("';");
+            }
+        });
+        if (sql.isEmpty()) {
+            return;
+        }
+        assigned.expectSetupReply();
+        ByteBuf query = channel.alloc().buffer(sql.length() + 8);
+        int len = PgBuf.beginMessage(query, 'Q');
+        PgBuf.writeCString(query, sql.toString());
+        PgBuf.endMessage(query, len);
+        channel.write(query);
     }
 
     /**
@@ -194,6 +220,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (state != State.ACTIVE) {
             return PacketScanner.Action.INSPECT;
         }
+        if (link.inSetup()) {
+            return PacketScanner.Action.INSPECT;
+        }
         return tag == 'Z' || tag == 'S' ? PacketScanner.Action.INSPECT : PacketScanner.Action.FORWARD;
     }
 
@@ -249,12 +278,23 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     private boolean onActiveMessage(byte tag, ByteBuf message) {
         Link current = link;
+        if (current.inSetup()) {
+            onSetupReply(current, tag, message);
+            return false;
+        }
         if (tag == 'S') {
             ParameterStatus status = ParameterStatus.decode(message.slice(5, message.readableBytes() - 5));
             parameters.put(status.name(), status.value());
+            current.client().parameterChanged(status.name(), status.value());
             return true;
         }
         byte status = ReadyForQuery.statusAt(message, 0);
+        if (status != ReadyForQuery.IDLE && pool.settings().mode() == PoolMode.STATEMENT) {
+            failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                    "transaction blocks not allowed in statement pooling mode"));
+            close("transaction blocks not allowed in statement pooling mode");
+            return false;
+        }
         if (!current.onReadyForQuery(status, pool.settings().releasesAtIdle())) {
             return true;
         }
@@ -262,6 +302,22 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         client.writeAndFlush(message.retainedDuplicate());
         release();
         return false;
+    }
+
+    /** Replies to the pooler's SET of the client's parameters: swallowed; a failure drops both sides. */
+    private void onSetupReply(Link current, byte tag, ByteBuf message) {
+        if (tag == 'S') {
+            ParameterStatus status = ParameterStatus.decode(message.slice(5, message.readableBytes() - 5));
+            parameters.put(status.name(), status.value());
+        } else if (tag == 'E') {
+            setupFailed = true;
+        } else if (tag == 'Z') {
+            current.setupReplied();
+            if (setupFailed) {
+                failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "invalid server parameter"));
+                close("invalid server parameter");
+            }
+        }
     }
 
     /** Back to the pool after a release: through the reset query when the mode asks for it. */

@@ -29,6 +29,7 @@ public final class JBouncerProcess implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(20);
     private static final int CONNECT_TIMEOUT_MILLIS = 200;
 
     private final Process process;
@@ -50,12 +51,17 @@ public final class JBouncerProcess implements AutoCloseable {
      * @throws IllegalStateException with the process log if it exits or does not listen in time
      */
     public static JBouncerProcess start(Path ini, int port, String... extraArgs) {
+        return start(ini, port, List.of(), extraArgs);
+    }
+
+    /**
+     * Like {@link #start(Path, int, String...)}, with {@code jvmOptions} (for example {@code -Xmx96m}) given to the
+     * JVM after the harness's own, so they may override them.
+     */
+    public static JBouncerProcess start(Path ini, int port, List<String> jvmOptions, String... extraArgs) {
         Path dir = ini.toAbsolutePath().getParent();
         Path logFile = dir.resolve(LOG_NAME);
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dio.netty.leakDetection.level=paranoid",
-                "-jar", jar().toString()));
+        List<String> command = javaCommand(jvmOptions);
         command.addAll(List.of(extraArgs));
         command.add(ini.toAbsolutePath().toString());
         Process process;
@@ -79,6 +85,32 @@ public final class JBouncerProcess implements AutoCloseable {
             throw e;
         }
         return started;
+    }
+
+    /**
+     * Runs jbouncer with {@code args} in {@code workDir} to completion, for command lines that make it exit
+     * (such as {@code -V}, or a broken config); stdout and stderr are merged.
+     *
+     * @throws IllegalStateException if it is still running after 20 s (it is killed first)
+     */
+    public static Exited run(Path workDir, String... args) {
+        List<String> command = javaCommand(List.of());
+        command.addAll(List.of(args));
+        Exec.Result result = Exec.run(workDir, RUN_TIMEOUT, command);
+        return new Exited(result.exitCode(), result.output());
+    }
+
+    /** How a jbouncer started by {@link #run} ended: its exit status and everything it printed. */
+    public record Exited(int exitCode, String output) {
+    }
+
+    private static List<String> javaCommand(List<String> jvmOptions) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dio.netty.leakDetection.level=paranoid"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar().toString()));
+        return command;
     }
 
     private static Path jar() {
@@ -110,6 +142,24 @@ public final class JBouncerProcess implements AutoCloseable {
     /** The operating-system process id. */
     public int pid() {
         return Math.toIntExact(process.pid());
+    }
+
+    /**
+     * The process's resident set size ({@code VmRSS} of {@code /proc/<pid>/status}) in bytes: what it really holds
+     * in memory, heap and direct buffers alike.
+     */
+    public long residentSetBytes() {
+        Path status = Path.of("/proc", Long.toString(process.pid()), "status");
+        try {
+            for (String line : Files.readAllLines(status, StandardCharsets.UTF_8)) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + status + " (has jbouncer exited?)", e);
+        }
+        throw new IllegalStateException(status + " has no VmRSS line");
     }
 
     /** Everything the process wrote to stdout and stderr so far. */

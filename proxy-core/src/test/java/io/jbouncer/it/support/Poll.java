@@ -7,7 +7,7 @@ import java.util.function.BooleanSupplier;
  * Waits for a condition by polling it until a deadline: the harness's only way of waiting for another process to
  * become ready (never a fixed sleep).
  */
-final class Poll {
+public final class Poll {
 
     private static final long INTERVAL_MILLIS = 50;
 
@@ -20,7 +20,7 @@ final class Poll {
      *
      * @return whether the condition became true before the deadline
      */
-    static boolean until(Duration timeout, BooleanSupplier ready) {
+    public static boolean until(Duration timeout, BooleanSupplier ready) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!ready.getAsBoolean()) {
             if (System.nanoTime() - deadline >= 0) {

@@ -1,0 +1,421 @@
+package io.jbouncer.core.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jbouncer.core.config.PoolMode;
+import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.server.ServerCredentials;
+import io.jbouncer.protocol.SqlState;
+import io.jbouncer.protocol.message.ErrorResponse;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PoolTest {
+    private static final Duration LONG_RETRY = Duration.ofHours(1);
+
+    /** Records launches and timers instead of connecting. */
+    private static final class FakeLauncher implements ServerLauncher {
+        final List<EventExecutor> launches = new ArrayList<>();
+        final List<Runnable> timers = new ArrayList<>();
+        final List<Duration> delays = new ArrayList<>();
+
+        @Override
+        public void launch(Pool pool, EventExecutor loop) {
+            launches.add(loop);
+        }
+
+        @Override
+        public void schedule(Runnable task, Duration delay) {
+            timers.add(task);
+            delays.add(delay);
+        }
+
+        void fireTimers() {
+            List<Runnable> due = List.copyOf(timers);
+            timers.clear();
+            due.forEach(Runnable::run);
+        }
+    }
+
+    /** A client waiting for a server; records what the pool gives it. */
+    private static final class Waiter implements ServerWaiter {
+        private final EventExecutor executor;
+        final List<ServerConnection> assigned = new ArrayList<>();
+        final List<ErrorResponse> failures = new ArrayList<>();
+
+        Waiter(EventExecutor executor) {
+            this.executor = executor;
+        }
+
+        Waiter() {
+            this(ImmediateEventExecutor.INSTANCE);
+        }
+
+        @Override
+        public EventExecutor executor() {
+            return executor;
+        }
+
+        @Override
+        public void assign(ServerConnection server) {
+            assigned.add(server);
+        }
+
+        @Override
+        public void fail(ErrorResponse error) {
+            failures.add(error);
+        }
+
+        @Override
+        public long waitStartNanos() {
+            return 0;
+        }
+
+        ServerConnection onlyServer() {
+            assertEquals(1, assigned.size(), "one server assigned");
+            assertTrue(failures.isEmpty());
+            return assigned.get(0);
+        }
+
+        boolean waiting() {
+            return assigned.isEmpty() && failures.isEmpty();
+        }
+    }
+
+    private final FakeLauncher launcher = new FakeLauncher();
+
+    private Pool pool(int poolSize, Duration loginRetry) {
+        PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, "DISCARD ALL", false, false,
+                loginRetry, Duration.ofSeconds(15));
+        ServerTarget target = new ServerTarget(InetSocketAddress.createUnresolved("db", 5432), "u", null,
+                Map.of("user", "u", "database", "d"));
+        return new Pool(new PoolKey("d", "u"), settings, target, launcher);
+    }
+
+    /** A real server connection bound to its own embedded event loop (no startup packet: not yet active). */
+    private static ServerConnection server(Pool pool) {
+        ServerConnection server = new ServerConnection(pool, new ServerCredentials("u", null, null),
+                Map.of("user", "u"), 1 << 20);
+        new EmbeddedChannel().pipeline().addLast(server);
+        return server;
+    }
+
+    private static ErrorResponse serverError(String sqlState, String message) {
+        return ErrorResponse.fatal(sqlState, message);
+    }
+
+    @Test
+    void onlyOneLoginAtATime() {
+        Pool pool = pool(10, LONG_RETRY);
+        List<Waiter> waiters = List.of(new Waiter(), new Waiter(), new Waiter());
+        waiters.forEach(pool::acquire);
+        assertEquals(1, launcher.launches.size());
+        assertEquals(new PoolCounts(1, 0, 1, 3), pool.counts());
+        waiters.forEach(w -> assertTrue(w.waiting()));
+    }
+
+    @Test
+    void launchRunsOnTheFirstWaitersLoop() {
+        Pool pool = pool(10, LONG_RETRY);
+        EmbeddedChannel loop = new EmbeddedChannel();
+        pool.acquire(new Waiter(loop.eventLoop()));
+        assertEquals(List.of(loop.eventLoop()), launcher.launches);
+    }
+
+    @Test
+    void waitersAreServedFirstInFirstOut() {
+        Pool pool = pool(1, LONG_RETRY);
+        Waiter first = new Waiter();
+        Waiter second = new Waiter();
+        Waiter third = new Waiter();
+        pool.acquire(first);
+        pool.acquire(second);
+        pool.acquire(third);
+        ServerConnection server = server(pool);
+        pool.loginSucceeded(server, Map.of("server_version", "17.0"));
+        assertSame(server, first.onlyServer());
+        assertTrue(second.waiting());
+        pool.checkin(server);
+        assertSame(server, second.onlyServer());
+        assertTrue(third.waiting());
+        pool.checkin(server);
+        assertSame(server, third.onlyServer());
+        pool.checkin(server);
+        assertEquals(new PoolCounts(1, 1, 0, 0), pool.counts());
+        assertEquals(1, launcher.launches.size(), "pool_size 1 never launches a second server");
+    }
+
+    @Test
+    void idleServerIsReusedWithoutLaunch() {
+        Pool pool = pool(10, LONG_RETRY);
+        pool.acquire(new Waiter());
+        ServerConnection server = server(pool);
+        pool.loginSucceeded(server, Map.of());
+        pool.checkin(server);
+        Waiter next = new Waiter();
+        pool.acquire(next);
+        assertSame(server, next.onlyServer());
+        assertEquals(1, launcher.launches.size());
+    }
+
+    @Test
+    void welcomeParametersComeFromTheFirstLogin() {
+        Pool pool = pool(10, LONG_RETRY);
+        pool.acquire(new Waiter());
+        pool.loginSucceeded(server(pool), Map.of("server_version", "17.0"));
+        pool.acquire(new Waiter());
+        pool.acquire(new Waiter());
+        pool.loginSucceeded(server(pool), Map.of("server_version", "18.0"));
+        assertEquals(Map.of("server_version", "17.0"), pool.welcomeParameters());
+    }
+
+    /**
+     * Rule 1 of fact sheet 5.2 limits logins to one at a time, not servers to one: when a login finishes and
+     * clients are still waiting below pool_size, the next login starts.
+     */
+    @Test
+    void nextLoginStartsWhenOneFinishesAndClientsStillWait() {
+        Pool pool = pool(10, LONG_RETRY);
+        Waiter first = new Waiter();
+        Waiter second = new Waiter();
+        pool.acquire(first);
+        pool.acquire(second);
+        pool.loginSucceeded(server(pool), Map.of());
+        assertEquals(1, first.assigned.size());
+        assertEquals(2, launcher.launches.size(), "a second server is launched for the second waiter");
+        assertEquals(new PoolCounts(2, 0, 1, 1), pool.counts());
+    }
+
+    @Test
+    void poolSizeCapsServers() {
+        Pool pool = pool(2, LONG_RETRY);
+        Waiter a = new Waiter();
+        pool.acquire(a);
+        ServerConnection first = server(pool);
+        pool.loginSucceeded(first, Map.of());
+        Waiter b = new Waiter();
+        pool.acquire(b);
+        pool.loginSucceeded(server(pool), Map.of());
+        Waiter c = new Waiter();
+        pool.acquire(c);
+        assertEquals(2, launcher.launches.size());
+        assertTrue(c.waiting());
+        assertEquals(new PoolCounts(2, 0, 0, 1), pool.counts());
+
+        pool.closed(a.onlyServer());
+        assertEquals(3, launcher.launches.size(), "a closed server makes room for the waiter");
+        assertEquals(new PoolCounts(2, 0, 1, 1), pool.counts());
+    }
+
+    @Test
+    void poolSizeZeroIsUnlimited() {
+        Pool pool = pool(0, LONG_RETRY);
+        for (int i = 1; i <= 50; i++) {
+            Waiter waiter = new Waiter();
+            pool.acquire(waiter);
+            assertEquals(i, launcher.launches.size());
+            pool.loginSucceeded(server(pool), Map.of());
+            assertEquals(1, waiter.assigned.size());
+        }
+        assertEquals(new PoolCounts(50, 0, 0, 0), pool.counts());
+    }
+
+    @Test
+    void checkinWithoutWaitersMakesTheServerIdle() {
+        Pool pool = pool(10, LONG_RETRY);
+        pool.acquire(new Waiter());
+        ServerConnection server = server(pool);
+        pool.loginSucceeded(server, Map.of());
+        pool.checkin(server);
+        assertEquals(new PoolCounts(1, 1, 0, 0), pool.counts());
+        pool.closed(server);
+        assertEquals(new PoolCounts(0, 0, 0, 0), pool.counts());
+    }
+
+    @Test
+    void cancelledWaiterIsSkipped() {
+        Pool pool = pool(10, LONG_RETRY);
+        Waiter gone = new Waiter();
+        Waiter staying = new Waiter();
+        pool.acquire(gone);
+        pool.acquire(staying);
+        assertTrue(pool.cancelWait(gone));
+        assertFalse(pool.cancelWait(gone));
+        ServerConnection server = server(pool);
+        pool.loginSucceeded(server, Map.of());
+        assertTrue(gone.waiting());
+        assertSame(server, staying.onlyServer());
+    }
+
+    @Test
+    void serverLoginErrorIsRelayedToEveryWaiter() {
+        Pool pool = pool(10, LONG_RETRY);
+        Waiter first = new Waiter();
+        Waiter second = new Waiter();
+        pool.acquire(first);
+        pool.acquire(second);
+        pool.loginFailed(server(pool), serverError("3D000", "database \"d\" does not exist"),
+                "server login failed: FATAL database \"d\" does not exist");
+        for (Waiter waiter : List.of(first, second)) {
+            assertEquals(List.of(serverError("3D000", "database \"d\" does not exist")), waiter.failures);
+        }
+        assertEquals(new PoolCounts(0, 0, 0, 0), pool.counts());
+        assertTrue(launcher.timers.isEmpty(), "nobody waits: no retry needed");
+    }
+
+    @Test
+    void relayedErrorRunsOnTheWaitersLoop() {
+        Pool pool = pool(10, LONG_RETRY);
+        EmbeddedChannel loop = new EmbeddedChannel();
+        Waiter waiter = new Waiter(loop.eventLoop());
+        pool.acquire(waiter);
+        pool.loginFailed(server(pool), serverError("28P01", "password authentication failed for user \"u\""), "x");
+        assertTrue(waiter.waiting(), "not called from the failing server's thread");
+        loop.runPendingTasks();
+        assertEquals(1, waiter.failures.size());
+        assertEquals("28P01", waiter.failures.get(0).sqlState());
+    }
+
+    @Test
+    void startingUpIsNotRelayedAndTheLoginIsRetried() {
+        Pool pool = pool(10, Duration.ofSeconds(15));
+        Waiter waiter = new Waiter();
+        pool.acquire(waiter);
+        pool.loginFailed(server(pool), serverError("57P03", "the database system is starting up"), "x");
+        assertTrue(waiter.waiting());
+        assertEquals(List.of(Duration.ofSeconds(15)), launcher.delays, "retry after server_login_retry");
+        launcher.fireTimers();
+        assertEquals(2, launcher.launches.size());
+        pool.loginSucceeded(server(pool), Map.of());
+        assertEquals(1, waiter.assigned.size());
+    }
+
+    @Test
+    void networkFailureKeepsClientsWaitingForTheRetry() {
+        Pool pool = pool(10, LONG_RETRY);
+        Waiter waiter = new Waiter();
+        pool.acquire(waiter);
+        pool.loginFailed(server(pool), null, "connect failed");
+        assertTrue(waiter.waiting());
+        assertEquals(new PoolCounts(0, 0, 0, 1), pool.counts());
+        assertEquals(1, launcher.timers.size());
+        pool.acquire(new Waiter());
+        assertEquals(1, launcher.timers.size(), "one retry timer per pool");
+        launcher.fireTimers();
+        assertEquals(2, launcher.launches.size());
+    }
+
+    @Test
+    void loginErrorIsNotRelayedWhileThePoolHasOtherServers() {
+        Pool pool = pool(10, LONG_RETRY);
+        Waiter holder = new Waiter();
+        pool.acquire(holder);
+        pool.loginSucceeded(server(pool), Map.of());
+        Waiter waiter = new Waiter();
+        pool.acquire(waiter);
+        assertEquals(2, launcher.launches.size());
+        pool.loginFailed(server(pool), serverError("53300", "sorry, too many clients already"), "x");
+        assertTrue(waiter.waiting(), "a server may come back to the pool");
+        pool.checkin(holder.onlyServer());
+        assertSame(holder.assigned.get(0), waiter.onlyServer());
+    }
+
+    @Test
+    void failsFastWithTheCachedServerError() {
+        Pool pool = pool(10, LONG_RETRY);
+        pool.acquire(new Waiter());
+        pool.loginFailed(server(pool), serverError("28P01", "password authentication failed for user \"u\""), "x");
+        Waiter late = new Waiter();
+        pool.acquire(late);
+        assertEquals(List.of(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                "server login has been failing, cached error: password authentication failed for user \"u\""
+                        + " (server_login_retry)")), late.failures);
+        assertEquals(1, launcher.launches.size(), "no login within server_login_retry");
+    }
+
+    @Test
+    void failsFastWithTheCachedNetworkReason() {
+        Pool pool = pool(10, LONG_RETRY);
+        pool.acquire(new Waiter());
+        pool.loginFailed(server(pool), null, "connect failed");
+        Waiter late = new Waiter();
+        pool.acquire(late);
+        assertEquals(List.of(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                "server login has been failing, cached error: connect failed (server_login_retry)")), late.failures);
+    }
+
+    @Test
+    void noFailFastOnceServerLoginRetryHasPassed() {
+        Pool pool = pool(10, Duration.ZERO);
+        pool.acquire(new Waiter());
+        pool.loginFailed(server(pool), serverError("28P01", "password authentication failed"), "x");
+        Waiter late = new Waiter();
+        pool.acquire(late);
+        assertTrue(late.waiting());
+        assertEquals(2, launcher.launches.size());
+    }
+
+    @Test
+    void successfulLoginClearsTheFailure() {
+        Pool pool = pool(10, LONG_RETRY);
+        Waiter waiter = new Waiter();
+        pool.acquire(waiter);
+        pool.loginFailed(server(pool), null, "connect failed");
+        launcher.fireTimers();
+        ServerConnection server = server(pool);
+        pool.loginSucceeded(server, Map.of());
+        pool.closed(waiter.onlyServer());
+        Waiter late = new Waiter();
+        pool.acquire(late);
+        assertTrue(late.waiting(), "no cached error after a success");
+        assertEquals(3, launcher.launches.size());
+    }
+
+    @Test
+    void idleServerOnTheWaitersOwnLoopIsPreferred() {
+        Pool pool = pool(10, LONG_RETRY);
+        ServerConnection other = server(pool);
+        ServerConnection own = server(pool);
+        pool.acquire(new Waiter());
+        pool.loginSucceeded(own, Map.of());
+        pool.acquire(new Waiter());
+        pool.loginSucceeded(other, Map.of());
+        pool.checkin(own);
+        pool.checkin(other); // LIFO: "other" is now first in the idle list
+        assertNotSame(own.executor(), other.executor());
+
+        Waiter waiter = new Waiter(own.executor());
+        pool.acquire(waiter);
+        assertSame(own, waiter.onlyServer());
+        Waiter anyLoop = new Waiter();
+        pool.acquire(anyLoop);
+        assertSame(other, anyLoop.onlyServer());
+    }
+
+    @Test
+    void idleListIsLifo() {
+        Pool pool = pool(10, LONG_RETRY);
+        ServerConnection first = server(pool);
+        ServerConnection second = server(pool);
+        pool.acquire(new Waiter());
+        pool.loginSucceeded(first, Map.of());
+        pool.acquire(new Waiter());
+        pool.loginSucceeded(second, Map.of());
+        pool.checkin(first);
+        pool.checkin(second);
+        Waiter waiter = new Waiter();
+        pool.acquire(waiter);
+        assertSame(second, waiter.onlyServer(), "the most recently used server is reused first");
+    }
+}

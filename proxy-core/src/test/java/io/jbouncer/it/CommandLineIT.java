@@ -1,0 +1,138 @@
+package io.jbouncer.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jbouncer.it.support.FreePort;
+import io.jbouncer.it.support.JBouncerConfig;
+import io.jbouncer.it.support.JBouncerProcess;
+import io.jbouncer.it.support.Jdbc;
+import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.Psql;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** PgBouncer's command line and exit codes, and the configuration shipped in {@code conf/}. */
+class CommandLineIT {
+
+    @Test
+    void versionNamesThePgBouncerReleaseAndExitsZero(@TempDir Path dir) {
+        JBouncerProcess.Exited exited = JBouncerProcess.run(dir, "-V");
+
+        assertEquals(0, exited.exitCode(), exited.output());
+        assertTrue(exited.output().startsWith("PgBouncer 1.25.2"), exited.output());
+    }
+
+    @Test
+    void helpPrintsUsageAndExitsZero(@TempDir Path dir) {
+        JBouncerProcess.Exited exited = JBouncerProcess.run(dir, "-h");
+
+        assertEquals(0, exited.exitCode(), exited.output());
+        assertTrue(exited.output().contains("Usage:"), exited.output());
+    }
+
+    @Test
+    void missingConfigFileExitsOne(@TempDir Path dir) {
+        JBouncerProcess.Exited exited = JBouncerProcess.run(dir);
+
+        assertEquals(1, exited.exitCode(), exited.output());
+        assertTrue(exited.output().contains("FATAL no configuration file specified"), exited.output());
+    }
+
+    @Test
+    void unknownSettingFailsNamingFileLineAndKey() throws IOException {
+        Path ini = JBouncerConfig.create().set("no_such_setting", "1").write();
+        int line = lineOf(ini, "no_such_setting = 1");
+
+        JBouncerProcess.Exited exited = JBouncerProcess.run(ini.getParent(), ini.toString());
+
+        assertNotEquals(0, exited.exitCode(), exited.output());
+        assertTrue(exited.output().contains("FATAL cannot load config file: " + ini + ":" + line
+                + ": no_such_setting: unknown parameter: pgbouncer/no_such_setting"), exited.output());
+    }
+
+    @Test
+    void invalidValueFailsNamingFileLineKeyAndWhatWasExpected() throws IOException {
+        Path ini = JBouncerConfig.create().set("default_pool_size", "many").write();
+        int line = lineOf(ini, "default_pool_size = many");
+
+        JBouncerProcess.Exited exited = JBouncerProcess.run(ini.getParent(), ini.toString());
+
+        assertNotEquals(0, exited.exitCode(), exited.output());
+        assertTrue(exited.output().contains("invalid value \"many\" for parameter default_pool_size in configuration ("
+                + ini + ":" + line + ")"), exited.output());
+        assertTrue(exited.output().contains("expected"), exited.output());
+    }
+
+    @Test
+    void daemonModeIsRefused() {
+        Path ini = JBouncerConfig.create().write();
+
+        JBouncerProcess.Exited exited = JBouncerProcess.run(ini.getParent(), "-d", ini.toString());
+
+        assertNotEquals(0, exited.exitCode(), exited.output());
+        assertTrue(exited.output().contains("daemon"), exited.output());
+    }
+
+    @Test
+    void userOptionIsAcceptedAndJBouncerServes() throws SQLException {
+        PostgresCluster pg = PostgresCluster.shared();
+        JBouncerConfig config = JBouncerConfig.create()
+                .set("ignore_startup_parameters", "extra_float_digits")
+                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
+                .user(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS);
+        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port(), "-u", "nobody");
+             Connection c = Jdbc.connect("127.0.0.1", config.port(), PostgresCluster.DB, PostgresCluster.MD5_USER,
+                     PostgresCluster.MD5_PASS)) {
+            assertTrue(c.isValid(5));
+        }
+    }
+
+    /**
+     * {@code conf/pgbouncer.ini} and {@code conf/userlist.txt} as shipped, laid out as in the repository (the ini
+     * names {@code auth_file = conf/userlist.txt}, relative to the working directory) with only the port changed.
+     */
+    @Test
+    void shippedConfigurationStartsAndAuthenticatesItsAdmin(@TempDir Path dir) throws IOException {
+        Path shipped = repositoryRoot().resolve("conf");
+        int port = FreePort.find();
+        String ini = Files.readString(shipped.resolve("pgbouncer.ini"), StandardCharsets.UTF_8);
+        assertTrue(ini.contains("\nlisten_port = 6432\n"), "the shipped ini no longer listens on 6432");
+        Path copy = dir.resolve("pgbouncer.ini");
+        Files.writeString(copy, ini.replace("\nlisten_port = 6432\n", "\nlisten_port = " + port + "\n"));
+        Files.createDirectories(dir.resolve("conf"));
+        Files.copy(shipped.resolve("userlist.txt"), dir.resolve("conf/userlist.txt"));
+
+        try (JBouncerProcess bouncer = JBouncerProcess.start(copy, port)) {
+            Psql psql = Psql.of(PostgresCluster.shared());
+            String connstring = "host=127.0.0.1 port=" + port + " dbname=nosuch user=admin sslmode=disable";
+            Psql.Result wrongPassword = psql.run(connstring, "wrong", "-c", "SELECT 1");
+            assertTrue(wrongPassword.stderr().contains("FATAL:  password authentication failed\n"),
+                    wrongPassword.stderr());
+            Psql.Result unknownDb = psql.run(connstring, "admin", "-c", "SELECT 1");
+            assertTrue(unknownDb.stderr().contains("FATAL:  no such database: nosuch\n"), unknownDb.stderr());
+        }
+    }
+
+    private static Path repositoryRoot() {
+        Path moduleDir = Path.of("").toAbsolutePath();
+        Path root = moduleDir.getParent();
+        assertTrue(Files.isDirectory(root.resolve("conf")), "no conf/ next to " + moduleDir);
+        return root;
+    }
+
+    private static int lineOf(Path file, String text) throws IOException {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        int index = lines.indexOf(text);
+        assertTrue(index >= 0, () -> text + " not in " + lines);
+        return index + 1;
+    }
+}

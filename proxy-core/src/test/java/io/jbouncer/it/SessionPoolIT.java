@@ -1,0 +1,345 @@
+package io.jbouncer.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jbouncer.it.support.JBouncerConfig;
+import io.jbouncer.it.support.JBouncerProcess;
+import io.jbouncer.it.support.Jdbc;
+import io.jbouncer.it.support.Poll;
+import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.Psql;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.jdbc.PgConnection;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+
+/**
+ * Session pooling end to end with pgjdbc (and psql as the client that vanishes): cancel through jbouncer's
+ * BackendKeyData, {@code pool_size} caps with many waiting clients, {@code max_client_conn}, and a client dying
+ * inside a transaction.
+ */
+class SessionPoolIT {
+
+    /** A role of this class only, so counting its backends counts this class's pools only. */
+    private static final String POOL_USER = "session_pool_user";
+    private static final String POOL_PASS = "session_pool_pass";
+    private static final String POOL5_DB = "pool5";
+    private static final String SINGLE_DB = "single";
+    private static final String SLEEP_30 = "SELECT pg_sleep(30)";
+
+    private static PostgresCluster pg;
+    private static JBouncerConfig config;
+    private static JBouncerProcess bouncer;
+
+    @BeforeAll
+    static void startBouncer() throws SQLException {
+        pg = PostgresCluster.shared();
+        try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE " + POOL_USER + " LOGIN PASSWORD '" + POOL_PASS + "'");
+            st.execute("GRANT ALL ON DATABASE " + PostgresCluster.DB + " TO " + POOL_USER);
+        }
+        config = JBouncerConfig.create()
+                .set("ignore_startup_parameters", "extra_float_digits")
+                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
+                .database(POOL5_DB, pg.connstring(PostgresCluster.DB) + " pool_size=5")
+                .database(SINGLE_DB, pg.connstring(PostgresCluster.DB) + " pool_size=1")
+                .user(POOL_USER, POOL_PASS)
+                .user(PostgresCluster.MD5_USER,
+                        PostgresCluster.md5Secret(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS));
+        bouncer = JBouncerProcess.start(config.write(), config.port());
+    }
+
+    @AfterAll
+    static void stopBouncer() {
+        if (bouncer != null) {
+            bouncer.close();
+            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
+        }
+    }
+
+    private static Connection connect(int port, String db, String user, String password) throws SQLException {
+        return Jdbc.connect("127.0.0.1", port, db, user, password);
+    }
+
+    private static Connection connectMd5User(String db) throws SQLException {
+        return connect(config.port(), db, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS);
+    }
+
+    @Test
+    void cancelOfPgSleepReturns57014WithinOneSecond() throws Exception {
+        try (Connection c = connectMd5User(PostgresCluster.DB); Statement st = c.createStatement()) {
+            AtomicLong failedAt = new AtomicLong();
+            CompletableFuture<SQLException> outcome = CompletableFuture.supplyAsync(() -> {
+                try {
+                    st.executeQuery(SLEEP_30);
+                    return null;
+                } catch (SQLException e) {
+                    failedAt.set(System.nanoTime());
+                    return e;
+                }
+            });
+            assertTrue(Poll.until(Duration.ofSeconds(10), () -> activeQueries(SLEEP_30) == 1),
+                    "the query never started on the server");
+
+            long cancelledAt = System.nanoTime();
+            st.cancel();
+            SQLException e = outcome.get(5, TimeUnit.SECONDS);
+
+            assertNotNull(e, "the query was not cancelled");
+            assertEquals("57014", e.getSQLState(), e::toString);
+            assertEquals("canceling statement due to user request", serverError(e).getMessage());
+            long millis = TimeUnit.NANOSECONDS.toMillis(failedAt.get() - cancelledAt);
+            assertTrue(millis < 1000, "cancel took " + millis + " ms");
+            try (ResultSet rs = st.executeQuery("SELECT 'after cancel'")) {
+                assertTrue(rs.next());
+                assertEquals("after cancel", rs.getString(1));
+            }
+        }
+    }
+
+    @Test
+    void nextClientOnTheSameServerFindsItResetByDiscardAll() throws SQLException {
+        int firstPid;
+        try (Connection first = connectMd5User(SINGLE_DB); Statement st = first.createStatement()) {
+            firstPid = backendPid(st);
+            st.execute("SET work_mem = '7MB'");
+            st.execute("CREATE TEMP TABLE left_behind (x int)");
+            st.execute("PREPARE left_behind_plan AS SELECT 1");
+        }
+        try (Connection second = connectMd5User(SINGLE_DB); Statement st = second.createStatement()) {
+            assertEquals(firstPid, backendPid(st), "pool_size=1 in session mode reuses the one server connection");
+            try (ResultSet rs = st.executeQuery("SELECT current_setting('work_mem'), to_regclass('left_behind'),"
+                    + " (SELECT count(*) FROM pg_prepared_statements)")) {
+                assertTrue(rs.next());
+                assertEquals("4MB", rs.getString(1));
+                assertNull(rs.getString(2));
+                assertEquals(0, rs.getInt(3));
+            }
+        }
+    }
+
+    @Test
+    void clientSeesServerParametersAndABackendKeyOfJBouncer() throws SQLException {
+        try (Connection c = connectMd5User(PostgresCluster.DB); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_setting('server_version'), pg_backend_pid()")) {
+            assertTrue(rs.next());
+            PgConnection pgConnection = c.unwrap(PgConnection.class);
+            assertEquals(rs.getString(1), pgConnection.getParameterStatus("server_version"));
+            assertEquals("UTF8", pgConnection.getParameterStatus("server_encoding"));
+            assertNotEquals(rs.getInt(2), pgConnection.getBackendPID(),
+                    "the BackendKeyData must be jbouncer's own, not the server's");
+        }
+    }
+
+    private static int backendPid(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void fiftyConcurrentClientsShareFiveServerConnections() throws Exception {
+        assertTrue(Poll.until(Duration.ofSeconds(10), () -> backendCount(POOL_USER) == 0));
+        int clients = 50;
+        AtomicInteger maxBackends = new AtomicInteger();
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            ScheduledFuture<?> sampling = sampler.scheduleAtFixedRate(
+                    () -> maxBackends.accumulateAndGet(backendCount(POOL_USER), Math::max),
+                    0, 20, TimeUnit.MILLISECONDS);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                int client = i;
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return runShortSession(client);
+                }));
+            }
+            go.countDown();
+            for (int i = 0; i < clients; i++) {
+                assertEquals(POOL_USER + " " + i, results.get(i).get(60, TimeUnit.SECONDS));
+            }
+            assertFalse(sampling.isDone(), "the backend sampler failed, so its maximum proves nothing");
+        } finally {
+            pool.shutdownNow();
+            sampler.shutdown();
+            assertTrue(sampler.awaitTermination(10, TimeUnit.SECONDS));
+        }
+        int after = backendCount(POOL_USER);
+        assertTrue(maxBackends.get() <= 5, "server connections peaked at " + maxBackends.get());
+        assertTrue(after >= 1 && after <= 5, "session pool keeps its servers for reuse, got " + after);
+    }
+
+    private static String runShortSession(int client) throws SQLException {
+        try (Connection c = connect(config.port(), POOL5_DB, POOL_USER, POOL_PASS);
+             PreparedStatement st = c.prepareStatement("SELECT current_user || ' ' || ?::int")) {
+            try (Statement plain = c.createStatement()) {
+                plain.execute("SELECT pg_sleep(0.05)");
+                plain.execute("SELECT 1");
+            }
+            st.setInt(1, client);
+            try (ResultSet rs = st.executeQuery()) {
+                assertTrue(rs.next());
+                return rs.getString(1);
+            }
+        }
+    }
+
+    @Test
+    void clientBeyondMaxClientConnIsRefused() throws SQLException {
+        JBouncerConfig limited = JBouncerConfig.create()
+                .set("ignore_startup_parameters", "extra_float_digits")
+                .set("max_client_conn", "3")
+                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
+                .user(PostgresCluster.MD5_USER,
+                        PostgresCluster.md5Secret(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS));
+        try (JBouncerProcess limitedBouncer = JBouncerProcess.start(limited.write(), limited.port())) {
+            List<Connection> open = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    open.add(connect(limited.port(), PostgresCluster.DB, PostgresCluster.MD5_USER,
+                            PostgresCluster.MD5_PASS));
+                }
+                SQLException e = assertThrows(SQLException.class, () -> connect(limited.port(),
+                        PostgresCluster.DB, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS).close());
+                ServerErrorMessage error = serverError(e);
+                assertEquals("FATAL", error.getSeverity());
+                assertEquals("08P01", error.getSQLState());
+                assertEquals("no more connections allowed (max_client_conn)", error.getMessage());
+
+                open.remove(0).close();
+                assertTrue(Poll.until(Duration.ofSeconds(10), () -> canConnect(limited.port())),
+                        "a freed client slot is not reusable");
+            } finally {
+                for (Connection c : open) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    private static boolean canConnect(int port) {
+        try (Connection c = connect(port, PostgresCluster.DB, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS)) {
+            return c.isValid(5);
+        } catch (SQLException refused) {
+            return false;
+        }
+    }
+
+    @Test
+    void clientKilledInsideATransactionLeavesNoTransactionBehind() throws Exception {
+        String connstring = "host=127.0.0.1 port=" + config.port() + " dbname=" + SINGLE_DB + " user="
+                + PostgresCluster.MD5_USER + " sslmode=disable";
+        Process clientA = Psql.of(pg).processBuilder(connstring, PostgresCluster.MD5_PASS, "-q", "-A", "-t")
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .redirectErrorStream(true)
+                .start();
+        try {
+            Writer stdin = new OutputStreamWriter(clientA.getOutputStream(), StandardCharsets.UTF_8);
+            stdin.write("BEGIN;\nINSERT INTO t (id, v) VALUES (8001, 'never committed');\nSELECT 'inserted';\n");
+            stdin.flush();
+            BufferedReader stdout = new BufferedReader(
+                    new InputStreamReader(clientA.getInputStream(), StandardCharsets.UTF_8));
+            String line = CompletableFuture.supplyAsync(() -> readLine(stdout)).get(20, TimeUnit.SECONDS);
+            assertEquals("inserted", line);
+        } finally {
+            clientA.destroyForcibly();
+            assertTrue(clientA.waitFor(10, TimeUnit.SECONDS));
+        }
+
+        try (Connection clientB = connectMd5User(SINGLE_DB); Statement st = clientB.createStatement()) {
+            String probe = "SELECT count(*), txid_current_if_assigned() FROM t WHERE id = 8001";
+            try (ResultSet rs = st.executeQuery(probe)) {
+                assertTrue(rs.next());
+                assertEquals(0, rs.getInt(1), "client A's insert is visible: its transaction was kept");
+                assertNull(rs.getObject(2), "client B runs inside a transaction it did not begin");
+            }
+            Timestamp first = now(st);
+            assertTrue(Poll.until(Duration.ofSeconds(1), () -> !first.equals(now(st))),
+                    "now() is frozen: client B runs inside a transaction it did not begin");
+        }
+    }
+
+    private static String readLine(BufferedReader reader) {
+        try {
+            return reader.readLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Timestamp now(Statement st) {
+        try (ResultSet rs = st.executeQuery("SELECT now()")) {
+            rs.next();
+            return rs.getTimestamp(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int backendCount(String user) {
+        try {
+            return pg.backendCount(user);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot count backends of " + user, e);
+        }
+    }
+
+    private static int activeQueries(String query) {
+        try (Connection c = pg.superuserJdbc("postgres");
+             PreparedStatement st = c.prepareStatement(
+                     "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = ?")) {
+            st.setString(1, query);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read pg_stat_activity", e);
+        }
+    }
+
+    private static ServerErrorMessage serverError(SQLException e) {
+        ServerErrorMessage error = assertInstanceOf(PSQLException.class, e).getServerErrorMessage();
+        assertNotNull(error, () -> "not an ErrorResponse: " + e);
+        return error;
+    }
+}
