@@ -1,5 +1,7 @@
 package io.jbouncer.core;
 
+import java.util.Set;
+
 /**
  * PgBouncer's command line: {@code [-d] [-R] [-q] [-v...] [-u user] [-V] [-h] config.ini} and the long forms,
  * parsed getopt-style (short flags may be combined, as in {@code -vv}).
@@ -32,6 +34,9 @@ public record CommandLine(boolean daemon, boolean reboot, boolean quiet, int ver
               -h, --help           show this help, then exit
             """;
 
+    private static final Set<String> FLAGS_WITHOUT_ARGUMENT =
+            Set.of("daemon", "reboot", "quiet", "verbose", "version", "help");
+
     public static CommandLine parse(String... args) throws UsageException {
         boolean daemon = false;
         boolean reboot = false;
@@ -58,7 +63,7 @@ public record CommandLine(boolean daemon, boolean reboot, boolean quiet, int ver
                 if (eq >= 0) {
                     value = name.substring(eq + 1);
                     name = name.substring(0, eq);
-                    if (!name.equals("user")) {
+                    if (FLAGS_WITHOUT_ARGUMENT.contains(name)) {
                         throw new UsageException("option '--" + name + "' doesn't allow an argument");
                     }
                 }

@@ -1,5 +1,7 @@
 package io.jbouncer.core;
 
+import io.jbouncer.admin.ShutdownMode;
+import io.jbouncer.core.admin.AdminView;
 import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.config.AuthFile;
 import io.jbouncer.core.config.Config;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One running pooler: loads the configuration, binds the listeners and owns the event loops until shutdown.
@@ -54,6 +57,24 @@ public final class JBouncer {
         ServerConnector connector = new ServerConnector(transport, workers,
                 (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK);
         pooler = new Pooler(config, secrets, connector);
+        AdminView view = new AdminView(pooler, new AdminView.Control() {
+            @Override
+            public String reload() {
+                return JBouncer.this.reload();
+            }
+
+            @Override
+            public void shutdown(ShutdownMode mode) {
+                Log.info("SHUTDOWN command issued");
+                // Off the event loop: stopping waits for the loops to terminate.
+                new Thread(JBouncer.this::stop, "jbouncer-shutdown").start();
+            }
+        });
+        pooler.setAdminView(view);
+        // stats_period is read once at start, as in PgBouncer (fact sheet 2.1).
+        int period = Math.max(1, config.statsPeriod());
+        workers.scheduleAtFixedRate(() -> view.statsPeriod().refresh(pooler.config().logStats()),
+                period, period, TimeUnit.SECONDS);
         listener = new Listener(transport, acceptors, workers, WATER_MARK);
         try {
             listener.start(new Listener.Settings(config.listenAddr(), config.listenPort(), config.unixSocketDir(),
@@ -69,15 +90,20 @@ public final class JBouncer {
 
     /**
      * Re-reads the configuration and the auth file and publishes them for new logins. A file that fails to load
-     * leaves the running configuration untouched.
+     * leaves the running configuration untouched — whole, unlike PgBouncer, which keeps the lines before the bad one.
+     *
+     * @return {@code null} on success, else the error text RELOAD reports
      */
-    public void reload() {
+    public String reload() {
         try {
             Config config = ConfigLoader.load(configFile);
+            Map<String, StoredSecret> secrets = loadSecrets(config);
             Log.setLogFile(config.logfile());
-            pooler.apply(config, loadSecrets(config));
+            pooler.apply(config, secrets);
+            return null;
         } catch (ConfigException | IOException e) {
             Log.error("config file loading failed: %s", e.getMessage());
+            return "RELOAD failed, see logs for additional details: " + e.getMessage();
         }
     }
 
@@ -88,8 +114,8 @@ public final class JBouncer {
             listener = null;
         }
         if (workers != null) {
-            acceptors.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-            workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workers = null;
         }
         stopped.countDown();

@@ -1,5 +1,6 @@
 package io.jbouncer.core;
 
+import io.jbouncer.admin.PoolerView;
 import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.client.StartupParameters;
 import io.jbouncer.core.config.Config;
@@ -14,6 +15,7 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,6 +29,9 @@ public final class Pooler {
     private final byte[] mockKey = new byte[32];
     private final AtomicInteger clients = new AtomicInteger();
     private final Map<Long, ClientConnection> cancelKeys = new ConcurrentHashMap<>();
+    /** Logged-in clients by id: SHOW CLIENTS and KILL_CLIENT. */
+    private final Map<Long, ClientConnection> loggedIn = new ConcurrentHashMap<>();
+    private volatile PoolerView adminView;
     private final ServerConnector connector;
     private final PoolManager pools;
     private volatile Config config;
@@ -69,6 +74,11 @@ public final class Pooler {
         return mockKey;
     }
 
+    /** The users of the auth_file. */
+    public Collection<String> userNames() {
+        return secrets.keySet();
+    }
+
     /** The auth_file secret of {@code user}, or {@code null} for an unknown user. */
     public StoredSecret secretOf(String user) {
         return secrets.get(user);
@@ -104,9 +114,33 @@ public final class Pooler {
 
     public void clientClosed(ClientConnection client) {
         clients.decrementAndGet();
+        loggedIn.remove(client.id());
         if (client.session() != null) {
             cancelKeys.remove(keyOf(client.session().cancelKey()), client);
         }
+    }
+
+    /** A client finished its login: it is listed from now on. */
+    public void loggedIn(ClientConnection client) {
+        loggedIn.put(client.id(), client);
+    }
+
+    /** Logged-in clients (a live view). */
+    public Collection<ClientConnection> clients() {
+        return loggedIn.values();
+    }
+
+    public ClientConnection client(long id) {
+        return loggedIn.get(id);
+    }
+
+    /** What the admin console sees; set once at start. */
+    public PoolerView adminView() {
+        return adminView;
+    }
+
+    public void setAdminView(PoolerView view) {
+        this.adminView = view;
     }
 
     public int clientCount() {

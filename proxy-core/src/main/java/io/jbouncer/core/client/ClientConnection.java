@@ -1,9 +1,13 @@
 package io.jbouncer.core.client;
 
+import io.jbouncer.admin.AdminSession;
+import io.jbouncer.admin.ReplySink;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
+import io.jbouncer.core.Version;
 import io.jbouncer.core.auth.AuthStep;
 import io.jbouncer.core.auth.ClientAuthenticator;
+import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.ServerWaiter;
@@ -13,10 +17,12 @@ import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgProtocolException;
 import io.jbouncer.protocol.SqlState;
+import io.jbouncer.protocol.message.Authentication;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.CancelRequest;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.protocol.message.NegotiateProtocolVersion;
+import io.jbouncer.protocol.message.ReadyForQuery;
 import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -38,13 +44,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>States</b> (PgBouncer's): LOGIN (startup and authentication), WAITING_LOGIN (authenticated, waiting for the
  * pool's first server to learn what to welcome the client with), IDLE (no server), WAITING (queued for a server),
- * ACTIVE (linked), CLOSED.
+ * ACTIVE (linked), CONSOLE (a session of the admin console: every message goes to {@link AdminSession}), CLOSED.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
         implements PacketScanner.Handler, ServerWaiter, ClientPeer {
 
     /** Lifecycle states; transitions happen on this client's event loop. */
-    public enum State { LOGIN, WAITING_LOGIN, IDLE, WAITING, ACTIVE, CLOSED }
+    public enum State { LOGIN, WAITING_LOGIN, IDLE, WAITING, ACTIVE, CONSOLE, CLOSED }
 
     private static final int SSL_REQUEST = 80877103;
     private static final int GSSENC_REQUEST = 80877104;
@@ -52,14 +58,18 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private static final int MAX_LOGIN_PACKET = 16 * 1024;
 
     private final Pooler pooler;
+    private final long id = ConnectionIds.next();
+    private final long connectedMillis = System.currentTimeMillis();
     private final Cumulation inbound = new Cumulation();
     private final PacketScanner scanner;
 
     private Channel channel;
     private State state = State.LOGIN;
     private ClientLogin login;
-    private ClientSession session;
+    private volatile ClientSession session;
+    private AdminSession console;
     private volatile Link link;
+    private volatile long requestMillis;
     /** Set while scanning when the link turned out released: the scan stops and a new server is requested. */
     private boolean linkLost;
     private long waitStartNanos;
@@ -85,8 +95,35 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         return waitStartNanos;
     }
 
+    /** The current state; read by the admin console from other threads (a snapshot, possibly stale). */
     public State state() {
         return state;
+    }
+
+    /** PgBouncer's socket id, shared numbering with servers. */
+    public long id() {
+        return id;
+    }
+
+    public long connectedMillis() {
+        return connectedMillis;
+    }
+
+    /** When the client last sent a request (PgBouncer's {@code request_time}). */
+    public long requestMillis() {
+        return requestMillis;
+    }
+
+    /** Nanoseconds this client has been queued for a server, 0 when not waiting. */
+    public long waitingNanos() {
+        State current = state;
+        return current == State.WAITING || current == State.WAITING_LOGIN ? System.nanoTime() - waitStartNanos : 0;
+    }
+
+    /** The linked server, or {@code null}. */
+    public ServerConnection linkedServer() {
+        Link current = link;
+        return current == null || current.isReleased() ? null : current.server();
     }
 
     public ClientSession session() {
@@ -113,6 +150,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             ((ByteBuf) msg).release();
             return;
         }
+        ClientSession current = session;
+        if (current != null && current.pool() != null) {
+            current.pool().stats().received(((ByteBuf) msg).readableBytes());
+        }
+        requestMillis = System.currentTimeMillis();
         inbound.append(ctx.alloc(), (ByteBuf) msg);
         try {
             process();
@@ -162,13 +204,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             }
         }
         if (session != null && pooler.config().logDisconnections()) {
-            Log.info("C-%s: %s closing because: client close request", id(), session.describe());
+            Log.info("C-%s: %s closing because: client close request", logId(), session.describe());
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Log.debug("C-%s: client connection error: %s", id(), cause.toString());
+        Log.debug("C-%s: client connection error: %s", logId(), cause.toString());
         ctx.close();
     }
 
@@ -185,6 +227,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         Link assigned = server.assign(this);
         link = assigned;
         state = State.ACTIVE;
+        server.pool().stats().serverAssigned(System.nanoTime() - waitStartNanos);
         channel.config().setAutoRead(true);
         if (welcome) {
             session.writeWelcome(channel, server.pool().welcomeParameters());
@@ -232,7 +275,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public PacketScanner.Action onHeader(byte tag, int length) {
-        if (tag == 'X') {
+        if (tag == 'X' || state == State.CONSOLE) {
             return PacketScanner.Action.INSPECT;
         }
         Link current = link;
@@ -245,8 +288,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean onMessage(byte tag, ByteBuf message) {
-        // Terminate: the client is done. Not forwarded: the server stays open for the next client.
-        channel.close();
+        if (state == State.CONSOLE) {
+            console.handle(message);
+        } else {
+            // Terminate: the client is done. Not forwarded: the server stays open for the next client.
+            channel.close();
+        }
         return false;
     }
 
@@ -261,7 +308,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             processLogin();
             return;
         }
-        if (state == State.IDLE || state == State.ACTIVE) {
+        if (state == State.IDLE || state == State.ACTIVE || state == State.CONSOLE) {
             drain();
         }
     }
@@ -269,6 +316,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private void drain() {
         ByteBuf buffer = inbound.buffer();
         if (buffer == null || state == State.CLOSED) {
+            return;
+        }
+        if (state == State.CONSOLE) {
+            try {
+                scanner.scan(buffer, this);
+            } finally {
+                inbound.trim();
+            }
             return;
         }
         linkLost = false;
@@ -414,6 +469,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     private void startSession(ClientSession started) {
         session = started;
+        pooler.loggedIn(this);
+        if (started.consoleRole() != null) {
+            startConsole(started);
+            return;
+        }
         Pool pool = started.pool();
         if (pool.welcomeParameters() != null) {
             cancelTimer();
@@ -428,6 +488,30 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** The admin console: PgBouncer's welcome, then every message goes to the console session. */
+    private void startConsole(ClientSession started) {
+        cancelTimer();
+        console = new AdminSession(pooler.adminView(), started.consoleRole(), new ReplySink() {
+            @Override
+            public void send(ByteBuf replies) {
+                channel.writeAndFlush(replies);
+            }
+
+            @Override
+            public void sendAndClose(ByteBuf replies) {
+                channel.writeAndFlush(replies).addListener(ChannelFutureListener.CLOSE);
+            }
+        }, channel.alloc());
+        ByteBuf out = channel.alloc().buffer(256);
+        Authentication.encodeOk(out);
+        AdminSession.writeWelcomeParameters(out, Version.PGBOUNCER_COMPATIBLE, started.trackedParameters());
+        started.cancelKey().encode(out);
+        ReadyForQuery.encode(out, ReadyForQuery.IDLE);
+        channel.writeAndFlush(out);
+        state = State.CONSOLE;
+        drain();
+    }
+
     // ---- closing -------------------------------------------------------------------------------------------
 
     /** Sends an error and closes; FATAL errors are what PgBouncer sends before dropping a client. */
@@ -437,7 +521,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             return;
         }
         if (pooler.config().logPoolerErrors()) {
-            Log.warning("C-%s: pooler error: %s", id(), error.message());
+            Log.warning("C-%s: pooler error: %s", logId(), error.message());
         }
         channel.writeAndFlush(error.toByteBuf(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
     }
@@ -449,7 +533,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
     }
 
-    String id() {
+    String logId() {
         return channel == null ? "?" : channel.id().asShortText();
     }
 }

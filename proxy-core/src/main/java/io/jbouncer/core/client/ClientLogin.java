@@ -1,5 +1,6 @@
 package io.jbouncer.core.client;
 
+import io.jbouncer.admin.ConsoleRole;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.auth.AuthStep;
@@ -15,6 +16,7 @@ import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -39,6 +41,7 @@ final class ClientLogin {
     private Map<String, String> tracked;
     private ClientAuthenticator authenticator;
     private ErrorResponse postAuthError;
+    private ConsoleRole consoleRole;
 
     ClientLogin(Pooler pooler, ClientConnection client, StartupMessage startup) {
         this.pooler = pooler;
@@ -70,15 +73,21 @@ final class ClientLogin {
             return refuse("username too long");
         }
         if (config.logConnections()) {
-            Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=no", client.id(), database, user,
+            Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=no", client.logId(), database, user,
                     pooler.describeRemote(client.channel()), database, user);
         }
         StoredSecret secret = pooler.secretOf(user);
         AuthType authType = config.authType();
+        if (console) {
+            consoleRole = consoleRole(authType);
+            if (consoleRole == null && secret != null) {
+                return refuse("not allowed"); // known users are told before the password exchange, as PgBouncer
+            }
+        }
         if (authType == AuthType.ANY) {
             DatabaseDef def = pooler.database(database);
             if (def != null && def.user() == null) {
-                Log.error("C-%s: auth_type=any requires forced user", client.id());
+                Log.error("C-%s: auth_type=any requires forced user", client.logId());
                 return refuse("bouncer config error");
             }
         }
@@ -100,6 +109,14 @@ final class ClientLogin {
      * database, console not allowed, ...).
      */
     Optional<ClientSession> accepted(AuthStep.Accepted accepted) {
+        if (DatabaseDef.ADMIN_DATABASE.equals(database)) {
+            if (consoleRole == null) {
+                return fail("not allowed");
+            }
+            return Optional.of(new ClientSession(database, user, null, tracked,
+                    pooler.startupRules().trackedNames(), pooler.registerForCancel(client),
+                    pooler.describeRemote(client.channel()), consoleRole));
+        }
         DatabaseDef def = pooler.database(database);
         if (def == null) {
             return fail("no such database: " + database);
@@ -112,7 +129,33 @@ final class ClientLogin {
         }
         return Optional.of(new ClientSession(database, user, pool, tracked, pooler.startupRules().trackedNames(),
                 pooler.registerForCancel(client),
-                pooler.describeRemote(client.channel())));
+                pooler.describeRemote(client.channel()), null));
+    }
+
+    /**
+     * Console rights (fact sheet 4.6, 7.2): {@code admin_users} administer, {@code stats_users} read; with
+     * {@code auth_type=any} everyone gets in and only admin_users get admin rights. {@code null}: not allowed.
+     */
+    private ConsoleRole consoleRole(AuthType authType) {
+        if (listed(config.adminUsers())) {
+            return ConsoleRole.ADMIN;
+        }
+        if (listed(config.statsUsers()) || authType == AuthType.ANY) {
+            return ConsoleRole.STATS;
+        }
+        return null;
+    }
+
+    /** List settings are split on commas and blanks; membership is case-sensitive (fact sheet 1). */
+    private boolean listed(List<String> users) {
+        for (String entry : users) {
+            for (String name : entry.split("[,\\s]+")) {
+                if (name.equals(user)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     ErrorResponse postAuthError() {

@@ -1,5 +1,6 @@
 package io.jbouncer.core.client;
 
+import io.jbouncer.admin.ConsoleRole;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.protocol.message.Authentication;
 import io.jbouncer.protocol.message.BackendKeyData;
@@ -24,9 +25,15 @@ public final class ClientSession {
     private final Collection<String> trackedNames;
     private final BackendKeyData cancelKey;
     private final String remote;
+    private final ConsoleRole consoleRole;
 
+    /**
+     * @param pool        the pool, or {@code null} for an admin console session
+     * @param consoleRole the console rights, or {@code null} for a pooled session
+     */
     ClientSession(String database, String user, Pool pool, Map<String, String> trackedParameters,
-                  Collection<String> trackedNames, BackendKeyData cancelKey, String remote) {
+                  Collection<String> trackedNames, BackendKeyData cancelKey, String remote, ConsoleRole consoleRole) {
+        this.consoleRole = consoleRole;
         this.trackedNames = trackedNames;
         this.database = database;
         this.user = user;
@@ -46,6 +53,16 @@ public final class ClientSession {
 
     public Pool pool() {
         return pool;
+    }
+
+    /** The admin console rights of this session, or {@code null} when it is a pooled session. */
+    public ConsoleRole consoleRole() {
+        return consoleRole;
+    }
+
+    /** {@code ip:port} or {@code unix}. */
+    public String remote() {
+        return remote;
     }
 
     public BackendKeyData cancelKey() {

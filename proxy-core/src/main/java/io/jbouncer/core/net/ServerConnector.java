@@ -46,6 +46,7 @@ public final class ServerConnector implements ServerLauncher {
         ServerConnection server = new ServerConnection(pool, pool.credentials(),
                 pool.target().startupParameters(), maxPacketSize);
         Duration timeout = pool.settings().serverConnectTimeout();
+        pool.track(server);
         if (address instanceof DomainSocketAddress && !transport.domainSockets()) {
             pool.loginFailed(server, null, "unix sockets are not available with the " + transport.name()
                     + " transport");

@@ -5,10 +5,15 @@ import io.jbouncer.core.server.ServerCredentials;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.message.ErrorResponse;
 import java.util.ArrayDeque;
+import io.jbouncer.core.stats.PoolStats;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The server connections of one (database, user) pair and the clients waiting for one.
@@ -29,6 +34,9 @@ public final class Pool {
     private final ServerTarget target;
     private final ServerLauncher launcher;
 
+    private final PoolStats stats = new PoolStats();
+    /** Every server of this pool not yet closed, in any state: what SHOW SERVERS lists. */
+    private final Set<ServerConnection> servers = ConcurrentHashMap.newKeySet();
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<ServerWaiter> waiters = new ArrayDeque<>();
     private int total;
@@ -54,6 +62,20 @@ public final class Pool {
 
     public PoolSettings settings() {
         return settings;
+    }
+
+    public PoolStats stats() {
+        return stats;
+    }
+
+    /** Every server of this pool that is not closed (a live view; states change concurrently). */
+    public Collection<ServerConnection> servers() {
+        return Collections.unmodifiableSet(servers);
+    }
+
+    /** A launched server starts counting in SHOW SERVERS (state {@code new}) until it is closed. */
+    public void track(ServerConnection server) {
+        servers.add(server);
     }
 
     /** Where and as whom this pool's servers log in. */
@@ -134,6 +156,7 @@ public final class Pool {
      * failed, and waiting clients keep waiting for the retry.
      */
     public void loginFailed(ServerConnection server, ErrorResponse serverError, String reason) {
+        servers.remove(server);
         List<ServerWaiter> failed = List.of();
         synchronized (this) {
             logins--;
@@ -176,6 +199,7 @@ public final class Pool {
      * (A server that never logged in is reported through {@link #loginFailed} instead.)
      */
     public void closed(ServerConnection server) {
+        servers.remove(server);
         synchronized (this) {
             total--;
             idle.remove(server);

@@ -34,6 +34,9 @@ public final class Link {
      * ReadyForQuery; replies are swallowed until then.
      */
     private volatile boolean setupPending;
+    /** When the current request cycle and transaction started (client loop writes, server loop reads). */
+    private volatile long requestStartNanos;
+    private volatile long transactionStartNanos;
 
     Link(ClientPeer client, ServerConnection server) {
         this.client = client;
@@ -68,6 +71,9 @@ public final class Link {
                 return false;
             }
             if (expected == 0 || pending.compareAndSet(current, current + expected)) {
+                if (current == 0 && expected > 0) {
+                    startRequest();
+                }
                 if (batchMessage) {
                     batchOpen = true;
                 } else if (tag == 'S') {
@@ -76,6 +82,25 @@ public final class Link {
                 return true;
             }
         }
+    }
+
+    /** A request cycle begins on an idle link; it also begins a transaction unless one is open. */
+    private void startRequest() {
+        long now = System.nanoTime();
+        requestStartNanos = now;
+        if (transactionStatus == 'I') {
+            transactionStartNanos = now;
+        }
+    }
+
+    /** Server loop: nanoseconds since the current request cycle started. */
+    long requestNanos(long now) {
+        return now - requestStartNanos;
+    }
+
+    /** Server loop: nanoseconds since the current transaction started. */
+    long transactionNanos(long now) {
+        return now - transactionStartNanos;
     }
 
     /**

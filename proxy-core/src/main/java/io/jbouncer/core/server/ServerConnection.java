@@ -2,6 +2,7 @@ package io.jbouncer.core.server;
 
 import io.jbouncer.core.Log;
 import io.jbouncer.core.config.PoolMode;
+import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.protocol.PacketScanner;
@@ -44,6 +45,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final Cumulation inbound = new Cumulation();
     private final Map<String, String> parameters = new LinkedHashMap<>();
 
+    private final long id = ConnectionIds.next();
+    private final long createdMillis = System.currentTimeMillis();
     private Channel channel;
     private volatile State state = State.LOGIN;
     private volatile Link link;
@@ -66,6 +69,21 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     public Pool pool() {
         return pool;
+    }
+
+    /** PgBouncer's socket id, shared numbering with clients. */
+    public long id() {
+        return id;
+    }
+
+    public long createdMillis() {
+        return createdMillis;
+    }
+
+    /** The linked client, or {@code null}; for SHOW SERVERS. */
+    public ClientPeer linkedClient() {
+        Link current = link;
+        return current == null ? null : current.client();
     }
 
     public State state() {
@@ -140,7 +158,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Closes the connection; any thread. A linked client is not told: callers decide what it sees. */
     public void close(String reason) {
-        Log.debug("S-%s: %s closing because: %s", id(), pool.key(), reason);
+        Log.debug("S-%s: %s closing because: %s", logId(), pool.key(), reason);
         Link current = link;
         if (current != null) {
             current.invalidate();
@@ -163,11 +181,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (link != null) {
+            pool.stats().sent(((ByteBuf) msg).readableBytes());
+        }
         ByteBuf buffer = inbound.append(ctx.alloc(), (ByteBuf) msg);
         try {
             scanner.scan(buffer, this);
         } catch (PgProtocolException e) {
-            Log.warning("S-%s: %s server sent bad data: %s", id(), pool.key(), e.getMessage());
+            Log.warning("S-%s: %s server sent bad data: %s", logId(), pool.key(), e.getMessage());
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
             ctx.close();
         } finally {
@@ -211,7 +232,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Log.warning("S-%s: %s server connection error: %s", id(), pool.key(), cause.toString());
+        Log.warning("S-%s: %s server connection error: %s", logId(), pool.key(), cause.toString());
         ctx.close();
     }
 
@@ -236,7 +257,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             case TESTED -> onResetReply(tag, message);
             default -> {
                 // An idle server has nothing to say; PostgreSQL only speaks unasked when it terminates the session.
-                Log.debug("S-%s: idle server sent '%c'", id(), (char) tag);
+                Log.debug("S-%s: idle server sent '%c'", logId(), (char) tag);
                 channel.close();
             }
         }
@@ -260,7 +281,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
                 parameters.putAll(login.parameters());
                 state = State.IDLE;
                 loggedIn = true;
-                Log.debug("S-%s: %s new connection to server", id(), pool.key());
+                Log.debug("S-%s: %s new connection to server", logId(), pool.key());
                 pool.loginSucceeded(this, parameters);
                 return;
             }
@@ -269,7 +290,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
                 channel.write(reply);
             }
         } catch (ServerLogin.LoginFailure failure) {
-            Log.warning("S-%s: %s server login failed: %s", id(), pool.key(), failure.getMessage());
+            Log.warning("S-%s: %s server login failed: %s", logId(), pool.key(), failure.getMessage());
             state = State.CLOSED;
             pool.loginFailed(this, failure.serverError, "server login failed: " + failure.getMessage());
             channel.close();
@@ -294,6 +315,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
                     "transaction blocks not allowed in statement pooling mode"));
             close("transaction blocks not allowed in statement pooling mode");
             return false;
+        }
+        long now = System.nanoTime();
+        pool.stats().queryDone(current.requestNanos(now));
+        if (status == ReadyForQuery.IDLE) {
+            pool.stats().xactDone(current.transactionNanos(now));
         }
         if (!current.onReadyForQuery(status, pool.settings().releasesAtIdle())) {
             return true;
@@ -361,7 +387,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    private String id() {
+    private String logId() {
         return channel == null ? "?" : channel.id().asShortText();
     }
 }

@@ -29,7 +29,18 @@ public final class Jdbc {
      */
     public static Connection connect(String host, int port, String db, String user, String password)
             throws SQLException {
+        return connect(host, port, db, user, password, new Properties());
+    }
+
+    /**
+     * Like {@link #connect(String, int, String, String, String)} with pgjdbc properties of the test's own (for
+     * example {@code prepareThreshold=0}, which transaction pooling needs without prepared-statement tracking, or
+     * {@code ApplicationName}); the harness's TLS and timeout properties win over them.
+     */
+    public static Connection connect(String host, int port, String db, String user, String password,
+            Properties extra) throws SQLException {
         Properties props = new Properties();
+        props.putAll(extra);
         props.setProperty("user", user);
         if (password != null) {
             props.setProperty("password", password);

@@ -1,0 +1,400 @@
+package io.jbouncer.core.admin;
+
+import io.jbouncer.admin.PoolerView;
+import io.jbouncer.admin.ShutdownMode;
+import io.jbouncer.admin.view.ConfigRow;
+import io.jbouncer.admin.view.ConnectionRow;
+import io.jbouncer.admin.view.DatabaseRow;
+import io.jbouncer.admin.view.DnsHostRow;
+import io.jbouncer.admin.view.DnsZoneRow;
+import io.jbouncer.admin.view.FdRow;
+import io.jbouncer.admin.view.ListsRow;
+import io.jbouncer.admin.view.MemRow;
+import io.jbouncer.admin.view.PeerPoolRow;
+import io.jbouncer.admin.view.PeerRow;
+import io.jbouncer.admin.view.PoolRow;
+import io.jbouncer.admin.view.SocketRow;
+import io.jbouncer.admin.view.StatCounters;
+import io.jbouncer.admin.view.StateRow;
+import io.jbouncer.admin.view.StatsRow;
+import io.jbouncer.admin.view.TotalsRow;
+import io.jbouncer.admin.view.UserRow;
+import io.jbouncer.core.Pooler;
+import io.jbouncer.core.Version;
+import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.config.Config;
+import io.jbouncer.core.config.DatabaseDef;
+import io.jbouncer.core.config.SettingDef;
+import io.jbouncer.core.config.Settings;
+import io.jbouncer.core.config.UserDef;
+import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.stats.StatsPeriod;
+import io.jbouncer.protocol.SqlState;
+import io.jbouncer.protocol.message.ErrorResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The admin console's view of the running pooler: snapshots built from the live pools and connections, and the
+ * control verbs. Snapshots read volatile state of connections owned by other event loops, so a row may be a few
+ * microseconds stale, as PgBouncer's are not; counts never go negative or double-count because each connection
+ * is read once.
+ */
+public final class AdminView implements PoolerView {
+    private static final String CONSOLE = DatabaseDef.ADMIN_DATABASE;
+
+    private final Pooler pooler;
+    private final StatsPeriod statsPeriod;
+    private final Control control;
+
+    /** The verbs that act on the process rather than on pools. */
+    public interface Control {
+        /** Re-reads the configuration; returns {@code null} or the error text. */
+        String reload();
+
+        void shutdown(ShutdownMode mode);
+    }
+
+    public AdminView(Pooler pooler, Control control) {
+        this.pooler = pooler;
+        this.statsPeriod = new StatsPeriod(this::totalsByDatabase);
+        this.control = control;
+    }
+
+    /** The averages window; its owner refreshes it every {@code stats_period}. */
+    public StatsPeriod statsPeriod() {
+        return statsPeriod;
+    }
+
+    @Override
+    public String version() {
+        return "PgBouncer " + Version.PGBOUNCER_COMPATIBLE;
+    }
+
+    @Override
+    public List<PoolRow> pools() {
+        List<PoolRow> rows = new ArrayList<>();
+        boolean consoleListed = false;
+        for (Pool pool : pooler.pools().all()) {
+            if (!consoleListed && CONSOLE.compareTo(pool.key().database()) < 0) {
+                rows.add(consolePoolRow());
+                consoleListed = true;
+            }
+            rows.add(poolRow(pool));
+        }
+        if (!consoleListed) {
+            rows.add(consolePoolRow());
+        }
+        return rows;
+    }
+
+    private PoolRow poolRow(Pool pool) {
+        int active = 0;
+        int waiting = 0;
+        long maxWaitNanos = 0;
+        for (ClientConnection client : pooler.clients()) {
+            if (client.session() == null || client.session().pool() != pool) {
+                continue;
+            }
+            long waited = client.waitingNanos();
+            if (waited > 0) {
+                waiting++;
+                maxWaitNanos = Math.max(maxWaitNanos, waited);
+            } else {
+                active++;
+            }
+        }
+        int[] servers = new int[ServerConnection.State.values().length];
+        for (ServerConnection server : pool.servers()) {
+            servers[server.state().ordinal()]++;
+        }
+        return new PoolRow(pool.key().database(), pool.key().user(), active, waiting, 0, 0,
+                servers[ServerConnection.State.ACTIVE.ordinal()], 0, 0, servers[ServerConnection.State.IDLE.ordinal()],
+                0, servers[ServerConnection.State.TESTED.ordinal()], servers[ServerConnection.State.LOGIN.ordinal()],
+                maxWaitNanos / 1000, pool.settings().mode().configName(), null);
+    }
+
+    private PoolRow consolePoolRow() {
+        int active = (int) pooler.clients().stream()
+                .filter(c -> c.state() == ClientConnection.State.CONSOLE)
+                .count();
+        return new PoolRow(CONSOLE, CONSOLE, active, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "statement", null);
+    }
+
+    @Override
+    public List<ConnectionRow> clients() {
+        List<ConnectionRow> rows = new ArrayList<>();
+        for (ClientConnection client : sortedClients()) {
+            rows.add(ConnectionRows.of(client));
+        }
+        return rows;
+    }
+
+    @Override
+    public List<ConnectionRow> servers() {
+        List<ConnectionRow> rows = new ArrayList<>();
+        for (Pool pool : pooler.pools().all()) {
+            for (ServerConnection server : pool.servers()) {
+                rows.add(ConnectionRows.of(server));
+            }
+        }
+        return rows;
+    }
+
+    @Override
+    public List<SocketRow> sockets() {
+        List<SocketRow> rows = new ArrayList<>();
+        for (ConnectionRow row : clients()) {
+            rows.add(new SocketRow(row, 0, 0, 0, 0, 0, 0, 0, false));
+        }
+        for (ConnectionRow row : servers()) {
+            rows.add(new SocketRow(row, 0, 0, 0, 0, 0, 0, 0, false));
+        }
+        return rows;
+    }
+
+    @Override
+    public List<DatabaseRow> databases() {
+        Config config = pooler.config();
+        Map<String, DatabaseRow> rows = new TreeMap<>();
+        rows.put(CONSOLE, new DatabaseRow(CONSOLE, null, config.listenPort(), CONSOLE, CONSOLE, 2, 0, 0, 0,
+                "statement", null, 0, 0, 0, consoleClients(), false, false));
+        for (DatabaseDef db : config.databases().values()) {
+            if (DatabaseDef.AUTO_DATABASE.equals(db.name())) {
+                continue;
+            }
+            int maxConnections = db.maxDbConnections() > 0 ? db.maxDbConnections() : config.maxDbConnections();
+            int maxClients = db.maxDbClientConnections() > 0 ? db.maxDbClientConnections()
+                    : config.maxDbClientConnections();
+            rows.put(db.name(), new DatabaseRow(db.name(), db.host(), db.port(),
+                    db.dbname() != null ? db.dbname() : db.name(), db.user(),
+                    db.poolSize() >= 0 ? db.poolSize() : config.defaultPoolSize(),
+                    db.minPoolSize() >= 0 ? db.minPoolSize() : config.minPoolSize(),
+                    db.reservePoolSize() >= 0 ? db.reservePoolSize() : config.reservePoolSize(),
+                    db.serverLifetime() > 0 ? db.serverLifetime() : (int) config.serverLifetime().toSeconds(),
+                    db.poolMode() == null ? null : db.poolMode().configName(),
+                    db.host() != null && db.host().contains(",") ? db.loadBalanceHosts() : null,
+                    maxConnections, serverCount(db.name(), null), maxClients, clientCount(db.name(), null),
+                    false, false));
+        }
+        return new ArrayList<>(rows.values());
+    }
+
+    @Override
+    public List<UserRow> users() {
+        Config config = pooler.config();
+        TreeSet<String> names = new TreeSet<>(pooler.userNames());
+        names.addAll(config.users().keySet());
+        names.add(CONSOLE);
+        List<UserRow> rows = new ArrayList<>();
+        for (String name : names) {
+            UserDef user = config.users().get(name);
+            int maxConnections = user != null && user.maxUserConnections() > 0 ? user.maxUserConnections()
+                    : config.maxUserConnections();
+            int maxClients = user != null && user.maxUserClientConnections() > 0 ? user.maxUserClientConnections()
+                    : config.maxUserClientConnections();
+            rows.add(new UserRow(name, user == null ? -1 : user.poolSize(), user == null ? -1 : user.reservePoolSize(),
+                    user == null || user.poolMode() == null ? null : user.poolMode().configName(),
+                    maxConnections, serverCount(null, name), maxClients, clientCount(null, name)));
+        }
+        return rows;
+    }
+
+    @Override
+    public List<StatsRow> stats() {
+        List<StatsRow> rows = new ArrayList<>();
+        totalsByDatabase().forEach((db, total) -> rows.add(new StatsRow(db, total, statsPeriod.averageOf(db))));
+        return rows;
+    }
+
+    /** Counters summed over the pools of each database, console included; what the stats period snapshots. */
+    public Map<String, StatCounters> totalsByDatabase() {
+        Map<String, StatCounters> totals = new TreeMap<>();
+        totals.put(CONSOLE, StatsPeriod.zero());
+        for (Pool pool : pooler.pools().all()) {
+            totals.merge(pool.key().database(), pool.stats().snapshot(), StatsPeriod::plus);
+        }
+        return totals;
+    }
+
+    @Override
+    public TotalsRow totals() {
+        StatCounters total = StatsPeriod.zero();
+        StatCounters average = StatsPeriod.zero();
+        for (StatsRow row : stats()) {
+            total = StatsPeriod.plus(total, row.total());
+            average = StatsPeriod.plus(average, row.average());
+        }
+        return new TotalsRow(total, average);
+    }
+
+    @Override
+    public List<ConfigRow> config() {
+        Config config = pooler.config();
+        List<ConfigRow> rows = new ArrayList<>();
+        for (SettingDef setting : Settings.all()) {
+            rows.add(new ConfigRow(setting.name(), config.valueAsShown(setting.name()), setting.defaultAsShown(),
+                    setting.reloadable()));
+        }
+        return rows;
+    }
+
+    @Override
+    public ListsRow lists() {
+        Config config = pooler.config();
+        int databases = (int) config.databases().keySet().stream()
+                .filter(name -> !DatabaseDef.AUTO_DATABASE.equals(name))
+                .count() + 1;
+        int loggedIn = pooler.clients().size();
+        int servers = pooler.pools().all().stream().mapToInt(p -> p.servers().size()).sum();
+        return new ListsRow(databases, users().size(), config.peers().size(), pooler.pools().all().size() + 1, 0, 0,
+                loggedIn, Math.max(0, pooler.clientCount() - loggedIn), 0, servers, 0, 0, 0, 0);
+    }
+
+    @Override
+    public StateRow state() {
+        return new StateRow(false, false);
+    }
+
+    @Override
+    public List<PeerRow> peers() {
+        List<PeerRow> rows = new ArrayList<>();
+        pooler.config().peers().values()
+                .forEach(p -> rows.add(new PeerRow(p.id(), p.host(), p.port(), p.poolSize())));
+        return rows;
+    }
+
+    @Override
+    public List<PeerPoolRow> peerPools() {
+        return List.of();
+    }
+
+    /** PgBouncer lists its slab allocator caches; the JVM has none to show. */
+    @Override
+    public List<MemRow> mem() {
+        return List.of();
+    }
+
+    /** DNS is resolved per connection by the JVM; there is no cache of our own to show. */
+    @Override
+    public List<DnsHostRow> dnsHosts() {
+        return List.of();
+    }
+
+    @Override
+    public List<DnsZoneRow> dnsZones() {
+        return List.of();
+    }
+
+    /** No online restart, so no file descriptors to hand over. */
+    @Override
+    public List<FdRow> fds() {
+        return List.of();
+    }
+
+    @Override
+    public CompletionStage<String> pause(String dbOrNull) {
+        return notSupported("PAUSE");
+    }
+
+    @Override
+    public CompletionStage<String> resume(String dbOrNull) {
+        return notSupported("RESUME");
+    }
+
+    @Override
+    public CompletionStage<String> suspend() {
+        return notSupported("SUSPEND");
+    }
+
+    @Override
+    public CompletionStage<String> disable(String db) {
+        return notSupported("DISABLE");
+    }
+
+    @Override
+    public CompletionStage<String> enable(String db) {
+        return notSupported("ENABLE");
+    }
+
+    @Override
+    public CompletionStage<String> reconnect(String dbOrNull) {
+        return notSupported("RECONNECT");
+    }
+
+    @Override
+    public CompletionStage<String> kill(String dbOrNull) {
+        return notSupported("KILL");
+    }
+
+    @Override
+    public CompletionStage<String> killClient(long id) {
+        ClientConnection client = pooler.client(id);
+        if (client == null) {
+            return CompletableFuture.completedFuture("client not found");
+        }
+        client.executor().execute(() -> client.closeWithError(
+                ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "admin forced disconnect")));
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<String> waitClose(String dbOrNull) {
+        return notSupported("WAIT_CLOSE");
+    }
+
+    @Override
+    public CompletionStage<String> reload() {
+        return CompletableFuture.completedFuture(control.reload());
+    }
+
+    @Override
+    public void shutdown(ShutdownMode mode) {
+        control.shutdown(mode);
+    }
+
+    @Override
+    public CompletionStage<String> set(String key, String value) {
+        return notSupported("SET");
+    }
+
+    /** Commands whose PgBouncer semantics are not built yet answer with an error instead of pretending. */
+    private static CompletionStage<String> notSupported(String command) {
+        return CompletableFuture.completedFuture(command + " is not supported by jbouncer yet");
+    }
+
+    private List<ClientConnection> sortedClients() {
+        List<ClientConnection> clients = new ArrayList<>(pooler.clients());
+        clients.sort((a, b) -> {
+            int byDb = a.session().database().compareTo(b.session().database());
+            return byDb != 0 ? byDb : Long.compare(a.id(), b.id());
+        });
+        return clients;
+    }
+
+    private int consoleClients() {
+        return clientCount(CONSOLE, null);
+    }
+
+    private int serverCount(String database, String user) {
+        return pooler.pools().all().stream()
+                .filter(p -> database == null || p.key().database().equals(database))
+                .filter(p -> user == null || p.key().user().equals(user))
+                .mapToInt(p -> p.servers().size())
+                .sum();
+    }
+
+    private int clientCount(String database, String user) {
+        return (int) pooler.clients().stream()
+                .filter(c -> database == null || c.session().database().equals(database))
+                .filter(c -> user == null || c.session().user().equals(user))
+                .count();
+    }
+
+}

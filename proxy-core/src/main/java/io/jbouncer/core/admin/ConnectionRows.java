@@ -1,0 +1,71 @@
+package io.jbouncer.core.admin;
+
+import io.jbouncer.admin.view.ConnectionRow;
+import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.client.ClientSession;
+import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.server.ClientPeer;
+import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.protocol.message.BackendKeyData;
+import io.netty.channel.Channel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+/** SHOW CLIENTS / SHOW SERVERS rows (fact sheet 7.4) from live connections. */
+final class ConnectionRows {
+    private ConnectionRows() {
+    }
+
+    static ConnectionRow of(ClientConnection client) {
+        ClientSession session = client.session();
+        ServerConnection server = client.linkedServer();
+        String state = switch (client.state()) {
+            case WAITING, WAITING_LOGIN -> "waiting";
+            case ACTIVE, CONSOLE -> server != null || client.state() == ClientConnection.State.CONSOLE
+                    ? "active" : "idle";
+            default -> "idle";
+        };
+        Channel channel = client.channel();
+        return new ConnectionRow("C", session.user(), session.database(), "none", state,
+                host(channel.remoteAddress()), port(channel.remoteAddress()), host(channel.localAddress()),
+                port(channel.localAddress()), client.connectedMillis(), client.requestMillis(),
+                client.waitingNanos() / 1000, false, ptr(client.id()), server == null ? "" : ptr(server.id()), 0, "",
+                session.trackedParameters().getOrDefault("application_name", ""), 0, client.id());
+    }
+
+    static ConnectionRow of(ServerConnection server) {
+        Pool pool = server.pool();
+        ClientPeer client = server.linkedClient();
+        String state = switch (server.state()) {
+            case LOGIN -> "new";
+            case ACTIVE -> "active";
+            case TESTED -> "tested";
+            default -> "idle";
+        };
+        Channel channel = server.channel();
+        BackendKeyData key = server.backendKey();
+        String link = client instanceof ClientConnection linked ? ptr(linked.id()) : "";
+        SocketAddress remote = channel == null ? null : channel.remoteAddress();
+        SocketAddress local = channel == null ? null : channel.localAddress();
+        return new ConnectionRow("S", pool.key().user(), pool.key().database(), "none", state, host(remote),
+                port(remote), host(local), port(local), server.createdMillis(), server.createdMillis(), 0, false,
+                ptr(server.id()), link, key == null ? 0 : key.processId(), "", "", 0, server.id());
+    }
+
+    /** PgBouncer prints a pointer; ours is the connection id in the same hexadecimal form. */
+    private static String ptr(long id) {
+        return String.format("0x%x", id);
+    }
+
+    private static String host(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            return inet.getAddress().getHostAddress();
+        }
+        return address instanceof DomainSocketAddress ? "unix" : null;
+    }
+
+    private static int port(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet.getPort() : 0;
+    }
+}

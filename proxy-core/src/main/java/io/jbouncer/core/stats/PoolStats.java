@@ -1,0 +1,50 @@
+package io.jbouncer.core.stats;
+
+import io.jbouncer.admin.view.StatCounters;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The SHOW STATS counters of one pool (fact sheet 7.4 "Stat semantics"), updated from many event loops without
+ * contention. Times are microseconds. {@code received} counts bytes from clients, {@code sent} bytes from servers.
+ */
+public final class PoolStats {
+    private final LongAdder serverAssignments = new LongAdder();
+    private final LongAdder xacts = new LongAdder();
+    private final LongAdder queries = new LongAdder();
+    private final LongAdder received = new LongAdder();
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder xactMicros = new LongAdder();
+    private final LongAdder queryMicros = new LongAdder();
+    private final LongAdder waitMicros = new LongAdder();
+
+    /** A client got a server after waiting {@code waitNanos}. */
+    public void serverAssigned(long waitNanos) {
+        serverAssignments.increment();
+        waitMicros.add(waitNanos / 1000);
+    }
+
+    /** A request cycle (query or pipeline up to its Sync) finished after {@code nanos}. */
+    public void queryDone(long nanos) {
+        queries.increment();
+        queryMicros.add(nanos / 1000);
+    }
+
+    /** A transaction (or an autocommit statement) finished after {@code nanos}. */
+    public void xactDone(long nanos) {
+        xacts.increment();
+        xactMicros.add(nanos / 1000);
+    }
+
+    public void received(int bytes) {
+        received.add(bytes);
+    }
+
+    public void sent(int bytes) {
+        sent.add(bytes);
+    }
+
+    public StatCounters snapshot() {
+        return new StatCounters(serverAssignments.sum(), xacts.sum(), queries.sum(), received.sum(), sent.sum(),
+                xactMicros.sum(), queryMicros.sum(), waitMicros.sum(), 0, 0, 0);
+    }
+}
