@@ -33,6 +33,9 @@ public final class JBouncer {
      */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
+    /** PgBouncer's janitor runs about three times a second (fact sheet 5.3). */
+    private static final long JANITOR_PERIOD_MS = 333;
+
     private final Path configFile;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Transport transport;
@@ -71,6 +74,7 @@ public final class JBouncer {
             }
         });
         pooler.setAdminView(view);
+        workers.scheduleAtFixedRate(this::janitorTick, JANITOR_PERIOD_MS, JANITOR_PERIOD_MS, TimeUnit.MILLISECONDS);
         // stats_period is read once at start, as in PgBouncer (fact sheet 2.1).
         int period = Math.max(1, config.statsPeriod());
         workers.scheduleAtFixedRate(() -> view.statsPeriod().refresh(pooler.config().logStats()),
@@ -104,6 +108,15 @@ public final class JBouncer {
         } catch (ConfigException | IOException e) {
             Log.error("config file loading failed: %s", e.getMessage());
             return "RELOAD failed, see logs for additional details: " + e.getMessage();
+        }
+    }
+
+    /** One janitor pass; an exception must not cancel the periodic schedule, so it is logged and swallowed. */
+    private void janitorTick() {
+        try {
+            pooler.maintain();
+        } catch (RuntimeException e) {
+            Log.error("janitor failed: %s", e);
         }
     }
 

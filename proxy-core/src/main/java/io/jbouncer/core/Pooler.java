@@ -2,9 +2,12 @@ package io.jbouncer.core;
 
 import io.jbouncer.admin.PoolerView;
 import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.client.ClientSession;
+import io.jbouncer.core.client.ClientTimeouts;
 import io.jbouncer.core.client.StartupParameters;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
+import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolManager;
@@ -51,6 +54,25 @@ public final class Pooler {
         this.secrets = Map.copyOf(newSecrets);
         this.startupRules = new StartupParameters(newConfig.trackExtraParameters(),
                 newConfig.ignoreStartupParameters());
+        pools.reconfigure(newConfig);
+    }
+
+    /**
+     * The janitor's tick: pool timers, warm-up and eviction, then the client timers of every logged-in client
+     * (skipped entirely when no client timer is configured, the default).
+     */
+    public void maintain() {
+        pools.maintain();
+        Config current = config;
+        ClientTimeouts global = ClientTimeouts.of(current, null);
+        for (ClientConnection client : loggedIn.values()) {
+            ClientSession session = client.session();
+            UserDef user = current.users().get(session.user());
+            ClientTimeouts timeouts = user == null ? global : ClientTimeouts.of(current, user);
+            if (timeouts.any()) {
+                client.executor().execute(() -> client.checkTimers(timeouts));
+            }
+        }
     }
 
     public Config config() {

@@ -73,7 +73,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     /** Set while scanning when the link turned out released: the scan stops and a new server is requested. */
     private boolean linkLost;
     private long waitStartNanos;
-    private ScheduledFuture<?> timer;
+    /** client_login_timeout: until the welcome is sent. */
+    private ScheduledFuture<?> loginTimer;
+    /** query_wait_timeout: while queued for a server. */
+    private ScheduledFuture<?> waitTimer;
+    /** Last byte from the client, for client_idle_timeout. */
+    private volatile long lastReadNanos = System.nanoTime();
 
     public ClientConnection(Pooler pooler) {
         this.pooler = pooler;
@@ -136,9 +141,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         pooler.clientOpened();
         long loginTimeout = pooler.config().clientLoginTimeout().toMillis();
         if (loginTimeout > 0) {
-            timer = ctx.executor().schedule(() -> {
-                if (state == State.LOGIN || state == State.WAITING_LOGIN) {
+            loginTimer = ctx.executor().schedule(() -> {
+                if (state == State.LOGIN) {
                     closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "client_login_timeout"));
+                } else if (state == State.WAITING_LOGIN) {
+                    // Authenticated, but the pool never got a server to learn the welcome from.
+                    session.pool().cancelWait(this);
+                    closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                            "client_login_timeout (server down)"));
                 }
             }, loginTimeout, TimeUnit.MILLISECONDS);
         }
@@ -155,6 +165,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             current.pool().stats().received(((ByteBuf) msg).readableBytes());
         }
         requestMillis = System.currentTimeMillis();
+        lastReadNanos = System.nanoTime();
         inbound.append(ctx.alloc(), (ByteBuf) msg);
         try {
             process();
@@ -186,8 +197,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         State previous = state;
         state = State.CLOSED;
         inbound.release();
-        cancelTimer();
+        loginTimer = cancel(loginTimer);
+        waitTimer = cancel(waitTimer);
         pooler.clientClosed(this);
+        if (session != null && session.pool() != null) {
+            session.pool().clientLeft();
+        }
         if (previous == State.WAITING || previous == State.WAITING_LOGIN) {
             session.pool().cancelWait(this);
         }
@@ -223,7 +238,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             return;
         }
         boolean welcome = state == State.WAITING_LOGIN;
-        cancelTimer();
+        waitTimer = cancel(waitTimer);
+        if (welcome) {
+            loginTimer = cancel(loginTimer);
+        }
         Link assigned = server.assign(this);
         link = assigned;
         state = State.ACTIVE;
@@ -260,6 +278,51 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     @Override
     public void parameterChanged(String name, String value) {
         session.parameterChanged(pooler.startupRules().trackedName(name), value);
+    }
+
+    /**
+     * The janitor's check of PgBouncer's client timers (fact sheet 5.4), on this client's loop. A per-user value
+     * overrides the global one when it is above 0. Closing the client with a request outstanding or a transaction
+     * open also closes its server (see {@link Link#abandon}).
+     */
+    public void checkTimers(ClientTimeouts timeouts) {
+        ClientSession current = session;
+        if (current == null || current.pool() == null || state == State.CLOSED) {
+            return;
+        }
+        long now = System.nanoTime();
+        Link linked = link;
+        if (linked != null && linked.isReleased()) {
+            linked = null;
+        }
+        String expired = null;
+        if (state == State.WAITING) {
+            if (timeouts.query() > 0 && now - waitStartNanos >= timeouts.query()) {
+                expired = "query_timeout";
+            }
+        } else if (linked == null) {
+            if (timeouts.clientIdle() > 0 && now - lastReadNanos >= timeouts.clientIdle()) {
+                expired = "client_idle_timeout";
+            }
+        } else if (linked.pending() > 0) {
+            if (timeouts.query() > 0 && linked.requestNanos(now) >= timeouts.query()) {
+                expired = "query timeout";
+            }
+        } else if (linked.transactionStatus() != 'I') {
+            if (timeouts.idleTransaction() > 0 && now - linked.lastReadyNanos() >= timeouts.idleTransaction()) {
+                expired = "idle transaction timeout";
+            }
+        }
+        if (expired == null && linked != null && linked.transactionStatus() != 'I'
+                && timeouts.transaction() > 0 && linked.transactionNanos(now) >= timeouts.transaction()) {
+            expired = "transaction timeout";
+        }
+        if (expired != null) {
+            if (state == State.WAITING) {
+                current.pool().cancelWait(this);
+            }
+            closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, expired));
+        }
     }
 
     /** Forwards a CancelRequest for this client's running query, if any, to its server. Any thread. */
@@ -356,7 +419,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         channel.config().setAutoRead(false);
         long limit = pooler.config().queryWaitTimeout().toMillis();
         if (limit > 0) {
-            timer = channel.eventLoop().schedule(() -> {
+            waitTimer = channel.eventLoop().schedule(() -> {
                 if ((state == State.WAITING || state == State.WAITING_LOGIN) && session.pool().cancelWait(this)) {
                     closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout"));
                 }
@@ -475,14 +538,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             return;
         }
         Pool pool = started.pool();
+        pool.clientJoined();
         if (pool.welcomeParameters() != null) {
-            cancelTimer();
+            loginTimer = cancel(loginTimer);
             started.writeWelcome(channel, pool.welcomeParameters());
             state = State.IDLE;
             drain();
         } else {
             // The pool never logged in: learn the server's parameters from its first server before welcoming.
-            cancelTimer();
             state = State.WAITING_LOGIN;
             waitForServer();
         }
@@ -490,7 +553,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /** The admin console: PgBouncer's welcome, then every message goes to the console session. */
     private void startConsole(ClientSession started) {
-        cancelTimer();
+        loginTimer = cancel(loginTimer);
         console = new AdminSession(pooler.adminView(), started.consoleRole(), new ReplySink() {
             @Override
             public void send(ByteBuf replies) {
@@ -526,11 +589,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         channel.writeAndFlush(error.toByteBuf(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
     }
 
-    private void cancelTimer() {
+    private static ScheduledFuture<?> cancel(ScheduledFuture<?> timer) {
         if (timer != null) {
             timer.cancel(false);
-            timer = null;
         }
+        return null;
     }
 
     String logId() {

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -52,14 +53,16 @@ public final class ServerConnector implements ServerLauncher {
                     + " transport");
             return;
         }
-        bootstrap((EventLoop) loop, address)
+        EventLoop eventLoop = loop != null ? (EventLoop) loop : group.next();
+        bootstrap(eventLoop, address)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .handler(server)
                 .connect(address)
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
                         Log.warning("%s: connect failed: %s", pool.key(), future.cause().getMessage());
-                        pool.loginFailed(server, null, "connect failed");
+                        pool.loginFailed(server, null, future.cause() instanceof ConnectTimeoutException
+                                ? "connect timeout" : "connect failed");
                     } else if (timeout.toMillis() > 0) {
                         future.channel().eventLoop().schedule(() -> {
                             if (server.state() == ServerConnection.State.LOGIN) {

@@ -5,6 +5,7 @@ import io.jbouncer.core.server.ServerCredentials;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.message.ErrorResponse;
 import java.util.ArrayDeque;
+import io.jbouncer.core.Log;
 import io.jbouncer.core.stats.PoolStats;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The server connections of one (database, user) pair and the clients waiting for one.
@@ -30,9 +32,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Pool {
     private final PoolKey key;
-    private final PoolSettings settings;
+    private volatile PoolSettings settings;
     private final ServerTarget target;
     private final ServerLauncher launcher;
+    private final ConnectionCap databaseCap;
+    private final ConnectionCap userCap;
 
     private final PoolStats stats = new PoolStats();
     /** Every server of this pool not yet closed, in any state: what SHOW SERVERS lists. */
@@ -44,15 +48,23 @@ public final class Pool {
     private long lastLoginFailureNanos;
     private ErrorResponse lastLoginError;
     private boolean retryScheduled;
+    /** The last launch attempt was refused by max_db_connections / max_user_connections: eviction may help. */
+    private boolean blockedByCap;
+    private long lastLifetimeCloseNanos;
+    /** Logged-in clients of this pool: min_pool_size applies only while there are some (or a forced user). */
+    private final AtomicInteger clients = new AtomicInteger();
     /** A SCRAM ClientKey proven by a client of this pool's user: lets servers log in by pass-through. */
     private volatile byte[] scramClientKey;
     /** ParameterStatus values of the pool's first server login: what new clients are welcomed with. */
     private volatile Map<String, String> welcomeParameters;
 
-    public Pool(PoolKey key, PoolSettings settings, ServerTarget target, ServerLauncher launcher) {
+    public Pool(PoolKey key, PoolSettings settings, ServerTarget target, ServerLauncher launcher,
+                ConnectionCap databaseCap, ConnectionCap userCap) {
         this.key = key;
         this.settings = settings;
         this.target = target;
+        this.databaseCap = databaseCap;
+        this.userCap = userCap;
         this.launcher = launcher;
     }
 
@@ -62,6 +74,19 @@ public final class Pool {
 
     public PoolSettings settings() {
         return settings;
+    }
+
+    /** A reload changed sizes or timeouts: they apply from the next decision on; open servers stay. */
+    public void updateSettings(PoolSettings newSettings) {
+        settings = newSettings;
+    }
+
+    public void clientJoined() {
+        clients.incrementAndGet();
+    }
+
+    public void clientLeft() {
+        clients.decrementAndGet();
     }
 
     public PoolStats stats() {
@@ -113,9 +138,7 @@ public final class Pool {
             server = takeIdle(waiter);
             if (server == null) {
                 if (total == 0 && loginRetryPending()) {
-                    failFast = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
-                            "server login has been failing, cached error: " + describe(lastLoginError)
-                                    + " (server_login_retry)");
+                    failFast = fastFailError();
                 } else {
                     waiters.add(waiter);
                     launch = reserveLogin();
@@ -151,30 +174,42 @@ public final class Pool {
     }
 
     /**
-     * A login failed. An error PostgreSQL sent is relayed to every waiting client when the pool has no other server
-     * (except 57P03 "the database system is starting up", fact sheet 5.5); a network failure only marks the pool
-     * failed, and waiting clients keep waiting for the retry.
+     * A login failed. When the pool has no other server, every waiting client is failed at once (fact sheet 5.5):
+     * an error PostgreSQL sent is relayed with its own SQLSTATE and text, a network failure gets the fast-fail
+     * text with the cached reason. The exception is 57P03 "the database system is starting up": clients keep
+     * waiting for the retry.
      */
     public void loginFailed(ServerConnection server, ErrorResponse serverError, String reason) {
         servers.remove(server);
+        releaseCaps();
         List<ServerWaiter> failed = List.of();
+        ErrorResponse reported = null;
         synchronized (this) {
             logins--;
             total--;
             lastLoginFailureNanos = System.nanoTime();
             lastLoginError = serverError != null ? serverError
                     : ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, reason);
-            if (serverError != null && total == 0 && !"57P03".equals(serverError.sqlState())) {
+            boolean startingUp = serverError != null && "57P03".equals(serverError.sqlState());
+            if (total == 0 && !startingUp && !settings.serverLoginRetry().isZero()) {
                 failed = new ArrayList<>(waiters);
                 waiters.clear();
+                reported = serverError != null
+                        ? ErrorResponse.fatal(serverError.sqlState(), serverError.message())
+                        : fastFailError();
             }
         }
-        ErrorResponse relayed = serverError == null ? null
-                : ErrorResponse.fatal(serverError.sqlState(), serverError.message());
+        ErrorResponse error = reported;
         for (ServerWaiter waiter : failed) {
-            waiter.executor().execute(() -> waiter.fail(relayed));
+            waiter.executor().execute(() -> waiter.fail(error));
         }
         scheduleRetry();
+    }
+
+    /** Under the lock: PgBouncer's fast-fail text quoting the cached login error. */
+    private ErrorResponse fastFailError() {
+        return ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server login has been failing, cached error: "
+                + describe(lastLoginError) + " (server_login_retry)");
     }
 
     /** Returns a clean, idle server: it goes to the first waiter, else to the idle list. */
@@ -183,6 +218,7 @@ public final class Pool {
         synchronized (this) {
             waiter = waiters.poll();
             if (waiter == null) {
+                server.markIdle(System.nanoTime());
                 if (settings.roundRobin()) {
                     idle.addLast(server);
                 } else {
@@ -200,6 +236,7 @@ public final class Pool {
      */
     public void closed(ServerConnection server) {
         servers.remove(server);
+        releaseCaps();
         synchronized (this) {
             total--;
             idle.remove(server);
@@ -228,17 +265,132 @@ public final class Pool {
         return idle.poll();
     }
 
-    /** Under the lock: decides whether a new server login may start now, and counts it if so. */
+    /**
+     * Under the lock: decides whether a new server login may start now for the waiting clients, and counts it if
+     * so. Up to pool_size; beyond it up to pool_size + reserve_pool_size once the first waiter has waited
+     * reserve_pool_timeout (fact sheet 5.2 rule 4); never past max_db_connections / max_user_connections.
+     */
     private boolean reserveLogin() {
         if (waiters.isEmpty() || logins > 0 || loginRetryPending()) {
             return false;
         }
-        if (settings.poolSize() > 0 && total >= settings.poolSize()) {
+        PoolSettings current = settings;
+        if (current.poolSize() > 0 && total >= current.poolSize()) {
+            if (!reserveAllowed(current)) {
+                return false;
+            }
+            Log.warning("%s: taking connection from reserve_pool", key);
+        }
+        return takeSlot();
+    }
+
+    private boolean reserveAllowed(PoolSettings current) {
+        long timeout = current.reservePoolTimeout().toNanos();
+        return timeout > 0 && current.reservePoolSize() > 0
+                && total < current.poolSize() + current.reservePoolSize()
+                && System.nanoTime() - waiters.peek().waitStartNanos() >= timeout;
+    }
+
+    /** Under the lock: takes the database and user slots for one more server and counts its login. */
+    private boolean takeSlot() {
+        if (!databaseCap.tryAcquire()) {
+            blockedByCap = true;
             return false;
         }
+        if (!userCap.tryAcquire()) {
+            databaseCap.release();
+            blockedByCap = true;
+            return false;
+        }
+        blockedByCap = false;
         total++;
         logins++;
         return true;
+    }
+
+    private void releaseCaps() {
+        databaseCap.release();
+        userCap.release();
+    }
+
+    /**
+     * The janitor's periodic work (every ~333 ms, as PgBouncer's): closes idle servers past server_idle_timeout
+     * (keeping min_pool_size) or past server_lifetime (at most one per lifetime/pool_size interval, so a pool is
+     * not all closed at once), starts the reserve login once a waiter has waited long enough, and keeps
+     * min_pool_size servers open while the pool has clients or a forced user.
+     *
+     * @return {@code true} when clients wait but a connection cap blocks: an idle server of another pool of the
+     *         same database or user should be evicted
+     */
+    public boolean maintain(long now) {
+        List<ServerConnection> expired = new ArrayList<>();
+        String reason = null;
+        boolean launch;
+        boolean warm = false;
+        boolean blocked;
+        synchronized (this) {
+            PoolSettings current = settings;
+            long idleLimit = current.serverIdleTimeout().toNanos();
+            long lifetime = current.serverLifetime().toNanos();
+            int keep = current.minPoolSize();
+            Iterator<ServerConnection> it = idle.descendingIterator(); // most idle first
+            while (it.hasNext()) {
+                ServerConnection server = it.next();
+                if (lifetime > 0 && now - server.createdNanos() >= lifetime && lifetimeCloseAllowed(now, current)) {
+                    it.remove();
+                    expired.add(server);
+                    reason = "server lifetime over";
+                    lastLifetimeCloseNanos = now;
+                } else if (idleLimit > 0 && now - server.idleSinceNanos() >= idleLimit
+                        && total - expired.size() > keep) {
+                    it.remove();
+                    expired.add(server);
+                    reason = "server idle timeout";
+                }
+            }
+            launch = reserveLogin();
+            if (!launch && waiters.isEmpty() && logins == 0 && !loginRetryPending()
+                    && total - expired.size() < keep && (current.poolSize() <= 0 || total < current.poolSize())
+                    && (clients.get() > 0 || current.forcedUser())) {
+                warm = takeSlot();
+            }
+            blocked = blockedByCap && !waiters.isEmpty();
+        }
+        for (ServerConnection server : expired) {
+            server.close(reason);
+        }
+        if (launch || warm) {
+            launcher.launch(this, null);
+        }
+        return blocked;
+    }
+
+    /** PgBouncer spreads lifetime closes: at most one per server_lifetime / pool_size per pool. */
+    private boolean lifetimeCloseAllowed(long now, PoolSettings current) {
+        long spacing = current.poolSize() > 0 ? current.serverLifetime().toNanos() / current.poolSize() : 0;
+        return lastLifetimeCloseNanos == 0 || now - lastLifetimeCloseNanos >= spacing;
+    }
+
+    /**
+     * Closes this pool's most idle server to make room under a shared cap for another pool ({@code closing
+     * because: evicted}). Returns whether one was closed.
+     */
+    public boolean evictIdle() {
+        ServerConnection victim;
+        synchronized (this) {
+            victim = idle.pollLast();
+        }
+        if (victim == null) {
+            return false;
+        }
+        victim.close("evicted");
+        return true;
+    }
+
+    /** Whether a server released by a client must be closed instead of reused: past its lifetime (0 = single use). */
+    public boolean lifetimeOver(ServerConnection server) {
+        long lifetime = settings.serverLifetime().toNanos();
+        return System.nanoTime() - server.createdNanos() >= lifetime;
     }
 
     private boolean loginRetryPending() {
@@ -271,6 +423,16 @@ public final class Pool {
         if (next != null) {
             launcher.launch(this, next.executor());
         }
+    }
+
+    /** Whether clients are queued: the janitor retries launches for them. */
+    public synchronized boolean hasWaiters() {
+        return !waiters.isEmpty();
+    }
+
+    /** Retries a launch for queued clients (after an eviction freed a cap). */
+    public void retryLaunch() {
+        launchForWaiters();
     }
 
     private static void handOff(ServerWaiter waiter, ServerConnection server) {

@@ -8,6 +8,7 @@ import io.jbouncer.protocol.auth.StoredSecret;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,8 @@ import java.util.function.Supplier;
  */
 public final class PoolManager {
     private final Map<PoolKey, Pool> pools = new ConcurrentHashMap<>();
+    private final Map<String, ConnectionCap> databaseCaps = new ConcurrentHashMap<>();
+    private final Map<String, ConnectionCap> userCaps = new ConcurrentHashMap<>();
     private final Supplier<Config> config;
     private final ServerLauncher launcher;
 
@@ -40,7 +43,63 @@ public final class PoolManager {
     public Pool pool(DatabaseDef database, String poolUser, StoredSecret secret, UserDef userDef) {
         PoolKey key = new PoolKey(database.name(), poolUser);
         return pools.computeIfAbsent(key, k -> new Pool(k, settings(database, userDef),
-                target(database, poolUser, secret), launcher));
+                target(database, poolUser, secret), launcher,
+                databaseCaps.computeIfAbsent(database.name(), name -> new ConnectionCap(0)),
+                userCaps.computeIfAbsent(poolUser, name -> new ConnectionCap(0))));
+    }
+
+    /**
+     * Applies a new configuration to existing pools: sizes, modes, timeouts and the connection caps take effect for
+     * the next decision; open servers stay. (Changed hosts or credentials are the reload issue's.)
+     */
+    public void reconfigure(Config c) {
+        for (Pool pool : pools.values()) {
+            DatabaseDef database = c.databases().get(pool.key().database());
+            if (database == null && c.databases().get(DatabaseDef.AUTO_DATABASE) != null) {
+                database = c.databases().get(DatabaseDef.AUTO_DATABASE).forAutoDatabase(pool.key().database());
+            }
+            if (database != null) {
+                pool.updateSettings(settings(c, database, c.users().get(pool.key().user())));
+            }
+        }
+        refreshCaps(c);
+    }
+
+    /**
+     * One janitor tick over every pool: timers and warm-up, then eviction where a shared cap keeps queued clients
+     * waiting (fact sheet 5.2 rule 5: close the most idle server of another pool of the same database or user).
+     */
+    public void maintain() {
+        refreshCaps(config.get());
+        long now = System.nanoTime();
+        for (Pool pool : pools.values()) {
+            if (pool.maintain(now)) {
+                evictFor(pool);
+            }
+        }
+    }
+
+    private void evictFor(Pool blocked) {
+        for (Pool other : pools.values()) {
+            boolean sharesCap = other.key().database().equals(blocked.key().database())
+                    || other.key().user().equals(blocked.key().user());
+            if (other != blocked && sharesCap && !other.hasWaiters() && other.evictIdle()) {
+                return; // its close frees the cap; the next tick (or its closed()) launches for the blocked pool
+            }
+        }
+    }
+
+    private void refreshCaps(Config c) {
+        databaseCaps.forEach((name, cap) -> {
+            DatabaseDef database = c.databases().get(name);
+            int own = database != null ? database.maxDbConnections() : 0;
+            cap.setLimit(own > 0 ? own : c.maxDbConnections());
+        });
+        userCaps.forEach((name, cap) -> {
+            UserDef user = c.users().get(name);
+            int own = user != null ? user.maxUserConnections() : 0;
+            cap.setLimit(own > 0 ? own : c.maxUserConnections());
+        });
     }
 
     /** Every pool, in (database, user) order as SHOW commands list them. */
@@ -51,13 +110,23 @@ public final class PoolManager {
     }
 
     private PoolSettings settings(DatabaseDef database, UserDef user) {
-        Config c = config.get();
+        return settings(config.get(), database, user);
+    }
+
+    /** PgBouncer's precedence: [users] entry over [databases] entry over [pgbouncer] (fact sheet 5.2). */
+    private static PoolSettings settings(Config c, DatabaseDef database, UserDef user) {
         PoolMode mode = user != null && user.poolMode() != null ? user.poolMode()
                 : database.poolMode() != null ? database.poolMode() : c.poolMode();
         int poolSize = user != null && user.poolSize() >= 0 ? user.poolSize()
                 : database.poolSize() >= 0 ? database.poolSize() : c.defaultPoolSize();
-        return new PoolSettings(mode, poolSize, c.serverResetQuery(), c.serverResetQueryAlways(),
-                c.serverRoundRobin(), c.serverLoginRetry(), c.serverConnectTimeout());
+        int reserve = user != null && user.reservePoolSize() >= 0 ? user.reservePoolSize()
+                : database.reservePoolSize() >= 0 ? database.reservePoolSize() : c.reservePoolSize();
+        int minPoolSize = database.minPoolSize() >= 0 ? database.minPoolSize() : c.minPoolSize();
+        Duration lifetime = database.serverLifetime() > 0
+                ? Duration.ofSeconds(database.serverLifetime()) : c.serverLifetime();
+        return new PoolSettings(mode, poolSize, reserve, c.reservePoolTimeout(), minPoolSize, c.serverResetQuery(),
+                c.serverResetQueryAlways(), c.serverRoundRobin(), lifetime, c.serverIdleTimeout(),
+                c.serverLoginRetry(), c.serverConnectTimeout(), database.user() != null);
     }
 
     private ServerTarget target(DatabaseDef database, String poolUser, StoredSecret secret) {

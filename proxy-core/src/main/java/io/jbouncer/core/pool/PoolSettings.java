@@ -7,19 +7,31 @@ import java.time.Duration;
  * The effective settings of one pool, resolved from the global, per-database and per-user values with
  * PgBouncer's precedence (fact sheet 5.2: user over database over global).
  *
- * @param poolSize          server connections allowed; 0 means unlimited (PgBouncer 1.24+)
- * @param serverResetQuery  run when a session-mode client leaves; empty for none
- * @param resetAlways       also run it in transaction and statement mode ({@code server_reset_query_always})
- * @param serverLoginRetry  how long a failed login keeps the pool failing fast
+ * @param poolSize           server connections allowed; 0 means unlimited (PgBouncer 1.24+)
+ * @param reservePoolSize    extra connections for clients that waited {@code reservePoolTimeout}
+ * @param reservePoolTimeout how long the first waiting client waits before the reserve is used; 0 disables it
+ * @param minPoolSize        servers kept open while the pool has clients (or a forced user)
+ * @param serverResetQuery   run when a session-mode client leaves; empty for none
+ * @param resetAlways        also run it in transaction and statement mode ({@code server_reset_query_always})
+ * @param serverLifetime     unused servers older than this are closed; 0 means single use
+ * @param serverIdleTimeout  servers idle longer than this are closed; 0 disables
+ * @param serverLoginRetry   how long a failed login keeps the pool failing fast
+ * @param forcedUser         the database entry forces a user: min_pool_size applies even without clients
  */
 public record PoolSettings(
         PoolMode mode,
         int poolSize,
+        int reservePoolSize,
+        Duration reservePoolTimeout,
+        int minPoolSize,
         String serverResetQuery,
         boolean resetAlways,
         boolean roundRobin,
+        Duration serverLifetime,
+        Duration serverIdleTimeout,
         Duration serverLoginRetry,
-        Duration serverConnectTimeout) {
+        Duration serverConnectTimeout,
+        boolean forcedUser) {
 
     /** Transaction and statement mode give the server back at the first idle ReadyForQuery. */
     public boolean releasesAtIdle() {

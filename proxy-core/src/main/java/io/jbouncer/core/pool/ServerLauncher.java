@@ -5,8 +5,10 @@ import java.time.Duration;
 
 /** Opens server connections for pools; implemented over Netty's Bootstrap. */
 public interface ServerLauncher {
-    /** Starts connecting and logging in a new server for {@code pool} on {@code loop}; the result is reported back
-     *  to the pool through {@link Pool#loginSucceeded} or {@link Pool#loginFailed}. */
+    /**
+     * Starts connecting and logging in a new server for {@code pool} on {@code loop} (any loop when {@code null});
+     * the result is reported back to the pool through {@link Pool#loginSucceeded} or {@link Pool#loginFailed}.
+     */
     void launch(Pool pool, EventExecutor loop);
 
     /** Runs {@code task} once after {@code delay} (timers of the pool). */

@@ -37,6 +37,8 @@ public final class Link {
     /** When the current request cycle and transaction started (client loop writes, server loop reads). */
     private volatile long requestStartNanos;
     private volatile long transactionStartNanos;
+    /** When the last ReadyForQuery arrived: idle-in-transaction time counts from it. */
+    private volatile long lastReadyNanos = System.nanoTime();
 
     Link(ClientPeer client, ServerConnection server) {
         this.client = client;
@@ -93,13 +95,22 @@ public final class Link {
         }
     }
 
-    /** Server loop: nanoseconds since the current request cycle started. */
-    long requestNanos(long now) {
+    /** Requests forwarded and not yet answered by a ReadyForQuery (negative once released). */
+    public int pending() {
+        return pending.get();
+    }
+
+    public long lastReadyNanos() {
+        return lastReadyNanos;
+    }
+
+    /** Nanoseconds since the current request cycle started. */
+    public long requestNanos(long now) {
         return now - requestStartNanos;
     }
 
-    /** Server loop: nanoseconds since the current transaction started. */
-    long transactionNanos(long now) {
+    /** Nanoseconds since the current transaction started. */
+    public long transactionNanos(long now) {
         return now - transactionStartNanos;
     }
 
@@ -108,6 +119,7 @@ public final class Link {
      * outstanding, the session is idle and {@code releaseWhenIdle} (transaction or statement mode).
      */
     public boolean onReadyForQuery(byte status, boolean releaseWhenIdle) {
+        lastReadyNanos = System.nanoTime();
         transactionStatus = status;
         while (true) {
             int current = pending.get();

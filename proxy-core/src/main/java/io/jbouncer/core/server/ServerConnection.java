@@ -47,6 +47,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     private final long id = ConnectionIds.next();
     private final long createdMillis = System.currentTimeMillis();
+    private final long createdNanos = System.nanoTime();
+    /** When the server last went idle; written under the pool's lock, read by the janitor under it. */
+    private long idleSinceNanos;
+    /** Why this connection is being closed, for the pool's cached error and the log. */
+    private volatile String closeReason;
     private Channel channel;
     private volatile State state = State.LOGIN;
     private volatile Link link;
@@ -78,6 +83,20 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     public long createdMillis() {
         return createdMillis;
+    }
+
+    public long createdNanos() {
+        return createdNanos;
+    }
+
+    /** Called by the pool, under its lock, when this server joins the idle list. */
+    public void markIdle(long nanos) {
+        idleSinceNanos = nanos;
+    }
+
+    /** Read by the pool under its lock. */
+    public long idleSinceNanos() {
+        return idleSinceNanos;
     }
 
     /** The linked client, or {@code null}; for SHOW SERVERS. */
@@ -158,6 +177,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Closes the connection; any thread. A linked client is not told: callers decide what it sees. */
     public void close(String reason) {
+        closeReason = reason;
         Log.debug("S-%s: %s closing because: %s", logId(), pool.key(), reason);
         Link current = link;
         if (current != null) {
@@ -223,7 +243,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         State previous = state;
         state = State.CLOSED;
         if (previous == State.LOGIN) {
-            pool.loginFailed(this, null, "server closed the connection during login");
+            String reason = closeReason;
+            pool.loginFailed(this, null, reason != null ? reason : "server closed the connection during login");
         } else if (loggedIn) {
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
             pool.closed(this);
@@ -238,10 +259,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public PacketScanner.Action onHeader(byte tag, int length) {
-        if (state != State.ACTIVE) {
+        Link current = link;
+        if (state != State.ACTIVE || current == null) {
             return PacketScanner.Action.INSPECT;
         }
-        if (link.inSetup()) {
+        if (current.inSetup()) {
             return PacketScanner.Action.INSPECT;
         }
         return tag == 'Z' || tag == 'S' ? PacketScanner.Action.INSPECT : PacketScanner.Action.FORWARD;
@@ -252,7 +274,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         switch (state) {
             case LOGIN -> onLoginMessage(tag, message);
             case ACTIVE -> {
-                return onActiveMessage(tag, message);
+                if (link != null) {
+                    return onActiveMessage(tag, message);
+                }
             }
             case TESTED -> onResetReply(tag, message);
             default -> {
@@ -313,6 +337,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (status != ReadyForQuery.IDLE && pool.settings().mode() == PoolMode.STATEMENT) {
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
                     "transaction blocks not allowed in statement pooling mode"));
+            state = State.CLOSED;
             close("transaction blocks not allowed in statement pooling mode");
             return false;
         }
@@ -341,6 +366,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             current.setupReplied();
             if (setupFailed) {
                 failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "invalid server parameter"));
+                state = State.CLOSED;
                 close("invalid server parameter");
             }
         }
@@ -349,6 +375,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** Back to the pool after a release: through the reset query when the mode asks for it. */
     private void release() {
         link = null;
+        if (pool.lifetimeOver(this)) {
+            state = State.CLOSED;
+            close("server lifetime over");
+            return;
+        }
         channel.config().setAutoRead(true);
         String resetQuery = pool.settings().serverResetQuery();
         if (pool.settings().resetOnRelease()) {

@@ -88,6 +88,12 @@ class PoolTest {
             return assigned.get(0);
         }
 
+        ErrorResponse onlyFailure() {
+            assertEquals(1, failures.size(), "one failure");
+            assertTrue(assigned.isEmpty());
+            return failures.get(0);
+        }
+
         boolean waiting() {
             return assigned.isEmpty() && failures.isEmpty();
         }
@@ -96,11 +102,13 @@ class PoolTest {
     private final FakeLauncher launcher = new FakeLauncher();
 
     private Pool pool(int poolSize, Duration loginRetry) {
-        PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, "DISCARD ALL", false, false,
-                loginRetry, Duration.ofSeconds(15));
+        PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, 0, Duration.ZERO, 0,
+                "DISCARD ALL", false, false, Duration.ofHours(1), Duration.ofMinutes(10), loginRetry,
+                Duration.ofSeconds(15), false);
         ServerTarget target = new ServerTarget(InetSocketAddress.createUnresolved("db", 5432), "u", null,
                 Map.of("user", "u", "database", "d"));
-        return new Pool(new PoolKey("d", "u"), settings, target, launcher);
+        return new Pool(new PoolKey("d", "u"), settings, target, launcher, new ConnectionCap(0),
+                new ConnectionCap(0));
     }
 
     /** A real server connection bound to its own embedded event loop (no startup packet: not yet active). */
@@ -301,19 +309,30 @@ class PoolTest {
         assertEquals(1, waiter.assigned.size());
     }
 
+    /** PgBouncer 1.22's wider fast-fail: clients already queued fail too once the pool has no server. */
     @Test
-    void networkFailureKeepsClientsWaitingForTheRetry() {
+    void networkFailureFailsQueuedClientsWithTheCachedReason() {
         Pool pool = pool(10, LONG_RETRY);
         Waiter waiter = new Waiter();
         pool.acquire(waiter);
         pool.loginFailed(server(pool), null, "connect failed");
-        assertTrue(waiter.waiting());
-        assertEquals(new PoolCounts(0, 0, 0, 1), pool.counts());
-        assertEquals(1, launcher.timers.size());
-        pool.acquire(new Waiter());
-        assertEquals(1, launcher.timers.size(), "one retry timer per pool");
-        launcher.fireTimers();
-        assertEquals(2, launcher.launches.size());
+        assertEquals("server login has been failing, cached error: connect failed (server_login_retry)",
+                waiter.onlyFailure().message());
+        assertEquals(new PoolCounts(0, 0, 0, 0), pool.counts());
+        assertEquals(0, launcher.timers.size(), "no retry timer without waiting clients");
+    }
+
+    @Test
+    void queuedClientsKeepWaitingWhileAnotherServerIsUp() {
+        Pool pool = pool(10, LONG_RETRY);
+        Waiter first = new Waiter();
+        pool.acquire(first);
+        pool.loginSucceeded(server(pool), Map.of());
+        Waiter second = new Waiter();
+        pool.acquire(second);
+        pool.loginFailed(server(pool), null, "connect failed");
+        assertTrue(second.waiting(), "the pool still has a server: no fast-fail");
+        assertEquals(1, launcher.timers.size(), "the retry is scheduled for the waiting client");
     }
 
     @Test
@@ -369,17 +388,21 @@ class PoolTest {
     @Test
     void successfulLoginClearsTheFailure() {
         Pool pool = pool(10, LONG_RETRY);
+        Waiter keeper = new Waiter();
+        pool.acquire(keeper);
+        pool.loginSucceeded(server(pool), Map.of());
         Waiter waiter = new Waiter();
         pool.acquire(waiter);
         pool.loginFailed(server(pool), null, "connect failed");
         launcher.fireTimers();
+        pool.closed(keeper.onlyServer());
         ServerConnection server = server(pool);
         pool.loginSucceeded(server, Map.of());
         pool.closed(waiter.onlyServer());
         Waiter late = new Waiter();
         pool.acquire(late);
         assertTrue(late.waiting(), "no cached error after a success");
-        assertEquals(3, launcher.launches.size());
+        assertEquals(4, launcher.launches.size(), "keeper, waiter, retry, late client");
     }
 
     @Test
