@@ -10,7 +10,9 @@ import io.jbouncer.core.config.ConfigLoader;
 import io.jbouncer.core.net.Listener;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.net.Transport;
+import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
+import io.jbouncer.protocol.message.ErrorResponse;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import java.io.IOException;
@@ -43,6 +45,10 @@ public final class JBouncer {
     private EventLoopGroup workers;
     private Listener listener;
     private Pooler pooler;
+    private AdminView adminView;
+    private PidFile pidFile;
+    /** The shutdown in progress, or {@code null}; its completion is checked on each janitor tick. */
+    private volatile ShutdownMode shutdown;
 
     public JBouncer(Path configFile) {
         this.configFile = configFile;
@@ -53,6 +59,9 @@ public final class JBouncer {
         Config config = ConfigLoader.load(configFile);
         Log.setLogFile(config.logfile());
         config.warnings().forEach(w -> Log.warning("%s", w));
+        if (config.pidfile() != null && !config.pidfile().isEmpty()) {
+            pidFile = PidFile.create(Path.of(config.pidfile()));
+        }
         Map<String, StoredSecret> secrets = loadSecrets(config);
         transport = Transport.detect();
         acceptors = transport.newGroup(1);
@@ -69,11 +78,11 @@ public final class JBouncer {
             @Override
             public void shutdown(ShutdownMode mode) {
                 Log.info("SHUTDOWN command issued");
-                // Off the event loop: stopping waits for the loops to terminate.
-                new Thread(JBouncer.this::stop, "jbouncer-shutdown").start();
+                JBouncer.this.shutdown(mode);
             }
         });
         pooler.setAdminView(view);
+        adminView = view;
         workers.scheduleAtFixedRate(this::janitorTick, JANITOR_PERIOD_MS, JANITOR_PERIOD_MS, TimeUnit.MILLISECONDS);
         // stats_period is read once at start, as in PgBouncer (fact sheet 2.1).
         int period = Math.max(1, config.statsPeriod());
@@ -88,6 +97,7 @@ public final class JBouncer {
             stop();
             throw e;
         }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::removePidFile, "jbouncer-pidfile"));
         Log.info("process up: PgBouncer %s (jbouncer %s), Java %s, transport %s", Version.PGBOUNCER_COMPATIBLE,
                 Version.JBOUNCER, Runtime.version(), transport.name());
     }
@@ -115,8 +125,55 @@ public final class JBouncer {
     private void janitorTick() {
         try {
             pooler.maintain();
+            adminView.pollDelayedReplies();
+            checkShutdownDone();
         } catch (RuntimeException e) {
             Log.error("janitor failed: %s", e);
+        }
+    }
+
+    /**
+     * Starts a shutdown (fact sheet 7.3, 8.2). IMMEDIATE stops now. WAIT_FOR_CLIENTS closes the TCP listeners,
+     * refuses new logins except to the console, and stops once no pooled client is left. WAIT_FOR_SERVERS also
+     * pauses every pool, drops queued clients ({@code server shutting down}) and stops once no server is left.
+     * A second request, or any request during a shutdown, stops at once.
+     */
+    public synchronized void shutdown(ShutdownMode mode) {
+        if (mode == ShutdownMode.IMMEDIATE || shutdown != null) {
+            // Off the event loops: stopping waits for them to terminate.
+            new Thread(this::stop, "jbouncer-shutdown").start();
+            return;
+        }
+        shutdown = mode;
+        pooler.pools().poolerState().setShuttingDown();
+        listener.closeTcp();
+        if (mode == ShutdownMode.WAIT_FOR_SERVERS) {
+            pooler.pools().poolerState().setPaused(true);
+            pooler.pools().all().forEach(pool -> pool.pauseChanged());
+            for (ClientConnection client : pooler.clients()) {
+                if (client.state() == ClientConnection.State.WAITING) {
+                    client.executor().execute(() -> client.closeWithError(
+                            ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server shutting down")));
+                }
+            }
+        }
+    }
+
+    public boolean shuttingDown() {
+        return shutdown != null;
+    }
+
+    private void checkShutdownDone() {
+        ShutdownMode mode = shutdown;
+        if (mode == null) {
+            return;
+        }
+        boolean done = mode == ShutdownMode.WAIT_FOR_SERVERS
+                ? pooler.pools().all().stream().allMatch(pool -> pool.servers().isEmpty())
+                : pooler.clients().stream().allMatch(client -> client.session().pool() == null);
+        if (done) {
+            Log.info("shutdown complete");
+            new Thread(this::stop, "jbouncer-shutdown").start();
         }
     }
 
@@ -131,7 +188,15 @@ public final class JBouncer {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workers = null;
         }
+        removePidFile();
         stopped.countDown();
+    }
+
+    private synchronized void removePidFile() {
+        if (pidFile != null) {
+            pidFile.delete();
+            pidFile = null;
+        }
     }
 
     public void awaitStop() throws InterruptedException {

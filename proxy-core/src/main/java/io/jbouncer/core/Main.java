@@ -1,5 +1,6 @@
 package io.jbouncer.core;
 
+import io.jbouncer.admin.ShutdownMode;
 import io.jbouncer.core.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -63,18 +64,42 @@ public final class Main {
         return 0;
     }
 
+    /**
+     * PgBouncer's signals (fact sheet 8.2): HUP reload; TERM = SHUTDOWN WAIT_FOR_CLIENTS; INT = SHUTDOWN
+     * WAIT_FOR_SERVERS; a second TERM or INT while shutting down exits at once; QUIT exits at once (default action,
+     * see {@link NativeSignals}); USR1 = PAUSE; USR2 = RESUME (ignored during shutdown).
+     */
     private static void installSignals(JBouncer bouncer) {
+        NativeSignals.restoreDefaults();
         Signal.handle(new Signal("HUP"), signal -> {
             Log.info("got SIGHUP, re-reading config");
             bouncer.reload();
         });
-        Signal.handle(new Signal("TERM"), signal -> {
-            Log.info("got SIGTERM, shutting down");
-            bouncer.stop();
+        Signal.handle(new Signal("TERM"), signal -> shutdownSignal(bouncer, "SIGTERM",
+                "waiting for all clients disconnect", ShutdownMode.WAIT_FOR_CLIENTS));
+        Signal.handle(new Signal("INT"), signal -> shutdownSignal(bouncer, "SIGINT",
+                "waiting for all servers connections to be released", ShutdownMode.WAIT_FOR_SERVERS));
+        Signal.handle(new Signal("USR1"), signal -> {
+            Log.info("got SIGUSR1, pausing all activity");
+            bouncer.pooler().adminView().pause(null);
         });
-        Signal.handle(new Signal("INT"), signal -> {
-            Log.info("got SIGINT, shutting down");
-            bouncer.stop();
+        Signal.handle(new Signal("USR2"), signal -> {
+            if (bouncer.shuttingDown()) {
+                Log.info("got SIGUSR2 while shutting down, ignoring");
+                return;
+            }
+            Log.info("got SIGUSR2, continuing");
+            bouncer.pooler().adminView().resume(null);
         });
+    }
+
+    private static void shutdownSignal(JBouncer bouncer, String name, String waitingFor, ShutdownMode mode) {
+        if (bouncer.shuttingDown()) {
+            Log.info("got %s while shutting down, fast exit", name);
+            bouncer.shutdown(ShutdownMode.IMMEDIATE);
+        } else {
+            Log.info("got %s, shutting down, %s", name, waitingFor);
+            bouncer.shutdown(mode);
+        }
     }
 }

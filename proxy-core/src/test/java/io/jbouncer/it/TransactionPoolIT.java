@@ -10,6 +10,7 @@ import io.jbouncer.it.support.BackendSampler;
 import io.jbouncer.it.support.ConcurrentClients;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
+import io.jbouncer.it.support.PgStatActivity;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.ServerErrors;
@@ -47,6 +48,7 @@ class TransactionPoolIT {
     private static final int MANY_ROUNDS = 10;
 
     private static PostgresCluster pg;
+    private static PgStatActivity activity;
     /** Roles of this class only, one per test, so a backend count sees one test's pool only. */
     private static TestRole manyRole;
     private static TestRole cancelRole;
@@ -56,6 +58,7 @@ class TransactionPoolIT {
     @BeforeAll
     static void startBouncer() throws SQLException {
         pg = PostgresCluster.shared();
+        activity = PgStatActivity.of(pg);
         manyRole = TestRole.create(pg, "tx_many_user");
         cancelRole = TestRole.create(pg, "tx_cancel_user");
         manyRole.createCounters(pg, MANY_TABLE, MANY_CLIENTS);
@@ -170,7 +173,7 @@ class TransactionPoolIT {
                         return e;
                     }
                 });
-                assertTrue(Poll.until(Duration.ofSeconds(10), () -> activeQueries(sleep) == 1),
+                assertTrue(Poll.until(Duration.ofSeconds(10), () -> activity.activeQueries(sleep) == 1),
                         "the long query never started on a server");
                 int queriesBefore = loadQueries.get();
 
@@ -256,19 +259,5 @@ class TransactionPoolIT {
             waitBouncer.close();
         }
         assertFalse(waitBouncer.log().contains("LEAK:"), waitBouncer.log());
-    }
-
-    private static int activeQueries(String query) {
-        try (Connection c = pg.superuserJdbc("postgres");
-             PreparedStatement st = c.prepareStatement(
-                     "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = ?")) {
-            st.setString(1, query);
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read pg_stat_activity", e);
-        }
     }
 }

@@ -45,7 +45,7 @@ class TransactionPoolParameterIT {
     private static final int JDBC_STARTUP_CLIENTS = 4;
     private static final int PSQL_CLIENTS = 4;
     private static final int CLIENTS = JDBC_SET_CLIENTS + JDBC_STARTUP_CLIENTS + PSQL_CLIENTS;
-    private static final int ROUNDS = 30;
+    private static final int ROUNDS = 60;
     private static final List<String> ZONES = List.of("Europe/Paris", "Asia/Tokyo", "America/New_York",
             "Australia/Sydney", "Africa/Cairo", "America/Sao_Paulo", "Asia/Kolkata", "Pacific/Auckland",
             "Europe/Helsinki", "America/Anchorage", "Asia/Dubai", "Europe/Lisbon", "Asia/Singapore",

@@ -27,7 +27,9 @@ import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.config.SettingDef;
 import io.jbouncer.core.config.Settings;
 import io.jbouncer.core.config.UserDef;
+import io.jbouncer.core.pool.DatabaseState;
 import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.pool.PoolerState;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.stats.StatsPeriod;
 import io.jbouncer.protocol.SqlState;
@@ -52,6 +54,7 @@ public final class AdminView implements PoolerView {
     private final Pooler pooler;
     private final StatsPeriod statsPeriod;
     private final Control control;
+    private final DelayedReplies delayed = new DelayedReplies();
 
     /** The verbs that act on the process rather than on pools. */
     public interface Control {
@@ -181,7 +184,8 @@ public final class AdminView implements PoolerView {
                     db.poolMode() == null ? null : db.poolMode().configName(),
                     db.host() != null && db.host().contains(",") ? db.loadBalanceHosts() : null,
                     maxConnections, serverCount(db.name(), null), maxClients, clientCount(db.name(), null),
-                    false, false));
+                    pooler.pools().databaseState(db.name()).paused(),
+                    pooler.pools().databaseState(db.name()).disabled()));
         }
         return new ArrayList<>(rows.values());
     }
@@ -259,7 +263,7 @@ public final class AdminView implements PoolerView {
 
     @Override
     public StateRow state() {
-        return new StateRow(false, false);
+        return new StateRow(pooler.pools().poolerState().paused(), false);
     }
 
     @Override
@@ -298,39 +302,127 @@ public final class AdminView implements PoolerView {
         return List.of();
     }
 
+    /** PAUSE [db]: stop handing out servers, close idle ones, reply once none is busy (fact sheet 7.3). */
     @Override
     public CompletionStage<String> pause(String dbOrNull) {
-        return notSupported("PAUSE");
+        if (dbOrNull == null) {
+            PoolerState state = pooler.pools().poolerState();
+            if (state.paused()) {
+                return done("already suspended/paused");
+            }
+            state.setPaused(true);
+            pooler.pools().all().forEach(Pool::pauseChanged);
+            return delayed.when(() -> busyServers(null) == 0);
+        }
+        String refused = refuseAdminOrUnknown(dbOrNull, "cannot pause admin db: ");
+        if (refused != null) {
+            return done(refused);
+        }
+        DatabaseState state = pooler.pools().databaseState(dbOrNull);
+        if (state.paused()) {
+            return done("already suspended/paused");
+        }
+        state.setPaused(true);
+        poolsOf(dbOrNull).forEach(Pool::pauseChanged);
+        return delayed.when(() -> busyServers(dbOrNull) == 0);
     }
 
+    /**
+     * RESUME [db]: the plain form undoes only a global PAUSE; a database paused by {@code PAUSE db} or KILL needs
+     * {@code RESUME db}.
+     */
     @Override
     public CompletionStage<String> resume(String dbOrNull) {
-        return notSupported("RESUME");
+        if (pooler.pools().poolerState().shuttingDown()) {
+            return done("pooler is shutting down");
+        }
+        if (dbOrNull == null) {
+            PoolerState state = pooler.pools().poolerState();
+            if (!state.paused()) {
+                return done("pooler is not paused/suspended");
+            }
+            state.setPaused(false);
+            pooler.pools().all().forEach(Pool::pauseChanged);
+            return done(null);
+        }
+        String refused = refuseAdminOrUnknown(dbOrNull, "cannot resume admin db: ");
+        if (refused != null) {
+            return done(refused);
+        }
+        DatabaseState state = pooler.pools().databaseState(dbOrNull);
+        if (!state.paused()) {
+            return done("database " + dbOrNull + " is not paused");
+        }
+        state.setPaused(false);
+        poolsOf(dbOrNull).forEach(Pool::pauseChanged);
+        return done(null);
     }
 
+    /** SUSPEND needs socket-level flushing and online restart, which jbouncer does not do. */
     @Override
     public CompletionStage<String> suspend() {
-        return notSupported("SUSPEND");
+        return done("SUSPEND is not supported by jbouncer (no online restart; use so_reuseport)");
     }
 
     @Override
     public CompletionStage<String> disable(String db) {
-        return notSupported("DISABLE");
+        String refused = refuseAdminOrUnknown(db, "cannot disable admin db: ");
+        if (refused != null) {
+            return done(refused);
+        }
+        pooler.pools().databaseState(db).setDisabled(true);
+        return done(null);
     }
 
     @Override
     public CompletionStage<String> enable(String db) {
-        return notSupported("ENABLE");
+        String refused = refuseAdminOrUnknown(db, "cannot enable admin db: ");
+        if (refused != null) {
+            return done(refused);
+        }
+        pooler.pools().databaseState(db).setDisabled(false);
+        return done(null);
     }
 
+    /** RECONNECT [db]: every current server becomes close_needed; idle ones close now, busy ones at release. */
     @Override
     public CompletionStage<String> reconnect(String dbOrNull) {
-        return notSupported("RECONNECT");
+        if (dbOrNull != null) {
+            String refused = refuseAdminOrUnknown(dbOrNull, "cannot reconnect admin db: ");
+            if (refused != null) {
+                return done(refused);
+            }
+        }
+        for (String db : databasesOf(dbOrNull)) {
+            pooler.pools().databaseState(db).reconnect();
+            poolsOf(db).forEach(Pool::reconnect);
+        }
+        return done(null);
     }
 
+    /** KILL [db]: drop the clients (`database removed`) and servers of the database(s) and leave them paused. */
     @Override
     public CompletionStage<String> kill(String dbOrNull) {
-        return notSupported("KILL");
+        if (dbOrNull != null) {
+            String refused = refuseAdminOrUnknown(dbOrNull, "cannot kill admin db: ");
+            if (refused != null) {
+                return done(refused);
+            }
+            if (pooler.pools().databaseState(dbOrNull).paused()) {
+                return done("already suspended/paused");
+            }
+        }
+        for (String db : databasesOf(dbOrNull)) {
+            pooler.pools().databaseState(db).setPaused(true);
+            for (ClientConnection client : pooler.clients()) {
+                if (client.session().pool() != null && client.session().database().equals(db)) {
+                    client.executor().execute(() -> client.closeWithError(
+                            ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "database removed")));
+                }
+            }
+            poolsOf(db).forEach(pool -> pool.killServers("database removed"));
+        }
+        return done(null);
     }
 
     @Override
@@ -344,9 +436,21 @@ public final class AdminView implements PoolerView {
         return CompletableFuture.completedFuture(null);
     }
 
+    /** WAIT_CLOSE [db]: replies once no close_needed server (after RECONNECT or a reload) remains. */
     @Override
     public CompletionStage<String> waitClose(String dbOrNull) {
-        return notSupported("WAIT_CLOSE");
+        if (dbOrNull != null) {
+            String refused = refuseAdminOrUnknown(dbOrNull, "cannot wait in admin db: ");
+            if (refused != null) {
+                return done(refused);
+            }
+        }
+        return delayed.when(() -> poolsOfAny(dbOrNull).stream().mapToInt(Pool::closeNeededServers).sum() == 0);
+    }
+
+    /** The janitor's tick: completes delayed replies whose condition now holds. */
+    public void pollDelayedReplies() {
+        delayed.poll();
     }
 
     @Override
@@ -359,14 +463,48 @@ public final class AdminView implements PoolerView {
         control.shutdown(mode);
     }
 
+    /** Online SET is not built yet: it answers an error rather than pretending (edit the file and RELOAD). */
     @Override
     public CompletionStage<String> set(String key, String value) {
-        return notSupported("SET");
+        return done("SET failed: online SET is not supported by jbouncer yet; edit the configuration and RELOAD");
     }
 
-    /** Commands whose PgBouncer semantics are not built yet answer with an error instead of pretending. */
-    private static CompletionStage<String> notSupported(String command) {
-        return CompletableFuture.completedFuture(command + " is not supported by jbouncer yet");
+    private static CompletionStage<String> done(String errorOrNull) {
+        return CompletableFuture.completedFuture(errorOrNull);
+    }
+
+    /** PgBouncer's refusals for a database argument: the console itself, or a database not configured. */
+    private String refuseAdminOrUnknown(String db, String adminRefusal) {
+        if (CONSOLE.equals(db)) {
+            return adminRefusal + db;
+        }
+        if (pooler.database(db) == null && poolsOf(db).isEmpty()) {
+            return "no such database: " + db;
+        }
+        return null;
+    }
+
+    /** The databases a command without argument applies to: every configured one and every one with pools. */
+    private List<String> databasesOf(String dbOrNull) {
+        if (dbOrNull != null) {
+            return List.of(dbOrNull);
+        }
+        TreeSet<String> names = new TreeSet<>(pooler.config().databases().keySet());
+        names.remove(DatabaseDef.AUTO_DATABASE);
+        pooler.pools().all().forEach(pool -> names.add(pool.key().database()));
+        return new ArrayList<>(names);
+    }
+
+    private List<Pool> poolsOf(String db) {
+        return pooler.pools().all().stream().filter(p -> p.key().database().equals(db)).toList();
+    }
+
+    private List<Pool> poolsOfAny(String dbOrNull) {
+        return dbOrNull == null ? pooler.pools().all() : poolsOf(dbOrNull);
+    }
+
+    private int busyServers(String dbOrNull) {
+        return poolsOfAny(dbOrNull).stream().mapToInt(Pool::busyServers).sum();
     }
 
     private List<ClientConnection> sortedClients() {

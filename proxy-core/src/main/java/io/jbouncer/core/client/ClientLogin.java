@@ -121,6 +121,12 @@ final class ClientLogin {
         if (def == null) {
             return fail("no such database: " + database);
         }
+        if (pooler.pools().poolerState().shuttingDown()) {
+            return fail("pooler is shutting down");
+        }
+        if (pooler.pools().databaseState(database).disabled()) {
+            return fail("database \"" + database + "\" is disabled");
+        }
         String poolUser = def.user() != null ? def.user() : user;
         Pool pool = pooler.pools().pool(def, poolUser, pooler.serverSecret(def, poolUser),
                 config.users().get(poolUser));

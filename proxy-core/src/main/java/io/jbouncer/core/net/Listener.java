@@ -37,6 +37,7 @@ public final class Listener {
     private final EventLoopGroup workers;
     private final WriteBufferWaterMark waterMark;
     private final List<Channel> channels = new ArrayList<>();
+    private Channel unixChannel;
     private Path socketFile;
 
     public Listener(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
@@ -76,6 +77,19 @@ public final class Listener {
         if (channels.isEmpty()) {
             throw new IOException("could not bind any listening socket");
         }
+    }
+
+    /**
+     * Stops accepting TCP connections but keeps the Unix socket: during a shutdown that waits, operators can still
+     * reach the admin console locally (PgBouncer's behaviour).
+     */
+    public void closeTcp() {
+        for (Channel channel : channels) {
+            if (channel != unixChannel) {
+                channel.close().syncUninterruptibly();
+            }
+        }
+        channels.removeIf(channel -> channel != unixChannel);
     }
 
     /** Stops accepting: closes every listening socket and removes the Unix socket file. */
@@ -120,7 +134,8 @@ public final class Listener {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childHandler(new ChannelInitializerOf(clientHandler));
         try {
-            channels.add(bootstrap.bind(new DomainSocketAddress(path.toString())).sync().channel());
+            unixChannel = bootstrap.bind(new DomainSocketAddress(path.toString())).sync().channel();
+            channels.add(unixChannel);
         } catch (Exception e) {
             throw new IOException("could not bind " + path + ": " + e.getMessage(), e);
         }

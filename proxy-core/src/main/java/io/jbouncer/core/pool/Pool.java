@@ -13,7 +13,6 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -37,10 +36,15 @@ public final class Pool {
     private final ServerLauncher launcher;
     private final ConnectionCap databaseCap;
     private final ConnectionCap userCap;
+    private final DatabaseState databaseState;
+    private final PoolerState poolerState;
 
     private final PoolStats stats = new PoolStats();
-    /** Every server of this pool not yet closed, in any state: what SHOW SERVERS lists. */
-    private final Set<ServerConnection> servers = ConcurrentHashMap.newKeySet();
+    /**
+     * Every server of this pool not yet closed, in any state (what SHOW SERVERS lists), with the RECONNECT
+     * generation it was opened in: older than the database's current generation means close_needed.
+     */
+    private final Map<ServerConnection, Integer> servers = new ConcurrentHashMap<>();
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<ServerWaiter> waiters = new ArrayDeque<>();
     private int total;
@@ -58,13 +62,14 @@ public final class Pool {
     /** ParameterStatus values of the pool's first server login: what new clients are welcomed with. */
     private volatile Map<String, String> welcomeParameters;
 
-    public Pool(PoolKey key, PoolSettings settings, ServerTarget target, ServerLauncher launcher,
-                ConnectionCap databaseCap, ConnectionCap userCap) {
+    public Pool(PoolKey key, PoolSettings settings, ServerTarget target, ServerLauncher launcher, PoolShared shared) {
         this.key = key;
         this.settings = settings;
         this.target = target;
-        this.databaseCap = databaseCap;
-        this.userCap = userCap;
+        this.databaseCap = shared.databaseCap();
+        this.userCap = shared.userCap();
+        this.databaseState = shared.database();
+        this.poolerState = shared.pooler();
         this.launcher = launcher;
     }
 
@@ -95,12 +100,78 @@ public final class Pool {
 
     /** Every server of this pool that is not closed (a live view; states change concurrently). */
     public Collection<ServerConnection> servers() {
-        return Collections.unmodifiableSet(servers);
+        return Collections.unmodifiableSet(servers.keySet());
     }
 
     /** A launched server starts counting in SHOW SERVERS (state {@code new}) until it is closed. */
     public void track(ServerConnection server) {
-        servers.add(server);
+        servers.put(server, databaseState.generation());
+    }
+
+    /** RECONNECT was issued after this server was opened: it is closed instead of reused. */
+    public boolean closeNeeded(ServerConnection server) {
+        return servers.getOrDefault(server, Integer.MAX_VALUE) < databaseState.generation();
+    }
+
+    /** PAUSE (global or of this database) or KILL: no server is handed out, released ones are closed. */
+    public boolean paused() {
+        return poolerState.paused() || databaseState.paused();
+    }
+
+    /**
+     * Servers that keep a PAUSE from completing: linked to a client or running the reset query. Counted from the
+     * live states, so a concurrent release may make it stale by one.
+     */
+    public int busyServers() {
+        int busy = 0;
+        for (ServerConnection server : servers.keySet()) {
+            ServerConnection.State state = server.state();
+            if (state == ServerConnection.State.ACTIVE || state == ServerConnection.State.TESTED) {
+                busy++;
+            }
+        }
+        return busy;
+    }
+
+    /** How many servers are still waiting to be closed for a RECONNECT (WAIT_CLOSE). */
+    public int closeNeededServers() {
+        int count = 0;
+        for (ServerConnection server : servers.keySet()) {
+            count += closeNeeded(server) ? 1 : 0;
+        }
+        return count;
+    }
+
+    /** Applies PAUSE/RESUME: paused, idle servers are closed; resumed, queued clients get servers again. */
+    public void pauseChanged() {
+        if (paused()) {
+            closeIdle("pause mode");
+        } else {
+            launchForWaiters();
+        }
+    }
+
+    /** RECONNECT: idle servers close now; busy ones when released. */
+    public void reconnect() {
+        closeIdle("database configuration changed");
+    }
+
+    /** KILL: every server of this pool is closed, busy or not (their clients are dropped by the caller). */
+    public void killServers(String reason) {
+        for (ServerConnection server : servers.keySet()) {
+            server.close(reason);
+        }
+    }
+
+    private void closeIdle(String reason) {
+        List<ServerConnection> closing;
+        synchronized (this) {
+            closing = new ArrayList<>(idle);
+            idle.clear();
+        }
+        for (ServerConnection server : closing) {
+            server.close(reason);
+        }
     }
 
     /** Where and as whom this pool's servers log in. */
@@ -135,7 +206,7 @@ public final class Pool {
         ErrorResponse failFast = null;
         boolean launch = false;
         synchronized (this) {
-            server = takeIdle(waiter);
+            server = paused() ? null : takeIdle(waiter);
             if (server == null) {
                 if (total == 0 && loginRetryPending()) {
                     failFast = fastFailError();
@@ -187,11 +258,14 @@ public final class Pool {
         synchronized (this) {
             logins--;
             total--;
-            lastLoginFailureNanos = System.nanoTime();
-            lastLoginError = serverError != null ? serverError
-                    : ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, reason);
-            boolean startingUp = serverError != null && "57P03".equals(serverError.sqlState());
-            if (total == 0 && !startingUp && !settings.serverLoginRetry().isZero()) {
+            // 57P03 (starting up / shutting down) is transient: clients wait for the retry instead of failing fast.
+            boolean transientRefusal = serverError != null && "57P03".equals(serverError.sqlState());
+            if (!transientRefusal) {
+                lastLoginFailureNanos = System.nanoTime();
+                lastLoginError = serverError != null ? serverError
+                        : ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, reason);
+            }
+            if (total == 0 && !transientRefusal && !settings.serverLoginRetry().isZero()) {
                 failed = new ArrayList<>(waiters);
                 waiters.clear();
                 reported = serverError != null
@@ -214,6 +288,10 @@ public final class Pool {
 
     /** Returns a clean, idle server: it goes to the first waiter, else to the idle list. */
     public void checkin(ServerConnection server) {
+        if (paused() || closeNeeded(server)) {
+            server.close(paused() ? "pause mode" : "database configuration changed");
+            return;
+        }
         ServerWaiter waiter;
         synchronized (this) {
             waiter = waiters.poll();
@@ -271,7 +349,7 @@ public final class Pool {
      * reserve_pool_timeout (fact sheet 5.2 rule 4); never past max_db_connections / max_user_connections.
      */
     private boolean reserveLogin() {
-        if (waiters.isEmpty() || logins > 0 || loginRetryPending()) {
+        if (waiters.isEmpty() || logins > 0 || loginRetryPending() || paused()) {
             return false;
         }
         PoolSettings current = settings;
@@ -323,8 +401,8 @@ public final class Pool {
      *         same database or user should be evicted
      */
     public boolean maintain(long now) {
-        List<ServerConnection> expired = new ArrayList<>();
-        String reason = null;
+        record Expired(ServerConnection server, String reason) { }
+        List<Expired> expired = new ArrayList<>();
         boolean launch;
         boolean warm = false;
         boolean blocked;
@@ -336,28 +414,29 @@ public final class Pool {
             Iterator<ServerConnection> it = idle.descendingIterator(); // most idle first
             while (it.hasNext()) {
                 ServerConnection server = it.next();
-                if (lifetime > 0 && now - server.createdNanos() >= lifetime && lifetimeCloseAllowed(now, current)) {
+                if (closeNeeded(server)) {
                     it.remove();
-                    expired.add(server);
-                    reason = "server lifetime over";
+                    expired.add(new Expired(server, "database configuration changed"));
+                } else if (lifetime > 0 && now - server.createdNanos() >= lifetime && lifetimeCloseAllowed(now, current)) {
+                    it.remove();
+                    expired.add(new Expired(server, "server lifetime over"));
                     lastLifetimeCloseNanos = now;
                 } else if (idleLimit > 0 && now - server.idleSinceNanos() >= idleLimit
                         && total - expired.size() > keep) {
                     it.remove();
-                    expired.add(server);
-                    reason = "server idle timeout";
+                    expired.add(new Expired(server, "server idle timeout"));
                 }
             }
             launch = reserveLogin();
-            if (!launch && waiters.isEmpty() && logins == 0 && !loginRetryPending()
+            if (!launch && waiters.isEmpty() && logins == 0 && !loginRetryPending() && !paused()
                     && total - expired.size() < keep && (current.poolSize() <= 0 || total < current.poolSize())
                     && (clients.get() > 0 || current.forcedUser())) {
                 warm = takeSlot();
             }
             blocked = blockedByCap && !waiters.isEmpty();
         }
-        for (ServerConnection server : expired) {
-            server.close(reason);
+        for (Expired e : expired) {
+            e.server().close(e.reason());
         }
         if (launch || warm) {
             launcher.launch(this, null);

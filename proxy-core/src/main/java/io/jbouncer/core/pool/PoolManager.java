@@ -26,6 +26,8 @@ public final class PoolManager {
     private final Map<PoolKey, Pool> pools = new ConcurrentHashMap<>();
     private final Map<String, ConnectionCap> databaseCaps = new ConcurrentHashMap<>();
     private final Map<String, ConnectionCap> userCaps = new ConcurrentHashMap<>();
+    private final Map<String, DatabaseState> databaseStates = new ConcurrentHashMap<>();
+    private final PoolerState poolerState = new PoolerState();
     private final Supplier<Config> config;
     private final ServerLauncher launcher;
 
@@ -43,9 +45,20 @@ public final class PoolManager {
     public Pool pool(DatabaseDef database, String poolUser, StoredSecret secret, UserDef userDef) {
         PoolKey key = new PoolKey(database.name(), poolUser);
         return pools.computeIfAbsent(key, k -> new Pool(k, settings(database, userDef),
-                target(database, poolUser, secret), launcher,
-                databaseCaps.computeIfAbsent(database.name(), name -> new ConnectionCap(0)),
-                userCaps.computeIfAbsent(poolUser, name -> new ConnectionCap(0))));
+                target(database, poolUser, secret), launcher, new PoolShared(
+                        databaseCaps.computeIfAbsent(database.name(), name -> new ConnectionCap(0)),
+                        userCaps.computeIfAbsent(poolUser, name -> new ConnectionCap(0)),
+                        databaseState(database.name()), poolerState)));
+    }
+
+    /** The admin state of a database (PAUSE, DISABLE, RECONNECT), created on first use. */
+    public DatabaseState databaseState(String database) {
+        return databaseStates.computeIfAbsent(database, name -> new DatabaseState());
+    }
+
+    /** The process-wide admin state (global PAUSE, shutdown). */
+    public PoolerState poolerState() {
+        return poolerState;
     }
 
     /**

@@ -107,8 +107,8 @@ class PoolTest {
                 Duration.ofSeconds(15), false);
         ServerTarget target = new ServerTarget(InetSocketAddress.createUnresolved("db", 5432), "u", null,
                 Map.of("user", "u", "database", "d"));
-        return new Pool(new PoolKey("d", "u"), settings, target, launcher, new ConnectionCap(0),
-                new ConnectionCap(0));
+        return new Pool(new PoolKey("d", "u"), settings, target, launcher, new PoolShared(new ConnectionCap(0),
+                new ConnectionCap(0), new DatabaseState(), new PoolerState()));
     }
 
     /** A real server connection bound to its own embedded event loop (no startup packet: not yet active). */

@@ -1,0 +1,9 @@
+package io.jbouncer.core.pool;
+
+/**
+ * What a pool shares with other pools: the caps of its database and user, its database's admin state, and the
+ * process-wide admin state.
+ */
+public record PoolShared(ConnectionCap databaseCap, ConnectionCap userCap, DatabaseState database,
+                         PoolerState pooler) {
+}
