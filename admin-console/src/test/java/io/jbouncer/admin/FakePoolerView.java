@@ -101,7 +101,7 @@ final class FakePoolerView implements PoolerView {
 
     @Override
     public StateRow state() {
-        return new StateRow(false, false);
+        return new StateRow(false, false, null);
     }
 
     @Override

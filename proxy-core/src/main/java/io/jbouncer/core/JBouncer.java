@@ -1,12 +1,15 @@
 package io.jbouncer.core;
 
 import io.jbouncer.admin.ShutdownMode;
+import io.jbouncer.admin.view.StateRow;
 import io.jbouncer.core.admin.AdminView;
 import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.config.AuthFile;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.ConfigException;
 import io.jbouncer.core.config.ConfigLoader;
+import io.jbouncer.core.config.SettingDef;
+import io.jbouncer.core.config.Settings;
 import io.jbouncer.core.net.Listener;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.net.Transport;
@@ -17,8 +20,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +43,8 @@ public final class JBouncer {
 
     /** PgBouncer's janitor runs about three times a second (fact sheet 5.3). */
     private static final long JANITOR_PERIOD_MS = 333;
+    /** PgBouncer's console timestamp format. */
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z");
 
     private final Path configFile;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -47,6 +55,7 @@ public final class JBouncer {
     private Pooler pooler;
     private AdminView adminView;
     private PidFile pidFile;
+    private volatile StateRow.ReloadOutcome lastReload;
     /** The shutdown in progress, or {@code null}; its completion is checked on each janitor tick. */
     private volatile ShutdownMode shutdown;
 
@@ -73,6 +82,11 @@ public final class JBouncer {
             @Override
             public String reload() {
                 return JBouncer.this.reload();
+            }
+
+            @Override
+            public StateRow.ReloadOutcome lastReload() {
+                return JBouncer.this.lastReload();
             }
 
             @Override
@@ -108,16 +122,37 @@ public final class JBouncer {
      *
      * @return {@code null} on success, else the error text RELOAD reports
      */
-    public String reload() {
+    public synchronized String reload() {
+        String error;
         try {
             Config config = ConfigLoader.load(configFile);
             Map<String, StoredSecret> secrets = loadSecrets(config);
+            warnAboutRestartOnlyChanges(pooler.config(), config);
             Log.setLogFile(config.logfile());
             pooler.apply(config, secrets);
-            return null;
+            error = null;
         } catch (ConfigException | IOException e) {
             Log.error("config file loading failed: %s", e.getMessage());
-            return "RELOAD failed, see logs for additional details: " + e.getMessage();
+            error = "RELOAD failed, see logs for additional details: " + e.getMessage();
+        }
+        lastReload = new StateRow.ReloadOutcome(
+                TIME.format(ZonedDateTime.now()), error == null, error == null ? "" : error);
+        return error;
+    }
+
+    /** What SHOW STATE reports about the last reload, or {@code null} before the first one. */
+    public StateRow.ReloadOutcome lastReload() {
+        return lastReload;
+    }
+
+    /** Settings that need a restart keep their old value, as in PgBouncer; say so rather than fail silently. */
+    private static void warnAboutRestartOnlyChanges(Config running, Config loaded) {
+        for (SettingDef setting : Settings.all()) {
+            if (!setting.reloadable()
+                    && !Objects.equals(running.valueAsShown(setting.name()), loaded.valueAsShown(setting.name()))) {
+                Log.warning("%s changed in the configuration, but it takes effect only after a restart",
+                        setting.name());
+            }
         }
     }
 

@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +41,7 @@ public final class Pooler {
     private volatile Config config;
     private volatile Map<String, StoredSecret> secrets;
     private volatile StartupParameters startupRules;
+    private List<String> trackExtraAtStart;
 
     public Pooler(Config config, Map<String, StoredSecret> secrets, ServerConnector connector) {
         random.nextBytes(mockKey);
@@ -50,11 +52,14 @@ public final class Pooler {
 
     /** Publishes a new configuration and auth_file snapshot for new logins. */
     public void apply(Config newConfig, Map<String, StoredSecret> newSecrets) {
+        // track_extra_parameters needs a restart (fact sheet 2.1): the value from start stays.
+        if (trackExtraAtStart == null) {
+            trackExtraAtStart = List.copyOf(newConfig.trackExtraParameters());
+        }
         this.config = newConfig;
         this.secrets = Map.copyOf(newSecrets);
-        this.startupRules = new StartupParameters(newConfig.trackExtraParameters(),
-                newConfig.ignoreStartupParameters());
-        pools.reconfigure(newConfig);
+        this.startupRules = new StartupParameters(trackExtraAtStart, newConfig.ignoreStartupParameters());
+        pools.reconfigure(newConfig, this::secretOf);
     }
 
     /**

@@ -8,6 +8,7 @@ import io.jbouncer.admin.view.FdRow;
 import io.jbouncer.admin.view.ListsRow;
 import io.jbouncer.admin.view.MemRow;
 import io.jbouncer.admin.view.StateRow;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -86,14 +87,28 @@ final class ProcessTables {
                 .build("version", view -> List.of(view.version()));
     }
 
+    /**
+     * PgBouncer's three rows, then jbouncer's {@code last_reload_time}, {@code last_reload_result} ({@code ok} or
+     * {@code failed}) and {@code last_reload_message} once a reload has happened: a key/value table, so clients
+     * reading PgBouncer's rows by key are unaffected.
+     */
     private static ShowTable state() {
-        return new TableBuilder<Map.Entry<String, Boolean>>()
+        return new TableBuilder<Map.Entry<String, String>>()
                 .text("key", Map.Entry::getKey)
-                .text("value", entry -> yesNo(entry.getValue()))
+                .text("value", Map.Entry::getValue)
                 .build("state", view -> {
                     StateRow state = view.state();
-                    return List.of(Map.entry("active", state.active()), Map.entry("paused", state.paused()),
-                            Map.entry("suspended", state.suspended()));
+                    List<Map.Entry<String, String>> rows = new ArrayList<>(List.of(
+                            Map.entry("active", yesNo(state.active())),
+                            Map.entry("paused", yesNo(state.paused())),
+                            Map.entry("suspended", yesNo(state.suspended()))));
+                    StateRow.ReloadOutcome reload = state.lastReload();
+                    if (reload != null) {
+                        rows.add(Map.entry("last_reload_time", reload.time()));
+                        rows.add(Map.entry("last_reload_result", reload.ok() ? "ok" : "failed"));
+                        rows.add(Map.entry("last_reload_message", reload.message()));
+                    }
+                    return rows;
                 });
     }
 

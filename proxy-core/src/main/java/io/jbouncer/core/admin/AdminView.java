@@ -61,6 +61,9 @@ public final class AdminView implements PoolerView {
         /** Re-reads the configuration; returns {@code null} or the error text. */
         String reload();
 
+        /** The outcome of the last reload, or {@code null}. */
+        StateRow.ReloadOutcome lastReload();
+
         void shutdown(ShutdownMode mode);
     }
 
@@ -263,7 +266,7 @@ public final class AdminView implements PoolerView {
 
     @Override
     public StateRow state() {
-        return new StateRow(pooler.pools().poolerState().paused(), false);
+        return new StateRow(pooler.pools().poolerState().paused(), false, control.lastReload());
     }
 
     @Override
@@ -394,7 +397,6 @@ public final class AdminView implements PoolerView {
             }
         }
         for (String db : databasesOf(dbOrNull)) {
-            pooler.pools().databaseState(db).reconnect();
             poolsOf(db).forEach(Pool::reconnect);
         }
         return done(null);

@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Pool {
     private final PoolKey key;
     private volatile PoolSettings settings;
-    private final ServerTarget target;
+    private volatile ServerTarget target;
+    /** Servers opened in an older generation are close_needed (RECONNECT, or a reload that changed the target). */
+    private final AtomicInteger generation = new AtomicInteger();
     private final ServerLauncher launcher;
     private final ConnectionCap databaseCap;
     private final ConnectionCap userCap;
@@ -105,12 +107,12 @@ public final class Pool {
 
     /** A launched server starts counting in SHOW SERVERS (state {@code new}) until it is closed. */
     public void track(ServerConnection server) {
-        servers.put(server, databaseState.generation());
+        servers.put(server, generation.get());
     }
 
     /** RECONNECT was issued after this server was opened: it is closed instead of reused. */
     public boolean closeNeeded(ServerConnection server) {
-        return servers.getOrDefault(server, Integer.MAX_VALUE) < databaseState.generation();
+        return servers.getOrDefault(server, Integer.MAX_VALUE) < generation.get();
     }
 
     /** PAUSE (global or of this database) or KILL: no server is handed out, released ones are closed. */
@@ -151,9 +153,19 @@ public final class Pool {
         }
     }
 
-    /** RECONNECT: idle servers close now; busy ones when released. */
+    /** RECONNECT: every server opened so far becomes close_needed; idle ones close now, busy ones when released. */
     public void reconnect() {
+        generation.incrementAndGet();
         closeIdle("database configuration changed");
+    }
+
+    /**
+     * A reload changed where or as whom this pool's servers log in: new servers use {@code newTarget}, the old ones
+     * are retired like after RECONNECT.
+     */
+    public void updateTarget(ServerTarget newTarget) {
+        target = newTarget;
+        reconnect();
     }
 
     /** KILL: every server of this pool is closed, busy or not (their clients are dropped by the caller). */

@@ -1,5 +1,6 @@
 package io.jbouncer.core.pool;
 
+import io.jbouncer.core.Log;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.config.PoolMode;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -65,14 +67,22 @@ public final class PoolManager {
      * Applies a new configuration to existing pools: sizes, modes, timeouts and the connection caps take effect for
      * the next decision; open servers stay. (Changed hosts or credentials are the reload issue's.)
      */
-    public void reconfigure(Config c) {
+    public void reconfigure(Config c, Function<String, StoredSecret> secrets) {
         for (Pool pool : pools.values()) {
             DatabaseDef database = c.databases().get(pool.key().database());
             if (database == null && c.databases().get(DatabaseDef.AUTO_DATABASE) != null) {
                 database = c.databases().get(DatabaseDef.AUTO_DATABASE).forAutoDatabase(pool.key().database());
             }
-            if (database != null) {
-                pool.updateSettings(settings(c, database, c.users().get(pool.key().user())));
+            if (database == null) {
+                continue; // removed: its clients finish on the old settings; no new client can log in to it
+            }
+            pool.updateSettings(settings(c, database, c.users().get(pool.key().user())));
+            StoredSecret secret = database.password() != null && !database.password().isEmpty()
+                    ? StoredSecret.parse(database.password()) : secrets.apply(pool.key().user());
+            ServerTarget target = target(database, pool.key().user(), secret);
+            if (!target.equals(pool.target())) {
+                Log.info("%s: database configuration changed, reconnecting", pool.key());
+                pool.updateTarget(target);
             }
         }
         refreshCaps(c);
