@@ -9,7 +9,7 @@ import java.util.Set;
  * @param verbosity how many times {@code -v} was given
  */
 public record CommandLine(boolean daemon, boolean reboot, boolean quiet, int verbosity, String user,
-                          boolean version, boolean help, String configFile) {
+                          boolean version, boolean help, boolean check, String configFile) {
 
     /** Thrown for a command line PgBouncer would refuse; the message is what to print. */
     public static final class UsageException extends Exception {
@@ -32,10 +32,12 @@ public record CommandLine(boolean daemon, boolean reboot, boolean quiet, int ver
               -v, --verbose        increase verbosity
               -V, --version        show version, then exit
               -h, --help           show this help, then exit
+                  --check          check the configuration (and its auth_file), print every problem, then exit:
+                                   0 when it would load, 1 otherwise (a jbouncer extension)
             """;
 
     private static final Set<String> FLAGS_WITHOUT_ARGUMENT =
-            Set.of("daemon", "reboot", "quiet", "verbose", "version", "help");
+            Set.of("daemon", "reboot", "quiet", "verbose", "version", "help", "check");
 
     public static CommandLine parse(String... args) throws UsageException {
         boolean daemon = false;
@@ -45,6 +47,7 @@ public record CommandLine(boolean daemon, boolean reboot, boolean quiet, int ver
         String user = null;
         boolean version = false;
         boolean help = false;
+        boolean check = false;
         String configFile = null;
         boolean optionsEnded = false;
         for (int i = 0; i < args.length; i++) {
@@ -74,6 +77,7 @@ public record CommandLine(boolean daemon, boolean reboot, boolean quiet, int ver
                     case "verbose" -> verbosity++;
                     case "version" -> version = true;
                     case "help" -> help = true;
+                    case "check" -> check = true;
                     case "user" -> {
                         if (value == null) {
                             if (++i >= args.length) {
@@ -110,6 +114,6 @@ public record CommandLine(boolean daemon, boolean reboot, boolean quiet, int ver
                 }
             }
         }
-        return new CommandLine(daemon, reboot, quiet, verbosity, user, version, help, configFile);
+        return new CommandLine(daemon, reboot, quiet, verbosity, user, version, help, check, configFile);
     }
 }

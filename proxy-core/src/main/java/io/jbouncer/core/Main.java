@@ -2,8 +2,10 @@ package io.jbouncer.core;
 
 import io.jbouncer.admin.ShutdownMode;
 import io.jbouncer.core.config.ConfigException;
+import io.jbouncer.core.ops.ConfigCheck;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import sun.misc.Signal;
 
 /** The {@code jbouncer} executable: PgBouncer's command line, signals and exit codes. */
@@ -37,6 +39,11 @@ public final class Main {
         if (commandLine.configFile() == null) {
             Log.fatal("no configuration file specified");
             return 1;
+        }
+        if (commandLine.check()) {
+            List<String> problems = ConfigCheck.check(Path.of(commandLine.configFile()));
+            problems.forEach(System.err::println);
+            return problems.isEmpty() ? 0 : 1;
         }
         if (commandLine.daemon()) {
             Log.fatal("daemon mode (-d) is not supported: run jbouncer under a service manager instead");

@@ -11,7 +11,7 @@ class CommandLineTest {
 
     @Test
     void configFileAlone() throws Exception {
-        assertEquals(new CommandLine(false, false, false, 0, null, false, false, "pgbouncer.ini"),
+        assertEquals(new CommandLine(false, false, false, 0, null, false, false, false, "pgbouncer.ini"),
                 CommandLine.parse("pgbouncer.ini"));
     }
 
@@ -44,7 +44,7 @@ class CommandLineTest {
     void longFlags() throws Exception {
         CommandLine line = CommandLine.parse("--daemon", "--reboot", "--quiet", "--verbose", "--verbose",
                 "--version", "--help");
-        assertEquals(new CommandLine(true, true, true, 2, null, true, true, null), line);
+        assertEquals(new CommandLine(true, true, true, 2, null, true, true, false, null), line);
     }
 
     @Test
