@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Side-by-side pgbench comparison of PostgreSQL direct, PgBouncer and jbouncer (transaction mode, same pool size,
+# same md5 auth_file), interleaved and repeated, with each pooler's CPU time per transaction.
+#
+# Usage: benchmarks/e2e/compare.sh [--smoke] [--out FILE]
+#   --smoke     one 2-second select-only case per target, one repeat: proves the harness works
+#   --out FILE  where the markdown report goes (default: benchmarks/e2e/results/compare-<UTC time>.md)
+# Environment (defaults in brackets):
+#   DURATION [10] seconds per pgbench run      REPEATS [3] rounds of the whole matrix
+#   CLIENTS ["10 100 1000"]                    CONNECT_CLIENTS ["10 100"] clients of the -C cases
+#   SCRIPTS ["select tpcb"]                    MODES ["simple extended"]
+#   LATENCY_CASE [1] adds "select simple -c 1" (the added-latency goal); 0 leaves it out
+#   TARGETS ["direct pgbouncer jbouncer"]      SCALE [10] pgbench -i scale
+#   WARMUP [10] seconds of unrecorded select-only load on each target first (JIT, caches, server pools)
+#   POOL_MODE [transaction]  POOL_SIZE [20]  PG_PORT [25432]  PGBOUNCER_PORT [26432]  JBOUNCER_PORT [27432]
+#   JBOUNCER_JAR [proxy-core/target/jbouncer.jar]  JBOUNCER_JAVA_OPTS [""]  PG_BIN [auto]  WORKDIR [mktemp]
+#   KEEP_PGDATA [0] 1 keeps the cluster data directory in WORKDIR after the run
+#
+# Installs nothing: missing prerequisites are reported with an apt-get hint. Run as root (PostgreSQL and
+# PgBouncer then run as RUN_AS=postgres via runuser) or as an ordinary user.
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DURATION=${DURATION:-10}
+REPEATS=${REPEATS:-3}
+CLIENTS=${CLIENTS:-10 100 1000}
+CONNECT_CLIENTS=${CONNECT_CLIENTS:-10 100}
+SCRIPTS=${SCRIPTS:-select tpcb}
+MODES=${MODES:-simple extended}
+LATENCY_CASE=${LATENCY_CASE:-1}
+TARGETS=${TARGETS:-direct pgbouncer jbouncer}
+SCALE=${SCALE:-10}
+WARMUP=${WARMUP:-10}
+OUT=""
+
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --smoke)
+            DURATION=2 REPEATS=1 CLIENTS=10 CONNECT_CLIENTS="" SCRIPTS=select MODES=simple LATENCY_CASE=0
+            SCALE=1 WARMUP=2
+            ;;
+        --out) OUT=$2; shift ;;
+        -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument: $1 (try --help)" ;;
+    esac
+    shift
+done
+OUT=${OUT:-$E2E_DIR/results/compare-$(date -u +%Y%m%dT%H%M%SZ).md}
+
+# A case is script:mode:clients:connect, e.g. "select:extended:100:" or "select:simple:10:C".
+build_cases() {
+    local script mode clients
+    if [[ $LATENCY_CASE == 1 ]]; then
+        echo "select:simple:1:"
+    fi
+    for script in $SCRIPTS; do
+        for mode in $MODES; do
+            for clients in $CLIENTS; do
+                echo "$script:$mode:$clients:"
+            done
+        done
+    done
+    for clients in $CONNECT_CLIENTS; do
+        echo "select:simple:$clients:C"
+    done
+}
+
+case_label() {
+    local script mode clients connect
+    IFS=: read -r script mode clients connect <<<"$1"
+    echo "$script $mode c=$clients${connect:+ -C}"
+}
+
+# The 99th percentile of the latency column (3rd, microseconds) of pgbench's per-transaction logs, in ms.
+p99_ms() {
+    if [[ $# -eq 0 || ! -e $1 ]]; then
+        echo nan
+        return
+    fi
+    cat "$@" | awk '{print $3}' | sort -n | awk '{v[NR] = $1} END {
+        if (NR == 0) { print "nan"; exit }
+        i = int(NR * 0.99 + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR
+        printf "%.3f\n", v[i] / 1000 }'
+}
+
+# Runs one pgbench case against one target and appends a line to $RESULTS:
+# repeat case target tps latency_avg_ms latency_p99_ms cpu_us_per_tx failed
+run_case() {
+    local repeat=$1 case_spec=$2 target=$3
+    local script mode clients connect
+    IFS=: read -r script mode clients connect <<<"$case_spec"
+    local port pid run_dir
+    port=$(port_of "$target")
+    pid=$(pid_of "$target")
+    run_dir=$WORKDIR/runs/$repeat-${case_spec//:/-}-$target
+    mkdir -p "$run_dir"
+    local args=(-h 127.0.0.1 -p "$port" -U "$BENCH_USER" -n -T "$DURATION" -c "$clients"
+        -j "$(( clients < $(nproc) ? clients : $(nproc) ))" -M "$mode" -l --log-prefix="$run_dir/tx")
+    [[ $script == select ]] && args+=(-S)
+    [[ $connect == C ]] && args+=(-C)
+    local ticks_before=0 ticks_after=0
+    [[ -n $pid ]] && ticks_before=$(cpu_ticks "$pid")
+    if ! PGPASSWORD=$BENCH_PASSWORD timeout $((DURATION * 3 + 60)) \
+            pgbench "${args[@]}" "$BENCH_DB" >"$run_dir/pgbench.out" 2>"$run_dir/pgbench.err"; then
+        log "pgbench failed: $(case_label "$case_spec") on $target (see $run_dir/pgbench.err)"
+        tail -3 "$run_dir/pgbench.err" >&2
+    fi
+    if [[ -n $pid ]]; then
+        kill -0 "$pid" 2>/dev/null || die "$target (pid $pid) exited during $(case_label "$case_spec"): see $WORKDIR"
+        ticks_after=$(cpu_ticks "$pid")
+    fi
+    local transactions tps latency failed p99 cpu_us
+    transactions=$(awk -F': *' '/^number of transactions actually processed/ {split($2, a, "/"); print a[1]}' \
+        "$run_dir/pgbench.out")
+    tps=$(awk '/^tps = / {print $3; exit}' "$run_dir/pgbench.out")
+    latency=$(awk '/^latency average = / {print $4}' "$run_dir/pgbench.out")
+    failed=$(awk -F': *' '/^number of failed transactions/ {split($2, a, " "); print a[1]}' "$run_dir/pgbench.out")
+    transactions=${transactions:-0}
+    p99=$(p99_ms "$run_dir"/tx.*)
+    rm -f "$run_dir"/tx.*
+    if [[ -n $pid && $transactions -gt 0 ]]; then
+        cpu_us=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" -v n="$transactions" \
+            'BEGIN {printf "%.1f", t * 1000000 / hz / n}')
+    else
+        cpu_us=-
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$repeat" "$case_spec" "$target" "${tps:-0}" "${latency:-nan}" \
+        "$p99" "$cpu_us" "${failed:-?}" >>"$RESULTS"
+    log "$(printf '%-28s %-9s tps=%-10s avg=%-8s p99=%-8s cpu_us/tx=%s' "$(case_label "$case_spec")" "$target" \
+        "${tps:-0}" "${latency:-nan}" "$p99" "$cpu_us")"
+}
+
+# Rotates the target list by $1 so that no target always runs first (or right after the same one).
+rotated_targets() {
+    local -a list=($TARGETS)
+    local n=${#list[@]} i
+    for ((i = 0; i < n; i++)); do
+        echo "${list[$(((i + $1) % n))]}"
+    done
+}
+
+# Median of each metric per case and target, then the markdown tables with the ratios (report.awk).
+report() {
+    awk -v cases="$1" -v labels="$2" -f "$E2E_DIR/report.awk" "$RESULTS"
+}
+
+main() {
+    check_prerequisites
+    raise_fd_limit 20000
+    make_workdir
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    local -a cases
+    local repeat case_spec target
+    mapfile -t cases < <(build_cases)
+    local max_clients=10
+    local c
+    for c in $CLIENTS $CONNECT_CLIENTS; do
+        ((c > max_clients)) && max_clients=$c
+    done
+    log "work directory $WORKDIR; ${#cases[@]} cases x {$TARGETS} x $REPEATS repeats x ${DURATION}s"
+    start_postgres $((max_clients + 2 * POOL_SIZE + 20))
+    PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$BENCH_USER" -i -q -s "$SCALE" "$BENCH_DB" \
+        >"$WORKDIR/pgbench-init.log" 2>&1 || die "pgbench -i failed: $(tail -3 "$WORKDIR/pgbench-init.log")"
+    start_pgbouncer
+    start_jbouncer
+    for target in $TARGETS; do
+        log "warm-up: ${WARMUP}s on $target"
+        PGPASSWORD=$BENCH_PASSWORD timeout $((WARMUP * 3 + 60)) pgbench -h 127.0.0.1 -p "$(port_of "$target")" \
+            -U "$BENCH_USER" -n -S -T "$WARMUP" -c 10 -j "$(nproc)" "$BENCH_DB" >/dev/null 2>&1 \
+            || log "warm-up on $target failed"
+    done
+    RESULTS=$WORKDIR/results.tsv
+    : >"$RESULTS"
+    for ((repeat = 1; repeat <= REPEATS; repeat++)); do
+        for case_spec in "${cases[@]}"; do
+            for target in $(rotated_targets $(( repeat - 1 ))); do
+                run_case "$repeat" "$case_spec" "$target"
+            done
+        done
+    done
+    stop_all
+    local labels="" spec
+    for spec in "${cases[@]}"; do
+        labels+="$(case_label "$spec")|"
+    done
+    mkdir -p "$(dirname "$OUT")"
+    {
+        echo "# jbouncer vs PgBouncer vs direct PostgreSQL"
+        echo
+        echo "Command: \`DURATION=$DURATION REPEATS=$REPEATS WARMUP=$WARMUP CLIENTS=\"$CLIENTS\"" \
+            "CONNECT_CLIENTS=\"$CONNECT_CLIENTS\" SCRIPTS=\"$SCRIPTS\" MODES=\"$MODES\" LATENCY_CASE=$LATENCY_CASE" \
+            "SCALE=$SCALE POOL_MODE=$POOL_MODE POOL_SIZE=$POOL_SIZE JBOUNCER_JAVA_OPTS=\"$JBOUNCER_JAVA_OPTS\"" \
+            "benchmarks/e2e/compare.sh\`"
+        echo
+        machine_facts
+        echo
+        echo "Medians of $REPEATS interleaved repeats of ${DURATION}s each; pgbench -j = min(clients, nproc)," \
+            "pool_mode $POOL_MODE, pool size $POOL_SIZE, md5 auth. p99 from pgbench per-transaction logs (-l)." \
+            "CPU µs/tx = pooler utime+stime over the run / transactions."
+        echo
+        report "${cases[*]}" "$labels"
+        echo
+        echo "Raw runs (repeat, case, target, tps, avg ms, p99 ms, CPU µs/tx, failed):"
+        echo
+        echo '```'
+        cat "$RESULTS"
+        echo '```'
+    } >"$OUT"
+    cat "$OUT"
+    log "report written to $OUT"
+}
+
+main

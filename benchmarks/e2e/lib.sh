@@ -1,0 +1,292 @@
+# shellcheck shell=bash
+# Shared fixture of the end-to-end benchmarks: a private PostgreSQL cluster, PgBouncer and jbouncer started
+# from one generated pgbouncer.ini, and the bookkeeping to stop every process again by PID.
+# Sourced by compare.sh and idle-clients.sh; not meant to be run on its own.
+
+set -euo pipefail
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
+
+PG_PORT=${PG_PORT:-25432}
+PGBOUNCER_PORT=${PGBOUNCER_PORT:-26432}
+JBOUNCER_PORT=${JBOUNCER_PORT:-27432}
+# (ports below the ephemeral range 32768-60999, so that no outgoing connection can hold them)
+POOL_SIZE=${POOL_SIZE:-20}
+# transaction is what the comparison is about; session is only a fallback for smoke runs.
+POOL_MODE=${POOL_MODE:-transaction}
+MAX_CLIENT_CONN=${MAX_CLIENT_CONN:-2000}
+BENCH_USER=bench
+BENCH_PASSWORD=bench
+BENCH_DB=bench
+JBOUNCER_JAR=${JBOUNCER_JAR:-$REPO_DIR/proxy-core/target/jbouncer.jar}
+# Heap and GC of the measured jbouncer; empty means the JVM's defaults.
+JBOUNCER_JAVA_OPTS=${JBOUNCER_JAVA_OPTS:-}
+# Run unprivileged programs (PostgreSQL, PgBouncer) as this user when we are root: both refuse to run as root.
+RUN_AS=${RUN_AS:-postgres}
+
+PG_PID=""
+PGBOUNCER_PID=""
+JBOUNCER_PID=""
+
+log() {
+    echo "[$(date +%H:%M:%S)] $*" >&2
+}
+
+die() {
+    echo "error: $*" >&2
+    exit 1
+}
+
+# Runs a command as $RUN_AS when root, as ourselves otherwise. runuser's PAM session resets the soft open-file
+# limit to 1024, so the command gets our current soft limit back explicitly.
+as_owner() {
+    if [[ $(id -u) -eq 0 ]]; then
+        runuser -u "$RUN_AS" -- sh -c 'ulimit -n "$0" && exec "$@"' "$(ulimit -n)" "$@"
+    else
+        "$@"
+    fi
+}
+
+# Finds the PostgreSQL server binaries: $PG_BIN, then pg_config's bindir, then the newest Debian install.
+find_pg_bin() {
+    if [[ -n ${PG_BIN:-} ]]; then
+        return
+    fi
+    if command -v pg_config >/dev/null && [[ -x $(pg_config --bindir)/postgres ]]; then
+        PG_BIN=$(pg_config --bindir)
+        return
+    fi
+    local dir
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+        if [[ -x $dir/postgres ]]; then
+            PG_BIN=$dir
+            return
+        fi
+    done
+    PG_BIN=""
+}
+
+# Checks every prerequisite and prints how to install what is missing; installs nothing.
+check_prerequisites() {
+    local missing=0
+    find_pg_bin
+    if [[ -z $PG_BIN || ! -x $PG_BIN/initdb || ! -x $PG_BIN/pg_ctl ]]; then
+        echo "missing: PostgreSQL server binaries (initdb, pg_ctl, postgres); hint: apt-get install -y postgresql" >&2
+        missing=1
+    fi
+    if ! command -v pgbench >/dev/null; then
+        echo "missing: pgbench; hint: apt-get install -y postgresql-contrib (or postgresql-client)" >&2
+        missing=1
+    fi
+    if ! command -v pgbouncer >/dev/null; then
+        echo "missing: pgbouncer; hint: apt-get install -y pgbouncer" >&2
+        missing=1
+    fi
+    if ! command -v java >/dev/null; then
+        echo "missing: java (17+); hint: apt-get install -y openjdk-17-jre-headless" >&2
+        missing=1
+    fi
+    if [[ ! -f $JBOUNCER_JAR ]]; then
+        echo "missing: $JBOUNCER_JAR; hint: mvn -DskipTests install" >&2
+        missing=1
+    fi
+    if [[ $(id -u) -eq 0 ]] && ! id "$RUN_AS" >/dev/null 2>&1; then
+        echo "missing: user $RUN_AS to run PostgreSQL and PgBouncer (they refuse root); set RUN_AS" >&2
+        missing=1
+    fi
+    [[ $missing -eq 0 ]] || exit 2
+}
+
+# Raises the open-file limit as far as the hard limit allows; 1000 clients need well over 2000 descriptors.
+raise_fd_limit() {
+    local want=$1
+    local hard
+    hard=$(ulimit -Hn)
+    if [[ $hard != unlimited && $hard -lt $want ]]; then
+        log "open-file hard limit is $hard (< $want): using $hard"
+        want=$hard
+    fi
+    ulimit -n "$want"
+}
+
+# Creates the work directory, owned by $RUN_AS so that PostgreSQL and PgBouncer can write into it.
+make_workdir() {
+    WORKDIR=${WORKDIR:-$(mktemp -d /tmp/jbouncer-bench.XXXXXX)}
+    mkdir -p "$WORKDIR"
+    chmod 755 "$WORKDIR"
+    if [[ $(id -u) -eq 0 ]]; then
+        chown "$RUN_AS" "$WORKDIR"
+    fi
+}
+
+# Starts a throw-away cluster: md5 on 127.0.0.1 for everyone (direct and poolers authenticate alike), fsync off.
+start_postgres() {
+    local data=$WORKDIR/pgdata
+    local max_connections=$1
+    as_owner "$PG_BIN/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-sync >"$WORKDIR/initdb.log"
+    cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$WORKDIR'
+max_connections = $max_connections
+shared_buffers = 256MB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+password_encryption = md5
+log_min_messages = warning
+CONF
+    cat >"$data/pg_hba.conf" <<HBA
+local all all trust
+host all all 127.0.0.1/32 md5
+HBA
+    as_owner "$PG_BIN/pg_ctl" -D "$data" -l "$WORKDIR/postgres.log" -w -t 60 start >/dev/null
+    PG_PID=$(head -1 "$data/postmaster.pid")
+    log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') pid $PG_PID on port $PG_PORT"
+    as_owner "$PG_BIN/psql" -q -h "$WORKDIR" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 <<SQL
+CREATE ROLE $BENCH_USER LOGIN PASSWORD '$BENCH_PASSWORD';
+CREATE DATABASE $BENCH_DB OWNER $BENCH_USER;
+SQL
+}
+
+stop_postgres() {
+    if [[ -n $PG_PID ]] && kill -0 "$PG_PID" 2>/dev/null; then
+        as_owner "$PG_BIN/pg_ctl" -D "$WORKDIR/pgdata" -m immediate -w stop >/dev/null || kill "$PG_PID"
+    fi
+    PG_PID=""
+}
+
+# The md5 secret of PgBouncer's auth_file: "md5" + md5(password || user).
+md5_secret() {
+    printf 'md5%s' "$(printf '%s%s' "$BENCH_PASSWORD" "$BENCH_USER" | md5sum | cut -d' ' -f1)"
+}
+
+# Writes one pooler's config; both poolers get the same text except their port and files.
+write_pooler_config() {
+    local name=$1 port=$2
+    printf '"%s" "%s"\n' "$BENCH_USER" "$(md5_secret)" >"$WORKDIR/userlist.txt"
+    cat >"$WORKDIR/$name.ini" <<INI
+[databases]
+$BENCH_DB = host=127.0.0.1 port=$PG_PORT dbname=$BENCH_DB
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = md5
+auth_file = $WORKDIR/userlist.txt
+pool_mode = $POOL_MODE
+default_pool_size = $POOL_SIZE
+max_client_conn = $MAX_CLIENT_CONN
+ignore_startup_parameters = extra_float_digits
+log_connections = 0
+log_disconnections = 0
+logfile = $WORKDIR/$name.log
+pidfile = $WORKDIR/$name.pid
+INI
+    chmod 644 "$WORKDIR/$name.ini" "$WORKDIR/userlist.txt"
+}
+
+# Waits until something accepts TCP connections on 127.0.0.1:$1, or fails after 30 s.
+wait_for_port() {
+    local port=$1 i
+    for i in $(seq 300); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "nothing listens on port $port after 30 s"
+}
+
+start_pgbouncer() {
+    write_pooler_config pgbouncer "$PGBOUNCER_PORT"
+    rm -f "$WORKDIR/pgbouncer.pid"
+    # -d: PgBouncer daemonizes and writes its pidfile, so we learn its own PID rather than runuser's.
+    as_owner pgbouncer -d -q "$WORKDIR/pgbouncer.ini"
+    wait_for_port "$PGBOUNCER_PORT"
+    PGBOUNCER_PID=$(cat "$WORKDIR/pgbouncer.pid")
+    log "PgBouncer $(pgbouncer --version | head -1 | awk '{print $2}') pid $PGBOUNCER_PID on port $PGBOUNCER_PORT"
+}
+
+start_jbouncer() {
+    write_pooler_config jbouncer "$JBOUNCER_PORT"
+    # a private copy: the tree's jar may be rebuilt while a long run is going on
+    cp -p "$JBOUNCER_JAR" "$WORKDIR/jbouncer.jar"
+    # shellcheck disable=SC2086 # JBOUNCER_JAVA_OPTS is a list of JVM options
+    java $JBOUNCER_JAVA_OPTS -jar "$WORKDIR/jbouncer.jar" "$WORKDIR/jbouncer.ini" >"$WORKDIR/jbouncer.out" 2>&1 &
+    JBOUNCER_PID=$!
+    wait_for_port "$JBOUNCER_PORT"
+    log "jbouncer pid $JBOUNCER_PID on port $JBOUNCER_PORT (java opts: ${JBOUNCER_JAVA_OPTS:-default})"
+}
+
+# Stops one process by PID and waits up to 10 s for it to go, then kills it.
+stop_pid() {
+    local pid=$1 i
+    [[ -n $pid ]] || return 0
+    kill "$pid" 2>/dev/null || return 0
+    for i in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+}
+
+stop_all() {
+    stop_pid "$JBOUNCER_PID"
+    JBOUNCER_PID=""
+    stop_pid "$PGBOUNCER_PID"
+    PGBOUNCER_PID=""
+    stop_postgres
+}
+
+# The EXIT trap: stops everything, then drops the cluster's data directory (hundreds of MB at scale 10) unless
+# KEEP_PGDATA=1 (the jar copy goes too); logs, configs and per-run pgbench output stay in $WORKDIR for inspection.
+cleanup() {
+    stop_all
+    if [[ ${KEEP_PGDATA:-0} != 1 && -n ${WORKDIR:-} ]]; then
+        rm -rf "$WORKDIR/pgdata" "$WORKDIR/jbouncer.jar"
+    fi
+}
+
+# CPU time of a process and all its threads, in clock ticks: utime + stime from /proc/PID/stat.
+cpu_ticks() {
+    # the command name (field 2) may contain spaces: cut everything up to the closing parenthesis first
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+
+# Resident set size of a process in kB, from /proc/PID/status.
+rss_kb() {
+    awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
+}
+
+port_of() {
+    case $1 in
+        direct) echo "$PG_PORT" ;;
+        pgbouncer) echo "$PGBOUNCER_PORT" ;;
+        jbouncer) echo "$JBOUNCER_PORT" ;;
+        *) die "unknown target: $1" ;;
+    esac
+}
+
+pid_of() {
+    case $1 in
+        direct) echo "" ;;
+        pgbouncer) echo "$PGBOUNCER_PID" ;;
+        jbouncer) echo "$JBOUNCER_PID" ;;
+        *) die "unknown target: $1" ;;
+    esac
+}
+
+machine_facts() {
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- CPU: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "- memory: $(free -m | awk '/^Mem:/ {print $2}') MB"
+    echo "- kernel: $(uname -r)"
+    echo "- Java: $(java -version 2>&1 | head -1)"
+    echo "- PostgreSQL: $("$PG_BIN/postgres" --version)"
+    echo "- pgbench: $(pgbench --version)"
+    echo "- PgBouncer: $(pgbouncer --version | head -1)"
+    echo "- jbouncer: $JBOUNCER_JAR $(date -u -r "$WORKDIR/jbouncer.jar" '+built %Y-%m-%d %H:%M UTC') (copied at start)"
+}
