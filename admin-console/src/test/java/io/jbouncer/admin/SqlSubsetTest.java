@@ -83,6 +83,7 @@ class SqlSubsetTest {
         "SELECT nope FROM pools|42703|column \"nope\" does not exist",
         "SELECT database FROM pools,stats|0A000|joining tables is not supported by the admin console",
         "SELECT database FROM pools JOIN stats|0A000|joining tables is not supported by the admin console",
+        "SELECT database FROM (SELECT * FROM pools) p|0A000|subqueries is not supported by the admin console",
         "SELECT user, count(*) FROM pools|42803|column \"user\" must appear in the GROUP BY clause or be used in"
                 + " an aggregate function",
         "SELECT now() FROM pools|0A000|function now() is not supported by the admin console",

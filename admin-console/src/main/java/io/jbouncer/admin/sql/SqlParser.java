@@ -59,6 +59,9 @@ final class SqlParser {
             throw peek().is(Token.Kind.END) ? SqlErrors.unsupported("SELECT without FROM") : unexpected();
         }
         advance();
+        if (peek().is(Token.Kind.LEFT_PAREN)) {
+            throw SqlErrors.unsupported("subqueries");
+        }
         String table = name();
         rejectAfterTable();
         Expr where = accept("where") ? expr() : null;

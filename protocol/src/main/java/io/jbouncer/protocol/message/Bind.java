@@ -52,6 +52,24 @@ public record Bind(String portal, String statement, int parameterCount, short[] 
         };
     }
 
+    /**
+     * Writes to {@code out} the Bind whose body (after tag and length) is {@code body}, with its statement name
+     * replaced by {@code statement}; the portal name and everything after the statement name (formats, parameter
+     * values, result formats) are copied unread. Does not move or retain {@code body}.
+     */
+    public static void encodeRenamed(ByteBuf body, String statement, ByteBuf out) {
+        ByteBuf in = body.duplicate();
+        int portalStart = in.readerIndex();
+        PgBuf.skipCString(in);
+        int portalEnd = in.readerIndex();
+        PgBuf.skipCString(in);
+        int len = PgBuf.beginMessage(out, 'B');
+        out.writeBytes(body, portalStart, portalEnd - portalStart);
+        PgBuf.writeCString(out, statement);
+        out.writeBytes(in, in.readerIndex(), in.readableBytes());
+        PgBuf.endMessage(out, len);
+    }
+
     /** Encodes a Bind without parameter values (tests and the pooler's own statements). */
     public void encode(ByteBuf out) {
         int len = PgBuf.beginMessage(out, 'B');

@@ -31,7 +31,8 @@ final class ConnectionRows {
                 host(channel.remoteAddress()), port(channel.remoteAddress()), host(channel.localAddress()),
                 port(channel.localAddress()), client.connectedMillis(), client.requestMillis(),
                 client.waitingNanos() / 1000, false, ptr(client.id()), server == null ? "" : ptr(server.id()), 0, "",
-                session.trackedParameters().getOrDefault("application_name", ""), 0, client.id());
+                session.trackedParameters().getOrDefault("application_name", ""), client.preparedStatementCount(),
+                client.id());
     }
 
     static ConnectionRow of(ServerConnection server) {
@@ -49,8 +50,9 @@ final class ConnectionRows {
         SocketAddress remote = channel == null ? null : channel.remoteAddress();
         SocketAddress local = channel == null ? null : channel.localAddress();
         return new ConnectionRow("S", pool.key().user(), pool.key().database(), "none", state, host(remote),
-                port(remote), host(local), port(local), server.createdMillis(), server.createdMillis(), 0, false,
-                ptr(server.id()), link, key == null ? 0 : key.processId(), "", "", 0, server.id());
+                port(remote), host(local), port(local), server.createdMillis(), server.createdMillis(), 0,
+                pool.closeNeeded(server), ptr(server.id()), link, key == null ? 0 : key.processId(), "", "",
+                server.preparedStatementCount(), server.id());
     }
 
     /** PgBouncer prints a pointer; ours is the connection id in the same hexadecimal form. */

@@ -11,6 +11,12 @@ import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.ServerWaiter;
+import io.jbouncer.core.prepared.ClientStatements;
+import io.jbouncer.core.prepared.RequestKind;
+import io.jbouncer.core.prepared.ServerStatements;
+import io.jbouncer.core.prepared.SharedStatement;
+import io.jbouncer.core.prepared.StatementRegistry;
+import io.jbouncer.core.prepared.StatementText;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.Link;
 import io.jbouncer.core.server.ServerConnection;
@@ -19,9 +25,13 @@ import io.jbouncer.protocol.PgProtocolException;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.message.Authentication;
 import io.jbouncer.protocol.message.BackendKeyData;
+import io.jbouncer.protocol.message.Bind;
 import io.jbouncer.protocol.message.CancelRequest;
+import io.jbouncer.protocol.message.Close;
+import io.jbouncer.protocol.message.Describe;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.protocol.message.NegotiateProtocolVersion;
+import io.jbouncer.protocol.message.Parse;
 import io.jbouncer.protocol.message.ReadyForQuery;
 import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
@@ -56,6 +66,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private static final int GSSENC_REQUEST = 80877104;
     /** Startup and authentication packets are small; PgBouncer caps passwords at 2 KB. */
     private static final int MAX_LOGIN_PACKET = 16 * 1024;
+    /**
+     * Per-client bound on tracked prepared statements: this many times {@code max_prepared_statements}, at least
+     * {@link #MIN_CLIENT_STATEMENTS} (pgjdbc alone caches 256 per connection), and {@link #MAX_CLIENT_STATEMENT_BYTES}
+     * of query text. PgBouncer has no such bound.
+     */
+    private static final int CLIENT_STATEMENTS_PER_SERVER_SLOT = 5;
+    private static final int MIN_CLIENT_STATEMENTS = 1000;
+    private static final long MAX_CLIENT_STATEMENT_BYTES = 32L * 1024 * 1024;
 
     private final Pooler pooler;
     private final long id = ConnectionIds.next();
@@ -66,6 +84,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private Channel channel;
     private State state = State.LOGIN;
     private ClientLogin login;
+    /** Why the connection ends, for PgBouncer's {@code closing because:} log line. */
+    private String closeReason = "client unexpected eof";
+    /** An error was sent and the channel closes after it: nothing more is read. */
+    private boolean closing;
     private volatile ClientSession session;
     private AdminSession console;
     private volatile Link link;
@@ -77,6 +99,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private ScheduledFuture<?> loginTimer;
     /** query_wait_timeout: while queued for a server. */
     private ScheduledFuture<?> waitTimer;
+    /**
+     * The client's named prepared statements, when they are tracked (transaction or statement mode with
+     * {@code max_prepared_statements > 0}, fact sheet 6); {@code null} otherwise: everything is forwarded unread.
+     */
+    private ClientStatements statements;
     /** Last byte from the client, for client_idle_timeout. */
     private volatile long lastReadNanos = System.nanoTime();
 
@@ -133,6 +160,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     public ClientSession session() {
         return session;
+    }
+
+    /** Named prepared statements the client holds now (SHOW CLIENTS {@code prepared_statements}). */
+    public int preparedStatementCount() {
+        ClientStatements tracked = statements;
+        return tracked == null ? 0 : tracked.size();
     }
 
     @Override
@@ -197,6 +230,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         State previous = state;
         state = State.CLOSED;
         inbound.release();
+        if (statements != null) {
+            statements.closeAll();
+        }
         loginTimer = cancel(loginTimer);
         waitTimer = cancel(waitTimer);
         pooler.clientClosed(this);
@@ -219,7 +255,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             }
         }
         if (session != null && pooler.config().logDisconnections()) {
-            Log.info("C-%s: %s closing because: client close request", logId(), session.describe());
+            Log.info("C-%s: %s closing because: %s", logId(), session.describe(), closeReason);
         }
     }
 
@@ -243,6 +279,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             loginTimer = cancel(loginTimer);
         }
         Link assigned = server.assign(this);
+        if (statements != null) {
+            server.statements(pooler.config().maxPreparedStatements()).attach(statements);
+        }
         link = assigned;
         state = State.ACTIVE;
         server.pool().stats().serverAssigned(System.nanoTime() - waitStartNanos);
@@ -343,21 +382,147 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         Link current = link;
         if (current != null && current.beforeForward(tag)) {
-            return PacketScanner.Action.FORWARD;
+            // Parse, Bind, Describe and Close are batch messages: once counted, beforeForward adds nothing more,
+            // so offering the same header again while an inspected message is incomplete changes nothing.
+            ServerStatements tracked = statements == null ? null : current.server().statements();
+            return tracked == null ? PacketScanner.Action.FORWARD : track(tracked, tag);
         }
         linkLost = current != null;
         return PacketScanner.Action.STOP;
+    }
+
+    /**
+     * Prepared-statement tracking of a message about to go to the server: a request that may name a prepared
+     * statement is inspected unless its name is visibly empty; every other request is recorded and forwarded.
+     */
+    private PacketScanner.Action track(ServerStatements tracked, byte tag) {
+        RequestKind kind = switch (tag) {
+            case 'P' -> unnamedAt(0) ? RequestKind.PARSE : null;
+            case 'B' -> unnamedAt(0) && unnamedAt(1) ? RequestKind.BIND : null;
+            case 'D' -> portalOrUnnamedStatement(RequestKind.DESCRIBE_PORTAL, RequestKind.DESCRIBE_STATEMENT);
+            case 'C' -> portalOrUnnamedStatement(RequestKind.CLOSE, RequestKind.CLOSE);
+            default -> null;
+        };
+        if (kind == null && (tag == 'P' || tag == 'B' || tag == 'D' || tag == 'C')) {
+            return PacketScanner.Action.INSPECT;
+        }
+        if (kind == null) {
+            kind = switch (tag) {
+                case 'E' -> RequestKind.EXECUTE;
+                case 'S' -> RequestKind.SYNC;
+                case 'Q' -> RequestKind.QUERY;
+                case 'F' -> RequestKind.FUNCTION_CALL;
+                default -> null; // Flush and COPY traffic get no reply of their own
+            };
+        }
+        if (kind != null) {
+            tracked.expect(kind);
+        }
+        return PacketScanner.Action.FORWARD;
+    }
+
+    /**
+     * Whether body byte {@code index} of the message at the scan position is buffered and is a NUL, i.e. an empty
+     * name. The scanner offers a header with the reader index at the message's first byte.
+     */
+    private boolean unnamedAt(int index) {
+        ByteBuf buffer = inbound.buffer();
+        int at = buffer.readerIndex() + 5 + index;
+        return at < buffer.writerIndex() && buffer.getByte(at) == 0;
+    }
+
+    /** For Describe and Close: the kind of a portal or unnamed-statement request, {@code null} when unknown yet. */
+    private RequestKind portalOrUnnamedStatement(RequestKind portal, RequestKind statement) {
+        ByteBuf buffer = inbound.buffer();
+        int at = buffer.readerIndex() + 5;
+        if (at < buffer.writerIndex() && buffer.getByte(at) == Describe.PORTAL) {
+            return portal;
+        }
+        return unnamedAt(1) ? statement : null;
     }
 
     @Override
     public boolean onMessage(byte tag, ByteBuf message) {
         if (state == State.CONSOLE) {
             console.handle(message);
+        } else if (tag != 'X') {
+            return trackNamed(tag, message.slice(message.readerIndex() + 5, message.readableBytes() - 5));
         } else {
             // Terminate: the client is done. Not forwarded: the server stays open for the next client.
+            closeReason = "client close request";
             channel.close();
         }
         return false;
+    }
+
+    /**
+     * A Parse, Bind, Describe or Close that may name a prepared statement (fact sheet 6): the client's name is
+     * mapped to jbouncer's, the server gets what it lacks first (a hidden Parse), and a Close of a statement only
+     * forgets the client's mapping. Returns {@code true} when the message goes on unchanged.
+     *
+     * @throws PgProtocolException with PgBouncer's FATAL text for a name in use or unknown
+     */
+    private boolean trackNamed(byte tag, ByteBuf body) {
+        ServerConnection server = link.server();
+        ServerStatements tracked = server.statements();
+        ByteBuf out = server.channel().alloc().buffer();
+        try {
+            switch (tag) {
+                case 'P' -> {
+                    Parse parse = Parse.decode(body.duplicate());
+                    if (parse.statement().isEmpty()) {
+                        tracked.expect(RequestKind.PARSE);
+                        return true;
+                    }
+                    server.pool().stats().clientParsed();
+                    SharedStatement statement = statements.register(parse.statement(),
+                            new StatementText(parse.sql(), parse.parameterTypes()));
+                    tracked.parse(parse.statement(), statement, out);
+                }
+                case 'B' -> {
+                    String name = Bind.decode(body.duplicate()).statement();
+                    if (name.isEmpty()) {
+                        tracked.expect(RequestKind.BIND);
+                        return true;
+                    }
+                    SharedStatement statement = statements.lookup(name);
+                    server.pool().stats().bound();
+                    tracked.prepare(statement, out);
+                    Bind.encodeRenamed(body, statement.serverName(), out);
+                    tracked.expect(RequestKind.BIND);
+                }
+                case 'D' -> {
+                    Describe describe = Describe.decode(body.duplicate());
+                    if (describe.kind() == Describe.PORTAL || describe.name().isEmpty()) {
+                        tracked.expect(describe.kind() == Describe.PORTAL
+                                ? RequestKind.DESCRIBE_PORTAL : RequestKind.DESCRIBE_STATEMENT);
+                        return true;
+                    }
+                    SharedStatement statement = statements.lookup(describe.name());
+                    tracked.prepare(statement, out);
+                    new Describe(Describe.STATEMENT, statement.serverName()).encode(out);
+                    tracked.expect(RequestKind.DESCRIBE_STATEMENT);
+                }
+                default -> {
+                    Close close = Close.decode(body.duplicate());
+                    if (close.kind() == Describe.PORTAL || close.name().isEmpty()) {
+                        tracked.expect(RequestKind.CLOSE);
+                        return true;
+                    }
+                    statements.close(close.name());
+                    tracked.synthesize(RequestKind.CLOSE);
+                }
+            }
+            if (out.isReadable()) {
+                server.channel().write(out);
+                out = null;
+            }
+            return false;
+        } finally {
+            if (out != null) {
+                out.release();
+            }
+        }
     }
 
     @Override
@@ -393,11 +558,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         Link before = link;
         try {
             scanner.scan(buffer, this);
+        } catch (PgProtocolException e) {
+            // From prepared-statement tracking too, which runs on assign as well as on channelRead.
+            closeWithError(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
+            return;
         } finally {
             inbound.trim();
         }
         if (before != null && !linkLost) {
             before.server().channel().flush();
+            ServerStatements tracked = statements == null ? null : before.server().statements();
+            if (tracked != null && tracked.onlySynthesizedPending()) {
+                before.server().writeSynthesized(before);
+            }
         }
         if (linkLost) {
             link = null; // released by the server side at its last ReadyForQuery
@@ -433,7 +606,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private void processLogin() {
         ByteBuf in = inbound.buffer();
         try {
-            while (state == State.LOGIN && in.readableBytes() >= 4) {
+            while (state == State.LOGIN && !closing && in.readableBytes() >= 4) {
                 int start = in.readerIndex();
                 if (login != null && login.awaitingPassword()) {
                     if (!readPasswordMessage(in, start)) {
@@ -525,8 +698,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             if (accepted.lastMessage() != null) {
                 channel.write(accepted.lastMessage());
             }
-            login.accepted(accepted).ifPresentOrElse(this::startSession,
-                    () -> closeWithError(login.postAuthError()));
+            ClientLogin done = login;
+            login = null; // its secrets, SCRAM state and startup packet are not needed any more
+            done.accepted(accepted).ifPresentOrElse(this::startSession,
+                    () -> closeWithError(done.postAuthError()));
         }
     }
 
@@ -539,6 +714,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         Pool pool = started.pool();
         pool.clientJoined();
+        int maxPrepared = pooler.config().maxPreparedStatements();
+        if (maxPrepared > 0 && pool.settings().releasesAtIdle()) {
+            statements = new ClientStatements(StatementRegistry.shared(),
+                    Math.max(MIN_CLIENT_STATEMENTS, CLIENT_STATEMENTS_PER_SERVER_SLOT * maxPrepared),
+                    MAX_CLIENT_STATEMENT_BYTES);
+        }
         if (pool.welcomeParameters() != null) {
             loginTimer = cancel(loginTimer);
             started.writeWelcome(channel, pool.welcomeParameters());
@@ -586,6 +767,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (pooler.config().logPoolerErrors()) {
             Log.warning("C-%s: pooler error: %s", logId(), error.message());
         }
+        closeReason = error.message();
+        closing = true;
         channel.writeAndFlush(error.toByteBuf(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
     }
 

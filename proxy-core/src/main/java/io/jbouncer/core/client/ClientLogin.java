@@ -16,6 +16,8 @@ import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,6 +67,9 @@ final class ClientLogin {
             return refuse(checked.error());
         }
         tracked = checked.tracked();
+        if (config.applicationNameAddHost()) {
+            tracked = withClientAddress(checked.tracked());
+        }
         boolean console = DatabaseDef.ADMIN_DATABASE.equals(database);
         if (!console && pooler.clientCount() > config.maxClientConn()) {
             return refuse("no more connections allowed (max_client_conn)");
@@ -94,6 +99,25 @@ final class ClientLogin {
         authenticator = new ClientAuthenticator(authType, user, secret, config.scramIterations(),
                 pooler.mockKey());
         return Optional.of(authenticator.start(alloc));
+    }
+
+    /**
+     * {@code application_name_add_host}: the client's address is appended to its application_name, as
+     * {@code <name or "app"> - <ip>:<port>} ({@code [v6]:port}), so pg_stat_activity shows where a pooled query came
+     * from (fact sheet 5.6).
+     */
+    private Map<String, String> withClientAddress(Map<String, String> parameters) {
+        Map<String, String> result = new LinkedHashMap<>(parameters);
+        String name = parameters.getOrDefault("application_name", "");
+        String address = client.channel().remoteAddress() instanceof InetSocketAddress inet
+                ? hostAndPort(inet) : "unix";
+        result.put("application_name", (name.isEmpty() ? "app" : name) + " - " + address);
+        return result;
+    }
+
+    private static String hostAndPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     boolean awaitingPassword() {

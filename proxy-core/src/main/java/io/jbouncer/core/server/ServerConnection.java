@@ -5,6 +5,7 @@ import io.jbouncer.core.config.PoolMode;
 import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.prepared.ServerStatements;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
@@ -59,6 +60,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private ErrorResponse resetError;
     private boolean loggedIn;
     private boolean setupFailed;
+    /** Prepared-statement state, created by the first client that tracks statements; {@code null} until then. */
+    private volatile ServerStatements statements;
 
     /**
      * @param startupParameters the StartupMessage parameters ({@code user}, {@code database}, extras)
@@ -140,6 +143,56 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
+     * Client loop, right after {@link #assign} (the server is not answering anyone then): this server's
+     * prepared-statement state, created on first use with room for {@code capacity} statements.
+     */
+    public ServerStatements statements(int capacity) {
+        ServerStatements current = statements;
+        if (current == null) {
+            current = new ServerStatements(capacity, pool.stats());
+            statements = current;
+        }
+        return current;
+    }
+
+    /** This server's prepared-statement state, or {@code null} when no client tracked statements on it. */
+    public ServerStatements statements() {
+        return statements;
+    }
+
+    /** Statements jbouncer prepared on this server (SHOW SERVERS {@code prepared_statements}). */
+    public int preparedStatementCount() {
+        ServerStatements current = statements;
+        return current == null ? 0 : current.size();
+    }
+
+    /**
+     * Client loop, after it queued replies that only the pooler will produce and that no later server reply will
+     * carry out (see {@link ServerStatements#onlySynthesizedPending}): writes them from this server's loop, so they
+     * stay in order with what this server forwarded before.
+     */
+    public void writeSynthesized(Link expected) {
+        executor().execute(() -> {
+            if (link == expected) {
+                writeSynthesizedNow(expected);
+                expected.client().channel().flush();
+            }
+        });
+    }
+
+    /** Server loop, at a message boundary: writes the synthesised replies that are due, if any. */
+    private void writeSynthesizedNow(Link current) {
+        ServerStatements tracked = statements;
+        if (tracked != null && state == State.ACTIVE && !current.inSetup() && !scanner.inMessage()) {
+            Channel client = current.client().channel();
+            ByteBuf replies = tracked.synthesizedBefore(client.alloc());
+            if (replies != null) {
+                client.write(replies);
+            }
+        }
+    }
+
+    /**
      * Client loop, right after {@link #assign}: makes the server's tracked parameters equal the client's with one
      * {@code SET name='value';...} query whose replies are swallowed (fact sheet 5.6). It is written before any of
      * the client's own messages, so PostgreSQL runs it first.
@@ -207,6 +260,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         ByteBuf buffer = inbound.append(ctx.alloc(), (ByteBuf) msg);
         try {
             scanner.scan(buffer, this);
+            Link current = link;
+            if (current != null) {
+                writeSynthesizedNow(current); // replies due after the last request this read answered
+            }
         } catch (PgProtocolException e) {
             Log.warning("S-%s: %s server sent bad data: %s", logId(), pool.key(), e.getMessage());
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
@@ -266,7 +323,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (current.inSetup()) {
             return PacketScanner.Action.INSPECT;
         }
-        return tag == 'Z' || tag == 'S' ? PacketScanner.Action.INSPECT : PacketScanner.Action.FORWARD;
+        if (tag == 'Z' || tag == 'S') {
+            return PacketScanner.Action.INSPECT;
+        }
+        ServerStatements tracked = statements;
+        if (tracked == null || tag == 'D' || tag == 'd' || tag == 'N' || tag == 'A') {
+            return PacketScanner.Action.FORWARD; // rows, COPY data and asynchronous messages end no request
+        }
+        if (tag == 'C' && ServerStatements.mayDiscardAll(length) || !tracked.forwardUnread(tag)) {
+            return PacketScanner.Action.INSPECT;
+        }
+        return PacketScanner.Action.FORWARD;
     }
 
     @Override
@@ -333,6 +400,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             current.client().parameterChanged(status.name(), status.value());
             return true;
         }
+        ServerStatements tracked = statements;
+        if (tracked != null) {
+            boolean forward = acceptTracked(tracked, current, tag, message);
+            if (tag != 'Z') {
+                return forward;
+            }
+        }
         byte status = ReadyForQuery.statusAt(message, 0);
         if (status != ReadyForQuery.IDLE && pool.settings().mode() == PoolMode.STATEMENT) {
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
@@ -353,6 +427,22 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         client.writeAndFlush(message.retainedDuplicate());
         release();
         return false;
+    }
+
+    /**
+     * An inspected reply while statements are tracked: first the synthesised replies due before it, then its own
+     * bookkeeping. Returns whether it goes to the client.
+     */
+    private boolean acceptTracked(ServerStatements tracked, Link current, byte tag, ByteBuf message) {
+        ByteBuf before = tracked.synthesizedBefore(current.client().channel().alloc());
+        if (before != null) {
+            current.client().channel().write(before);
+        }
+        boolean forward = tracked.accept(tag);
+        if (tag == 'C' && ServerStatements.discardsAll(message)) {
+            tracked.discardAll();
+        }
+        return forward;
     }
 
     /** Replies to the pooler's SET of the client's parameters: swallowed; a failure drops both sides. */
@@ -399,6 +489,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private void onResetReply(byte tag, ByteBuf message) {
         if (tag == 'E') {
             resetError = ErrorResponse.decode(message.slice(5, message.readableBytes() - 5));
+        } else if (tag == 'C' && statements != null && ServerStatements.discardsAll(message)) {
+            statements.serverReset();
         } else if (tag == 'Z') {
             if (resetError == null && ReadyForQuery.statusAt(message, 0) == ReadyForQuery.IDLE) {
                 state = State.IDLE;

@@ -16,6 +16,9 @@ public final class PoolStats {
     private final LongAdder xactMicros = new LongAdder();
     private final LongAdder queryMicros = new LongAdder();
     private final LongAdder waitMicros = new LongAdder();
+    private final LongAdder clientParses = new LongAdder();
+    private final LongAdder serverParses = new LongAdder();
+    private final LongAdder binds = new LongAdder();
 
     /** A client got a server after waiting {@code waitNanos}. */
     public void serverAssigned(long waitNanos) {
@@ -43,8 +46,24 @@ public final class PoolStats {
         sent.add(bytes);
     }
 
+    /** A client prepared a named statement (Parse); PgBouncer's {@code client_parse_count}. */
+    public void clientParsed() {
+        clientParses.increment();
+    }
+
+    /** A Parse of one of jbouncer's statements went to a server; PgBouncer's {@code server_parse_count}. */
+    public void serverParsed() {
+        serverParses.increment();
+    }
+
+    /** A client bound a named prepared statement; PgBouncer's {@code bind_count}. */
+    public void bound() {
+        binds.increment();
+    }
+
     public StatCounters snapshot() {
         return new StatCounters(serverAssignments.sum(), xacts.sum(), queries.sum(), received.sum(), sent.sum(),
-                xactMicros.sum(), queryMicros.sum(), waitMicros.sum(), 0, 0, 0);
+                xactMicros.sum(), queryMicros.sum(), waitMicros.sum(), clientParses.sum(),
+                serverParses.sum(), binds.sum());
     }
 }

@@ -51,6 +51,12 @@ public final class JBouncerConfig {
         return this;
     }
 
+    /** Removes the {@code [databases]} entry {@code name}, if there is one (for a reload that drops it). */
+    public JBouncerConfig removeDatabase(String name) {
+        databases.remove(name);
+        return this;
+    }
+
     /** Sets a {@code [pgbouncer]} setting, replacing a default or an earlier value. */
     public JBouncerConfig set(String key, String value) {
         settings.put(key, value);

@@ -1,0 +1,82 @@
+package io.jbouncer.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.JBouncerConfig;
+import io.jbouncer.it.support.JBouncerProcess;
+import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.TestRole;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+
+/**
+ * {@code SHUTDOWN WAIT_FOR_CLIENTS} (fact sheet 7.3): the console answers {@code SHUTDOWN}, the TCP listener closes
+ * at once, logged-in clients keep working, and the process exits by itself when the last client leaves.
+ */
+class AdminConsoleShutdownIT {
+
+    private static final String ADMIN = "admin";
+    private static final String ADMIN_PASS = "admin_pass";
+    private static final String DB = "app";
+    /** How long a process that must stay up is watched. */
+    private static final Duration STAYS_UP = Duration.ofSeconds(1);
+
+    private JBouncerProcess bouncer;
+
+    @AfterEach
+    void stop() {
+        if (bouncer != null) {
+            bouncer.close();
+            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
+        }
+    }
+
+    @Test
+    void waitForClientsExitsWhenTheLastClientDisconnects() throws SQLException {
+        PostgresCluster pg = PostgresCluster.shared();
+        TestRole role = TestRole.create(pg, "acsd_user");
+        JBouncerConfig config = JBouncerConfig.create()
+                .set("admin_users", ADMIN)
+                .set("ignore_startup_parameters", "extra_float_digits")
+                .database(DB, pg.connstring(PostgresCluster.DB))
+                .user(ADMIN, ADMIN_PASS)
+                .user(role.name(), role.password());
+        bouncer = JBouncerProcess.start(config.write(), config.port());
+
+        try (Connection client = role.connect(config.port(), DB)) {
+            assertEquals(1, query(client, "SELECT 1"));
+            try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS);
+                 Statement st = console.createStatement()) {
+                assertFalse(st.execute("SHUTDOWN WAIT_FOR_CLIENTS"), "SHUTDOWN answers no rows");
+                assertNull(st.getWarnings(), "SHUTDOWN answers without notices");
+            }
+            assertTrue(bouncer.awaitExit(STAYS_UP).isEmpty(), "jbouncer exited while a client is connected");
+            SQLException refused = assertThrows(SQLException.class, () -> role.connect(config.port(), DB).close());
+            assertEquals("08001", refused.getSQLState(), "TCP connection refused, not a login error: " + refused);
+            assertNull(refused instanceof PSQLException psql ? psql.getServerErrorMessage() : null,
+                    "the listener is closed, so no server answers");
+            assertEquals(2, query(client, "SELECT 2"), "the connected client keeps working");
+        }
+        assertEquals(OptionalInt.of(0), bouncer.awaitExit(Duration.ofSeconds(10)),
+                () -> "jbouncer did not exit after its last client left; log:\n" + bouncer.log());
+    }
+
+    private static int query(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next());
+            return rs.getInt(1);
+        }
+    }
+}
