@@ -60,6 +60,20 @@ public final class Pooler {
         this.secrets = Map.copyOf(newSecrets);
         this.startupRules = new StartupParameters(trackExtraAtStart, newConfig.ignoreStartupParameters());
         pools.reconfigure(newConfig, this::secretOf);
+        createForcedUserPools(newConfig);
+    }
+
+    /**
+     * Pools of databases with a forced user exist from the start, not from the first client, so min_pool_size can
+     * keep them warm before anyone connects (PgBouncer 1.21+, fact sheet 5.2).
+     */
+    private void createForcedUserPools(Config newConfig) {
+        for (DatabaseDef database : newConfig.databases().values()) {
+            if (database.user() != null && !DatabaseDef.AUTO_DATABASE.equals(database.name())) {
+                pools.pool(database, database.user(), serverSecret(database, database.user()),
+                        newConfig.users().get(database.user()));
+            }
+        }
     }
 
     /**

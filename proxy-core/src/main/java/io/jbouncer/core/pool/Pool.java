@@ -229,7 +229,7 @@ public final class Pool {
             }
         }
         if (server != null) {
-            handOff(waiter, server);
+            handOffChecked(waiter, server);
         } else if (failFast != null) {
             waiter.fail(failFast);
         } else if (launch) {
@@ -524,6 +524,20 @@ public final class Pool {
     /** Retries a launch for queued clients (after an eviction freed a cap). */
     public void retryLaunch() {
         launchForWaiters();
+    }
+
+    /**
+     * Hands an idle server over, first running the server check when it has been unused for server_check_delay.
+     * A server that fails the check is closed and the waiter asks again.
+     */
+    private void handOffChecked(ServerWaiter waiter, ServerConnection server) {
+        PoolSettings current = settings;
+        if (!current.needsCheck(server.idleSinceNanos(), System.nanoTime())) {
+            handOff(waiter, server);
+            return;
+        }
+        server.check(current.serverCheckQuery(), () -> handOff(waiter, server),
+                () -> waiter.executor().execute(() -> acquire(waiter)));
     }
 
     private static void handOff(ServerWaiter waiter, ServerConnection server) {

@@ -149,7 +149,8 @@ public final class PoolManager {
                 ? Duration.ofSeconds(database.serverLifetime()) : c.serverLifetime();
         return new PoolSettings(mode, poolSize, reserve, c.reservePoolTimeout(), minPoolSize, c.serverResetQuery(),
                 c.serverResetQueryAlways(), c.serverRoundRobin(), lifetime, c.serverIdleTimeout(),
-                c.serverLoginRetry(), c.serverConnectTimeout(), database.user() != null);
+                c.serverLoginRetry(), c.serverConnectTimeout(), database.user() != null, c.serverCheckDelay(),
+                c.serverCheckQuery() == null ? "" : c.serverCheckQuery());
     }
 
     private ServerTarget target(DatabaseDef database, String poolUser, StoredSecret secret) {

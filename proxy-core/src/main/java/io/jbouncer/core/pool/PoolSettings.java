@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param serverIdleTimeout  servers idle longer than this are closed; 0 disables
  * @param serverLoginRetry   how long a failed login keeps the pool failing fast
  * @param forcedUser         the database entry forces a user: min_pool_size applies even without clients
+ * @param serverCheckDelay   idle servers unused this long are checked before reuse; 0 checks every time
+ * @param serverCheckQuery   the check ({@code <empty>} = an empty Query); empty disables checks
  */
 public record PoolSettings(
         PoolMode mode,
@@ -31,7 +33,14 @@ public record PoolSettings(
         Duration serverIdleTimeout,
         Duration serverLoginRetry,
         Duration serverConnectTimeout,
-        boolean forcedUser) {
+        boolean forcedUser,
+        Duration serverCheckDelay,
+        String serverCheckQuery) {
+
+    /** Whether a server idle since {@code idleSinceNanos} must pass the check query before reuse at {@code now}. */
+    public boolean needsCheck(long idleSinceNanos, long now) {
+        return !serverCheckQuery.isEmpty() && now - idleSinceNanos >= serverCheckDelay.toNanos();
+    }
 
     /** Transaction and statement mode give the server back at the first idle ReadyForQuery. */
     public boolean releasesAtIdle() {

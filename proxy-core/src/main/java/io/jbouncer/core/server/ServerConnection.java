@@ -60,6 +60,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private ErrorResponse resetError;
     private boolean loggedIn;
     private boolean setupFailed;
+    /** The outcome callbacks of a running server check (server loop only). */
+    private Runnable checkPassed;
+    private Runnable checkFailed;
     /** Prepared-statement state, created by the first client that tracks statements; {@code null} until then. */
     private volatile ServerStatements statements;
 
@@ -299,12 +302,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         inbound.release();
         State previous = state;
         state = State.CLOSED;
+        Runnable failedCheck = checkFailed;
+        checkFailed = null;
+        checkPassed = null;
         if (previous == State.LOGIN) {
             String reason = closeReason;
             pool.loginFailed(this, null, reason != null ? reason : "server closed the connection during login");
         } else if (loggedIn) {
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
             pool.closed(this);
+        }
+        if (failedCheck != null) {
+            failedCheck.run();
         }
     }
 
@@ -492,13 +501,45 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         } else if (tag == 'C' && statements != null && ServerStatements.discardsAll(message)) {
             statements.serverReset();
         } else if (tag == 'Z') {
-            if (resetError == null && ReadyForQuery.statusAt(message, 0) == ReadyForQuery.IDLE) {
+            boolean ok = resetError == null && ReadyForQuery.statusAt(message, 0) == ReadyForQuery.IDLE;
+            Runnable passed = checkPassed;
+            checkPassed = null;
+            if (!ok) {
+                close(passed != null ? "server check failed" : "server_reset_query failed");
+            } else if (passed != null) {
+                state = State.IDLE;
+                checkFailed = null;
+                passed.run();
+            } else {
                 state = State.IDLE;
                 pool.checkin(this);
-            } else {
-                close("server_reset_query failed");
             }
         }
+    }
+
+    /**
+     * PgBouncer's server check (fact sheet 5.3): before an idle server unused for {@code server_check_delay} is
+     * handed out, {@code query} runs on it ({@code <empty>} sends an empty Query). Exactly one of the callbacks
+     * runs, on this server's loop: {@code passed} when it answered cleanly (the server is still taken from the
+     * pool: the caller hands it on), {@code failed} when it errored or its connection is gone (it is closed).
+     */
+    public void check(String query, Runnable passed, Runnable failed) {
+        executor().execute(() -> {
+            if (state != State.IDLE || !channel.isActive()) {
+                failed.run();
+                return;
+            }
+            state = State.TESTED;
+            resetError = null;
+            checkPassed = passed;
+            checkFailed = failed;
+            String sql = "<empty>".equals(query) ? "" : query;
+            ByteBuf out = channel.alloc().buffer(sql.length() + 6);
+            int len = PgBuf.beginMessage(out, 'Q');
+            PgBuf.writeCString(out, sql);
+            PgBuf.endMessage(out, len);
+            channel.writeAndFlush(out);
+        });
     }
 
     private void failLinkedClient(ErrorResponse error) {

@@ -1,0 +1,39 @@
+package io.jbouncer.it.support;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The jbouncer processes one test started, each on a configuration of its own: {@link #close()} (from an
+ * {@code @AfterEach}) stops them all, even after a failure, and then fails if one logged a Netty {@code LEAK:}.
+ */
+public final class StartedBouncers implements AutoCloseable {
+
+    private final List<JBouncerProcess> processes = new ArrayList<>();
+
+    /** Writes {@code config} and starts jbouncer on it with {@code args} (for example {@code "-v"}). */
+    public JBouncerProcess start(JBouncerConfig config, String... args) {
+        return start(config.write(), config.port(), args);
+    }
+
+    /** Starts jbouncer on an ini already written (for example with sections {@link JBouncerConfig} lacks). */
+    public JBouncerProcess start(Path ini, int port, String... args) {
+        JBouncerProcess process = JBouncerProcess.start(ini, port, args);
+        processes.add(process);
+        return process;
+    }
+
+    /** Stops every process started, then asserts that none reported a leaked buffer. */
+    @Override
+    public void close() {
+        List<JBouncerProcess> stopping = List.copyOf(processes);
+        processes.clear();
+        stopping.forEach(JBouncerProcess::close);
+        for (JBouncerProcess process : stopping) {
+            assertFalse(process.log().contains("LEAK:"), process::log);
+        }
+    }
+}
