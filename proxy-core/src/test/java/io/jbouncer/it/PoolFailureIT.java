@@ -61,7 +61,7 @@ class PoolFailureIT {
     private static final int LEAK_POOL_SIZE = 5;
     private static final int LEAK_WORKERS = 20;
     private static final int LEAK_SESSIONS = 220;
-    private static final int LEAK_TRANSACTIONS_PER_SESSION = 10;
+    private static final int LEAK_TRANSACTIONS_PER_SESSION = 50;
     /** Sessions with this remainder modulo 10 are killed half-way: one in ten. */
     private static final int VICTIM_REMAINDER = 3;
     private static final int SERVER_CONNECT_TIMEOUT_SECONDS = 2;
@@ -309,7 +309,7 @@ class PoolFailureIT {
             return transactionsAndIncrements;
         });
         int transactions = perWorker.stream().mapToInt(counts -> counts[0]).sum();
-        assertTrue(transactions >= 2000, "only " + transactions + " transactions ran");
+        assertTrue(transactions >= 10_000, "only " + transactions + " transactions ran");
 
         assertTrue(Poll.until(Duration.ofSeconds(15), () -> {
             List<String> states = activity.backendStates(leakRole.name());
