@@ -56,6 +56,8 @@ public final class JBouncer {
     private AdminView adminView;
     private PidFile pidFile;
     private volatile StateRow.ReloadOutcome lastReload;
+    /** Set once listening: signals before that keep PgBouncer's meaning without touching half-built state. */
+    private volatile boolean started;
     /** The shutdown in progress, or {@code null}; its completion is checked on each janitor tick. */
     private volatile ShutdownMode shutdown;
 
@@ -66,6 +68,7 @@ public final class JBouncer {
     /** Loads the configuration and starts listening; returns once ready to serve. */
     public void start() throws ConfigException, IOException {
         Config config = ConfigLoader.load(configFile);
+        Log.setFormat(config.logFormat());
         Log.setLogFile(config.logfile());
         config.warnings().forEach(w -> Log.warning("%s", w));
         if (config.pidfile() != null && !config.pidfile().isEmpty()) {
@@ -114,6 +117,7 @@ public final class JBouncer {
         Runtime.getRuntime().addShutdownHook(new Thread(this::removePidFile, "jbouncer-pidfile"));
         Log.info("process up: PgBouncer %s (jbouncer %s), Java %s, transport %s", Version.PGBOUNCER_COMPATIBLE,
                 Version.JBOUNCER, Runtime.version(), transport.name());
+        started = true;
     }
 
     /**
@@ -128,6 +132,7 @@ public final class JBouncer {
             Config config = ConfigLoader.load(configFile);
             Map<String, StoredSecret> secrets = loadSecrets(config);
             warnAboutRestartOnlyChanges(pooler.config(), config);
+            Log.setFormat(config.logFormat());
             Log.setLogFile(config.logfile());
             pooler.apply(config, secrets);
             error = null;
@@ -192,6 +197,10 @@ public final class JBouncer {
                 }
             }
         }
+    }
+
+    public boolean started() {
+        return started;
     }
 
     public boolean shuttingDown() {

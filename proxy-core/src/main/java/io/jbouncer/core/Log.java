@@ -1,15 +1,16 @@
 package io.jbouncer.core;
 
+import io.jbouncer.core.config.LogFormat;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 
 /**
  * PgBouncer-compatible log lines (fact sheet 9.1): {@code YYYY-MM-DD HH:MM:SS.mmm TZ [pid] LEVEL message},
- * to stderr unless quiet, and appended to {@code logfile} when set.
+ * to stderr unless quiet, and appended to {@code logfile} when set. With {@code log_format = json} (a jbouncer
+ * extension) each line is a JSON object instead; see {@link LogLine}. Syslog is not supported.
  *
  * <p>Thread-safe; a line is written with one call so lines never interleave. Messages must never contain
  * passwords: callers log user and database names only.
@@ -18,11 +19,11 @@ public final class Log {
     /** Levels in PgBouncer's order; a message is written when its level is at or above the threshold. */
     public enum Level { NOISE, DEBUG, LOG, WARNING, ERROR, FATAL }
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS z");
     private static final long PID = ProcessHandle.current().pid();
 
     private static volatile Level threshold = Level.LOG;
     private static volatile boolean quiet;
+    private static volatile LogFormat lineFormat = LogFormat.TEXT;
     private static volatile PrintStream file;
 
     private Log() {
@@ -36,6 +37,11 @@ public final class Log {
     /** {@code -q}: nothing on stderr; the logfile still gets every line. */
     public static void setQuiet(boolean value) {
         quiet = value;
+    }
+
+    /** {@code log_format}: applies to every line written after the call (at start and on each reload). */
+    public static void setFormat(LogFormat value) {
+        lineFormat = value;
     }
 
     /** Opens (or reopens, for log rotation) the log file; an empty name closes it. */
@@ -82,7 +88,7 @@ public final class Log {
             return;
         }
         String message = args.length == 0 ? format : String.format(format, args);
-        String line = TIME.format(ZonedDateTime.now()) + " [" + PID + "] " + level + " " + message;
+        String line = LogLine.render(lineFormat, ZonedDateTime.now(), PID, level, message);
         synchronized (Log.class) {
             if (!quiet) {
                 System.err.println(line);

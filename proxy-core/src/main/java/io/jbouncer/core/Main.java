@@ -53,6 +53,8 @@ public final class Main {
             Log.warning("online restart (-R) is not supported, starting normally; use so_reuseport instead");
         }
         JBouncer bouncer = new JBouncer(Path.of(commandLine.configFile()));
+        // Before listening: a supervisor may signal as soon as the port accepts connections.
+        installSignals(bouncer);
         try {
             bouncer.start();
         } catch (ConfigException e) {
@@ -62,7 +64,6 @@ public final class Main {
             Log.fatal("%s", e.getMessage());
             return 1;
         }
-        installSignals(bouncer);
         try {
             bouncer.awaitStop();
         } catch (InterruptedException e) {
@@ -79,6 +80,10 @@ public final class Main {
     private static void installSignals(JBouncer bouncer) {
         NativeSignals.restoreDefaults();
         Signal.handle(new Signal("HUP"), signal -> {
+            if (!bouncer.started()) {
+                Log.info("got SIGHUP while starting: the configuration was just read, ignoring");
+                return;
+            }
             Log.info("got SIGHUP, re-reading config");
             bouncer.reload();
         });
@@ -87,10 +92,16 @@ public final class Main {
         Signal.handle(new Signal("INT"), signal -> shutdownSignal(bouncer, "SIGINT",
                 "waiting for all servers connections to be released", ShutdownMode.WAIT_FOR_SERVERS));
         Signal.handle(new Signal("USR1"), signal -> {
+            if (!bouncer.started()) {
+                return;
+            }
             Log.info("got SIGUSR1, pausing all activity");
             bouncer.pooler().adminView().pause(null);
         });
         Signal.handle(new Signal("USR2"), signal -> {
+            if (!bouncer.started()) {
+                return;
+            }
             if (bouncer.shuttingDown()) {
                 Log.info("got SIGUSR2 while shutting down, ignoring");
                 return;
@@ -101,6 +112,10 @@ public final class Main {
     }
 
     private static void shutdownSignal(JBouncer bouncer, String name, String waitingFor, ShutdownMode mode) {
+        if (!bouncer.started()) {
+            Log.info("got %s while starting, exiting", name);
+            System.exit(0);
+        }
         if (bouncer.shuttingDown()) {
             Log.info("got %s while shutting down, fast exit", name);
             bouncer.shutdown(ShutdownMode.IMMEDIATE);

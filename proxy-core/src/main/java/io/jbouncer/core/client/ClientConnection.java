@@ -489,7 +489,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                     server.pool().stats().bound();
                     tracked.prepare(statement, out);
                     Bind.encodeRenamed(body, statement.serverName(), out);
-                    tracked.expect(RequestKind.BIND);
+                    tracked.expectBind(statement);
                 }
                 case 'D' -> {
                     Describe describe = Describe.decode(body.duplicate());

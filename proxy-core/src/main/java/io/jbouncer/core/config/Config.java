@@ -289,6 +289,11 @@ public final class Config {
         return bool("log_disconnections");
     }
 
+    /** {@code log_format}: Log line format, a jbouncer extension ({@code text} = PgBouncer's, or {@code json}). */
+    public LogFormat logFormat() {
+        return (LogFormat) value("log_format");
+    }
+
     /** {@code log_pooler_errors}: Whether errors sent to clients are logged. */
     public boolean logPoolerErrors() {
         return bool("log_pooler_errors");

@@ -86,6 +86,17 @@ enum SettingType {
             return ((SslMode) value).configName();
         }
     },
+    LOG_FORMAT(oneOf(LogFormat.values(), LogFormat::configName)) {
+        @Override
+        Object parse(String raw) {
+            return LogFormat.parse(raw);
+        }
+
+        @Override
+        String show(Object value) {
+            return ((LogFormat) value).configName();
+        }
+    },
     /** {@code cf_set_authdb}: a string, but the console database is refused. */
     AUTH_DBNAME("a database name; cannot use the reserved \"pgbouncer\" database as an auth_dbname") {
         @Override

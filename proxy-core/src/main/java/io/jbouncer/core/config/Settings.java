@@ -5,6 +5,7 @@ import static io.jbouncer.core.config.SettingType.AUTH_TYPE;
 import static io.jbouncer.core.config.SettingType.BOOL;
 import static io.jbouncer.core.config.SettingType.INT;
 import static io.jbouncer.core.config.SettingType.LIST;
+import static io.jbouncer.core.config.SettingType.LOG_FORMAT;
 import static io.jbouncer.core.config.SettingType.POOL_MODE;
 import static io.jbouncer.core.config.SettingType.SSL_MODE;
 import static io.jbouncer.core.config.SettingType.STRING;
@@ -18,7 +19,8 @@ import java.util.Map;
 
 /**
  * The table of {@code [pgbouncer]} settings: PgBouncer's {@code bouncer_params[]} (main.c) for 1.25.2 plus the
- * HEAD additions named in the fact sheet ({@code login_notify_message}, {@code pool_idle_timeout}).
+ * HEAD additions named in the fact sheet ({@code login_notify_message}, {@code pool_idle_timeout}), plus jbouncer's
+ * own {@code log_format} (not in PgBouncer).
  *
  * <p>Order is SHOW CONFIG order: alphabetical, except that {@code pool_idle_timeout} follows {@code pool_mode} as in
  * PgBouncer HEAD. The Windows-only {@code service_name} alias is left out. Defaults are PgBouncer's literal default
@@ -81,6 +83,7 @@ public final class Settings {
             new Setting("listen_port", INT, "6432", RESTART_ONLY),
             new Setting("log_connections", BOOL, "1", RELOADABLE),
             new Setting("log_disconnections", BOOL, "1", RELOADABLE),
+            new Setting("log_format", LOG_FORMAT, "text", RELOADABLE),
             new Setting("log_pooler_errors", BOOL, "1", RELOADABLE),
             new Setting("log_stats", BOOL, "1", RELOADABLE),
             new Setting("logfile", STRING, "", RELOADABLE),

@@ -6,7 +6,8 @@ package io.jbouncer.core.prepared;
  *
  * @param kind        what was sent
  * @param disposition what happens to its final reply
- * @param statement   for a Parse or an eviction Close of one of jbouncer's statements: which one, else {@code null}
+ * @param statement   for a Parse, a Bind or an eviction Close of one of jbouncer's statements: which one, else
+ *                    {@code null}
  * @param clientName  for a client's own named Parse: the client's name for it, else {@code null}
  */
 public record ExpectedReply(RequestKind kind, Disposition disposition, SharedStatement statement,
@@ -26,8 +27,12 @@ public record ExpectedReply(RequestKind kind, Disposition disposition, SharedSta
         return new ExpectedReply(kind, Disposition.FORWARD, null, null);
     }
 
-    /** Whether the server-side bookkeeping must look at this entry (anything but a plain forwarded request). */
+    /**
+     * Whether the server-side bookkeeping must look at this entry's success reply: anything the pooler swallows or
+     * synthesises, and a client's Parse (to record it). A forwarded Bind names its statement only for the rare
+     * ErrorResponse, which is always inspected.
+     */
     boolean needsInspection() {
-        return disposition != Disposition.FORWARD || statement != null;
+        return disposition != Disposition.FORWARD || statement != null && kind != RequestKind.BIND;
     }
 }

@@ -5,6 +5,7 @@ import io.jbouncer.core.stats.PoolStats;
 import io.jbouncer.protocol.message.Close;
 import io.jbouncer.protocol.message.CommandComplete;
 import io.jbouncer.protocol.message.Describe;
+import io.jbouncer.protocol.message.ErrorResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayDeque;
@@ -62,6 +63,26 @@ public final class ServerStatements {
     /** The client forwards a request of {@code kind} unchanged. */
     public synchronized void expect(RequestKind kind) {
         add(ExpectedReply.forward(kind));
+    }
+
+    /** The client's Bind of jbouncer's {@code statement} is forwarded (renamed). */
+    public synchronized void expectBind(SharedStatement statement) {
+        add(new ExpectedReply(RequestKind.BIND, Disposition.FORWARD, statement, null));
+    }
+
+    /**
+     * An ErrorResponse is about to be accepted. When it says the Bind at the head of the queue used a plan whose
+     * result type changed since it was prepared (DDL; PostgreSQL's 0A000 {@code cached plan must not change result
+     * type}), the statement is retired from the registry: the client gets PostgreSQL's error, and its next Parse of
+     * the same text prepares a fresh statement instead of reusing the stale one (PgBouncer needs a RECONNECT).
+     */
+    public synchronized void beforeError(ErrorResponse error) {
+        ExpectedReply head = expected.peekFirst();
+        if (head != null && head.kind() == RequestKind.BIND && head.statement() != null
+                && "0A000".equals(error.sqlState()) && error.message() != null
+                && error.message().startsWith("cached plan must not change result type")) {
+            StatementRegistry.shared().retire(head.statement());
+        }
     }
 
     /**

@@ -41,6 +41,16 @@ public final class StatementRegistry {
                 (key, existing) -> existing == statement && --existing.references == 0 ? null : existing);
     }
 
+    /**
+     * PostgreSQL refused to run {@code statement} after DDL changed its result type: its server name is stale on
+     * every server connection that prepared it. It is dropped from the registry so the next Parse of its text gets
+     * a fresh name (prepared anew); clients still holding it keep the old object until they prepare again, and
+     * servers keep the old one until their LRU evicts it.
+     */
+    public void retire(SharedStatement statement) {
+        statements.remove(statement.text(), statement);
+    }
+
     /** Distinct statement texts held by clients now. */
     public int size() {
         return statements.size();

@@ -339,7 +339,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (tracked == null || tag == 'D' || tag == 'd' || tag == 'N' || tag == 'A') {
             return PacketScanner.Action.FORWARD; // rows, COPY data and asynchronous messages end no request
         }
-        if (tag == 'C' && ServerStatements.mayDiscardAll(length) || !tracked.forwardUnread(tag)) {
+        // ErrorResponses are rare and may retire a statement (see ServerStatements.beforeError): always inspected.
+        if (tag == 'E' || tag == 'C' && ServerStatements.mayDiscardAll(length) || !tracked.forwardUnread(tag)) {
             return PacketScanner.Action.INSPECT;
         }
         return PacketScanner.Action.FORWARD;
@@ -446,6 +447,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         ByteBuf before = tracked.synthesizedBefore(current.client().channel().alloc());
         if (before != null) {
             current.client().channel().write(before);
+        }
+        if (tag == 'E') {
+            tracked.beforeError(ErrorResponse.decode(message.slice(5, message.readableBytes() - 5)));
         }
         boolean forward = tracked.accept(tag);
         if (tag == 'C' && ServerStatements.discardsAll(message)) {

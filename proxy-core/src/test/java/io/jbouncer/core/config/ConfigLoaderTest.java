@@ -52,7 +52,7 @@ class ConfigLoaderTest {
         "pool_mode|Transaction|transaction", "auth_type|SCRAM-SHA-256|scram-sha-256",
         "client_tls_sslmode|VERIFY-full|verify-full", "verbose|2|2", "logfile|''|''",
         "server_reset_query|DISCARD ALL ; not a comment|DISCARD ALL ; not a comment",
-        "admin_users|a, b  c|a, b  c"})
+        "admin_users|a, b  c|a, b  c", "log_format|JSON|json"})
     void valuesAreParsedAndShownLikePgBouncer(String key, String value, String shown) throws Exception {
         Config config = load("[pgbouncer]\n" + key + " = " + value + "\n");
         assertEquals(shown, config.valueAsShown(key));
@@ -90,7 +90,8 @@ class ConfigLoaderTest {
         "server_round_robin|on|0 or 1", "tcp_keepalive|true|0 or 1", "query_timeout|-1|seconds >= 0",
         "query_timeout|5s|seconds >= 0", "pool_mode|bogus|one of session, transaction, statement",
         "auth_type|md4|one of any, trust, plain, md5, scram-sha-256", "client_tls_sslmode|on|verify-full",
-        "max_packet_size|x|an unsigned integer", "auth_dbname|pgbouncer|reserved \"pgbouncer\""})
+        "max_packet_size|x|an unsigned integer", "auth_dbname|pgbouncer|reserved \"pgbouncer\"",
+        "log_format|yaml|one of text, json"})
     void badValueStopsTheLoadWithFileLineKeyAndExpectation(String key, String value, String expected) {
         ConfigException e = failure("; comment\n[pgbouncer]\n" + key + " = " + value + "\n");
         assertEquals(file(), e.file());

@@ -65,6 +65,7 @@ class SettingsTest {
             listen_port|6432|6432|no
             log_connections|1|1|yes
             log_disconnections|1|1|yes
+            log_format|text|text|yes
             log_pooler_errors|1|1|yes
             log_stats|1|1|yes
             logfile|||yes
@@ -186,6 +187,7 @@ class SettingsTest {
         assertEquals(6432, defaults.listenPort());
         assertEquals(511, defaults.unixSocketMode());
         assertEquals(PoolMode.SESSION, defaults.poolMode());
+        assertEquals(LogFormat.TEXT, defaults.logFormat());
         assertEquals(AuthType.MD5, defaults.authType());
         assertEquals(SslMode.DISABLE, defaults.clientTlsSslmode());
         assertEquals(SslMode.PREFER, defaults.serverTlsSslmode());

@@ -31,6 +31,7 @@ public final class JBouncerProcess implements AutoCloseable {
     private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(20);
     private static final int CONNECT_TIMEOUT_MILLIS = 200;
+    private static final int SIGUSR1 = 10;
 
     private final Process process;
     private final Path logFile;
@@ -174,6 +175,32 @@ public final class JBouncerProcess implements AutoCloseable {
     /** Sends a signal with {@code kill -<sig> <pid>}; {@code sig} is a name such as {@code HUP} or {@code INT}. */
     public void signal(String sig) {
         Exec.check(logFile.getParent(), SIGNAL_TIMEOUT, List.of("kill", "-" + sig, Long.toString(process.pid())));
+    }
+
+    /**
+     * Waits (up to 10 s) until the process catches SIGUSR1, read from {@code SigCgt} in {@code /proc/<pid>/status}.
+     * The JVM itself does not catch SIGUSR1, so once it is caught jbouncer's signal handlers are in place; a signal
+     * sent earlier may meet the JVM's default action instead (HUP, TERM and USR1 would end the process).
+     *
+     * @throws IllegalStateException with the log if the handlers do not appear in time
+     */
+    public void awaitSignalHandlers() {
+        Path status = Path.of("/proc", Long.toString(process.pid()), "status");
+        long usr1 = 1L << (SIGUSR1 - 1);
+        boolean caught = Poll.until(SIGNAL_TIMEOUT, () -> {
+            try {
+                return Files.readAllLines(status, StandardCharsets.UTF_8).stream()
+                        .filter(line -> line.startsWith("SigCgt:"))
+                        .anyMatch(line -> (Long.parseUnsignedLong(line.substring(7).strip(), 16) & usr1) != 0);
+            } catch (IOException exited) {
+                throw new IllegalStateException("jbouncer exited before installing its signal handlers; log:\n"
+                        + log(), exited);
+            }
+        });
+        if (!caught) {
+            throw new IllegalStateException("jbouncer does not catch SIGUSR1 after " + SIGNAL_TIMEOUT + "; log:\n"
+                    + log());
+        }
     }
 
     /** Waits up to {@code timeout} for the process to exit, for example after {@code signal("INT")}. */

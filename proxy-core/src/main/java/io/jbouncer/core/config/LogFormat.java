@@ -1,0 +1,36 @@
+package io.jbouncer.core.config;
+
+/**
+ * {@code log_format}, a jbouncer extension (PgBouncer has no such key): how log lines are written to stderr and
+ * the {@code logfile}.
+ */
+public enum LogFormat {
+    /** PgBouncer's own line format, byte for byte (fact sheet 9.1). */
+    TEXT("text"),
+    /** One JSON object per line, for log pipelines. */
+    JSON("json");
+
+    private final String configName;
+
+    LogFormat(String configName) {
+        this.configName = configName;
+    }
+
+    /** The spelling used in {@code pgbouncer.ini} and SHOW CONFIG. */
+    public String configName() {
+        return configName;
+    }
+
+    /**
+     * Looks up a format by name, ignoring ASCII case like the other enumerated settings.
+     *
+     * @throws IllegalArgumentException when no format has that name
+     */
+    public static LogFormat parse(String text) {
+        LogFormat format = CText.lookup(values(), LogFormat::configName, text);
+        if (format == null) {
+            throw new IllegalArgumentException("invalid log format: " + text);
+        }
+        return format;
+    }
+}
