@@ -56,7 +56,7 @@ public final class JBouncer {
     private AdminView adminView;
     private PidFile pidFile;
     private volatile StateRow.ReloadOutcome lastReload;
-    /** Set once listening: signals before that keep PgBouncer's meaning without touching half-built state. */
+    /** Set once the pooler exists, just before binding: earlier signals must not touch half-built state. */
     private volatile boolean started;
     /** The shutdown in progress, or {@code null}; its completion is checked on each janitor tick. */
     private volatile ShutdownMode shutdown;
@@ -93,6 +93,11 @@ public final class JBouncer {
             }
 
             @Override
+            public void apply(Config changed) {
+                JBouncer.this.applySet(changed);
+            }
+
+            @Override
             public void shutdown(ShutdownMode mode) {
                 Log.info("SHUTDOWN command issued");
                 JBouncer.this.shutdown(mode);
@@ -106,6 +111,8 @@ public final class JBouncer {
         workers.scheduleAtFixedRate(() -> view.statsPeriod().refresh(pooler.config().logStats()),
                 period, period, TimeUnit.SECONDS);
         listener = new Listener(transport, acceptors, workers, WATER_MARK);
+        // From here signals act: a client (or a supervisor's SIGHUP) may arrive as soon as a socket is bound.
+        started = true;
         try {
             listener.start(new Listener.Settings(config.listenAddr(), config.listenPort(), config.unixSocketDir(),
                     config.unixSocketMode(), config.listenBacklog(), config.tcpKeepalive()),
@@ -117,7 +124,6 @@ public final class JBouncer {
         Runtime.getRuntime().addShutdownHook(new Thread(this::removePidFile, "jbouncer-pidfile"));
         Log.info("process up: PgBouncer %s (jbouncer %s), Java %s, transport %s", Version.PGBOUNCER_COMPATIBLE,
                 Version.JBOUNCER, Runtime.version(), transport.name());
-        started = true;
     }
 
     /**
@@ -143,6 +149,17 @@ public final class JBouncer {
         lastReload = new StateRow.ReloadOutcome(
                 TIME.format(ZonedDateTime.now()), error == null, error == null ? "" : error);
         return error;
+    }
+
+    /** Console SET: the changed snapshot replaces the running one; log settings take effect too. */
+    private synchronized void applySet(Config changed) {
+        Log.setFormat(changed.logFormat());
+        try {
+            Log.setLogFile(changed.logfile());
+        } catch (IOException e) {
+            Log.error("cannot open logfile %s: %s", changed.logfile(), e.getMessage());
+        }
+        pooler.apply(changed, pooler.secrets());
     }
 
     /** What SHOW STATE reports about the last reload, or {@code null} before the first one. */

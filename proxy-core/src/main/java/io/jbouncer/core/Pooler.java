@@ -115,6 +115,11 @@ public final class Pooler {
         return mockKey;
     }
 
+    /** The auth_file secrets in force. */
+    public Map<String, StoredSecret> secrets() {
+        return secrets;
+    }
+
     /** The users of the auth_file. */
     public Collection<String> userNames() {
         return secrets.keySet();

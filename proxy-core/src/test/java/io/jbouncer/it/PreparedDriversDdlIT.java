@@ -1,5 +1,12 @@
 package io.jbouncer.it;
 
+import static io.jbouncer.it.support.WireMessages.bind;
+import static io.jbouncer.it.support.WireMessages.close;
+import static io.jbouncer.it.support.WireMessages.concat;
+import static io.jbouncer.it.support.WireMessages.execute;
+import static io.jbouncer.it.support.WireMessages.parse;
+import static io.jbouncer.it.support.WireMessages.replies;
+import static io.jbouncer.it.support.WireMessages.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,9 +16,7 @@ import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.RawConnection;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import io.jbouncer.it.support.WireMessages;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -135,85 +140,7 @@ class PreparedDriversDdlIT {
         assertEquals("Z", replies(raw), "PostgreSQL skips to Sync");
     }
 
-    // ---- raw protocol (the same small encoders as PreparedStatementsIT) ----------------------------------
-
     private static RawConnection rawLogin() {
-        RawConnection raw = RawConnection.open(config.port());
-        raw.send(RawConnection.startupMessage(3, 0, "user", PostgresCluster.TRUST_USER, "database", DB));
-        while (raw.readMessage().tag() != 'Z') {
-            // AuthenticationOk, ParameterStatus, BackendKeyData
-        }
-        return raw;
-    }
-
-    /** Replies up to ReadyForQuery as tags, DataRows as {@code D:<first column>}. */
-    private static String replies(RawConnection raw) {
-        StringBuilder out = new StringBuilder();
-        while (true) {
-            RawConnection.Message m = raw.readMessage();
-            if (m.tag() == 'T' || m.tag() == 'N' || m.tag() == 'S') {
-                continue;
-            }
-            if (!out.isEmpty()) {
-                out.append(' ');
-            }
-            out.append(m.tag());
-            if (m.tag() == 'D') {
-                ByteBuffer body = m.buffer();
-                body.getShort();
-                int length = body.getInt();
-                out.append(':').append(new String(m.body(), 6, length, StandardCharsets.UTF_8));
-            }
-            if (m.tag() == 'Z') {
-                return out.toString();
-            }
-        }
-    }
-
-    private static byte[] message(char tag, Object... fields) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (Object field : fields) {
-            if (field instanceof String s) {
-                body.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-                body.write(0);
-            } else if (field instanceof Integer n) {
-                body.writeBytes(ByteBuffer.allocate(4).putInt(n).array());
-            } else if (field instanceof Short n) {
-                body.write(n >> 8);
-                body.write(n);
-            } else {
-                body.write((Byte) field);
-            }
-        }
-        return ByteBuffer.allocate(5 + body.size()).put((byte) tag).putInt(4 + body.size())
-                .put(body.toByteArray()).array();
-    }
-
-    private static byte[] parse(String name, String sql) {
-        return message('P', name, sql, (short) 0);
-    }
-
-    private static byte[] bind(String statement) {
-        return message('B', "", statement, (short) 0, (short) 0, (short) 0);
-    }
-
-    private static byte[] execute() {
-        return message('E', "", 0);
-    }
-
-    private static byte[] close(String statement) {
-        return message('C', (byte) 'S', statement);
-    }
-
-    private static byte[] sync() {
-        return message('S');
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] part : parts) {
-            out.writeBytes(part);
-        }
-        return out.toByteArray();
+        return WireMessages.login(config.port(), PostgresCluster.TRUST_USER, DB);
     }
 }

@@ -1,5 +1,13 @@
 package io.jbouncer.it;
 
+import static io.jbouncer.it.support.WireMessages.bind;
+import static io.jbouncer.it.support.WireMessages.close;
+import static io.jbouncer.it.support.WireMessages.concat;
+import static io.jbouncer.it.support.WireMessages.execute;
+import static io.jbouncer.it.support.WireMessages.parse;
+import static io.jbouncer.it.support.WireMessages.query;
+import static io.jbouncer.it.support.WireMessages.replies;
+import static io.jbouncer.it.support.WireMessages.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,10 +20,9 @@ import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Pgbench;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.RawConnection;
+import io.jbouncer.it.support.WireMessages;
 import io.jbouncer.it.support.TestRole;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -159,7 +166,7 @@ class PreparedStatementsIT {
         // One thread per client: pgbench prepares with a blocking PQprepare inside its transaction, so a thread
         // serving several clients would wait for a server while its other clients hold every server idle in a
         // transaction (a deadlock of pgbench's own, PgBouncer's users see it too).
-        Pgbench.Result result = Pgbench.of(pg).run(role.password(), "-n", "-M", "prepared", "-c", "20", "-j", "20",
+        Pgbench.Result result = Pgbench.of(pg).run(role.password(), "-n", "-M", "prepared", "-c", "50", "-j", "50",
                 "-T", "5", "-h", "127.0.0.1", "-p", Integer.toString(config.port()), "-U", role.name(), BENCH_DB);
 
         assertEquals(0, result.exitCode(), result::output);
@@ -271,89 +278,7 @@ class PreparedStatementsIT {
         }
     }
 
-    // ---- raw protocol helpers ------------------------------------------------------------------------------
-
     private static RawConnection rawLogin() {
-        RawConnection raw = RawConnection.open(smallConfig.port());
-        raw.send(RawConnection.startupMessage(3, 0, "user", PostgresCluster.TRUST_USER, "database", DB));
-        while (raw.readMessage().tag() != 'Z') {
-            // AuthenticationOk, ParameterStatus, BackendKeyData
-        }
-        return raw;
-    }
-
-    /** Replies up to ReadyForQuery as tags, DataRows as {@code D:<first column>}. */
-    private static String replies(RawConnection raw) {
-        StringBuilder out = new StringBuilder();
-        while (true) {
-            RawConnection.Message m = raw.readMessage();
-            if (m.tag() == 'T' || m.tag() == 'N' || m.tag() == 'S') {
-                continue;
-            }
-            if (!out.isEmpty()) {
-                out.append(' ');
-            }
-            out.append(m.tag());
-            if (m.tag() == 'D') {
-                ByteBuffer body = m.buffer();
-                body.getShort();
-                int length = body.getInt();
-                out.append(':').append(new String(m.body(), 6, length, StandardCharsets.UTF_8));
-            }
-            if (m.tag() == 'Z') {
-                return out.toString();
-            }
-        }
-    }
-
-    private static byte[] message(char tag, Object... fields) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (Object field : fields) {
-            if (field instanceof String s) {
-                body.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-                body.write(0);
-            } else if (field instanceof Integer n) {
-                body.writeBytes(ByteBuffer.allocate(4).putInt(n).array());
-            } else if (field instanceof Short n) {
-                body.write(n >> 8);
-                body.write(n);
-            } else {
-                body.write((Byte) field);
-            }
-        }
-        return ByteBuffer.allocate(5 + body.size()).put((byte) tag).putInt(4 + body.size())
-                .put(body.toByteArray()).array();
-    }
-
-    private static byte[] parse(String name, String sql) {
-        return message('P', name, sql, (short) 0);
-    }
-
-    private static byte[] bind(String statement) {
-        return message('B', "", statement, (short) 0, (short) 0, (short) 0);
-    }
-
-    private static byte[] execute() {
-        return message('E', "", 0); // unnamed portal, no row limit
-    }
-
-    private static byte[] close(String statement) {
-        return message('C', (byte) 'S', statement);
-    }
-
-    private static byte[] sync() {
-        return message('S');
-    }
-
-    private static byte[] query(String sql) {
-        return message('Q', sql);
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] part : parts) {
-            out.writeBytes(part);
-        }
-        return out.toByteArray();
+        return WireMessages.login(smallConfig.port(), PostgresCluster.TRUST_USER, DB);
     }
 }

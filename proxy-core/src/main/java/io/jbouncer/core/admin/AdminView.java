@@ -19,6 +19,7 @@ import io.jbouncer.admin.view.StateRow;
 import io.jbouncer.admin.view.StatsRow;
 import io.jbouncer.admin.view.TotalsRow;
 import io.jbouncer.admin.view.UserRow;
+import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.Version;
 import io.jbouncer.core.client.ClientConnection;
@@ -63,6 +64,9 @@ public final class AdminView implements PoolerView {
 
         /** The outcome of the last reload, or {@code null}. */
         StateRow.ReloadOutcome lastReload();
+
+        /** Publishes a configuration changed by SET (same auth_file secrets). */
+        void apply(Config changed);
 
         void shutdown(ShutdownMode mode);
     }
@@ -361,7 +365,10 @@ public final class AdminView implements PoolerView {
         return done(null);
     }
 
-    /** SUSPEND needs socket-level flushing and online restart, which jbouncer does not do. */
+    /**
+     * SUSPEND needs every pooled socket to stop being read and its buffers flushed (PgBouncer's online restart);
+     * not built: it answers an error rather than pretending.
+     */
     @Override
     public CompletionStage<String> suspend() {
         return done("SUSPEND is not supported by jbouncer (no online restart; use so_reuseport)");
@@ -465,10 +472,25 @@ public final class AdminView implements PoolerView {
         control.shutdown(mode);
     }
 
-    /** Online SET is not built yet: it answers an error rather than pretending (edit the file and RELOAD). */
+    /**
+     * {@code SET key = value} (fact sheet 7.3): a reloadable setting takes effect at once, as if the file said so
+     * (until the next RELOAD re-reads the file); a restart-only one is reported as set but keeps its value, as in
+     * PgBouncer; an unknown key or a refused value answers {@code SET failed}.
+     */
     @Override
     public CompletionStage<String> set(String key, String value) {
-        return done("SET failed: online SET is not supported by jbouncer yet; edit the configuration and RELOAD");
+        try {
+            Config changed = pooler.config().withSetting(key, value);
+            if (Config.reloadable(key)) {
+                control.apply(changed);
+            } else {
+                Log.warning("SET %s: takes effect only after a restart, value kept", key);
+            }
+            return done(null);
+        } catch (IllegalArgumentException e) {
+            Log.error("SET %s failed: %s", key, e.getMessage());
+            return done("SET failed");
+        }
     }
 
     private static CompletionStage<String> done(String errorOrNull) {

@@ -613,6 +613,27 @@ public final class Config {
         return values.get(key);
     }
 
+    /**
+     * This snapshot with one {@code [pgbouncer]} setting changed, as the console's {@code SET key = value} does
+     * (fact sheet 7.3). A later reload reads the file again and drops the change, as in PgBouncer.
+     *
+     * @throws IllegalArgumentException for an unknown key or a value PgBouncer would refuse
+     */
+    public Config withSetting(String key, String rawValue) {
+        Settings.Setting setting = setting(key);
+        Map<String, Object> changed = new HashMap<>(values);
+        changed.put(setting.name(), setting.type().parse(rawValue));
+        Set<String> set = new LinkedHashSet<>(explicitlySetKeys);
+        set.add(setting.name());
+        return new Config(file, changed, set, databases, users, peers, autodbConnstr, warnings);
+    }
+
+    /** Whether {@code key} is a {@code [pgbouncer]} setting that takes effect without a restart. */
+    public static boolean reloadable(String key) {
+        Settings.Setting setting = Settings.find(key);
+        return setting != null && setting.reloadable();
+    }
+
     private static Settings.Setting setting(String key) {
         Settings.Setting setting = Settings.find(key);
         if (setting == null) {

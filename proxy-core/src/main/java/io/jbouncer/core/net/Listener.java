@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
@@ -36,8 +37,9 @@ public final class Listener {
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final WriteBufferWaterMark waterMark;
-    private final List<Channel> channels = new ArrayList<>();
-    private Channel unixChannel;
+    /** Written by the starting thread, read by a shutdown that a signal may start meanwhile. */
+    private final List<Channel> channels = new CopyOnWriteArrayList<>();
+    private volatile Channel unixChannel;
     private Path socketFile;
 
     public Listener(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
@@ -54,6 +56,17 @@ public final class Listener {
      * @throws IOException when nothing could be bound, or the Unix socket is in use by a live process
      */
     public void start(Settings settings, Supplier<ChannelHandler> clientHandler) throws IOException {
+        // The Unix socket first: once a TCP port accepts connections, the socket exists too (clients and scripts
+        // that wait for the port may use either at once).
+        String dir = settings.unixSocketDir();
+        if (dir != null && !dir.isEmpty() && !dir.startsWith("@")) {
+            if (transport.domainSockets()) {
+                bindUnix(settings, clientHandler, Path.of(dir, ".s.PGSQL." + settings.listenPort()));
+            } else {
+                Log.warning("unix sockets need the epoll transport, not %s: not listening on %s", transport.name(),
+                        dir);
+            }
+        }
         for (String address : splitAddresses(settings.listenAddr())) {
             InetSocketAddress bindTo = "*".equals(address)
                     ? new InetSocketAddress(settings.listenPort())
@@ -63,15 +76,6 @@ public final class Listener {
                 Log.info("listening on %s", describe(bindTo));
             } catch (Exception e) {
                 Log.error("could not bind %s: %s", describe(bindTo), e.getMessage());
-            }
-        }
-        String dir = settings.unixSocketDir();
-        if (dir != null && !dir.isEmpty() && !dir.startsWith("@")) {
-            if (transport.domainSockets()) {
-                bindUnix(settings, clientHandler, Path.of(dir, ".s.PGSQL." + settings.listenPort()));
-            } else {
-                Log.warning("unix sockets need the epoll transport, not %s: not listening on %s", transport.name(),
-                        dir);
             }
         }
         if (channels.isEmpty()) {

@@ -10,7 +10,7 @@ import java.util.function.IntSupplier;
 /**
  * Samples a count every 20 ms on a thread of its own while a test runs and keeps the peak: for limits that a
  * single moment cannot show were never exceeded, such as the backends of several roles together under
- * {@code max_db_connections}. ({@link BackendSampler} is the single-role special case.)
+ * {@code max_db_connections}. {@link BackendSampler} is the single-role case built on it.
  *
  * <p>A sample that throws stops the sampling; {@link #peak()} then throws, because a peak over a broken sampler
  * proves nothing.
@@ -50,6 +50,11 @@ public final class PeakSampler implements AutoCloseable {
             throw new IllegalStateException("the sampler has not taken a sample yet");
         }
         return peak.get();
+    }
+
+    /** How many samples were taken. */
+    public int samples() {
+        return samples.get();
     }
 
     private static Throwable causeOf(ScheduledFuture<?> done) {

@@ -1,0 +1,84 @@
+package io.jbouncer.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.JBouncerConfig;
+import io.jbouncer.it.support.JBouncerProcess;
+import io.jbouncer.it.support.PostgresCluster;
+import java.sql.Connection;
+import java.sql.SQLException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+
+/**
+ * The console's {@code SET key = value} (fact sheet 7.3): reloadable settings change at once, restart-only ones
+ * report success but keep their value, unknown keys and refused values answer {@code SET failed} and keep the
+ * session, and a RELOAD goes back to the file.
+ */
+class AdminConsoleSetIT {
+    private static final String ADMIN = "admin";
+    private static final String ADMIN_PASS = "admin_pass";
+
+    private static JBouncerProcess bouncer;
+    private static JBouncerConfig config;
+
+    @BeforeAll
+    static void start() {
+        PostgresCluster pg = PostgresCluster.shared();
+        config = JBouncerConfig.create()
+                .set("admin_users", ADMIN)
+                .set("default_pool_size", "20")
+                .database("app", pg.connstring(PostgresCluster.DB))
+                .user(ADMIN, ADMIN_PASS);
+        bouncer = JBouncerProcess.start(config.write(), config.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (bouncer != null) {
+            bouncer.close();
+            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
+        }
+    }
+
+    @Test
+    void reloadableSettingChangesUntilTheNextReload() throws SQLException {
+        try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
+            AdminConsole.command(console, "SET default_pool_size = 7");
+            assertEquals("7", configValue(console, "default_pool_size"));
+            assertEquals(7, AdminConsole.number(console, "SHOW DATABASES", "name", "app", "pool_size"));
+
+            AdminConsole.command(console, "RELOAD");
+            assertEquals("20", configValue(console, "default_pool_size"), "RELOAD reads the file again");
+        }
+    }
+
+    @Test
+    void restartOnlySettingIsAcceptedButKept() throws SQLException {
+        try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
+            String before = configValue(console, "listen_port");
+            AdminConsole.command(console, "SET listen_port = 1");
+            assertEquals(before, configValue(console, "listen_port"));
+        }
+    }
+
+    @Test
+    void unknownKeyOrBadValueFailsAndTheSessionGoesOn() throws SQLException {
+        try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
+            PSQLException badValue = assertThrows(PSQLException.class,
+                    () -> AdminConsole.command(console, "SET query_wait_timeout = 'soon'"));
+            assertEquals("SET failed", badValue.getServerErrorMessage().getMessage());
+            assertEquals("08P01", badValue.getSQLState());
+            assertEquals("120", configValue(console, "query_wait_timeout"), "the session is still usable");
+        }
+    }
+
+    private static String configValue(Connection console, String key) throws SQLException {
+        return AdminConsole.row(console, "SHOW CONFIG", "key", key).get("value");
+    }
+}
