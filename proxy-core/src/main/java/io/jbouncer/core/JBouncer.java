@@ -98,6 +98,11 @@ public final class JBouncer {
             }
 
             @Override
+            public void setAccepting(boolean accepting) {
+                listener.setAccepting(accepting);
+            }
+
+            @Override
             public void shutdown(ShutdownMode mode) {
                 Log.info("SHUTDOWN command issued");
                 JBouncer.this.shutdown(mode);

@@ -34,7 +34,10 @@ import io.jbouncer.core.pool.PoolerState;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.stats.StatsPeriod;
 import io.jbouncer.protocol.SqlState;
+import io.jbouncer.core.net.Reading;
 import io.jbouncer.protocol.message.ErrorResponse;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +70,9 @@ public final class AdminView implements PoolerView {
 
         /** Publishes a configuration changed by SET (same auth_file secrets). */
         void apply(Config changed);
+
+        /** SUSPEND / RESUME: stop or resume accepting new connections. */
+        void setAccepting(boolean accepting);
 
         void shutdown(ShutdownMode mode);
     }
@@ -270,7 +276,8 @@ public final class AdminView implements PoolerView {
 
     @Override
     public StateRow state() {
-        return new StateRow(pooler.pools().poolerState().paused(), false, control.lastReload());
+        PoolerState state = pooler.pools().poolerState();
+        return new StateRow(state.paused(), state.suspended(), control.lastReload());
     }
 
     @Override
@@ -314,7 +321,7 @@ public final class AdminView implements PoolerView {
     public CompletionStage<String> pause(String dbOrNull) {
         if (dbOrNull == null) {
             PoolerState state = pooler.pools().poolerState();
-            if (state.paused()) {
+            if (state.paused() || state.suspended()) {
                 return done("already suspended/paused");
             }
             state.setPaused(true);
@@ -345,6 +352,10 @@ public final class AdminView implements PoolerView {
         }
         if (dbOrNull == null) {
             PoolerState state = pooler.pools().poolerState();
+            if (state.suspended()) {
+                endSuspend();
+                return done(null);
+            }
             if (!state.paused()) {
                 return done("pooler is not paused/suspended");
             }
@@ -366,12 +377,68 @@ public final class AdminView implements PoolerView {
     }
 
     /**
-     * SUSPEND needs every pooled socket to stop being read and its buffers flushed (PgBouncer's online restart);
-     * not built: it answers an error rather than pretending.
+     * SUSPEND (fact sheet 7.3): stop accepting and stop reading every pooled client and server socket (console
+     * sessions go on, so RESUME can be sent); reply once what was already written has been flushed, or after
+     * {@code suspend_timeout}. RESUME undoes it; it also ends by itself when no console session remains.
      */
     @Override
     public CompletionStage<String> suspend() {
-        return done("SUSPEND is not supported by jbouncer (no online restart; use so_reuseport)");
+        PoolerState state = pooler.pools().poolerState();
+        if (state.paused() || state.suspended()) {
+            return done("already suspended/paused");
+        }
+        if (databasesOf(null).stream().anyMatch(db -> pooler.pools().databaseState(db).paused())) {
+            return done("cannot suspend with paused databases");
+        }
+        state.setSuspended(true);
+        control.setAccepting(false);
+        pooledChannels().forEach(channel -> Reading.set(channel, false));
+        long deadline = System.nanoTime() + pooler.config().suspendTimeout().toNanos();
+        return delayed.when(() -> allFlushed() || System.nanoTime() >= deadline);
+    }
+
+    /** RESUME after SUSPEND: accept and read again. */
+    private void endSuspend() {
+        pooler.pools().poolerState().setSuspended(false);
+        control.setAccepting(true);
+        pooledChannels().forEach(channel -> Reading.set(channel, true));
+    }
+
+    /** PgBouncer resumes a SUSPEND by itself once no console session is left to send RESUME. */
+    private void resumeIfNoConsoleLeft() {
+        if (pooler.pools().poolerState().suspended()
+                && pooler.clients().stream().noneMatch(c -> c.state() == ClientConnection.State.CONSOLE)) {
+            Log.info("no admin console connection left, resuming");
+            endSuspend();
+        }
+    }
+
+    /** The sockets SUSPEND stops: logged-in pooled clients and every server connection. */
+    private List<Channel> pooledChannels() {
+        List<Channel> channels = new ArrayList<>();
+        for (ClientConnection client : pooler.clients()) {
+            if (client.state() != ClientConnection.State.CONSOLE && client.channel() != null) {
+                channels.add(client.channel());
+            }
+        }
+        for (Pool pool : pooler.pools().all()) {
+            for (ServerConnection server : pool.servers()) {
+                if (server.channel() != null) {
+                    channels.add(server.channel());
+                }
+            }
+        }
+        return channels;
+    }
+
+    private boolean allFlushed() {
+        for (Channel channel : pooledChannels()) {
+            ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+            if (pending != null && pending.totalPendingWriteBytes() > 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -457,9 +524,10 @@ public final class AdminView implements PoolerView {
         return delayed.when(() -> poolsOfAny(dbOrNull).stream().mapToInt(Pool::closeNeededServers).sum() == 0);
     }
 
-    /** The janitor's tick: completes delayed replies whose condition now holds. */
+    /** The janitor's tick: completes delayed replies whose condition now holds; ends an orphaned SUSPEND. */
     public void pollDelayedReplies() {
         delayed.poll();
+        resumeIfNoConsoleLeft();
     }
 
     @Override

@@ -83,6 +83,13 @@ public final class Listener {
         }
     }
 
+    /** SUSPEND: stop or resume accepting new connections on every listening socket (the sockets stay bound). */
+    public void setAccepting(boolean accepting) {
+        for (Channel channel : channels) {
+            Reading.set(channel, accepting);
+        }
+    }
+
     /**
      * Stops accepting TCP connections but keeps the Unix socket: during a shutdown that waits, operators can still
      * reach the admin console locally (PgBouncer's behaviour).
