@@ -3,11 +3,13 @@ package io.jbouncer.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.PsqlConsole;
 import java.sql.Connection;
 import java.sql.SQLException;
 import org.junit.jupiter.api.AfterAll;
@@ -76,6 +78,22 @@ class AdminConsoleSetIT {
             assertEquals("08P01", badValue.getSQLState());
             assertEquals("120", configValue(console, "query_wait_timeout"), "the session is still usable");
         }
+    }
+
+    /**
+     * The pseudo user {@code pgbouncer} is admin without a password over the Unix socket from the same OS user
+     * (fact sheet 4.6); over TCP it is an ordinary, unknown user.
+     */
+    @Test
+    void pseudoUserPgbouncerIsAdminOverTheUnixSocketOnly() {
+        PsqlConsole local = PsqlConsole.unixSocket(PostgresCluster.shared(), config, "pgbouncer", "");
+        assertEquals("PgBouncer 1.25.2", local.show("SHOW VERSION").get(0).get("version"));
+        assertEquals(0, local.run("RELOAD").exitCode(), "admin rights");
+        assertTrue(bouncer.log().contains("pgbouncer access from unix socket"), bouncer.log());
+
+        PSQLException overTcp = assertThrows(PSQLException.class,
+                () -> AdminConsole.connect(config.port(), "pgbouncer", "anything").close());
+        assertEquals("password authentication failed", overTcp.getServerErrorMessage().getMessage());
     }
 
     private static String configValue(Connection console, String key) throws SQLException {

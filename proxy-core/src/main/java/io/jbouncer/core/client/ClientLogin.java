@@ -1,5 +1,6 @@
 package io.jbouncer.core.client;
 
+import com.sun.security.auth.module.UnixSystem;
 import io.jbouncer.admin.ConsoleRole;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
@@ -15,8 +16,10 @@ import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import java.nio.charset.StandardCharsets;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,10 @@ import java.util.Optional;
  * <p>Client loop only.
  */
 final class ClientLogin {
+    /** The console's pseudo user: admin without a password over the Unix socket from the same OS user. */
+    private static final String PSEUDO_USER = "pgbouncer";
+    /** This process's OS user id, for the Unix-socket peer check. */
+    private static final long OWN_UID = new UnixSystem().getUid();
     /** PgBouncer's MAX_USERNAME: names of 128 bytes and more are refused. */
     private static final int MAX_USERNAME = 128;
 
@@ -83,6 +90,11 @@ final class ClientLogin {
         }
         StoredSecret secret = pooler.secretOf(user);
         AuthType authType = config.authType();
+        if (console && PSEUDO_USER.equals(user) && sameOsUserOverUnixSocket()) {
+            Log.info("C-%s: pgbouncer access from unix socket", client.logId());
+            consoleRole = ConsoleRole.ADMIN;
+            return Optional.of(new AuthStep.Accepted(null, null));
+        }
         if (console) {
             consoleRole = consoleRole(authType);
             if (consoleRole == null && secret != null) {
@@ -118,6 +130,21 @@ final class ClientLogin {
     private static String hostAndPort(InetSocketAddress address) {
         String host = address.getAddress().getHostAddress();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /**
+     * Whether the client came over the Unix socket from a process of the same OS user (SO_PEERCRED), as PgBouncer
+     * requires for the password-less {@code pgbouncer} console user (fact sheet 4.6).
+     */
+    private boolean sameOsUserOverUnixSocket() {
+        if (!(client.channel() instanceof EpollDomainSocketChannel unix)) {
+            return false;
+        }
+        try {
+            return unix.peerCredentials().uid() == OWN_UID;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     boolean awaitingPassword() {
