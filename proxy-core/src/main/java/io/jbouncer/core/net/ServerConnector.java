@@ -66,7 +66,7 @@ public final class ServerConnector implements ServerLauncher {
                     } else if (timeout.toMillis() > 0) {
                         future.channel().eventLoop().schedule(() -> {
                             if (server.state() == ServerConnection.State.LOGIN) {
-                                server.close("connect timeout");
+                                server.loginTimedOut();
                             }
                         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
                     }

@@ -292,6 +292,20 @@ public final class Pool {
         scheduleRetry();
     }
 
+    /**
+     * A login was cut short on purpose (KILL, PAUSE, RECONNECT closed every server of the pool): it frees its slot
+     * without counting as a failure, so no cached error makes later clients fail fast.
+     */
+    public void loginAborted(ServerConnection server) {
+        servers.remove(server);
+        releaseCaps();
+        synchronized (this) {
+            logins--;
+            total--;
+        }
+        launchForWaiters();
+    }
+
     /** Under the lock: PgBouncer's fast-fail text quoting the cached login error. */
     private ErrorResponse fastFailError() {
         return ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server login has been failing, cached error: "

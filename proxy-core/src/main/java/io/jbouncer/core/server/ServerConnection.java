@@ -53,6 +53,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private long idleSinceNanos;
     /** Why this connection is being closed, for the pool's cached error and the log. */
     private volatile String closeReason;
+    /** Set when a login failed by the pooler's own verdict (server_connect_timeout): counted as a failure. */
+    private volatile String loginFailure;
     private Channel channel;
     private volatile State state = State.LOGIN;
     private volatile Link link;
@@ -231,6 +233,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         });
     }
 
+    /** server_connect_timeout expired during login: a login failure, cached for server_login_retry. */
+    public void loginTimedOut() {
+        loginFailure = "connect timeout";
+        close("connect timeout");
+    }
+
     /** Closes the connection; any thread. A linked client is not told: callers decide what it sees. */
     public void close(String reason) {
         closeReason = reason;
@@ -306,8 +314,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         checkFailed = null;
         checkPassed = null;
         if (previous == State.LOGIN) {
-            String reason = closeReason;
-            pool.loginFailed(this, null, reason != null ? reason : "server closed the connection during login");
+            if (closeReason != null && loginFailure == null) {
+                pool.loginAborted(this); // closed on purpose (KILL, PAUSE...): PostgreSQL refused nothing
+            } else {
+                pool.loginFailed(this, null,
+                        loginFailure != null ? loginFailure : "server closed the connection during login");
+            }
         } else if (loggedIn) {
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
             pool.closed(this);

@@ -309,6 +309,22 @@ class PoolTest {
         assertEquals(1, waiter.assigned.size());
     }
 
+    /** A login closed on purpose (KILL, PAUSE) frees its slot but caches no error for later clients. */
+    @Test
+    void abortedLoginIsNotALoginFailure() {
+        Pool pool = pool(10, LONG_RETRY);
+        Waiter waiter = new Waiter();
+        pool.acquire(waiter);
+        pool.loginAborted(server(pool));
+        assertEquals(2, launcher.launches.size(), "the queued client gets a new login at once");
+        pool.loginSucceeded(server(pool), Map.of());
+        assertEquals(1, waiter.assigned.size());
+        Waiter late = new Waiter();
+        pool.acquire(late);
+        assertEquals(1, late.assigned.size() + (late.waiting() ? 1 : 0), "served or queued, never failed fast");
+        assertTrue(late.failures.isEmpty());
+    }
+
     /** PgBouncer 1.22's wider fast-fail: clients already queued fail too once the pool has no server. */
     @Test
     void networkFailureFailsQueuedClientsWithTheCachedReason() {
