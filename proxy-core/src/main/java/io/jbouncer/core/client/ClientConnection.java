@@ -273,12 +273,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             server.pool().checkin(server); // the client left while queued: the server is still clean
             return;
         }
+        Link assigned = server.assign(this);
+        if (assigned == null) {
+            server.pool().acquire(this); // it died on the way here: ask again, still queued with our timers
+            return;
+        }
         boolean welcome = state == State.WAITING_LOGIN;
         waitTimer = cancel(waitTimer);
         if (welcome) {
             loginTimer = cancel(loginTimer);
         }
-        Link assigned = server.assign(this);
         if (statements != null) {
             server.statements(pooler.config().maxPreparedStatements()).attach(statements);
         }

@@ -20,6 +20,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.EventExecutor;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -45,6 +47,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final PacketScanner scanner;
     private final Cumulation inbound = new Cumulation();
     private final Map<String, String> parameters = new LinkedHashMap<>();
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(ServerConnection.class, "state", State.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final long id = ConnectionIds.next();
     private final long createdMillis = System.currentTimeMillis();
@@ -137,12 +149,20 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /**
      * Links this idle server to a client; called on the client's loop right after the pool handed it over.
-     * The returned link is the only handle through which the client may write to this server.
+     * The returned link is the only handle through which the client may write to this server; {@code null} means
+     * the server died after it left the pool (it is already accounted as closed): the client asks again.
      */
     public Link assign(ClientPeer client) {
         Link assigned = new Link(client, this);
+        // A server handed over can die before the hand-off reaches the client. Publish the link first, then move
+        // IDLE -> ACTIVE; channelInactive writes CLOSED first, then reads the link. Whichever comes second sees the
+        // other: either the dying server fails this client, or this CAS fails and the client asks again.
         link = assigned;
-        state = State.ACTIVE;
+        if (!STATE.compareAndSet(this, State.IDLE, State.ACTIVE)) {
+            link = null;
+            assigned.invalidate();
+            return null;
+        }
         channel.config().setAutoRead(client.channel().isWritable());
         return assigned;
     }
