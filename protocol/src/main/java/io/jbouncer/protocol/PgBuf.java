@@ -42,6 +42,14 @@ public final class PgBuf {
     }
 
     /**
+     * The body of one whole typed message (tag and length word skipped) as a slice of it: not retained, valid as
+     * long as {@code message} is.
+     */
+    public static ByteBuf body(ByteBuf message) {
+        return message.slice(message.readerIndex() + 5, message.readableBytes() - 5);
+    }
+
+    /**
      * Starts a typed message: writes the tag and a length placeholder. Returns the index of the length field,
      * to be passed to {@link #endMessage}.
      */

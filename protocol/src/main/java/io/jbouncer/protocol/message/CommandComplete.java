@@ -16,7 +16,7 @@ public final class CommandComplete {
 
     /** Reads the tag of a whole 'C' message starting at the reader index, without moving indexes. */
     public static String tagOf(ByteBuf message) {
-        ByteBuf body = message.slice(message.readerIndex() + 5, message.readableBytes() - 5);
+        ByteBuf body = PgBuf.body(message);
         return PgBuf.readCString(body);
     }
 }

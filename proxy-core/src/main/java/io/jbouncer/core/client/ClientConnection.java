@@ -21,6 +21,7 @@ import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.Link;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.protocol.PacketScanner;
+import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.message.Authentication;
@@ -450,7 +451,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (state == State.CONSOLE) {
             console.handle(message);
         } else if (tag != 'X') {
-            return trackNamed(tag, message.slice(message.readerIndex() + 5, message.readableBytes() - 5));
+            return trackNamed(tag, PgBuf.body(message));
         } else {
             // Terminate: the client is done. Not forwarded: the server stays open for the next client.
             closeReason = "client close request";

@@ -60,11 +60,6 @@ public final class ClientSession {
         return consoleRole;
     }
 
-    /** {@code ip:port} or {@code unix}. */
-    public String remote() {
-        return remote;
-    }
-
     public BackendKeyData cancelKey() {
         return cancelKey;
     }

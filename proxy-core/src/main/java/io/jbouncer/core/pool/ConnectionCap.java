@@ -33,10 +33,6 @@ public final class ConnectionCap {
         used.decrementAndGet();
     }
 
-    public int used() {
-        return used.get();
-    }
-
     /** A reload changed the setting; connections above a lowered limit are not closed, only not replaced. */
     public void setLimit(int newLimit) {
         limit = newLimit;

@@ -535,10 +535,6 @@ public final class Pool {
         return !waiters.isEmpty();
     }
 
-    /** Retries a launch for queued clients (after an eviction freed a cap). */
-    public void retryLaunch() {
-        launchForWaiters();
-    }
 
     /**
      * Hands an idle server over, first running the server check when it has been unused for server_check_delay.

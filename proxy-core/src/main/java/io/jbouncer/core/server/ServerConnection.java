@@ -437,8 +437,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             return false;
         }
         if (tag == 'S') {
-            ParameterStatus status = ParameterStatus.decode(message.slice(5, message.readableBytes() - 5));
-            parameters.put(status.name(), status.value());
+            ParameterStatus status = recordParameter(message);
             current.client().parameterChanged(status.name(), status.value());
             return true;
         }
@@ -481,7 +480,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             current.client().channel().write(before);
         }
         if (tag == 'E') {
-            tracked.beforeError(ErrorResponse.decode(message.slice(5, message.readableBytes() - 5)));
+            tracked.beforeError(ErrorResponse.decode(PgBuf.body(message)));
         }
         boolean forward = tracked.accept(tag);
         if (tag == 'C' && ServerStatements.discardsAll(message)) {
@@ -490,11 +489,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         return forward;
     }
 
+    /** A ParameterStatus from PostgreSQL: the server's value of that parameter from now on. */
+    private ParameterStatus recordParameter(ByteBuf message) {
+        ParameterStatus status = ParameterStatus.decode(PgBuf.body(message));
+        parameters.put(status.name(), status.value());
+        return status;
+    }
+
     /** Replies to the pooler's SET of the client's parameters: swallowed; a failure drops both sides. */
     private void onSetupReply(Link current, byte tag, ByteBuf message) {
         if (tag == 'S') {
-            ParameterStatus status = ParameterStatus.decode(message.slice(5, message.readableBytes() - 5));
-            parameters.put(status.name(), status.value());
+            recordParameter(message);
         } else if (tag == 'E') {
             setupFailed = true;
         } else if (tag == 'Z') {
@@ -533,7 +538,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     private void onResetReply(byte tag, ByteBuf message) {
         if (tag == 'E') {
-            resetError = ErrorResponse.decode(message.slice(5, message.readableBytes() - 5));
+            resetError = ErrorResponse.decode(PgBuf.body(message));
         } else if (tag == 'C' && statements != null && ServerStatements.discardsAll(message)) {
             statements.serverReset();
         } else if (tag == 'Z') {

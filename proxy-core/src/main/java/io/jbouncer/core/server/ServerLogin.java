@@ -62,7 +62,7 @@ final class ServerLogin {
      * @throws LoginFailure when PostgreSQL refuses or the credentials cannot answer its request
      */
     ByteBuf handle(byte tag, ByteBuf message, ByteBufAllocator alloc) throws LoginFailure {
-        ByteBuf body = message.slice(message.readerIndex() + 5, message.readableBytes() - 5);
+        ByteBuf body = PgBuf.body(message);
         switch (tag) {
             case 'R':
                 return authenticate(body, alloc);
