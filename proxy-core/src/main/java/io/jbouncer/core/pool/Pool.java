@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.netty.util.concurrent.EventExecutor;
 
 /**
  * The server connections of one (database, user) pair and the clients waiting for one.
@@ -30,6 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code server_login_retry} has passed (rule 2).
  */
 public final class Pool {
+    /** How far down the queue a returned server looks for a client on its own event loop. */
+    private static final int SAME_LOOP_LOOKAHEAD = 16;
+    /** How often the first waiter may be passed over for a same-loop one before it is served regardless. */
+    private static final int MAX_HEAD_PASSES = 2;
+
     private final PoolKey key;
     private volatile PoolSettings settings;
     private volatile ServerTarget target;
@@ -49,6 +55,9 @@ public final class Pool {
     private final Map<ServerConnection, Integer> servers = new ConcurrentHashMap<>();
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<ServerWaiter> waiters = new ArrayDeque<>();
+    /** The first waiter as last seen by {@link #takeWaiter}, and how often it was passed over since. */
+    private ServerWaiter passedHead;
+    private int headPasses;
     private int total;
     private int logins;
     private long lastLoginFailureNanos;
@@ -320,7 +329,7 @@ public final class Pool {
         }
         ServerWaiter waiter;
         synchronized (this) {
-            waiter = waiters.poll();
+            waiter = takeWaiter(server.executor());
             if (waiter == null) {
                 server.markIdle(System.nanoTime());
                 if (settings.roundRobin()) {
@@ -351,6 +360,35 @@ public final class Pool {
     /** Counts for SHOW POOLS-style accounting and tests. */
     public synchronized PoolCounts counts() {
         return new PoolCounts(total, idle.size(), logins, waiters.size());
+    }
+
+    /**
+     * Under the lock: the waiter a returned server goes to. PgBouncer serves its queue strictly first come, first
+     * served; here a client on the server's own event loop may go first, so the pair runs on one thread without a
+     * task hand-off and wake-up per message each way. The unfairness is bounded: the first waiter is passed over at
+     * most {@link #MAX_HEAD_PASSES} times, so a client queued at position p is served within (p + 1) x
+     * (MAX_HEAD_PASSES + 1) returns.
+     */
+    private ServerWaiter takeWaiter(EventExecutor loop) {
+        ServerWaiter head = waiters.peek();
+        if (head != passedHead) {
+            passedHead = head;
+            headPasses = 0;
+        }
+        if (head == null || head.executor() == loop || headPasses >= MAX_HEAD_PASSES) {
+            return waiters.poll();
+        }
+        Iterator<ServerWaiter> it = waiters.iterator();
+        it.next(); // the head, on another loop
+        for (int i = 1; i < SAME_LOOP_LOOKAHEAD && it.hasNext(); i++) {
+            ServerWaiter candidate = it.next();
+            if (candidate.executor() == loop) {
+                it.remove();
+                headPasses++;
+                return candidate;
+            }
+        }
+        return waiters.poll();
     }
 
     private ServerConnection takeIdle(ServerWaiter waiter) {

@@ -49,7 +49,7 @@ class PoolTest {
     }
 
     /** A client waiting for a server; records what the pool gives it. */
-    private static final class Waiter implements ServerWaiter {
+    private static class Waiter implements ServerWaiter {
         private final EventExecutor executor;
         final List<ServerConnection> assigned = new ArrayList<>();
         final List<ErrorResponse> failures = new ArrayList<>();
@@ -440,6 +440,29 @@ class PoolTest {
         Waiter anyLoop = new Waiter();
         pool.acquire(anyLoop);
         assertSame(other, anyLoop.onlyServer());
+    }
+
+    @Test
+    void returnedServerPrefersAWaiterOnItsLoopButPassesTheFirstAtMostTwice() {
+        Pool pool = pool(1, LONG_RETRY);
+        ServerConnection server = server(pool);
+        EventExecutor otherLoop = new EmbeddedChannel().eventLoop();
+        List<String> served = new ArrayList<>();
+        List<String> names = List.of("other1", "own1", "own2", "own3", "other2");
+        for (String name : names) {
+            EventExecutor loop = name.startsWith("own") ? server.executor() : otherLoop;
+            pool.acquire(new Waiter(loop) {
+                @Override
+                public void assign(ServerConnection assigned) {
+                    served.add(name);
+                }
+            });
+        }
+        pool.loginSucceeded(server, Map.of());
+        for (int i = 1; i < names.size(); i++) {
+            pool.checkin(server);
+        }
+        assertEquals(List.of("own1", "own2", "other1", "own3", "other2"), served);
     }
 
     @Test
