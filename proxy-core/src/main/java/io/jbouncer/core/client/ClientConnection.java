@@ -12,11 +12,9 @@ import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.ServerWaiter;
 import io.jbouncer.core.prepared.ClientStatements;
-import io.jbouncer.core.prepared.RequestKind;
 import io.jbouncer.core.prepared.ServerStatements;
-import io.jbouncer.core.prepared.SharedStatement;
 import io.jbouncer.core.prepared.StatementRegistry;
-import io.jbouncer.core.prepared.StatementText;
+import io.jbouncer.core.prepared.StatementRewriter;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.Link;
 import io.jbouncer.core.server.ServerConnection;
@@ -26,13 +24,9 @@ import io.jbouncer.protocol.PgProtocolException;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.message.Authentication;
 import io.jbouncer.protocol.message.BackendKeyData;
-import io.jbouncer.protocol.message.Bind;
 import io.jbouncer.protocol.message.CancelRequest;
-import io.jbouncer.protocol.message.Close;
-import io.jbouncer.protocol.message.Describe;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.protocol.message.NegotiateProtocolVersion;
-import io.jbouncer.protocol.message.Parse;
 import io.jbouncer.protocol.message.ReadyForQuery;
 import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
@@ -92,7 +86,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private volatile ClientSession session;
     private AdminSession console;
     private volatile Link link;
-    private volatile long requestMillis;
     /** Set while scanning when the link turned out released: the scan stops and a new server is requested. */
     private boolean linkLost;
     private long waitStartNanos;
@@ -105,7 +98,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * {@code max_prepared_statements > 0}, fact sheet 6); {@code null} otherwise: everything is forwarded unread.
      */
     private ClientStatements statements;
-    /** Last byte from the client, for client_idle_timeout. */
+    /** Last byte from the client, for client_idle_timeout and SHOW CLIENTS' request_time. */
     private volatile long lastReadNanos = System.nanoTime();
 
     public ClientConnection(Pooler pooler) {
@@ -142,9 +135,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         return connectedMillis;
     }
 
-    /** When the client last sent a request (PgBouncer's {@code request_time}). */
+    /**
+     * When the client last sent a request (PgBouncer's {@code request_time}; the connect time before the first).
+     * Derived from the monotonic read time, so a read burst costs one clock read, not two.
+     */
     public long requestMillis() {
-        return requestMillis;
+        return System.currentTimeMillis() - (System.nanoTime() - lastReadNanos) / 1_000_000;
     }
 
     /** Nanoseconds this client has been queued for a server, 0 when not waiting. */
@@ -198,9 +194,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (current != null && current.pool() != null) {
             current.pool().stats().received(((ByteBuf) msg).readableBytes());
         }
-        requestMillis = System.currentTimeMillis();
         lastReadNanos = System.nanoTime();
         inbound.append(ctx.alloc(), (ByteBuf) msg);
+        if (state == State.WAITING || state == State.WAITING_LOGIN) {
+            // Queued for a server: keep this burst, read no more until one is assigned. Pausing only when a client
+            // sends while queued (rarely) saves two epoll_ctl calls on every transaction served from the idle list.
+            ctx.channel().config().setAutoRead(false);
+        }
         try {
             process();
         } catch (PgProtocolException e) {
@@ -390,60 +390,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             // Parse, Bind, Describe and Close are batch messages: once counted, beforeForward adds nothing more,
             // so offering the same header again while an inspected message is incomplete changes nothing.
             ServerStatements tracked = statements == null ? null : current.server().statements();
-            return tracked == null ? PacketScanner.Action.FORWARD : track(tracked, tag);
+            return tracked == null ? PacketScanner.Action.FORWARD
+                    : StatementRewriter.classify(tracked, tag, inbound.buffer());
         }
         linkLost = current != null;
         return PacketScanner.Action.STOP;
-    }
-
-    /**
-     * Prepared-statement tracking of a message about to go to the server: a request that may name a prepared
-     * statement is inspected unless its name is visibly empty; every other request is recorded and forwarded.
-     */
-    private PacketScanner.Action track(ServerStatements tracked, byte tag) {
-        RequestKind kind = switch (tag) {
-            case 'P' -> unnamedAt(0) ? RequestKind.PARSE : null;
-            case 'B' -> unnamedAt(0) && unnamedAt(1) ? RequestKind.BIND : null;
-            case 'D' -> portalOrUnnamedStatement(RequestKind.DESCRIBE_PORTAL, RequestKind.DESCRIBE_STATEMENT);
-            case 'C' -> portalOrUnnamedStatement(RequestKind.CLOSE, RequestKind.CLOSE);
-            default -> null;
-        };
-        if (kind == null && (tag == 'P' || tag == 'B' || tag == 'D' || tag == 'C')) {
-            return PacketScanner.Action.INSPECT;
-        }
-        if (kind == null) {
-            kind = switch (tag) {
-                case 'E' -> RequestKind.EXECUTE;
-                case 'S' -> RequestKind.SYNC;
-                case 'Q' -> RequestKind.QUERY;
-                case 'F' -> RequestKind.FUNCTION_CALL;
-                default -> null; // Flush and COPY traffic get no reply of their own
-            };
-        }
-        if (kind != null) {
-            tracked.expect(kind);
-        }
-        return PacketScanner.Action.FORWARD;
-    }
-
-    /**
-     * Whether body byte {@code index} of the message at the scan position is buffered and is a NUL, i.e. an empty
-     * name. The scanner offers a header with the reader index at the message's first byte.
-     */
-    private boolean unnamedAt(int index) {
-        ByteBuf buffer = inbound.buffer();
-        int at = buffer.readerIndex() + 5 + index;
-        return at < buffer.writerIndex() && buffer.getByte(at) == 0;
-    }
-
-    /** For Describe and Close: the kind of a portal or unnamed-statement request, {@code null} when unknown yet. */
-    private RequestKind portalOrUnnamedStatement(RequestKind portal, RequestKind statement) {
-        ByteBuf buffer = inbound.buffer();
-        int at = buffer.readerIndex() + 5;
-        if (at < buffer.writerIndex() && buffer.getByte(at) == Describe.PORTAL) {
-            return portal;
-        }
-        return unnamedAt(1) ? statement : null;
     }
 
     @Override
@@ -461,62 +412,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * A Parse, Bind, Describe or Close that may name a prepared statement (fact sheet 6): the client's name is
-     * mapped to jbouncer's, the server gets what it lacks first (a hidden Parse), and a Close of a statement only
-     * forgets the client's mapping. Returns {@code true} when the message goes on unchanged.
+     * A Parse, Bind, Describe or Close that may name a prepared statement: rewritten by {@link StatementRewriter},
+     * whose replacement (if any) goes to the server here. Returns {@code true} when the message goes on unchanged.
      *
      * @throws PgProtocolException with PgBouncer's FATAL text for a name in use or unknown
      */
     private boolean trackNamed(byte tag, ByteBuf body) {
         ServerConnection server = link.server();
-        ServerStatements tracked = server.statements();
         ByteBuf out = server.channel().alloc().buffer();
         try {
-            switch (tag) {
-                case 'P' -> {
-                    Parse parse = Parse.decode(body.duplicate());
-                    if (parse.statement().isEmpty()) {
-                        tracked.expect(RequestKind.PARSE);
-                        return true;
-                    }
-                    server.pool().stats().clientParsed();
-                    SharedStatement statement = statements.register(parse.statement(),
-                            new StatementText(parse.sql(), parse.parameterTypes()));
-                    tracked.parse(parse.statement(), statement, out);
-                }
-                case 'B' -> {
-                    String name = Bind.decode(body.duplicate()).statement();
-                    if (name.isEmpty()) {
-                        tracked.expect(RequestKind.BIND);
-                        return true;
-                    }
-                    SharedStatement statement = statements.lookup(name);
-                    server.pool().stats().bound();
-                    tracked.prepare(statement, out);
-                    Bind.encodeRenamed(body, statement.serverName(), out);
-                    tracked.expectBind(statement);
-                }
-                case 'D' -> {
-                    Describe describe = Describe.decode(body.duplicate());
-                    if (describe.kind() == Describe.PORTAL || describe.name().isEmpty()) {
-                        tracked.expect(describe.kind() == Describe.PORTAL
-                                ? RequestKind.DESCRIBE_PORTAL : RequestKind.DESCRIBE_STATEMENT);
-                        return true;
-                    }
-                    SharedStatement statement = statements.lookup(describe.name());
-                    tracked.prepare(statement, out);
-                    new Describe(Describe.STATEMENT, statement.serverName()).encode(out);
-                    tracked.expect(RequestKind.DESCRIBE_STATEMENT);
-                }
-                default -> {
-                    Close close = Close.decode(body.duplicate());
-                    if (close.kind() == Describe.PORTAL || close.name().isEmpty()) {
-                        tracked.expect(RequestKind.CLOSE);
-                        return true;
-                    }
-                    statements.close(close.name());
-                    tracked.synthesize(RequestKind.CLOSE);
-                }
+            if (StatementRewriter.rewrite(statements, server.statements(), server.pool().stats(), tag, body, out)) {
+                return true;
             }
             if (out.isReadable()) {
                 server.channel().write(out);
@@ -594,7 +500,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     /** Queues for a server, with {@code query_wait_timeout} (PgBouncer's FATAL text) as the limit. */
     private void waitForServer() {
         waitStartNanos = System.nanoTime();
-        channel.config().setAutoRead(false);
         long limit = pooler.config().queryWaitTimeout().toMillis();
         if (limit > 0) {
             waitTimer = channel.eventLoop().schedule(() -> {

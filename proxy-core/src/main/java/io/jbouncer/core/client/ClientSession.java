@@ -9,9 +9,9 @@ import io.jbouncer.protocol.message.ReadyForQuery;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What a logged-in client is: its database and user, its pool, the parameters it asked for, and the cancel key
@@ -21,7 +21,11 @@ public final class ClientSession {
     private final String database;
     private final String user;
     private final Pool pool;
-    private final Map<String, String> trackedParameters;
+    /**
+     * The tracked parameters, immutable and interned (clients with equal values share one map), replaced on each
+     * change: changes are rare, and sharing saves a map and its strings per idle client.
+     */
+    private volatile Map<String, String> trackedParameters;
     private final Collection<String> trackedNames;
     private final BackendKeyData cancelKey;
     private final String remote;
@@ -38,7 +42,7 @@ public final class ClientSession {
         this.database = database;
         this.user = user;
         this.pool = pool;
-        this.trackedParameters = new ConcurrentHashMap<>(trackedParameters);
+        this.trackedParameters = ParameterSnapshots.of(trackedParameters);
         this.cancelKey = cancelKey;
         this.remote = remote;
     }
@@ -66,7 +70,8 @@ public final class ClientSession {
 
     /**
      * The tracked parameters as this client last saw them: from its startup packet, filled in from the welcome,
-     * then updated by the ParameterStatus messages of its servers. Thread-safe: server loops update it.
+     * then updated by the ParameterStatus messages of its servers (which run on server loops). An immutable map
+     * shared by every client with equal values, so a server can tell by identity that it already has them.
      */
     public Map<String, String> trackedParameters() {
         return trackedParameters;
@@ -81,12 +86,14 @@ public final class ClientSession {
         Authentication.encodeOk(out);
         Map<String, String> shown = new LinkedHashMap<>(serverParameters);
         shown.putAll(trackedParameters);
+        Map<String, String> completed = new HashMap<>(trackedParameters);
         trackedNames.forEach(name -> {
             String value = serverParameters.get(name);
             if (value != null) {
-                trackedParameters.putIfAbsent(name, value);
+                completed.putIfAbsent(name, value);
             }
         });
+        trackedParameters = ParameterSnapshots.of(completed);
         shown.forEach((name, value) -> new ParameterStatus(name, value).encode(out));
         cancelKey.encode(out);
         ReadyForQuery.encode(out, ReadyForQuery.IDLE);
@@ -95,8 +102,10 @@ public final class ClientSession {
 
     /** A server reported a new value; kept only for tracked parameters ({@code canonicalName} non-null). */
     void parameterChanged(String canonicalName, String value) {
-        if (canonicalName != null) {
-            trackedParameters.put(canonicalName, value);
+        if (canonicalName != null && !value.equals(trackedParameters.get(canonicalName))) {
+            Map<String, String> changed = new HashMap<>(trackedParameters);
+            changed.put(canonicalName, value);
+            trackedParameters = ParameterSnapshots.of(changed);
         }
     }
 

@@ -47,6 +47,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final PacketScanner scanner;
     private final Cumulation inbound = new Cumulation();
     private final Map<String, String> parameters = new LinkedHashMap<>();
+    /**
+     * The client parameter snapshot this server's parameters were last made equal to; {@code null} once PostgreSQL
+     * reports a change. Client snapshots are interned, so one identity check usually replaces the comparison.
+     */
+    private Map<String, String> syncedTo;
 
     private static final VarHandle STATE;
 
@@ -221,8 +226,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * Client loop, right after {@link #assign}: makes the server's tracked parameters equal the client's with one
      * {@code SET name='value';...} query whose replies are swallowed (fact sheet 5.6). It is written before any of
      * the client's own messages, so PostgreSQL runs it first.
+     *
+     * @param wanted the client's tracked-parameter snapshot ({@code ClientSession#trackedParameters}, interned)
      */
     public void syncParameters(Link assigned, Map<String, String> wanted) {
+        if (wanted == syncedTo) {
+            return;
+        }
+        syncedTo = wanted;
         StringBuilder sql = new StringBuilder();
         wanted.forEach((name, value) -> {
             String current = parameters.get(name);
@@ -493,6 +504,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private ParameterStatus recordParameter(ByteBuf message) {
         ParameterStatus status = ParameterStatus.decode(PgBuf.body(message));
         parameters.put(status.name(), status.value());
+        syncedTo = null;
         return status;
     }
 

@@ -1,0 +1,190 @@
+package io.jbouncer.bench;
+
+import io.jbouncer.core.config.PoolMode;
+import io.jbouncer.core.pool.ConnectionCap;
+import io.jbouncer.core.pool.DatabaseState;
+import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.pool.PoolCounts;
+import io.jbouncer.core.pool.PoolKey;
+import io.jbouncer.core.pool.PoolSettings;
+import io.jbouncer.core.pool.PoolShared;
+import io.jbouncer.core.pool.PoolerState;
+import io.jbouncer.core.pool.ServerLauncher;
+import io.jbouncer.core.pool.ServerTarget;
+import io.jbouncer.core.pool.ServerWaiter;
+import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.server.ServerCredentials;
+import io.jbouncer.protocol.message.ErrorResponse;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The pool's share of every transaction in transaction mode: {@link Pool#acquire} of an idle server and its
+ * {@link Pool#checkin} at the release, the two calls that take the pool's lock, timed as one round trip.
+ *
+ * <p><b>Set-up.</b> One {@link Pool} with PgBouncer's default settings (transaction mode, {@code pool_size} 20,
+ * LIFO idle list, {@code server_check_query} {@code <empty>} after {@code server_check_delay} 30 s), holding
+ * {@value #SERVERS} real {@link ServerConnection}s that logged in through {@link Pool#loginSucceeded}. Each server is
+ * bound to its own Netty {@link EmbeddedChannel} (no socket, nothing sent). Each benchmark thread is one client
+ * whose event loop is that of one of the servers, so {@code acquire} finds a server on the client's own loop, as
+ * it does on a running pooler; the hand-off then runs synchronously on the calling thread.
+ *
+ * <p><b>Measured.</b> {@code acquire}: the PAUSE check, the lock, the idle-list scan for a server on the client's
+ * loop, the server-check decision ({@code System.nanoTime}), the call to {@link ServerWaiter#assign}.
+ * {@code checkin}: the PAUSE and RECONNECT checks (a {@code ConcurrentHashMap} lookup), the lock, the waiter queue
+ * poll, the idle timestamp ({@code System.nanoTime}) and the push onto the idle list. {@code acquireCheckin} runs
+ * on one thread (the lock uncontended); {@code acquireCheckinContended} on two
+ * threads sharing the pool, so both calls fight for its lock (on a two-core machine, the whole machine).
+ *
+ * <p><b>Not measured.</b> What the client and server do around the pool: {@link ServerConnection#assign} (the
+ * link, the IDLE to ACTIVE CAS, auto-read), parameter sync, the release at ReadyForQuery; event-loop hops (a
+ * server on another loop than the client's is handed over with {@code execute}, a task and a wake-up); queueing
+ * (there is always an idle server, so no client waits and no login starts); the server check query; the janitor.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class PoolAcquireBench {
+
+    /** Idle servers in the pool: two per benchmark thread at most, so a client never has to wait. */
+    private static final int SERVERS = 4;
+
+    /** The pool every benchmark thread uses, filled with {@value #SERVERS} idle servers. */
+    @State(Scope.Benchmark)
+    public static class SharedPool {
+        final List<ServerConnection> servers = new ArrayList<>();
+        final AtomicInteger clients = new AtomicInteger();
+        Pool pool;
+
+        @Setup
+        public void setUp() {
+            pool = new Pool(new PoolKey("bench", "bench"), defaultSettings(),
+                    new ServerTarget(InetSocketAddress.createUnresolved("localhost", 5432), "bench", null,
+                            Map.of("user", "bench", "database", "bench")),
+                    new SuppliedServers(),
+                    new PoolShared(new ConnectionCap(0), new ConnectionCap(0), new DatabaseState(),
+                            new PoolerState()));
+            // One login at a time, as the pool allows: a queued client makes the pool launch, the benchmark
+            // supplies the server. Every client keeps its server until all are in, then all are checked in.
+            List<Client> holders = new ArrayList<>();
+            for (int i = 0; i < SERVERS; i++) {
+                Client holder = new Client();
+                pool.acquire(holder);
+                ServerConnection server = new ServerConnection(pool, new ServerCredentials("bench", null, null),
+                        Map.of("user", "bench"), 1 << 20);
+                new EmbeddedChannel().pipeline().addLast(server);
+                pool.track(server);
+                pool.loginSucceeded(server, Map.of());
+                servers.add(server);
+                holders.add(holder);
+            }
+            holders.forEach(holder -> pool.checkin(holder.take()));
+            PoolCounts counts = pool.counts();
+            if (!counts.equals(new PoolCounts(SERVERS, SERVERS, 0, 0))) {
+                throw new IllegalStateException("pool not filled: " + counts);
+            }
+        }
+    }
+
+    /** One client on one event loop; the pool hands it a server synchronously. */
+    @State(Scope.Thread)
+    public static class Client implements ServerWaiter {
+        private EventExecutor loop = ImmediateEventExecutor.INSTANCE;
+        private ServerConnection assigned;
+
+        /** Each benchmark thread lives on the event loop of a different server. */
+        @Setup
+        public void setUp(SharedPool shared) {
+            loop = shared.servers.get(shared.clients.getAndIncrement() % SERVERS).executor();
+        }
+
+        @Override
+        public EventExecutor executor() {
+            return loop;
+        }
+
+        @Override
+        public void assign(ServerConnection server) {
+            assigned = server;
+        }
+
+        @Override
+        public void fail(ErrorResponse error) {
+            throw new IllegalStateException("pool failed the client: " + error.message());
+        }
+
+        @Override
+        public long waitStartNanos() {
+            return 0;
+        }
+
+        /** The server just assigned; fails when the client was queued instead (the pool ran out of servers). */
+        ServerConnection take() {
+            ServerConnection server = assigned;
+            if (server == null) {
+                throw new IllegalStateException("no idle server: the client was queued");
+            }
+            assigned = null;
+            return server;
+        }
+    }
+
+    @Benchmark
+    @Threads(1)
+    public ServerConnection acquireCheckin(SharedPool shared, Client client) {
+        return roundTrip(shared.pool, client);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public ServerConnection acquireCheckinContended(SharedPool shared, Client client) {
+        return roundTrip(shared.pool, client);
+    }
+
+    private static ServerConnection roundTrip(Pool pool, Client client) {
+        pool.acquire(client);
+        ServerConnection server = client.take();
+        pool.checkin(server);
+        return server;
+    }
+
+    /** PgBouncer's default settings, in a transaction-mode pool. */
+    private static PoolSettings defaultSettings() {
+        return new PoolSettings(PoolMode.TRANSACTION, 20, 0, Duration.ofSeconds(5), 0, "DISCARD ALL", false, false,
+                Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(15), false,
+                Duration.ofSeconds(30), "<empty>");
+    }
+
+    /** The servers come from {@link SharedPool#setUp}: launching does nothing, and no timer is ever needed. */
+    private static final class SuppliedServers implements ServerLauncher {
+        @Override
+        public void launch(Pool pool, EventExecutor loop) {
+        }
+
+        @Override
+        public void schedule(Runnable task, Duration delay) {
+            throw new UnsupportedOperationException("no login fails in this benchmark");
+        }
+    }
+}
