@@ -11,15 +11,19 @@ import com.sun.jna.Pointer;
  * <ul>
  *   <li>SIGQUIT: the JVM keeps it for thread dumps and refuses a Java handler; PgBouncer exits at once on it.
  *       Resetting it to the default action makes {@code kill -QUIT} end the process (status 131).</li>
- *   <li>SIGINT: a process started in the background by a non-interactive shell inherits it as ignored, and the
- *       JVM then never delivers it to a Java handler. Resetting it to the default before registering the handler
- *       makes SIGINT mean SHUTDOWN WAIT_FOR_SERVERS however jbouncer was started.</li>
+ *   <li>SIGINT, SIGHUP and SIGTERM: a process started in the background by a non-interactive shell inherits
+ *       SIGINT as ignored, one started under {@code nohup} SIGHUP, and the JVM then silently never delivers them
+ *       to a Java handler. Resetting them to the default before registering the handlers makes them mean
+ *       SHUTDOWN WAIT_FOR_SERVERS, RELOAD and SHUTDOWN however jbouncer was started, as in PgBouncer, which
+ *       installs its handlers unconditionally.</li>
  * </ul>
  * Measured facts behind this: {@code ../shared/guides/jvm-signals.md}.
  */
 final class NativeSignals {
+    private static final int SIGHUP = 1;
     private static final int SIGINT = 2;
     private static final int SIGQUIT = 3;
+    private static final int SIGTERM = 15;
 
     /** The one libc function we need. */
     private interface CLibrary extends Library {
@@ -29,14 +33,15 @@ final class NativeSignals {
     private NativeSignals() {
     }
 
-    /** Restores the default actions of SIGINT and SIGQUIT; logs and carries on where libc is unavailable. */
+    /** Restores the default actions of these signals; logs and carries on where libc is unavailable. */
     static void restoreDefaults() {
         try {
             CLibrary libc = Native.load("c", CLibrary.class);
-            libc.signal(SIGINT, Pointer.NULL);  // SIG_DFL
-            libc.signal(SIGQUIT, Pointer.NULL); // SIG_DFL
+            for (int signal : new int[] {SIGHUP, SIGINT, SIGQUIT, SIGTERM}) {
+                libc.signal(signal, Pointer.NULL); // SIG_DFL
+            }
         } catch (UnsatisfiedLinkError | RuntimeException e) {
-            Log.warning("cannot reset SIGQUIT/SIGINT to their default actions: %s", e.getMessage());
+            Log.warning("cannot reset SIGHUP/SIGINT/SIGQUIT/SIGTERM to their default actions: %s", e.getMessage());
         }
     }
 }

@@ -161,6 +161,19 @@ class OperationsSignalsIT {
         }
     }
 
+    /** Under {@code nohup} (SIGHUP inherited as ignored) SIGHUP still reloads, as PgBouncer's does. */
+    @Test
+    void sighupReloadsUnderNohup() {
+        JBouncerConfig config = config("session");
+        try (JBouncerProcess bouncer = JBouncerProcess.startUnderNohup(config.write(), config.port())) {
+            bouncer.awaitSignalHandlers();
+            bouncer.signal("HUP");
+
+            assertTrue(Poll.until(SIGNAL_TIMEOUT, () -> bouncer.log().contains("got SIGHUP, re-reading config")),
+                    bouncer::log);
+        }
+    }
+
     /** SIGQUIT ends the process at once: killed by the signal, status 128 + 3. */
     @Test
     void sigquitExitsAtOnceWith131() throws SQLException {

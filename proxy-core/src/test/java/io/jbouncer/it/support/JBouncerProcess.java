@@ -60,9 +60,23 @@ public final class JBouncerProcess implements AutoCloseable {
      * JVM after the harness's own, so they may override them.
      */
     public static JBouncerProcess start(Path ini, int port, List<String> jvmOptions, String... extraArgs) {
+        return launch(List.of(), ini, port, jvmOptions, extraArgs);
+    }
+
+    /**
+     * Like {@link #start(Path, int, String...)}, started as {@code nohup jbouncer ... &} starts it: with SIGHUP
+     * ignored, a disposition the JVM would otherwise keep.
+     */
+    public static JBouncerProcess startUnderNohup(Path ini, int port) {
+        return launch(List.of("nohup"), ini, port, List.of());
+    }
+
+    private static JBouncerProcess launch(List<String> launcher, Path ini, int port, List<String> jvmOptions,
+                                          String... extraArgs) {
         Path dir = ini.toAbsolutePath().getParent();
         Path logFile = dir.resolve(LOG_NAME);
-        List<String> command = javaCommand(jvmOptions);
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(javaCommand(jvmOptions));
         command.addAll(List.of(extraArgs));
         command.add(ini.toAbsolutePath().toString());
         Process process;
