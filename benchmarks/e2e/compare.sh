@@ -13,7 +13,10 @@
 #   TARGETS ["direct pgbouncer jbouncer"]      SCALE [10] pgbench -i scale
 #   WARMUP [10] seconds of unrecorded select-only load on each target first (JIT, caches, server pools)
 #   POOL_MODE [transaction]  POOL_SIZE [20]  PG_PORT [25432]  PGBOUNCER_PORT [26432]  JBOUNCER_PORT [27432]
-#   JBOUNCER_JAR [proxy-core/target/jbouncer.jar]  JBOUNCER_JAVA_OPTS [""]  PG_BIN [auto]  WORKDIR [mktemp]
+#   JBOUNCER_JAR [proxy-core/target/jbouncer.jar]  JBOUNCER_JAVA_OPTS ["": bin/jbouncer's defaults]  PG_BIN [auto]
+#   WORKDIR [mktemp]
+#   BASELINE_JAR [""] a second jbouncer jar (e.g. before a tuning step), run as target "baseline" on BASELINE_PORT
+#   [28432]; the report then adds a before/after table (baseline vs jbouncer) from the same interleaved run
 #   KEEP_PGDATA [0] 1 keeps the cluster data directory in WORKDIR after the run
 #
 # Installs nothing: missing prerequisites are reported with an apt-get hint. Run as root (PostgreSQL and
@@ -28,7 +31,7 @@ CONNECT_CLIENTS=${CONNECT_CLIENTS:-10 100}
 SCRIPTS=${SCRIPTS:-select tpcb}
 MODES=${MODES:-simple extended}
 LATENCY_CASE=${LATENCY_CASE:-1}
-TARGETS=${TARGETS:-direct pgbouncer jbouncer}
+TARGETS=${TARGETS:-direct pgbouncer jbouncer${BASELINE_JAR:+ baseline}}
 SCALE=${SCALE:-10}
 WARMUP=${WARMUP:-10}
 OUT=""
@@ -144,6 +147,33 @@ report() {
     awk -v cases="$1" -v labels="$2" -f "$E2E_DIR/report.awk" "$RESULTS"
 }
 
+# Before (baseline jar) and after (jbouncer jar) of the same run: median TPS and CPU µs/tx per case.
+baseline_report() {
+    awk -F'\t' -v cases="$1" -v labels="$2" '
+        function median(list,    n, a, i, j, t) {
+            n = split(list, a, " ")
+            for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+                t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+            }
+            return n == 0 ? "" : n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+        $3 == "baseline" || $3 == "jbouncer" {
+            tps[$2, $3] = tps[$2, $3] " " $4
+            if ($7 != "-") cpu[$2, $3] = cpu[$2, $3] " " $7
+        }
+        END {
+            n = split(cases, c, " "); split(labels, l, "|")
+            print "| case | TPS before | TPS after | after/before | CPU µs/tx before | CPU µs/tx after | after/before |"
+            print "|---|---:|---:|---:|---:|---:|---:|"
+            for (i = 1; i <= n; i++) {
+                tb = median(tps[c[i], "baseline"]); ta = median(tps[c[i], "jbouncer"])
+                cb = median(cpu[c[i], "baseline"]); ca = median(cpu[c[i], "jbouncer"])
+                printf "| %s | %.0f | %.0f | %s | %.1f | %.1f | %s |\n", l[i], tb, ta, ratio(ta, tb), cb, ca, ratio(ca, cb)
+            }
+        }' "$RESULTS"
+}
+
 main() {
     check_prerequisites
     raise_fd_limit 20000
@@ -164,6 +194,9 @@ main() {
         >"$WORKDIR/pgbench-init.log" 2>&1 || die "pgbench -i failed: $(tail -3 "$WORKDIR/pgbench-init.log")"
     start_pgbouncer
     start_jbouncer
+    if [[ -n $BASELINE_JAR ]]; then
+        start_baseline
+    fi
     for target in $TARGETS; do
         log "warm-up: ${WARMUP}s on $target"
         PGPASSWORD=$BENCH_PASSWORD timeout $((WARMUP * 3 + 60)) pgbench -h 127.0.0.1 -p "$(port_of "$target")" \
@@ -191,6 +224,7 @@ main() {
         echo "Command: \`DURATION=$DURATION REPEATS=$REPEATS WARMUP=$WARMUP CLIENTS=\"$CLIENTS\"" \
             "CONNECT_CLIENTS=\"$CONNECT_CLIENTS\" SCRIPTS=\"$SCRIPTS\" MODES=\"$MODES\" LATENCY_CASE=$LATENCY_CASE" \
             "SCALE=$SCALE POOL_MODE=$POOL_MODE POOL_SIZE=$POOL_SIZE JBOUNCER_JAVA_OPTS=\"$JBOUNCER_JAVA_OPTS\"" \
+            "${BASELINE_JAR:+BASELINE_JAR=$BASELINE_JAR}" \
             "benchmarks/e2e/compare.sh\`"
         echo
         machine_facts
@@ -201,6 +235,10 @@ main() {
         echo
         report "${cases[*]}" "$labels"
         echo
+        if [[ -n $BASELINE_JAR ]]; then
+            baseline_report "${cases[*]}" "$labels"
+            echo
+        fi
         echo "Raw runs (repeat, case, target, tps, avg ms, p99 ms, CPU µs/tx, failed):"
         echo
         echo '```'

@@ -11,6 +11,10 @@ REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
 PG_PORT=${PG_PORT:-25432}
 PGBOUNCER_PORT=${PGBOUNCER_PORT:-26432}
 JBOUNCER_PORT=${JBOUNCER_PORT:-27432}
+# A second jbouncer, from BASELINE_JAR (for example the jar of the commit before a tuning step), measured in the
+# same interleaved run as target "baseline": before and after of a change from one run.
+BASELINE_PORT=${BASELINE_PORT:-28432}
+BASELINE_JAR=${BASELINE_JAR:-}
 # (ports below the ephemeral range 32768-60999, so that no outgoing connection can hold them)
 POOL_SIZE=${POOL_SIZE:-20}
 # transaction is what the comparison is about; session is only a fallback for smoke runs.
@@ -20,7 +24,7 @@ BENCH_USER=bench
 BENCH_PASSWORD=bench
 BENCH_DB=bench
 JBOUNCER_JAR=${JBOUNCER_JAR:-$REPO_DIR/proxy-core/target/jbouncer.jar}
-# Heap and GC of the measured jbouncer; empty means the JVM's defaults.
+# JVM options of the measured jbouncer; empty means bin/jbouncer's defaults (what users run).
 JBOUNCER_JAVA_OPTS=${JBOUNCER_JAVA_OPTS:-}
 # Run unprivileged programs (PostgreSQL, PgBouncer) as this user when we are root: both refuse to run as root.
 RUN_AS=${RUN_AS:-postgres}
@@ -28,6 +32,7 @@ RUN_AS=${RUN_AS:-postgres}
 PG_PID=""
 PGBOUNCER_PID=""
 JBOUNCER_PID=""
+BASELINE_PID=""
 
 log() {
     echo "[$(date +%H:%M:%S)] $*" >&2
@@ -211,14 +216,27 @@ start_pgbouncer() {
 }
 
 start_jbouncer() {
-    write_pooler_config jbouncer "$JBOUNCER_PORT"
-    # a private copy: the tree's jar may be rebuilt while a long run is going on
-    cp -p "$JBOUNCER_JAR" "$WORKDIR/jbouncer.jar"
-    # shellcheck disable=SC2086 # JBOUNCER_JAVA_OPTS is a list of JVM options
-    java $JBOUNCER_JAVA_OPTS -jar "$WORKDIR/jbouncer.jar" "$WORKDIR/jbouncer.ini" >"$WORKDIR/jbouncer.out" 2>&1 &
-    JBOUNCER_PID=$!
-    wait_for_port "$JBOUNCER_PORT"
-    log "jbouncer pid $JBOUNCER_PID on port $JBOUNCER_PORT (java opts: ${JBOUNCER_JAVA_OPTS:-default})"
+    JBOUNCER_PID=$(launch_jbouncer jbouncer "$JBOUNCER_PORT" "$JBOUNCER_JAR")
+    log "jbouncer pid $JBOUNCER_PID on port $JBOUNCER_PORT (java opts: ${JBOUNCER_JAVA_OPTS:-bin/jbouncer defaults})"
+}
+
+start_baseline() {
+    BASELINE_PID=$(launch_jbouncer baseline "$BASELINE_PORT" "$BASELINE_JAR")
+    log "baseline jbouncer ($BASELINE_JAR) pid $BASELINE_PID on port $BASELINE_PORT"
+}
+
+# Starts a jbouncer named $1 on port $2 from a private copy of jar $3 (the tree's jar may be rebuilt during a long
+# run), through bin/jbouncer, which execs the JVM (same PID) with its default options unless JBOUNCER_JAVA_OPTS is
+# set. Prints the PID.
+launch_jbouncer() {
+    local name=$1 port=$2 jar=$3
+    write_pooler_config "$name" "$port"
+    cp -p "$jar" "$WORKDIR/$name.jar"
+    JBOUNCER_JAR="$WORKDIR/$name.jar" JBOUNCER_JAVA_OPTS="$JBOUNCER_JAVA_OPTS" \
+        "$REPO_DIR/bin/jbouncer" "$WORKDIR/$name.ini" >"$WORKDIR/$name.out" 2>&1 &
+    local pid=$!
+    wait_for_port "$port"
+    echo "$pid"
 }
 
 # Stops one process by PID and waits up to 10 s for it to go, then kills it.
@@ -236,6 +254,8 @@ stop_pid() {
 stop_all() {
     stop_pid "$JBOUNCER_PID"
     JBOUNCER_PID=""
+    stop_pid "$BASELINE_PID"
+    BASELINE_PID=""
     stop_pid "$PGBOUNCER_PID"
     PGBOUNCER_PID=""
     stop_postgres
@@ -246,7 +266,7 @@ stop_all() {
 cleanup() {
     stop_all
     if [[ ${KEEP_PGDATA:-0} != 1 && -n ${WORKDIR:-} ]]; then
-        rm -rf "$WORKDIR/pgdata" "$WORKDIR/jbouncer.jar"
+        rm -rf "$WORKDIR/pgdata" "$WORKDIR"/*.jar
     fi
 }
 
@@ -265,6 +285,7 @@ port_of() {
     case $1 in
         direct) echo "$PG_PORT" ;;
         pgbouncer) echo "$PGBOUNCER_PORT" ;;
+        baseline) echo "$BASELINE_PORT" ;;
         jbouncer) echo "$JBOUNCER_PORT" ;;
         *) die "unknown target: $1" ;;
     esac
@@ -274,6 +295,7 @@ pid_of() {
     case $1 in
         direct) echo "" ;;
         pgbouncer) echo "$PGBOUNCER_PID" ;;
+        baseline) echo "$BASELINE_PID" ;;
         jbouncer) echo "$JBOUNCER_PID" ;;
         *) die "unknown target: $1" ;;
     esac
@@ -289,4 +311,7 @@ machine_facts() {
     echo "- pgbench: $(pgbench --version)"
     echo "- PgBouncer: $(pgbouncer --version | head -1)"
     echo "- jbouncer: $JBOUNCER_JAR $(date -u -r "$WORKDIR/jbouncer.jar" '+built %Y-%m-%d %H:%M UTC') (copied at start)"
+    if [[ -n $BASELINE_JAR ]]; then
+        echo "- baseline jbouncer: $BASELINE_JAR $(date -u -r "$WORKDIR/baseline.jar" '+built %Y-%m-%d %H:%M UTC')"
+    fi
 }
