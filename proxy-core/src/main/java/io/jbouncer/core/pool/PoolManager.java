@@ -48,8 +48,11 @@ public final class PoolManager {
         PoolKey key = new PoolKey(database.name(), poolUser);
         return pools.computeIfAbsent(key, k -> new Pool(k, settings(database, userDef),
                 target(database, poolUser, secret), launcher, new PoolShared(
-                        databaseCaps.computeIfAbsent(database.name(), name -> new ConnectionCap(0)),
-                        userCaps.computeIfAbsent(poolUser, name -> new ConnectionCap(0)),
+                        // Created with their limit: a cap left unlimited until the next janitor tick let the first
+                        // logins of two pools open more servers than max_db/user_connections allow.
+                        databaseCaps.computeIfAbsent(database.name(),
+                                name -> new ConnectionCap(databaseCapLimit(config.get(), name))),
+                        userCaps.computeIfAbsent(poolUser, name -> new ConnectionCap(userCapLimit(config.get(), name))),
                         databaseState(database.name()), poolerState)));
     }
 
@@ -113,16 +116,22 @@ public final class PoolManager {
     }
 
     private void refreshCaps(Config c) {
-        databaseCaps.forEach((name, cap) -> {
-            DatabaseDef database = c.databases().get(name);
-            int own = database != null ? database.maxDbConnections() : 0;
-            cap.setLimit(own > 0 ? own : c.maxDbConnections());
-        });
-        userCaps.forEach((name, cap) -> {
-            UserDef user = c.users().get(name);
-            int own = user != null ? user.maxUserConnections() : 0;
-            cap.setLimit(own > 0 ? own : c.maxUserConnections());
-        });
+        databaseCaps.forEach((name, cap) -> cap.setLimit(databaseCapLimit(c, name)));
+        userCaps.forEach((name, cap) -> cap.setLimit(userCapLimit(c, name)));
+    }
+
+    /** {@code max_db_connections} of a database: its own value, else the global one (0 = unlimited). */
+    private static int databaseCapLimit(Config c, String name) {
+        DatabaseDef database = c.databases().get(name);
+        int own = database != null ? database.maxDbConnections() : 0;
+        return own > 0 ? own : c.maxDbConnections();
+    }
+
+    /** {@code max_user_connections} of a user: its own value, else the global one (0 = unlimited). */
+    private static int userCapLimit(Config c, String name) {
+        UserDef user = c.users().get(name);
+        int own = user != null ? user.maxUserConnections() : 0;
+        return own > 0 ? own : c.maxUserConnections();
     }
 
     /** Every pool, in (database, user) order as SHOW commands list them. */
