@@ -160,8 +160,7 @@ class OperationsReloadIT {
                     + "pgbouncer/no_such_key";
 
             bouncer.signal("HUP");
-            assertTrue(Poll.until(RELOAD_TIMEOUT, () -> bouncer.log().contains(
-                    "ERROR config file loading failed: " + location)), bouncer::log);
+            assertTrue(bouncer.awaitLog("ERROR config file loading failed: " + location, RELOAD_TIMEOUT), bouncer::log);
             Psql.Result reload = console(config).run("RELOAD");
 
             assertEquals(1, reload.exitCode(), reload.stdout());

@@ -81,8 +81,7 @@ class OperationsSignalsIT {
                 assertEquals(1, single(st, "SELECT 1"));
 
                 bouncer.signal("TERM");
-                assertTrue(Poll.until(SIGNAL_TIMEOUT, () -> bouncer.log().contains("got SIGTERM, shutting down")),
-                        bouncer::log);
+                assertTrue(bouncer.awaitLog("got SIGTERM, shutting down", SIGNAL_TIMEOUT), bouncer::log);
 
                 assertTrue(bouncer.awaitExit(STILL_RUNNING).isEmpty(), bouncer::log);
                 SQLException refused = assertThrows(SQLException.class,
@@ -113,8 +112,7 @@ class OperationsSignalsIT {
             assertEquals(1, single(st, "SELECT 1"));
 
             bouncer.signal("INT");
-            assertTrue(Poll.until(SIGNAL_TIMEOUT, () -> bouncer.log().contains("got SIGINT, shutting down")),
-                    bouncer::log);
+            assertTrue(bouncer.awaitLog("got SIGINT, shutting down", SIGNAL_TIMEOUT), bouncer::log);
             assertTrue(bouncer.awaitExit(STILL_RUNNING).isEmpty(), bouncer::log);
             assertEquals(2, single(st, "SELECT 2"));
             client.commit();
@@ -134,8 +132,7 @@ class OperationsSignalsIT {
             bouncer.awaitSignalHandlers();
             assertEquals(1, single(st, "SELECT 1"));
             bouncer.signal("TERM");
-            assertTrue(Poll.until(SIGNAL_TIMEOUT, () -> bouncer.log().contains("got SIGTERM, shutting down")),
-                    bouncer::log);
+            assertTrue(bouncer.awaitLog("got SIGTERM, shutting down", SIGNAL_TIMEOUT), bouncer::log);
             assertTrue(bouncer.awaitExit(STILL_RUNNING).isEmpty(), bouncer::log);
 
             bouncer.signal("TERM");
@@ -155,7 +152,7 @@ class OperationsSignalsIT {
         try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
             bouncer.signal("HUP");
 
-            assertTrue(Poll.until(SIGNAL_TIMEOUT, () -> bouncer.log().contains("got SIGHUP, re-reading config")),
+            assertTrue(bouncer.awaitLog("got SIGHUP, re-reading config", SIGNAL_TIMEOUT),
                     () -> "exit " + bouncer.awaitExit(Duration.ZERO) + ", log:\n" + bouncer.log());
             assertTrue(bouncer.awaitExit(STILL_RUNNING).isEmpty(), bouncer::log);
         }
@@ -169,8 +166,7 @@ class OperationsSignalsIT {
             bouncer.awaitSignalHandlers();
             bouncer.signal("HUP");
 
-            assertTrue(Poll.until(SIGNAL_TIMEOUT, () -> bouncer.log().contains("got SIGHUP, re-reading config")),
-                    bouncer::log);
+            assertTrue(bouncer.awaitLog("got SIGHUP, re-reading config", SIGNAL_TIMEOUT), bouncer::log);
         }
     }
 

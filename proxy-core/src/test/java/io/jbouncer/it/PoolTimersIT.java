@@ -210,8 +210,7 @@ class PoolTimersIT {
             st.execute("SELECT 1");
             long idleSince = System.nanoTime();
 
-            assertTrue(Poll.until(CLOSE, () -> bouncer.log().contains("pooler error: idle transaction timeout")),
-                    bouncer::log);
+            assertTrue(bouncer.awaitLog("pooler error: idle transaction timeout", CLOSE), bouncer::log);
             long millis = Duration.ofNanos(System.nanoTime() - idleSince).toMillis();
             assertTrue(millis >= 900, "idle transaction timeout after " + millis + " ms");
             assertClosedWith("idle transaction timeout", c);
@@ -229,8 +228,7 @@ class PoolTimersIT {
             st.execute("SELECT 1");
             long idleSince = System.nanoTime();
 
-            assertTrue(Poll.until(CLOSE, () -> bouncer.log().contains("pooler error: client_idle_timeout")),
-                    bouncer::log);
+            assertTrue(bouncer.awaitLog("pooler error: client_idle_timeout", CLOSE), bouncer::log);
             long millis = Duration.ofNanos(System.nanoTime() - idleSince).toMillis();
             assertTrue(millis >= 900, "client_idle_timeout after " + millis + " ms");
             assertClosedWith("client_idle_timeout", c);

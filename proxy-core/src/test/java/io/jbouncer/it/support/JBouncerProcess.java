@@ -177,6 +177,11 @@ public final class JBouncerProcess implements AutoCloseable {
         throw new IllegalStateException(status + " has no VmRSS line");
     }
 
+    /** Polls this jbouncer's log until it contains {@code text}; returns whether it did within {@code timeout}. */
+    public boolean awaitLog(String text, Duration timeout) {
+        return Poll.until(timeout, () -> log().contains(text));
+    }
+
     /** Everything the process wrote to stdout and stderr so far. */
     public String log() {
         try {
