@@ -170,6 +170,27 @@ class OperationsSignalsIT {
         }
     }
 
+    /**
+     * bin/jbouncer execs the JVM with its default options (so its PID is jbouncer's and signals reach it), and
+     * jbouncer serves with them: the options every footprint figure in docs/benchmarks.md was measured with.
+     */
+    @Test
+    void binJbouncerExecsTheJvmWithItsDefaultsAndServes() throws Exception {
+        JBouncerConfig config = config("transaction");
+        try (JBouncerProcess bouncer = JBouncerProcess.startThroughLauncher(config.write(), config.port())) {
+            String commandLine = Files.readString(Path.of("/proc", Long.toString(bouncer.pid()), "cmdline"))
+                    .replace('\0', ' ');
+            assertTrue(commandLine.contains("-XX:+UseSerialGC") && commandLine.contains("-jar"), commandLine);
+            try (Connection client = user.connect(config.port(), PostgresCluster.DB);
+                 Statement st = client.createStatement()) {
+                assertEquals(1, single(st, "SELECT 1"));
+            }
+            bouncer.awaitSignalHandlers();
+            bouncer.signal("TERM");
+            assertEquals(OptionalInt.of(0), bouncer.awaitExit(SIGNAL_TIMEOUT), bouncer::log);
+        }
+    }
+
     /** SIGQUIT ends the process at once: killed by the signal, status 128 + 3. */
     @Test
     void sigquitExitsAtOnceWith131() throws SQLException {

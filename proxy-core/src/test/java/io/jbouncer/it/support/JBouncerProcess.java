@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
@@ -60,7 +61,9 @@ public final class JBouncerProcess implements AutoCloseable {
      * JVM after the harness's own, so they may override them.
      */
     public static JBouncerProcess start(Path ini, int port, List<String> jvmOptions, String... extraArgs) {
-        return launch(List.of(), ini, port, jvmOptions, extraArgs);
+        List<String> command = javaCommand(jvmOptions);
+        command.addAll(List.of(extraArgs));
+        return launch(command, Map.of(), ini, port);
     }
 
     /**
@@ -68,20 +71,32 @@ public final class JBouncerProcess implements AutoCloseable {
      * ignored, a disposition the JVM would otherwise keep.
      */
     public static JBouncerProcess startUnderNohup(Path ini, int port) {
-        return launch(List.of("nohup"), ini, port, List.of());
+        List<String> command = new ArrayList<>(List.of("nohup"));
+        command.addAll(javaCommand(List.of()));
+        return launch(command, Map.of(), ini, port);
     }
 
-    private static JBouncerProcess launch(List<String> launcher, Path ini, int port, List<String> jvmOptions,
-                                          String... extraArgs) {
+    /**
+     * Like {@link #start(Path, int, String...)}, started as users start it: through the repository's
+     * {@code bin/jbouncer} with its default JVM options, on the jar under test.
+     */
+    public static JBouncerProcess startThroughLauncher(Path ini, int port) {
+        Path launcher = Path.of("..", "bin", "jbouncer").toAbsolutePath().normalize();
+        return launch(new ArrayList<>(List.of(launcher.toString())), Map.of("JBOUNCER_JAR", jar().toString()),
+                ini, port);
+    }
+
+    /** Runs {@code command} followed by the ini path, with {@code environment} added, until it listens. */
+    private static JBouncerProcess launch(List<String> command, Map<String, String> environment, Path ini,
+                                          int port) {
         Path dir = ini.toAbsolutePath().getParent();
         Path logFile = dir.resolve(LOG_NAME);
-        List<String> command = new ArrayList<>(launcher);
-        command.addAll(javaCommand(jvmOptions));
-        command.addAll(List.of(extraArgs));
         command.add(ini.toAbsolutePath().toString());
         Process process;
         try {
-            process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            process = builder
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
