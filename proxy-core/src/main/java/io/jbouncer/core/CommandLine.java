@@ -28,7 +28,7 @@ public record CommandLine(boolean daemon, boolean reboot, boolean quiet, int ver
               -d, --daemon         run in background (not supported: use your service manager)
               -q, --quiet          run quietly
               -R, --reboot         do an online reboot (not supported: use so_reuseport)
-              -u, --user=USERNAME  assume identity of USERNAME (accepted, ignored)
+              -u, --user=USERNAME  the user jbouncer must be started as (it does not switch)
               -v, --verbose        increase verbosity
               -V, --version        show version, then exit
               -h, --help           show this help, then exit

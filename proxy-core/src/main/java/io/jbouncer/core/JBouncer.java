@@ -9,9 +9,12 @@ import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.ConfigException;
 import io.jbouncer.core.config.ConfigLoader;
 import io.jbouncer.core.config.SettingDef;
+import io.jbouncer.core.config.SettingSupport;
 import io.jbouncer.core.config.Settings;
+import io.jbouncer.core.config.UnsupportedSettingsException;
 import io.jbouncer.core.net.Listener;
 import io.jbouncer.core.net.ServerConnector;
+import io.jbouncer.core.net.SocketTuning;
 import io.jbouncer.core.net.Transport;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
@@ -23,6 +26,7 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -66,11 +70,14 @@ public final class JBouncer {
     }
 
     /** Loads the configuration and starts listening; returns once ready to serve. */
-    public void start() throws ConfigException, IOException {
+    public void start() throws ConfigException, UnsupportedSettingsException, IOException {
         Config config = ConfigLoader.load(configFile);
+        UnsupportedSettingsException.check(config);
         Log.setFormat(config.logFormat());
         Log.setLogFile(config.logfile());
+        Log.setConfiguredVerbosity(config.verbose());
         config.warnings().forEach(w -> Log.warning("%s", w));
+        SettingSupport.startupWarnings(config).forEach(w -> Log.warning("%s", w));
         if (config.pidfile() != null && !config.pidfile().isEmpty()) {
             pidFile = PidFile.create(Path.of(config.pidfile()));
         }
@@ -78,8 +85,14 @@ public final class JBouncer {
         transport = Transport.detect();
         acceptors = transport.newGroup(1);
         workers = transport.newGroup(Runtime.getRuntime().availableProcessors());
+        List<String> untunable = SocketTuning.unsupportedBy(transport, config);
+        if (!untunable.isEmpty()) {
+            throw new IOException(String.join(", ", untunable) + " need the native epoll transport (Linux), not "
+                    + transport.name());
+        }
         ServerConnector connector = new ServerConnector(transport, workers,
-                (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK);
+                (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK,
+                () -> SocketTuning.of(pooler.config()));
         pooler = new Pooler(config, secrets, connector);
         AdminView view = new AdminView(pooler, new AdminView.Control() {
             @Override
@@ -120,7 +133,8 @@ public final class JBouncer {
         started = true;
         try {
             listener.start(new Listener.Settings(config.listenAddr(), config.listenPort(), config.unixSocketDir(),
-                    config.unixSocketMode(), config.listenBacklog(), config.tcpKeepalive()),
+                    config.unixSocketMode(), config.unixSocketGroup(), config.listenBacklog(), config.soReuseport(),
+                    config.tcpDeferAccept(), () -> SocketTuning.of(pooler.config())),
                     () -> new ClientConnection(pooler));
         } catch (IOException e) {
             stop();
@@ -140,13 +154,19 @@ public final class JBouncer {
     public synchronized String reload() {
         String error;
         try {
-            Config config = ConfigLoader.load(configFile);
+            // conffile: the file of the next reload, changeable with the console's SET (as in PgBouncer).
+            Config config = ConfigLoader.load(Path.of(pooler.config().conffile()));
+            UnsupportedSettingsException.check(config);
             Map<String, StoredSecret> secrets = loadSecrets(config);
             warnAboutRestartOnlyChanges(pooler.config(), config);
             Log.setFormat(config.logFormat());
             Log.setLogFile(config.logfile());
+            Log.setConfiguredVerbosity(config.verbose());
             pooler.apply(config, secrets);
             error = null;
+        } catch (UnsupportedSettingsException e) {
+            e.refusals().forEach(r -> Log.error("config file loading failed: %s", r.message()));
+            error = "RELOAD failed, see logs for additional details: " + e.getMessage();
         } catch (ConfigException | IOException e) {
             Log.error("config file loading failed: %s", e.getMessage());
             error = "RELOAD failed, see logs for additional details: " + e.getMessage();
@@ -159,6 +179,7 @@ public final class JBouncer {
     /** Console SET: the changed snapshot replaces the running one; log settings take effect too. */
     private synchronized void applySet(Config changed) {
         Log.setFormat(changed.logFormat());
+        Log.setConfiguredVerbosity(changed.verbose());
         try {
             Log.setLogFile(changed.logfile());
         } catch (IOException e) {

@@ -23,15 +23,29 @@ public final class Log {
 
     private static volatile Level threshold = Level.LOG;
     private static volatile boolean quiet;
+    private static volatile int commandLineVerbosity;
     private static volatile LogFormat lineFormat = LogFormat.TEXT;
     private static volatile PrintStream file;
 
     private Log() {
     }
 
-    /** {@code -v} once: DEBUG, twice: NOISE (PgBouncer's {@code verbose}). */
+    /** {@code -v} once: DEBUG, twice: NOISE. */
     public static void setVerbosity(int verbose) {
-        threshold = verbose >= 2 ? Level.NOISE : verbose == 1 ? Level.DEBUG : Level.LOG;
+        commandLineVerbosity = verbose;
+        threshold = threshold(verbose);
+    }
+
+    /**
+     * The {@code verbose} setting (null = not set), which PgBouncer documents as the same as that many {@code -v}:
+     * the higher of the two applies.
+     */
+    public static void setConfiguredVerbosity(Integer verbose) {
+        threshold = threshold(Math.max(commandLineVerbosity, verbose == null ? 0 : verbose));
+    }
+
+    private static Level threshold(int verbose) {
+        return verbose >= 2 ? Level.NOISE : verbose == 1 ? Level.DEBUG : Level.LOG;
     }
 
     /** {@code -q}: nothing on stderr; the logfile still gets every line. */

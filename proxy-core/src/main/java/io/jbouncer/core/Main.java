@@ -2,6 +2,7 @@ package io.jbouncer.core;
 
 import io.jbouncer.admin.ShutdownMode;
 import io.jbouncer.core.config.ConfigException;
+import io.jbouncer.core.config.UnsupportedSettingsException;
 import io.jbouncer.core.ops.ConfigCheck;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -52,6 +53,14 @@ public final class Main {
         if (commandLine.reboot()) {
             Log.warning("online restart (-R) is not supported, starting normally; use so_reuseport instead");
         }
+        String runningAs = System.getProperty("user.name");
+        if (commandLine.user() != null && !commandLine.user().equals(runningAs)) {
+            // The JVM cannot drop privileges safely once its threads run; accepting -u and staying root would be a
+            // silently weaker set-up than the operator asked for.
+            Log.fatal("-u %s: jbouncer does not switch users; start it as %s (for example with runuser -u %s --)",
+                    commandLine.user(), commandLine.user(), commandLine.user());
+            return 1;
+        }
         JBouncer bouncer = new JBouncer(Path.of(commandLine.configFile()));
         // Before listening: a supervisor may signal as soon as the port accepts connections.
         installSignals(bouncer);
@@ -59,6 +68,9 @@ public final class Main {
             bouncer.start();
         } catch (ConfigException e) {
             Log.fatal("cannot load config file: %s", e.getMessage());
+            return 1;
+        } catch (UnsupportedSettingsException e) {
+            e.refusals().forEach(r -> Log.fatal("%s", r.message()));
             return 1;
         } catch (IOException e) {
             Log.fatal("%s", e.getMessage());

@@ -42,11 +42,14 @@ public final class Pooler {
     private volatile Map<String, StoredSecret> secrets;
     private volatile StartupParameters startupRules;
     private List<String> trackExtraAtStart;
+    /** {@code disable_pqexec}, restart-only: read once, checked on every simple Query. */
+    private final boolean simpleQueryDisallowed;
 
     public Pooler(Config config, Map<String, StoredSecret> secrets, ServerConnector connector) {
         random.nextBytes(mockKey);
         this.connector = connector;
         this.pools = new PoolManager(this::config, connector);
+        this.simpleQueryDisallowed = config.disablePqexec();
         apply(config, secrets);
     }
 
@@ -96,6 +99,11 @@ public final class Pooler {
 
     public Config config() {
         return config;
+    }
+
+    /** Whether simple Query messages are refused ({@code disable_pqexec}). */
+    public boolean simpleQueryDisallowed() {
+        return simpleQueryDisallowed;
     }
 
     public int maxPacketSize() {

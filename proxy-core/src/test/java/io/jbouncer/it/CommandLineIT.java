@@ -83,13 +83,26 @@ class CommandLineIT {
     }
 
     @Test
-    void userOptionIsAcceptedAndJBouncerServes() throws SQLException {
+    void userOptionNamingAnotherUserIsRefusedRatherThanIgnored() {
+        Path ini = JBouncerConfig.create().write();
+        String other = "root".equals(System.getProperty("user.name")) ? "nobody" : "root";
+
+        JBouncerProcess.Exited exited = JBouncerProcess.run(ini.getParent(), "-u", other, ini.toString());
+
+        assertNotEquals(0, exited.exitCode(), exited.output());
+        assertTrue(exited.output().contains("FATAL -u " + other + ": jbouncer does not switch users"),
+                exited.output());
+    }
+
+    @Test
+    void userOptionNamingTheRunningUserServes() throws SQLException {
         PostgresCluster pg = PostgresCluster.shared();
         JBouncerConfig config = JBouncerConfig.create()
                 .set("ignore_startup_parameters", "extra_float_digits")
                 .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
                 .user(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS);
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port(), "-u", "nobody");
+        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port(), "-u",
+                System.getProperty("user.name"));
              Connection c = Jdbc.connect("127.0.0.1", config.port(), PostgresCluster.DB, PostgresCluster.MD5_USER,
                      PostgresCluster.MD5_PASS)) {
             assertTrue(c.isValid(5));

@@ -26,6 +26,7 @@ import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.config.SettingDef;
+import io.jbouncer.core.config.SettingSupport;
 import io.jbouncer.core.config.Settings;
 import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.pool.DatabaseState;
@@ -543,12 +544,18 @@ public final class AdminView implements PoolerView {
     /**
      * {@code SET key = value} (fact sheet 7.3): a reloadable setting takes effect at once, as if the file said so
      * (until the next RELOAD re-reads the file); a restart-only one is reported as set but keeps its value, as in
-     * PgBouncer; an unknown key or a refused value answers {@code SET failed}.
+     * PgBouncer; an unknown key, a refused value, or a value jbouncer does not support ({@link SettingSupport})
+     * answers {@code SET failed}.
      */
     @Override
     public CompletionStage<String> set(String key, String value) {
         try {
             Config changed = pooler.config().withSetting(key, value);
+            List<SettingSupport.Refusal> refused = SettingSupport.refusals(changed);
+            if (!refused.isEmpty()) {
+                refused.forEach(r -> Log.error("SET %s failed: %s", key, r.message()));
+                return done("SET failed");
+            }
             if (Config.reloadable(key)) {
                 control.apply(changed);
             } else {

@@ -292,7 +292,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         server.pool().stats().serverAssigned(System.nanoTime() - waitStartNanos);
         channel.config().setAutoRead(true);
         if (welcome) {
-            session.writeWelcome(channel, server.pool().welcomeParameters());
+            session.writeWelcome(channel, server.pool().welcomeParameters(), pooler.config().loginNotifyMessage());
             if (server.pool().settings().releasesAtIdle() && assigned.detachIfIdle()) {
                 // This server only taught us what to welcome the client with; its first query may go elsewhere.
                 link = null;
@@ -382,6 +382,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public PacketScanner.Action onHeader(byte tag, int length) {
+        if (tag == 'Q' && pooler.simpleQueryDisallowed() && state != State.CONSOLE) {
+            throw new PgProtocolException("PQexec disallowed");
+        }
         if (tag == 'X' || state == State.CONSOLE) {
             return PacketScanner.Action.INSPECT;
         }
@@ -632,7 +635,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         if (pool.welcomeParameters() != null) {
             loginTimer = cancel(loginTimer);
-            started.writeWelcome(channel, pool.welcomeParameters());
+            started.writeWelcome(channel, pool.welcomeParameters(), pooler.config().loginNotifyMessage());
             state = State.IDLE;
             drain();
         } else {
@@ -659,8 +662,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         ByteBuf out = channel.alloc().buffer(256);
         Authentication.encodeOk(out);
         AdminSession.writeWelcomeParameters(out, Version.PGBOUNCER_COMPATIBLE, started.trackedParameters());
-        started.cancelKey().encode(out);
-        ReadyForQuery.encode(out, ReadyForQuery.IDLE);
+        started.writeKeyAndReady(out, pooler.config().loginNotifyMessage());
         channel.writeAndFlush(out);
         state = State.CONSOLE;
         drain();

@@ -4,6 +4,7 @@ import io.jbouncer.admin.ConsoleRole;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.protocol.message.Authentication;
 import io.jbouncer.protocol.message.BackendKeyData;
+import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.protocol.message.ParameterStatus;
 import io.jbouncer.protocol.message.ReadyForQuery;
 import io.netty.buffer.ByteBuf;
@@ -79,9 +80,10 @@ public final class ClientSession {
 
     /**
      * Writes the login reply (fact sheet 5.6): AuthenticationOk, the pool's cached server parameters with the
-     * client's own tracked values on top, jbouncer's BackendKeyData, and ReadyForQuery.
+     * client's own tracked values on top, jbouncer's BackendKeyData, the {@code login_notify_message} NOTICE when
+     * one is configured, and ReadyForQuery.
      */
-    void writeWelcome(Channel channel, Map<String, String> serverParameters) {
+    void writeWelcome(Channel channel, Map<String, String> serverParameters, String loginNotice) {
         ByteBuf out = channel.alloc().buffer(512);
         Authentication.encodeOk(out);
         Map<String, String> shown = new LinkedHashMap<>(serverParameters);
@@ -95,9 +97,17 @@ public final class ClientSession {
         });
         trackedParameters = ParameterSnapshots.of(completed);
         shown.forEach((name, value) -> new ParameterStatus(name, value).encode(out));
-        cancelKey.encode(out);
-        ReadyForQuery.encode(out, ReadyForQuery.IDLE);
+        writeKeyAndReady(out, loginNotice);
         channel.writeAndFlush(out);
+    }
+
+    /** The end of every welcome, pooled or console: BackendKeyData, the login NOTICE if any, ReadyForQuery. */
+    void writeKeyAndReady(ByteBuf out, String loginNotice) {
+        cancelKey.encode(out);
+        if (loginNotice != null && !loginNotice.isEmpty()) {
+            ErrorResponse.notice(loginNotice, null).encodeAsNotice(out);
+        }
+        ReadyForQuery.encode(out, ReadyForQuery.IDLE);
     }
 
     /** A server reported a new value; kept only for tracked parameters ({@code canonicalName} non-null). */

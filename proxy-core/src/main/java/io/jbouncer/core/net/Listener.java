@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,6 +16,8 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -28,10 +31,17 @@ import java.util.function.Supplier;
  * the Unix socket {@code <unix_socket_dir>/.s.PGSQL.<listen_port>} where the transport supports it.
  */
 public final class Listener {
-    /** What to listen on; the values of the restart-only settings of the same names. */
+    /**
+     * What to listen on: the values of the restart-only settings of the same names, {@code tcp_defer_accept} (read
+     * when the sockets are bound), and the current {@link SocketTuning} for each accepted TCP connection.
+     */
     public record Settings(String listenAddr, int listenPort, String unixSocketDir, int unixSocketMode,
-                           int listenBacklog, boolean tcpKeepalive) {
+                           String unixSocketGroup, int listenBacklog, boolean soReuseport, boolean tcpDeferAccept,
+                           Supplier<SocketTuning> tuning) {
     }
+
+    /** PgBouncer sets {@code TCP_DEFER_ACCEPT} to the value of {@code tcp_defer_accept}: 1 second. */
+    private static final int DEFER_ACCEPT_SECONDS = 1;
 
     private final Transport transport;
     private final EventLoopGroup acceptors;
@@ -120,15 +130,20 @@ public final class Listener {
     }
 
     private ServerBootstrap tcp(Settings settings, Supplier<ChannelHandler> clientHandler) {
-        return new ServerBootstrap()
+        ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptors, workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, settings.tcpKeepalive())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .childHandler(new ChannelInitializerOf(clientHandler));
+                .childHandler(new ChannelInitializerOf(clientHandler, settings.tuning()));
+        if (transport.domainSockets()) {
+            // Native epoll: the Linux listen-socket options (SocketTuning.unsupportedBy refuses them elsewhere).
+            bootstrap.option(EpollChannelOption.SO_REUSEPORT, settings.soReuseport())
+                    .option(EpollChannelOption.TCP_DEFER_ACCEPT, settings.tcpDeferAccept() ? DEFER_ACCEPT_SECONDS : 0);
+        }
+        return bootstrap;
     }
 
     private void bindUnix(Settings settings, Supplier<ChannelHandler> clientHandler, Path path) throws IOException {
@@ -143,7 +158,7 @@ public final class Listener {
                 .channel(transport.serverDomainChannel())
                 .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .childHandler(new ChannelInitializerOf(clientHandler));
+                .childHandler(new ChannelInitializerOf(clientHandler, null));
         try {
             unixChannel = bootstrap.bind(new DomainSocketAddress(path.toString())).sync().channel();
             channels.add(unixChannel);
@@ -152,7 +167,21 @@ public final class Listener {
         }
         socketFile = path;
         Files.setPosixFilePermissions(path, permissions(settings.unixSocketMode()));
+        if (settings.unixSocketGroup() != null && !settings.unixSocketGroup().isEmpty()) {
+            setGroup(path, settings.unixSocketGroup());
+        }
         Log.info("listening on unix:%s", path);
+    }
+
+    /** {@code unix_socket_group}: PgBouncer refuses to start when the group cannot be found or set. */
+    private static void setGroup(Path path, String group) throws IOException {
+        try {
+            GroupPrincipal principal = path.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByGroupName(group);
+            Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(principal);
+        } catch (IOException e) {
+            throw new IOException("could not set group of " + path + " to " + group + ": " + e, e);
+        }
     }
 
     private static boolean isLive(Path path) {

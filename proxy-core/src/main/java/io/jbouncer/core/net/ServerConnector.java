@@ -21,6 +21,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Opens connections to PostgreSQL: pooled server connections, and the one-shot connections that carry a
@@ -33,12 +34,16 @@ public final class ServerConnector implements ServerLauncher {
     private final int maxPacketSize;
     private final WriteBufferWaterMark waterMark;
 
+    private final Supplier<SocketTuning> tuning;
+
+    /** {@code tuning} gives the TCP settings in force, read for each new server connection. */
     public ServerConnector(Transport transport, EventLoopGroup group, int maxPacketSize,
-                           WriteBufferWaterMark waterMark) {
+                           WriteBufferWaterMark waterMark, Supplier<SocketTuning> tuning) {
         this.transport = transport;
         this.group = group;
         this.maxPacketSize = maxPacketSize;
         this.waterMark = waterMark;
+        this.tuning = tuning;
     }
 
     @Override
@@ -107,8 +112,7 @@ public final class ServerConnector implements ServerLauncher {
                 .channel(unix ? transport.domainChannel() : transport.socketChannel())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
         if (!unix) {
-            bootstrap.option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.SO_KEEPALIVE, true);
+            tuning.get().applyTo(bootstrap.option(ChannelOption.TCP_NODELAY, true));
         }
         return bootstrap;
     }

@@ -6,6 +6,7 @@ import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.ConfigException;
 import io.jbouncer.core.config.ConfigLoader;
 import io.jbouncer.core.config.DatabaseDef;
+import io.jbouncer.core.config.SettingSupport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +31,9 @@ import java.util.Map;
  *       {@code auth_type=any}, where PgBouncer does not load it;</li>
  *   <li>with {@code auth_type=any}, every database (including the {@code *} fallback) without a forced
  *       {@code user=}: PgBouncer loads such a file but refuses every login to it with {@code bouncer config
- *       error}.</li>
+ *       error};</li>
+ *   <li>every value jbouncer does not support yet ({@link SettingSupport}), at the line that set it: start-up and
+ *       reload refuse such a file.</li>
  * </ul>
  * Relative {@code auth_file} and {@code %include} paths are resolved against the working directory, as PgBouncer
  * does, so run the check where jbouncer runs.
@@ -49,10 +52,16 @@ public final class ConfigCheck {
             return List.of(e.getMessage());
         }
         List<String> problems = new ArrayList<>();
+        Map<String, String> locations = new HashMap<>();
+        new EntryLocator(locations).scan(ini, 0);
         if (config.authType() == AuthType.ANY) {
-            problems.addAll(databasesWithoutForcedUser(ini, config));
+            problems.addAll(databasesWithoutForcedUser(ini, config, locations));
         } else if (config.authFile() != null && !config.authFile().isEmpty()) {
             problems.addAll(authFileProblems(config.authFile()));
+        }
+        for (SettingSupport.Refusal refusal : SettingSupport.refusals(config)) {
+            String where = locations.getOrDefault(EntryLocator.key(refusal.section(), refusal.entry()), ini + ":0");
+            problems.add(where + ": " + refusal.message());
         }
         return problems;
     }
@@ -71,13 +80,11 @@ public final class ConfigCheck {
         }
     }
 
-    private static List<String> databasesWithoutForcedUser(Path ini, Config config) {
-        Map<String, String> locations = new HashMap<>();
-        new DatabaseLocator(locations).scan(ini, 0);
+    private static List<String> databasesWithoutForcedUser(Path ini, Config config, Map<String, String> locations) {
         List<String> problems = new ArrayList<>();
         for (DatabaseDef db : config.databases().values()) {
             if (db.user() == null) {
-                String where = locations.getOrDefault(db.name(), ini + ":0");
+                String where = locations.getOrDefault(EntryLocator.key("databases", db.name()), ini + ":0");
                 problems.add(where + ": " + db.name() + ": auth_type=any needs a forced user= for every database;"
                         + " logins to it fail with \"bouncer config error\"");
             }
@@ -86,11 +93,11 @@ public final class ConfigCheck {
     }
 
     /**
-     * Finds the {@code file:line} of each {@code [databases]} entry, following {@code %include}s as the loader does
+     * Finds the {@code file:line} of each entry of each section, following {@code %include}s as the loader does
      * (the section carries over into and out of included files; the last definition wins). Only runs on files the
      * loader has just accepted, so it need not report errors.
      */
-    private static final class DatabaseLocator {
+    private static final class EntryLocator {
 
         private static final String INCLUDE = "%include";
         /** libusual's {@code MAX_INCLUDE}; the loader has already refused deeper nesting. */
@@ -99,8 +106,13 @@ public final class ConfigCheck {
         private final Map<String, String> locations;
         private String section;
 
-        DatabaseLocator(Map<String, String> locations) {
+        EntryLocator(Map<String, String> locations) {
             this.locations = locations;
+        }
+
+        /** The key under which the location of {@code entry} of {@code section} is kept. */
+        static String key(String section, String entry) {
+            return section + "/" + entry;
         }
 
         void scan(Path file, int depth) {
@@ -121,8 +133,8 @@ public final class ConfigCheck {
                     }
                 } else if (header != null) {
                     section = header;
-                } else if ("databases".equals(section) && entry != null) {
-                    locations.put(TextLines.decode(entry.key()), file + ":" + (i + 1));
+                } else if (section != null && entry != null) {
+                    locations.put(key(section, TextLines.decode(entry.key())), file + ":" + (i + 1));
                 }
             }
         }

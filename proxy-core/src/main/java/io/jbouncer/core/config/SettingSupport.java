@@ -1,0 +1,303 @@
+package io.jbouncer.core.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * What jbouncer does with each setting of {@link Settings}, and with the {@code [databases]} and {@code [users]}
+ * keys whose values can ask for more than jbouncer does. Every setting is in exactly one class:
+ * <ul>
+ *   <li>{@link Level#IMPLEMENTED}: jbouncer acts on every value as PgBouncer does;</li>
+ *   <li>{@link Level#NO_EFFECT}: accepted for compatibility and harmless to ignore (a tuning knob of PgBouncer's C
+ *       internals, or a setting read only by a feature that is itself refused); one warning at start-up when the
+ *       file sets it;</li>
+ *   <li>{@link Level#REFUSED_WHEN}: the values the row describes ask for behaviour jbouncer lacks; a configuration
+ *       with such a value fails start-up, {@code --check}, RELOAD/SIGHUP (the running configuration stays) and the
+ *       console's {@code SET}, with one line per setting naming it.</li>
+ * </ul>
+ * Nothing is accepted and silently ignored: a silently weaker pooler (plaintext where the file says TLS, a user let
+ * in by a rule jbouncer did not apply) is the worst kind of drop-in. When a feature lands, its rows move to
+ * {@link Level#IMPLEMENTED} in the same commit; {@code docs/settings.md} lists the classes for users.
+ */
+public final class SettingSupport {
+
+    /** The class of a setting. */
+    public enum Level { IMPLEMENTED, NO_EFFECT, REFUSED_WHEN }
+
+    /**
+     * One row.
+     *
+     * @param level the class
+     * @param when for {@link Level#REFUSED_WHEN}, the refused values in words ("any value but disable"); else ""
+     * @param refused whether a configuration holds a refused value of this setting
+     * @param reason why the values are refused or have no effect, for the log line
+     */
+    public record Support(Level level, String when, Predicate<Config> refused, String reason) {
+    }
+
+    /** A refused value: where it is ({@code section}, {@code entry} name) and the line to print. */
+    public record Refusal(String section, String entry, String message) {
+    }
+
+    private static final String TLS_CLIENTS = "TLS to clients is not implemented yet";
+    private static final String TLS_SERVERS = "TLS to servers is not implemented yet";
+    private static final String AUTH_QUERY = "auth_query/auth_user login lookups are not implemented yet";
+
+    private static final Map<String, Support> TABLE = table(
+            Map.entry("admin_users", implemented()),
+            Map.entry("application_name_add_host", implemented()),
+            Map.entry("auth_dbname", refusedWhenSet(Config::authDbname, AUTH_QUERY)),
+            Map.entry("auth_file", implemented()),
+            Map.entry("auth_hba_file", refusedWhen("any value but empty", c -> !c.authHbaFile().isEmpty(),
+                    "auth_type = hba is not implemented yet")),
+            Map.entry("auth_ident_file", refusedWhenSet(Config::authIdentFile,
+                    "ident maps (auth_type = hba) are not implemented yet")),
+            Map.entry("auth_ldap_options", refusedWhenSet(Config::authLdapOptions,
+                    "auth_type = ldap is not implemented yet")),
+            Map.entry("auth_query", refusedWhen("set while an auth_user is set", c -> c.explicitlySetKeys()
+                    .contains("auth_query") && anyAuthUser(c), AUTH_QUERY)),
+            Map.entry("auth_type", refusedWhen("cert, hba, ldap or pam", c -> switch (c.authType()) {
+                case CERT, HBA, LDAP, PAM -> true;
+                default -> false;
+            }, "this login method is not implemented yet")),
+            Map.entry("auth_user", refusedWhenSet(Config::authUser, AUTH_QUERY)),
+            Map.entry("autodb_idle_timeout", refusedWhenExplicit("autodb_idle_timeout",
+                    "auto-databases are not freed when idle yet")),
+            Map.entry("cancel_wait_timeout", refusedWhenExplicit("cancel_wait_timeout",
+                    "cancel requests are not timed out yet")),
+            Map.entry("client_idle_timeout", implemented()),
+            Map.entry("client_login_timeout", implemented()),
+            Map.entry("client_tls13_ciphers", noEffect(TLS_CLIENTS)),
+            Map.entry("client_tls_ca_file", noEffect(TLS_CLIENTS)),
+            Map.entry("client_tls_cert_file", noEffect(TLS_CLIENTS)),
+            Map.entry("client_tls_ciphers", noEffect(TLS_CLIENTS)),
+            Map.entry("client_tls_dheparams", noEffect(TLS_CLIENTS)),
+            Map.entry("client_tls_ecdhcurve", noEffect(TLS_CLIENTS)),
+            Map.entry("client_tls_key_file", noEffect(TLS_CLIENTS)),
+            Map.entry("client_tls_protocols", noEffect(TLS_CLIENTS)),
+            Map.entry("client_tls_sslmode", refusedWhen("any value but disable",
+                    c -> c.clientTlsSslmode() != SslMode.DISABLE, TLS_CLIENTS)),
+            Map.entry("conffile", implemented()),
+            Map.entry("default_pool_size", implemented()),
+            Map.entry("disable_pqexec", implemented()),
+            Map.entry("dns_max_ttl", noEffect("host names are resolved by the JVM, with its own cache")),
+            Map.entry("dns_nxdomain_ttl", noEffect("host names are resolved by the JVM, with its own cache")),
+            Map.entry("dns_zone_check_period", noEffect("host names are resolved by the JVM, with its own cache")),
+            Map.entry("idle_transaction_timeout", implemented()),
+            Map.entry("ignore_startup_parameters", implemented()),
+            Map.entry("job_name", noEffect("it names a Windows service")),
+            Map.entry("listen_addr", implemented()),
+            Map.entry("listen_backlog", implemented()),
+            Map.entry("listen_port", implemented()),
+            Map.entry("log_connections", implemented()),
+            Map.entry("log_disconnections", implemented()),
+            Map.entry("log_format", implemented()),
+            Map.entry("log_pooler_errors", implemented()),
+            Map.entry("log_stats", implemented()),
+            Map.entry("logfile", implemented()),
+            Map.entry("login_notify_message", implemented()),
+            Map.entry("max_client_conn", implemented()),
+            Map.entry("max_db_client_connections", refusedWhen("above 0", c -> c.maxDbClientConnections() > 0,
+                    "client connection limits are not implemented yet")),
+            Map.entry("max_db_connections", implemented()),
+            Map.entry("max_packet_size", implemented()),
+            Map.entry("max_prepared_statements", implemented()),
+            Map.entry("max_user_client_connections", refusedWhen("above 0",
+                    c -> c.maxUserClientConnections() > 0, "client connection limits are not implemented yet")),
+            Map.entry("max_user_connections", implemented()),
+            Map.entry("min_pool_size", implemented()),
+            Map.entry("peer_id", refusedWhen("any value but 0", c -> c.peerId() != 0,
+                    "forwarding cancel requests to peers is not implemented yet")),
+            Map.entry("pidfile", implemented()),
+            Map.entry("pkt_buf", noEffect("Netty sizes its buffers itself")),
+            Map.entry("pool_mode", implemented()),
+            Map.entry("pool_idle_timeout", refusedWhen("any value but 0", c -> !c.poolIdleTimeout().isZero(),
+                    "freeing idle pools is not implemented yet")),
+            Map.entry("query_timeout", implemented()),
+            Map.entry("query_wait_notify", refusedWhenExplicit("query_wait_notify",
+                    "the queueing NOTICE is not implemented yet")),
+            Map.entry("query_wait_timeout", implemented()),
+            Map.entry("reserve_pool_size", implemented()),
+            Map.entry("reserve_pool_timeout", implemented()),
+            Map.entry("resolv_conf", refusedWhen("any value but empty", c -> !c.resolvConf().isEmpty(),
+                    "host names are resolved by the JVM, which cannot read another resolv.conf")),
+            Map.entry("sbuf_loopcnt", noEffect("Netty decides how often it reads a socket per loop")),
+            Map.entry("scram_iterations", implemented()),
+            Map.entry("server_check_delay", implemented()),
+            Map.entry("server_check_query", implemented()),
+            Map.entry("server_connect_timeout", implemented()),
+            Map.entry("server_fast_close", refusedWhen("1", Config::serverFastClose,
+                    "server_fast_close is not implemented yet")),
+            Map.entry("server_idle_timeout", implemented()),
+            Map.entry("server_lifetime", implemented()),
+            Map.entry("server_login_retry", implemented()),
+            Map.entry("server_reset_query", implemented()),
+            Map.entry("server_reset_query_always", implemented()),
+            Map.entry("server_round_robin", implemented()),
+            Map.entry("server_tls13_ciphers", noEffect(TLS_SERVERS)),
+            Map.entry("server_tls_ca_file", noEffect(TLS_SERVERS)),
+            Map.entry("server_tls_cert_file", noEffect(TLS_SERVERS)),
+            Map.entry("server_tls_ciphers", noEffect(TLS_SERVERS)),
+            Map.entry("server_tls_key_file", noEffect(TLS_SERVERS)),
+            Map.entry("server_tls_protocols", noEffect(TLS_SERVERS)),
+            // prefer is PgBouncer's default and stays accepted when the file does not set it (servers are then
+            // spoken to in plaintext, which a start-up warning says); written in the file, it asks for TLS.
+            Map.entry("server_tls_sslmode", refusedWhen("any value but disable, when set in the file",
+                    c -> c.explicitlySetKeys().contains("server_tls_sslmode")
+                            && c.serverTlsSslmode() != SslMode.DISABLE, TLS_SERVERS)),
+            Map.entry("so_reuseport", implemented()),
+            Map.entry("stats_period", implemented()),
+            Map.entry("stats_users", implemented()),
+            Map.entry("suspend_timeout", implemented()),
+            Map.entry("syslog", refusedWhen("1", Config::syslog, "logging to syslog is not implemented yet")),
+            Map.entry("syslog_facility", noEffect("syslog is not implemented, so syslog = 1 is refused")),
+            Map.entry("syslog_ident", noEffect("syslog is not implemented, so syslog = 1 is refused")),
+            Map.entry("tcp_defer_accept", implemented()),
+            Map.entry("tcp_keepalive", implemented()),
+            Map.entry("tcp_keepcnt", implemented()),
+            Map.entry("tcp_keepidle", implemented()),
+            Map.entry("tcp_keepintvl", implemented()),
+            Map.entry("tcp_socket_buffer", implemented()),
+            Map.entry("tcp_user_timeout", implemented()),
+            Map.entry("track_extra_parameters", implemented()),
+            Map.entry("transaction_timeout", implemented()),
+            Map.entry("unix_socket_dir", implemented()),
+            Map.entry("unix_socket_group", implemented()),
+            Map.entry("unix_socket_mode", implemented()),
+            Map.entry("user", refusedWhen("another user than the one jbouncer runs as",
+                    c -> c.user() != null && !c.user().equals(System.getProperty("user.name")),
+                    "jbouncer does not switch users: start it as that user")),
+            Map.entry("verbose", implemented()));
+
+    /** A {@code [databases]} or {@code [users]} key whose refused values read as non-null from the entry. */
+    private record EntryRule<T>(String key, Function<T, String> refusedValue, String reason) {
+    }
+
+    private static final List<EntryRule<DatabaseDef>> DATABASE_RULES = List.of(
+            new EntryRule<>("host", d -> d.host() != null && d.host().contains(",") ? d.host() : null,
+                    "host lists are not implemented yet"),
+            new EntryRule<>("auth_user", DatabaseDef::authUser, AUTH_QUERY),
+            new EntryRule<>("auth_query", DatabaseDef::authQuery, AUTH_QUERY),
+            new EntryRule<>("auth_dbname", DatabaseDef::authDbname, AUTH_QUERY),
+            new EntryRule<>("connect_query", DatabaseDef::connectQuery, "connect_query is not implemented yet"),
+            new EntryRule<>("max_db_client_connections", d -> positive(d.maxDbClientConnections()),
+                    "client connection limits are not implemented yet"));
+
+    private static final List<EntryRule<UserDef>> USER_RULES = List.of(
+            new EntryRule<>("max_user_client_connections", u -> positive(u.maxUserClientConnections()),
+                    "client connection limits are not implemented yet"));
+
+    private SettingSupport() {
+    }
+
+    /** The row of {@code [pgbouncer]} setting {@code name}, or null if there is no such setting. */
+    public static Support of(String name) {
+        return TABLE.get(name);
+    }
+
+    /** Every row, keyed by setting name, in {@link Settings} order. */
+    public static Map<String, Support> all() {
+        return TABLE;
+    }
+
+    /**
+     * Every refused value in {@code config}, {@code [pgbouncer]} settings first, then {@code [databases]} and
+     * {@code [users]} entries in file order; empty when jbouncer can run it as written.
+     */
+    public static List<Refusal> refusals(Config config) {
+        List<Refusal> refusals = new ArrayList<>();
+        TABLE.forEach((name, support) -> {
+            if (support.refused().test(config)) {
+                refusals.add(new Refusal("pgbouncer", name, name + " = " + shown(config, name)
+                        + " is not supported by jbouncer yet (" + support.reason() + ")"));
+            }
+        });
+        for (DatabaseDef db : config.databases().values()) {
+            refuse(refusals, "databases", db.name(), db, DATABASE_RULES);
+        }
+        for (UserDef user : config.users().values()) {
+            refuse(refusals, "users", user.name(), user, USER_RULES);
+        }
+        return refusals;
+    }
+
+    /**
+     * The start-up warnings: one line for each setting the file sets that has no effect, and one when servers are
+     * spoken to in plaintext because {@code server_tls_sslmode} is left at PgBouncer's default {@code prefer}.
+     */
+    public static List<String> startupWarnings(Config config) {
+        List<String> warnings = new ArrayList<>();
+        if (!config.explicitlySetKeys().contains("server_tls_sslmode")
+                && config.serverTlsSslmode() != SslMode.DISABLE) {
+            warnings.add("server_tls_sslmode = " + config.valueAsShown("server_tls_sslmode") + " (the default): "
+                    + TLS_SERVERS + ", so servers are spoken to in plaintext");
+        }
+        TABLE.forEach((name, support) -> {
+            if (support.level() == Level.NO_EFFECT && config.explicitlySetKeys().contains(name)) {
+                warnings.add(name + " is accepted for compatibility and has no effect (" + support.reason() + ")");
+            }
+        });
+        return warnings;
+    }
+
+    private static <T> void refuse(List<Refusal> refusals, String section, String entry, T def,
+            List<EntryRule<T>> rules) {
+        for (EntryRule<T> rule : rules) {
+            String value = rule.refusedValue().apply(def);
+            if (value != null) {
+                refusals.add(new Refusal(section, entry, "[" + section + "] " + entry + ": " + rule.key() + "="
+                        + value + " is not supported by jbouncer yet (" + rule.reason() + ")"));
+            }
+        }
+    }
+
+    private static String shown(Config config, String name) {
+        String value = config.valueAsShown(name);
+        return value == null || value.isEmpty() ? "'" + (value == null ? "" : value) + "'" : value;
+    }
+
+    private static String positive(int value) {
+        return value > 0 ? Integer.toString(value) : null;
+    }
+
+    private static boolean anyAuthUser(Config config) {
+        return config.authUser() != null
+                || config.databases().values().stream().anyMatch(db -> db.authUser() != null);
+    }
+
+    private static Support implemented() {
+        return new Support(Level.IMPLEMENTED, "", c -> false, "");
+    }
+
+    private static Support noEffect(String reason) {
+        return new Support(Level.NO_EFFECT, "", c -> false, reason);
+    }
+
+    private static Support refusedWhen(String when, Predicate<Config> refused, String reason) {
+        return new Support(Level.REFUSED_WHEN, when, refused, reason);
+    }
+
+    private static Support refusedWhenSet(Function<Config, String> value, String reason) {
+        return refusedWhen("any value", c -> value.apply(c) != null, reason);
+    }
+
+    /** For a setting whose every value asks for behaviour jbouncer lacks, even its default written out. */
+    private static Support refusedWhenExplicit(String name, String reason) {
+        return refusedWhen("any value set in the file", c -> c.explicitlySetKeys().contains(name), reason);
+    }
+
+    @SafeVarargs
+    private static Map<String, Support> table(Map.Entry<String, Support>... rows) {
+        Map<String, Support> map = new LinkedHashMap<>();
+        for (Map.Entry<String, Support> row : rows) {
+            if (map.put(row.getKey(), row.getValue()) != null) {
+                throw new IllegalStateException("setting classified twice: " + row.getKey());
+            }
+        }
+        return map;
+    }
+}

@@ -1,0 +1,95 @@
+package io.jbouncer.core.net;
+
+import io.jbouncer.core.config.Config;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * PgBouncer's per-socket TCP settings ({@code tcp_keepalive}, {@code tcp_keepcnt}, {@code tcp_keepidle},
+ * {@code tcp_keepintvl}, {@code tcp_user_timeout}, {@code tcp_socket_buffer}), applied to every new client and server
+ * TCP socket as PgBouncer's {@code tune_socket()} does. A value of 0 leaves the operating system's default. They are
+ * reloadable: each new socket takes the values of the configuration in force when it is opened.
+ *
+ * <p>The keepalive details and the user timeout are Linux socket options, set through Netty's native epoll
+ * transport; {@link #unsupportedBy} tells start-up which of them the running transport cannot honour.
+ */
+public record SocketTuning(boolean keepalive, int keepcnt, int keepidle, int keepintvl, int userTimeoutMillis,
+        int socketBuffer) {
+
+    public static SocketTuning of(Config config) {
+        return new SocketTuning(config.tcpKeepalive(), config.tcpKeepcnt(), config.tcpKeepidle(),
+                config.tcpKeepintvl(), config.tcpUserTimeout(), config.tcpSocketBuffer());
+    }
+
+    /** The options to set, in a stable order; settings left at 0 are absent. */
+    Map<ChannelOption<?>, Object> options() {
+        Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
+        options.put(ChannelOption.SO_KEEPALIVE, keepalive);
+        putPositive(options, EpollChannelOption.TCP_KEEPCNT, keepcnt);
+        putPositive(options, EpollChannelOption.TCP_KEEPIDLE, keepidle);
+        putPositive(options, EpollChannelOption.TCP_KEEPINTVL, keepintvl);
+        putPositive(options, EpollChannelOption.TCP_USER_TIMEOUT, userTimeoutMillis);
+        putPositive(options, ChannelOption.SO_SNDBUF, socketBuffer);
+        putPositive(options, ChannelOption.SO_RCVBUF, socketBuffer);
+        return options;
+    }
+
+    /** Sets every option on an accepted (client) socket. */
+    public void applyTo(ChannelConfig config) {
+        options().forEach((option, value) -> set(config, option, value));
+    }
+
+    /** Sets every option on the sockets {@code bootstrap} will open (server connections). */
+    public Bootstrap applyTo(Bootstrap bootstrap) {
+        options().forEach((option, value) -> option(bootstrap, option, value));
+        return bootstrap;
+    }
+
+    /**
+     * The names of the settings this configuration sets that {@code transport} cannot apply (empty on epoll); start-up
+     * refuses them rather than ignore them.
+     */
+    public static List<String> unsupportedBy(Transport transport, Config config) {
+        List<String> names = new ArrayList<>();
+        if (transport.domainSockets()) {
+            return names; // the native epoll transport has every option
+        }
+        addIfSet(names, "tcp_keepcnt", config.tcpKeepcnt());
+        addIfSet(names, "tcp_keepidle", config.tcpKeepidle());
+        addIfSet(names, "tcp_keepintvl", config.tcpKeepintvl());
+        addIfSet(names, "tcp_user_timeout", config.tcpUserTimeout());
+        if (config.soReuseport()) {
+            names.add("so_reuseport");
+        }
+        return names;
+    }
+
+    private static void addIfSet(List<String> names, String name, int value) {
+        if (value > 0) {
+            names.add(name);
+        }
+    }
+
+    private static void putPositive(Map<ChannelOption<?>, Object> options, ChannelOption<Integer> option,
+            int value) {
+        if (value > 0) {
+            options.put(option, value);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void set(ChannelConfig config, ChannelOption<T> option, Object value) {
+        config.setOption(option, (T) value);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void option(Bootstrap bootstrap, ChannelOption<T> option, Object value) {
+        bootstrap.option(option, (T) value);
+    }
+}

@@ -1,0 +1,191 @@
+package io.jbouncer.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The support table: every setting of {@link Settings} (which {@code SettingsTest} holds to PgBouncer's list) is in
+ * exactly one class, each refused value is refused naming its setting, and what jbouncer implements is not.
+ */
+class SettingSupportTest {
+
+    @TempDir
+    Path dir;
+
+    private Config load(String text) throws Exception {
+        Path ini = dir.resolve("pgbouncer.ini");
+        Files.writeString(ini, text);
+        return ConfigLoader.load(ini);
+    }
+
+    @Test
+    void everySettingHasExactlyOneClassAndNothingElseIsClassified() {
+        List<String> settings = Settings.all().stream().map(SettingDef::name).toList();
+        assertEquals(settings, List.copyOf(SettingSupport.all().keySet()),
+                "a setting added to Settings needs a row in SettingSupport, in the same order");
+        SettingSupport.all().forEach((name, support) -> {
+            assertNotNull(support.level(), name);
+            boolean refusable = support.level() == SettingSupport.Level.REFUSED_WHEN;
+            assertEquals(refusable, !support.when().isEmpty(), name + ": only refused rows say when");
+            assertEquals(support.level() == SettingSupport.Level.IMPLEMENTED, support.reason().isEmpty(),
+                    name + ": rows that are not implemented say why");
+        });
+    }
+
+    /** PgBouncer's defaults ask for nothing jbouncer lacks: a file that sets nothing starts. */
+    @Test
+    void defaultsAreNeverRefused() throws Exception {
+        assertEquals(List.of(), SettingSupport.refusals(load("[pgbouncer]\n")));
+    }
+
+    static Stream<Arguments> refusedValues() {
+        return Stream.of(
+                Arguments.of("client_tls_sslmode = require", "client_tls_sslmode = require"),
+                Arguments.of("client_tls_sslmode = allow", "client_tls_sslmode = allow"),
+                Arguments.of("client_tls_sslmode = verify-full", "client_tls_sslmode = verify-full"),
+                Arguments.of("server_tls_sslmode = require", "server_tls_sslmode = require"),
+                Arguments.of("server_tls_sslmode = verify-ca", "server_tls_sslmode = verify-ca"),
+                Arguments.of("server_tls_sslmode = prefer", "server_tls_sslmode = prefer"),
+                Arguments.of("server_tls_sslmode = allow", "server_tls_sslmode = allow"),
+                Arguments.of("auth_type = cert", "auth_type = cert"),
+                Arguments.of("auth_type = hba", "auth_type = hba"),
+                Arguments.of("auth_type = ldap", "auth_type = ldap"),
+                Arguments.of("auth_type = pam", "auth_type = pam"),
+                Arguments.of("auth_hba_file = /etc/pgbouncer/hba.conf", "auth_hba_file = /etc/pgbouncer/hba.conf"),
+                Arguments.of("auth_ident_file = /etc/pgbouncer/ident.map", "auth_ident_file = "),
+                Arguments.of("auth_ldap_options = ldapserver=x", "auth_ldap_options = ldapserver=x"),
+                Arguments.of("auth_user = pgbouncer_auth", "auth_user = pgbouncer_auth"),
+                Arguments.of("auth_dbname = postgres", "auth_dbname = postgres"),
+                Arguments.of("syslog = 1", "syslog = 1"),
+                Arguments.of("peer_id = 1", "peer_id = 1"),
+                Arguments.of("max_db_client_connections = 10", "max_db_client_connections = 10"),
+                Arguments.of("max_user_client_connections = 10", "max_user_client_connections = 10"),
+                Arguments.of("pool_idle_timeout = 30", "pool_idle_timeout = 30"),
+                Arguments.of("server_fast_close = 1", "server_fast_close = 1"),
+                Arguments.of("resolv_conf = /etc/resolv.conf", "resolv_conf = /etc/resolv.conf"),
+                Arguments.of("cancel_wait_timeout = 10", "cancel_wait_timeout = 10"),
+                Arguments.of("query_wait_notify = 5", "query_wait_notify = 5"),
+                Arguments.of("autodb_idle_timeout = 3600", "autodb_idle_timeout = 3600"),
+                Arguments.of("user = " + otherUser(), "user = " + otherUser()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedValues")
+    void refusedValueIsNamedAndSaidToBeUnsupported(String line, String named) throws Exception {
+        List<SettingSupport.Refusal> refusals = SettingSupport.refusals(load("[pgbouncer]\n" + line + "\n"));
+
+        assertEquals(1, refusals.size(), refusals::toString);
+        assertEquals("pgbouncer", refusals.get(0).section());
+        assertTrue(refusals.get(0).message().startsWith(named), refusals.get(0).message());
+        assertTrue(refusals.get(0).message().contains("is not supported by jbouncer yet ("),
+                refusals.get(0).message());
+    }
+
+    static Stream<String> acceptedValues() {
+        return Stream.of("client_tls_sslmode = disable", "server_tls_sslmode = disable", "auth_type = md5",
+                "auth_type = scram-sha-256", "auth_type = trust", "auth_type = plain", "auth_hba_file = ",
+                "syslog = 0", "peer_id = 0", "max_db_client_connections = 0", "pool_idle_timeout = 0",
+                "server_fast_close = 0", "pkt_buf = 8192", "tcp_keepidle = 30", "verbose = 2",
+                "login_notify_message = hello", "disable_pqexec = 1", "so_reuseport = 1",
+                "auth_query = SELECT 1", "user = " + System.getProperty("user.name"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("acceptedValues")
+    void implementedOrHarmlessValueIsAccepted(String line) throws Exception {
+        assertEquals(List.of(), SettingSupport.refusals(load("[pgbouncer]\n" + line + "\n")));
+    }
+
+    /** auth_query alone is unused in PgBouncer too; with an auth_user it would be in effect. */
+    @Test
+    void authQueryIsRefusedOnlyWithAnAuthUser() throws Exception {
+        List<SettingSupport.Refusal> refusals = SettingSupport.refusals(load("""
+                [databases]
+                app = host=127.0.0.1 auth_user=lookup
+                [pgbouncer]
+                auth_query = SELECT usename, passwd FROM pg_shadow WHERE usename=$1
+                """));
+
+        assertEquals(List.of("auth_query", "app"), refusals.stream().map(SettingSupport.Refusal::entry).toList());
+        assertTrue(refusals.get(1).message().startsWith("[databases] app: auth_user=lookup is not supported"),
+                refusals.get(1).message());
+    }
+
+    @Test
+    void databaseAndUserKeysAskingForMissingFeaturesAreRefusedPerEntry() throws Exception {
+        List<SettingSupport.Refusal> refusals = SettingSupport.refusals(load("""
+                [databases]
+                multi = host=a,b port=5432
+                plain = host=127.0.0.1 pool_size=3
+                checked = host=127.0.0.1 connect_query='SELECT 1' max_db_client_connections=5
+                looked = auth_query='SELECT 1' auth_dbname=postgres
+                [users]
+                capped = max_user_client_connections=2
+                free = pool_mode=transaction
+                [pgbouncer]
+                """));
+
+        assertEquals(List.of(
+                "[databases] multi: host=a,b is not supported by jbouncer yet (host lists are not implemented yet)",
+                "[databases] checked: connect_query=SELECT 1 is not supported by jbouncer yet (connect_query is not"
+                        + " implemented yet)",
+                "[databases] checked: max_db_client_connections=5 is not supported by jbouncer yet (client"
+                        + " connection limits are not implemented yet)",
+                "[databases] looked: auth_query=SELECT 1 is not supported by jbouncer yet (auth_query/auth_user"
+                        + " login lookups are not implemented yet)",
+                "[databases] looked: auth_dbname=postgres is not supported by jbouncer yet (auth_query/auth_user"
+                        + " login lookups are not implemented yet)",
+                "[users] capped: max_user_client_connections=2 is not supported by jbouncer yet (client connection"
+                        + " limits are not implemented yet)"),
+                refusals.stream().map(SettingSupport.Refusal::message).toList());
+    }
+
+    @Test
+    void harmlessKnobsWarnOnceWhenTheFileSetsThem() throws Exception {
+        List<String> warnings = SettingSupport.startupWarnings(load("""
+                [pgbouncer]
+                server_tls_sslmode = disable
+                pkt_buf = 8192
+                sbuf_loopcnt = 10
+                default_pool_size = 5
+                """));
+
+        assertEquals(List.of(
+                "pkt_buf is accepted for compatibility and has no effect (Netty sizes its buffers itself)",
+                "sbuf_loopcnt is accepted for compatibility and has no effect (Netty decides how often it reads a"
+                        + " socket per loop)"), warnings);
+    }
+
+    /** PgBouncer's default server_tls_sslmode = prefer is kept, and start-up says that servers get plaintext. */
+    @Test
+    void defaultServerTlsPreferIsAcceptedWithAWarning() throws Exception {
+        Config config = load("[pgbouncer]\n");
+
+        assertTrue(SettingSupport.refusals(config).isEmpty());
+        assertEquals(List.of("server_tls_sslmode = prefer (the default): TLS to servers is not implemented yet, so"
+                + " servers are spoken to in plaintext"), SettingSupport.startupWarnings(config));
+    }
+
+    @Test
+    void consoleSetToARefusedValueIsSeenInTheChangedSnapshot() throws Exception {
+        Config changed = load("[pgbouncer]\n").withSetting("client_tls_sslmode", "require");
+
+        assertFalse(SettingSupport.refusals(changed).isEmpty());
+    }
+
+    private static String otherUser() {
+        return "root".equals(System.getProperty("user.name")) ? "nobody" : "root";
+    }
+}
