@@ -17,7 +17,7 @@ import com.sun.jna.Pointer;
  *       SHUTDOWN WAIT_FOR_SERVERS, RELOAD and SHUTDOWN however jbouncer was started, as in PgBouncer, which
  *       installs its handlers unconditionally.</li>
  * </ul>
- * Measured facts behind this: {@code ../shared/guides/jvm-signals.md}.
+ * What this means for operators: {@code docs/operations.md}, "Shut down".
  */
 final class NativeSignals {
     private static final int SIGHUP = 1;

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -259,5 +260,53 @@ class TransactionPoolIT {
             waitBouncer.close();
         }
         assertFalse(waitBouncer.log().contains("LEAK:"), waitBouncer.log());
+    }
+
+    /**
+     * PgBouncer HEAD's per-database and per-user query_wait_timeout: the [databases] value overrides the global 120 s,
+     * and a [users] value (even 0 = off) overrides the database's.
+     */
+    @Test
+    void queryWaitTimeoutPerDatabaseAndPerUserOverridesTheGlobalOne() throws Exception {
+        TestRole dbLimited = TestRole.create(pg, "tx_wait_db_user");
+        TestRole unlimited = TestRole.create(pg, "tx_wait_free_user");
+        JBouncerConfig waitConfig = transactionConfig()
+                .database("single_db", pg.connstring(PostgresCluster.DB) + " pool_size=1 query_wait_timeout=1")
+                .user(dbLimited.name(), dbLimited.password())
+                .user(unlimited.name(), unlimited.password())
+                .userEntry(unlimited.name(), "query_wait_timeout=0");
+        try (JBouncerProcess waitBouncer = JBouncerProcess.start(waitConfig.write(), waitConfig.port())) {
+            try (Connection holder = dbLimited.connect(waitConfig.port(), "single_db");
+                 Connection waiter = dbLimited.connect(waitConfig.port(), "single_db");
+                 Statement holding = holder.createStatement();
+                 Statement waiting = waiter.createStatement()) {
+                holder.setAutoCommit(false);
+                holding.execute("SELECT pg_backend_pid()");
+
+                SQLException e = assertThrows(SQLException.class, () -> waiting.executeQuery("SELECT 1").close());
+
+                ServerErrors.assertError("FATAL", "08P01", "query_wait_timeout", e);
+                holder.commit();
+            }
+            try (Connection holder = unlimited.connect(waitConfig.port(), "single_db");
+                 Connection waiter = unlimited.connect(waitConfig.port(), "single_db");
+                 Statement holding = holder.createStatement()) {
+                holder.setAutoCommit(false);
+                holding.execute("SELECT pg_backend_pid()");
+                CompletableFuture<Integer> waited = CompletableFuture.supplyAsync(() -> {
+                    try (Statement st = waiter.createStatement(); ResultSet rs = st.executeQuery("SELECT 7")) {
+                        rs.next();
+                        return rs.getInt(1);
+                    } catch (SQLException ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                });
+                // Past the database's 1 s: the user's 0 keeps the client queued instead.
+                assertThrows(TimeoutException.class, () -> waited.get(2500, TimeUnit.MILLISECONDS));
+                holder.commit();
+                assertEquals(7, waited.get(10, TimeUnit.SECONDS));
+            }
+            assertFalse(waitBouncer.log().contains("LEAK:"), waitBouncer::log);
+        }
     }
 }

@@ -500,10 +500,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         waitForServer();
     }
 
-    /** Queues for a server, with {@code query_wait_timeout} (PgBouncer's FATAL text) as the limit. */
+    /** Queues for a server, with the pool's {@code query_wait_timeout} (PgBouncer's FATAL text) as the limit. */
     private void waitForServer() {
         waitStartNanos = System.nanoTime();
-        long limit = pooler.config().queryWaitTimeout().toMillis();
+        long limit = session.pool().settings().queryWaitTimeout().toMillis();
         if (limit > 0) {
             waitTimer = channel.eventLoop().schedule(() -> {
                 if ((state == State.WAITING || state == State.WAITING_LOGIN) && session.pool().cancelWait(this)) {

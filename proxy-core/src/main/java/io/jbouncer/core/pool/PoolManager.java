@@ -156,10 +156,12 @@ public final class PoolManager {
         int minPoolSize = database.minPoolSize() >= 0 ? database.minPoolSize() : c.minPoolSize();
         Duration lifetime = database.serverLifetime() > 0
                 ? Duration.ofSeconds(database.serverLifetime()) : c.serverLifetime();
+        Duration queryWait = user != null && user.queryWaitTimeout() != null ? user.queryWaitTimeout()
+                : database.queryWaitTimeout() != null ? database.queryWaitTimeout() : c.queryWaitTimeout();
         return new PoolSettings(mode, poolSize, reserve, c.reservePoolTimeout(), minPoolSize, c.serverResetQuery(),
                 c.serverResetQueryAlways(), c.serverRoundRobin(), lifetime, c.serverIdleTimeout(),
                 c.serverLoginRetry(), c.serverConnectTimeout(), database.user() != null, c.serverCheckDelay(),
-                c.serverCheckQuery() == null ? "" : c.serverCheckQuery());
+                c.serverCheckQuery() == null ? "" : c.serverCheckQuery(), queryWait);
     }
 
     private ServerTarget target(DatabaseDef database, String poolUser, StoredSecret secret) {

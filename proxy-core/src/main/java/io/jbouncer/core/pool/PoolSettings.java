@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param forcedUser         the database entry forces a user: min_pool_size applies even without clients
  * @param serverCheckDelay   idle servers unused this long are checked before reuse; 0 checks every time
  * @param serverCheckQuery   the check ({@code <empty>} = an empty Query); empty disables checks
+ * @param queryWaitTimeout   how long a client may queue for a server; 0 disables (per user and per database in
+ *                           PgBouncer HEAD, where any explicit value, 0 included, overrides the wider one)
  */
 public record PoolSettings(
         PoolMode mode,
@@ -35,7 +37,8 @@ public record PoolSettings(
         Duration serverConnectTimeout,
         boolean forcedUser,
         Duration serverCheckDelay,
-        String serverCheckQuery) {
+        String serverCheckQuery,
+        Duration queryWaitTimeout) {
 
     /** Whether a server idle since {@code idleSinceNanos} must pass the check query before reuse at {@code now}. */
     public boolean needsCheck(long idleSinceNanos, long now) {

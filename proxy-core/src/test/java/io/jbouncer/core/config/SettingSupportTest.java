@@ -185,6 +185,23 @@ class SettingSupportTest {
         assertFalse(SettingSupport.refusals(changed).isEmpty());
     }
 
+    /** docs/settings.md lists each refused and each no-effect setting in its section, so it cannot drift. */
+    @Test
+    void userDocumentationListsEveryRefusedAndHarmlessSetting() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "settings.md"));
+        String refused = doc.substring(doc.indexOf("## Refused"), doc.indexOf("## No effect"));
+        String noEffect = doc.substring(doc.indexOf("## No effect"), doc.indexOf("## Implemented since"));
+        SettingSupport.all().forEach((name, support) -> {
+            String cell = "`" + name + "`";
+            switch (support.level()) {
+                case REFUSED_WHEN -> assertTrue(refused.contains(cell), name + " missing under Refused");
+                case NO_EFFECT -> assertTrue(noEffect.contains(cell), name + " missing under No effect");
+                case IMPLEMENTED -> assertFalse(refused.contains("| " + cell) || noEffect.contains(cell),
+                        name + " is implemented but documented as not");
+            }
+        });
+    }
+
     private static String otherUser() {
         return "root".equals(System.getProperty("user.name")) ? "nobody" : "root";
     }

@@ -104,7 +104,7 @@ class PoolTest {
     private Pool pool(int poolSize, Duration loginRetry) {
         PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, 0, Duration.ZERO, 0,
                 "DISCARD ALL", false, false, Duration.ofHours(1), Duration.ofMinutes(10), loginRetry,
-                Duration.ofSeconds(15), false, Duration.ofSeconds(30), "");
+                Duration.ofSeconds(15), false, Duration.ofSeconds(30), "", Duration.ofSeconds(120));
         ServerTarget target = new ServerTarget(InetSocketAddress.createUnresolved("db", 5432), "u", null,
                 Map.of("user", "u", "database", "d"));
         return new Pool(new PoolKey("d", "u"), settings, target, launcher, new PoolShared(new ConnectionCap(0),

@@ -26,6 +26,7 @@ public final class JBouncerConfig {
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Map<String, String> databases = new LinkedHashMap<>();
     private final Map<String, String> users = new LinkedHashMap<>();
+    private final Map<String, String> userEntries = new LinkedHashMap<>();
 
     private JBouncerConfig(Path dir) {
         this.dir = dir;
@@ -69,6 +70,12 @@ public final class JBouncerConfig {
         return this;
     }
 
+    /** Adds or replaces the {@code [users]} entry {@code name = settings} (per-user pool settings). */
+    public JBouncerConfig userEntry(String name, String settings) {
+        userEntries.put(name, settings);
+        return this;
+    }
+
     /** The TCP port clients connect to ({@code listen_port}). */
     public int port() {
         return Integer.parseInt(settings.get("listen_port"));
@@ -85,6 +92,10 @@ public final class JBouncerConfig {
         databases.forEach((name, connstring) -> ini.append(name).append(" = ").append(connstring).append('\n'));
         ini.append("\n[pgbouncer]\n");
         settings.forEach((key, value) -> ini.append(key).append(" = ").append(value).append('\n'));
+        if (!userEntries.isEmpty()) {
+            ini.append("\n[users]\n");
+            userEntries.forEach((name, entry) -> ini.append(name).append(" = ").append(entry).append('\n'));
+        }
         StringBuilder userlist = new StringBuilder();
         users.forEach((name, secret) -> userlist.append(quoted(name)).append(' ').append(quoted(secret)).append('\n'));
         Path iniFile = dir.resolve(INI);
