@@ -128,11 +128,16 @@ public final class AdminView implements PoolerView {
             }
         }
         int[] servers = new int[ServerConnection.State.values().length];
+        int cancels = 0;
         for (ServerConnection server : pool.servers()) {
             servers[server.state().ordinal()]++;
+            cancels += server.cancelsInFlight();
         }
-        return new PoolRow(pool.key().database(), pool.key().user(), active, waiting, 0, 0,
-                servers[ServerConnection.State.ACTIVE.ordinal()], 0, 0, servers[ServerConnection.State.IDLE.ordinal()],
+        // Each cancel in flight is one client request forwarded (cl_active_cancel_req) over one connection of its
+        // own (sv_active_cancel); jbouncer forwards at once, so none waits (cl_waiting_cancel_req).
+        return new PoolRow(pool.key().database(), pool.key().user(), active, waiting, cancels, 0,
+                servers[ServerConnection.State.ACTIVE.ordinal()], cancels,
+                servers[ServerConnection.State.BEING_CANCELED.ordinal()], servers[ServerConnection.State.IDLE.ordinal()],
                 0, servers[ServerConnection.State.TESTED.ordinal()], servers[ServerConnection.State.LOGIN.ordinal()],
                 maxWaitNanos / 1000, pool.settings().mode().configName(), null);
     }

@@ -42,6 +42,7 @@ final class ConnectionRows {
             case LOGIN -> "new";
             case ACTIVE -> "active";
             case TESTED -> "tested";
+            case BEING_CANCELED -> "being_canceled";
             default -> "idle";
         };
         Channel channel = server.channel();

@@ -369,12 +369,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
     }
 
-    /** Forwards a CancelRequest for this client's running query, if any, to its server. Any thread. */
+    /**
+     * Forwards a CancelRequest for this client's running query, if any, to its server; the server decides on its
+     * own loop whether the query is still this client's. Any thread.
+     */
     public void cancelRunningQuery() {
         Link current = link;
         if (current != null && !current.isReleased()) {
             ServerConnection server = current.server();
-            pooler.sendCancel(server.pool(), server.backendKey());
+            server.cancelQueryOf(current, done -> pooler.sendCancel(server.pool(), server.backendKey(), done));
         }
     }
 

@@ -8,6 +8,7 @@ import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.CancelRequest;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -18,6 +19,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -84,24 +86,41 @@ public final class ServerConnector implements ServerLauncher {
     }
 
     /**
-     * Sends a CancelRequest quoting {@code serverKey} on a new connection to {@code address}, then closes it.
-     * PostgreSQL answers nothing: the running query fails with 57014 on its own connection.
+     * Sends a CancelRequest quoting {@code serverKey} on a new connection to {@code address} and waits for PostgreSQL
+     * to close it: the postmaster signals the backend before it closes the connection, so once it is closed the
+     * cancel can no longer reach a later query. PostgreSQL answers nothing; the running query fails with 57014 on
+     * its own connection. {@code done} runs exactly once when the connection is over: closed, failed to connect,
+     * or cut after {@code waitLimit} ({@code cancel_wait_timeout}; zero waits for PostgreSQL alone).
      */
-    public void sendCancel(SocketAddress address, BackendKeyData serverKey) {
+    public void sendCancel(SocketAddress address, BackendKeyData serverKey, Duration waitLimit, Runnable done) {
         bootstrap(group.next(), address)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelActive(ChannelHandlerContext ctx) {
                         ByteBuf request = ctx.alloc().buffer(CancelRequest.PACKET_LENGTH);
                         new CancelRequest(serverKey.processId(), serverKey.secretKey()).encode(request);
-                        ctx.writeAndFlush(request).addListener(ChannelFutureListener.CLOSE);
+                        ctx.writeAndFlush(request);
                     }
                 })
                 .connect(address)
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
                         Log.warning("cancel request to %s failed: %s", address, future.cause().getMessage());
+                        done.run();
+                        return;
                     }
+                    Channel channel = future.channel();
+                    ScheduledFuture<?> limit = waitLimit.isZero() ? null : channel.eventLoop().schedule(() -> {
+                        Log.warning("cancel request to %s not finished after cancel_wait_timeout, closing it",
+                                address);
+                        channel.close();
+                    }, waitLimit.toMillis(), TimeUnit.MILLISECONDS);
+                    channel.closeFuture().addListener(closed -> {
+                        if (limit != null) {
+                            limit.cancel(false);
+                        }
+                        done.run();
+                    });
                 });
     }
 

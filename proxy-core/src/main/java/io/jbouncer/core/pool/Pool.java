@@ -130,14 +130,15 @@ public final class Pool {
     }
 
     /**
-     * Servers that keep a PAUSE from completing: linked to a client or running the reset query. Counted from the
-     * live states, so a concurrent release may make it stale by one.
+     * Servers that keep a PAUSE from completing: linked to a client, waiting for a cancel to finish, or running the
+     * reset query. Counted from the live states, so a concurrent release may make it stale by one.
      */
     public int busyServers() {
         int busy = 0;
         for (ServerConnection server : servers.keySet()) {
             ServerConnection.State state = server.state();
-            if (state == ServerConnection.State.ACTIVE || state == ServerConnection.State.TESTED) {
+            if (state == ServerConnection.State.ACTIVE || state == ServerConnection.State.BEING_CANCELED
+                    || state == ServerConnection.State.TESTED) {
                 busy++;
             }
         }

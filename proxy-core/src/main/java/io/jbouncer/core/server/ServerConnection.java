@@ -24,6 +24,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * One connection from the pooler to PostgreSQL: logs in, then relays the server's output to whichever client it
@@ -34,12 +35,14 @@ import java.util.Map;
  * channel from this loop; Netty makes that write safe and the flush happens once per read burst.
  *
  * <p><b>States</b> (PgBouncer's names in SHOW SERVERS): LOGIN until the first ReadyForQuery; IDLE in the pool;
- * ACTIVE while linked; TESTED while the reset query runs after a release; CLOSED at the end.
+ * ACTIVE while linked; BEING_CANCELED after a release while cancel requests sent for its last client's query are
+ * still in flight (it is not reused until they finish, so a late cancel never hits the next client's query);
+ * TESTED while the reset query runs after a release; CLOSED at the end.
  */
 public final class ServerConnection extends ChannelInboundHandlerAdapter implements PacketScanner.Handler {
 
     /** Lifecycle states; transitions happen on the server's event loop only. */
-    public enum State { LOGIN, IDLE, ACTIVE, TESTED, CLOSED }
+    public enum State { LOGIN, IDLE, ACTIVE, BEING_CANCELED, TESTED, CLOSED }
 
     private final Pool pool;
     private final Map<String, String> startupParameters;
@@ -79,6 +82,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private ErrorResponse resetError;
     private boolean loggedIn;
     private boolean setupFailed;
+    /**
+     * Cancel requests sent for this server's running query whose cancel connection has not finished (written on
+     * the server loop only; read by SHOW POOLS).
+     */
+    private volatile int cancelsInFlight;
     /** The outcome callbacks of a running server check (server loop only). */
     private Runnable checkPassed;
     private Runnable checkFailed;
@@ -524,9 +532,46 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    /** Back to the pool after a release: through the reset query when the mode asks for it. */
+    /**
+     * Forwards a cancel for the query {@code requested} is running, if that link still holds this server when the
+     * server's loop looks; any thread. {@code sender} sends the CancelRequest and runs its argument, on any thread,
+     * once PostgreSQL has closed the cancel connection (or it failed or timed out): until then a released server
+     * waits in BEING_CANCELED instead of serving another client.
+     */
+    public void cancelQueryOf(Link requested, Consumer<Runnable> sender) {
+        executor().execute(() -> {
+            if (link != requested || requested.isReleased() || state != State.ACTIVE) {
+                return; // the query finished first: nothing to cancel, as in PgBouncer
+            }
+            cancelsInFlight++;
+            sender.accept(() -> executor().execute(this::cancelFinished));
+        });
+    }
+
+    private void cancelFinished() {
+        cancelsInFlight--;
+        if (cancelsInFlight == 0 && state == State.BEING_CANCELED) {
+            returnToPool();
+        }
+    }
+
+    /** Cancel requests in flight for this server's query (SHOW POOLS' cancel columns). */
+    public int cancelsInFlight() {
+        return cancelsInFlight;
+    }
+
+    /** A release: back to the pool, once no cancel for the last client's query is in flight. */
     private void release() {
         link = null;
+        if (cancelsInFlight > 0) {
+            state = State.BEING_CANCELED;
+            return;
+        }
+        returnToPool();
+    }
+
+    /** Back to the pool: through the reset query when the mode asks for it. */
+    private void returnToPool() {
         if (pool.lifetimeOver(this)) {
             state = State.CLOSED;
             close("server lifetime over");
