@@ -3,6 +3,7 @@ package io.jbouncer.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -307,6 +308,47 @@ class TransactionPoolIT {
                 assertEquals(7, waited.get(10, TimeUnit.SECONDS));
             }
             assertFalse(waitBouncer.log().contains("LEAK:"), waitBouncer::log);
+        }
+    }
+
+    /**
+     * query_wait_notify (PgBouncer 1.25): a client queued more than 1 whole second gets PgBouncer's NOTICE once, then
+     * its query runs normally when the server frees up; a client served without queueing gets none.
+     */
+    @Test
+    void clientQueuedPastQueryWaitNotifyGetsOneNotice() throws Exception {
+        TestRole role = TestRole.create(pg, "tx_notify_user");
+        JBouncerConfig notifyConfig = transactionConfig()
+                .set("query_wait_notify", "1")
+                .database("single_notify", pg.connstring(PostgresCluster.DB) + " pool_size=1")
+                .user(role.name(), role.password());
+        try (JBouncerProcess notifyBouncer = JBouncerProcess.start(notifyConfig.write(), notifyConfig.port());
+             Connection holder = role.connect(notifyConfig.port(), "single_notify");
+             Connection waiter = role.connect(notifyConfig.port(), "single_notify");
+             Statement holding = holder.createStatement();
+             Statement waiting = waiter.createStatement()) {
+            holder.setAutoCommit(false);
+            holding.execute("SELECT pg_backend_pid()");
+            CompletableFuture<Integer> queued = CompletableFuture.supplyAsync(() -> {
+                try (ResultSet rs = waiting.executeQuery("SELECT 5")) {
+                    rs.next();
+                    return rs.getInt(1);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // Held past the notice (due after more than 1 whole second); the notice arrives while the query waits.
+            assertThrows(TimeoutException.class, () -> queued.get(2500, TimeUnit.MILLISECONDS));
+            holder.commit();
+
+            assertEquals(5, queued.get(10, TimeUnit.SECONDS));
+            assertNotNull(waiting.getWarnings(), "no NOTICE for a client queued past query_wait_notify");
+            assertEquals("No server connection available in postgres backend, client being queued",
+                    waiting.getWarnings().getMessage());
+            assertNull(waiting.getWarnings().getNextWarning(), "the NOTICE is sent once");
+            holding.execute("SELECT 1");
+            assertNull(holding.getWarnings(), "a client that never queued gets no NOTICE");
+            holder.commit();
         }
     }
 }

@@ -91,8 +91,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private long waitStartNanos;
     /** client_login_timeout: until the welcome is sent. */
     private ScheduledFuture<?> loginTimer;
-    /** query_wait_timeout: while queued for a server. */
+    /** query_wait_timeout and query_wait_notify: while queued for a server. */
     private ScheduledFuture<?> waitTimer;
+    /** query_wait_notify's NOTICE goes to a client once in its life, as in PgBouncer. */
+    private boolean waitNoticeSent;
     /**
      * The client's named prepared statements, when they are tracked (transaction or statement mode with
      * {@code max_prepared_statements > 0}, fact sheet 6); {@code null} otherwise: everything is forwarded unread.
@@ -506,15 +508,48 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     /** Queues for a server, with the pool's {@code query_wait_timeout} (PgBouncer's FATAL text) as the limit. */
     private void waitForServer() {
         waitStartNanos = System.nanoTime();
-        long limit = session.pool().settings().queryWaitTimeout().toMillis();
-        if (limit > 0) {
-            waitTimer = channel.eventLoop().schedule(() -> {
-                if ((state == State.WAITING || state == State.WAITING_LOGIN) && session.pool().cancelWait(this)) {
-                    closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout"));
-                }
-            }, limit, TimeUnit.MILLISECONDS);
-        }
+        armWaitTimer();
         session.pool().acquire(this);
+    }
+
+    /**
+     * One timer per wait, at the earlier of its deadlines: {@code query_wait_timeout}'s FATAL, and the
+     * {@code query_wait_notify} NOTICE for a welcomed client queued more than that many whole seconds (PgBouncer
+     * compares whole seconds with {@code >}, so 5 means from the sixth second on).
+     */
+    private void armWaitTimer() {
+        long limitMillis = session.pool().settings().queryWaitTimeout().toMillis();
+        int notifySeconds = pooler.config().queryWaitNotify();
+        long notifyMillis = notifySeconds > 0 && !waitNoticeSent && state == State.WAITING
+                ? TimeUnit.SECONDS.toMillis(notifySeconds + 1L) : 0;
+        long dueMillis = limitMillis == 0 ? notifyMillis : notifyMillis == 0 ? limitMillis
+                : Math.min(limitMillis, notifyMillis);
+        if (dueMillis > 0) {
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - waitStartNanos);
+            waitTimer = channel.eventLoop().schedule(this::waitTimerFired, Math.max(0, dueMillis - waitedMillis),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void waitTimerFired() {
+        if (state != State.WAITING && state != State.WAITING_LOGIN) {
+            return;
+        }
+        long limitMillis = session.pool().settings().queryWaitTimeout().toMillis();
+        if (limitMillis > 0 && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - waitStartNanos) >= limitMillis) {
+            if (session.pool().cancelWait(this)) {
+                closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout"));
+            }
+            return;
+        }
+        if (state == State.WAITING && !waitNoticeSent) {
+            waitNoticeSent = true;
+            ByteBuf notice = channel.alloc().buffer(96);
+            ErrorResponse.notice("No server connection available in postgres backend, client being queued", null)
+                    .encodeAsNotice(notice);
+            channel.writeAndFlush(notice);
+        }
+        armWaitTimer();
     }
 
     // ---- login ---------------------------------------------------------------------------------------------

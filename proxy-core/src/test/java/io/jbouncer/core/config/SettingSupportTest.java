@@ -75,7 +75,6 @@ class SettingSupportTest {
                 Arguments.of("pool_idle_timeout = 30", "pool_idle_timeout = 30"),
                 Arguments.of("server_fast_close = 1", "server_fast_close = 1"),
                 Arguments.of("resolv_conf = /etc/resolv.conf", "resolv_conf = /etc/resolv.conf"),
-                Arguments.of("query_wait_notify = 5", "query_wait_notify = 5"),
                 Arguments.of("autodb_idle_timeout = 3600", "autodb_idle_timeout = 3600"),
                 Arguments.of("user = " + otherUser(), "user = " + otherUser()));
     }
@@ -96,7 +95,7 @@ class SettingSupportTest {
         return Stream.of("client_tls_sslmode = disable", "server_tls_sslmode = disable", "auth_type = md5",
                 "auth_type = scram-sha-256", "auth_type = trust", "auth_type = plain", "auth_hba_file = ",
                 "syslog = 0", "peer_id = 0", "max_db_client_connections = 0", "pool_idle_timeout = 0",
-                "server_fast_close = 0", "pkt_buf = 8192", "cancel_wait_timeout = 3", "tcp_keepidle = 30", "verbose = 2",
+                "server_fast_close = 0", "pkt_buf = 8192", "cancel_wait_timeout = 3", "query_wait_notify = 1", "tcp_keepidle = 30", "verbose = 2",
                 "login_notify_message = hello", "disable_pqexec = 1", "so_reuseport = 1",
                 "auth_query = SELECT 1", "user = " + System.getProperty("user.name"));
     }
