@@ -80,7 +80,7 @@ public class PoolAcquireBench {
         @Setup
         public void setUp() {
             pool = new Pool(new PoolKey("bench", "bench"), defaultSettings(),
-                    new ServerTarget(InetSocketAddress.createUnresolved("localhost", 5432), "bench", null,
+                    ServerTarget.single(InetSocketAddress.createUnresolved("localhost", 5432), "bench", null,
                             Map.of("user", "bench", "database", "bench")),
                     new SuppliedServers(),
                     new PoolShared(new ConnectionCap(0), new ConnectionCap(0), new DatabaseState(),
@@ -91,7 +91,7 @@ public class PoolAcquireBench {
             for (int i = 0; i < SERVERS; i++) {
                 Client holder = new Client();
                 pool.acquire(holder);
-                ServerConnection server = new ServerConnection(pool, new ServerCredentials("bench", null, null),
+                ServerConnection server = new ServerConnection(pool, pool.nextAddress(), new ServerCredentials("bench", null, null),
                         Map.of("user", "bench"), 1 << 20);
                 new EmbeddedChannel().pipeline().addLast(server);
                 pool.track(server);

@@ -226,12 +226,12 @@ public final class Pooler {
      * Sends a CancelRequest with a server's own key to that server's address; {@code done} runs once the cancel
      * connection is over (closed by PostgreSQL, failed, or cut at {@code cancel_wait_timeout}).
      */
-    public void sendCancel(Pool pool, BackendKeyData serverKey, Runnable done) {
+    public void sendCancel(SocketAddress server, BackendKeyData serverKey, Runnable done) {
         if (serverKey == null) {
             done.run();
             return;
         }
-        connector.sendCancel(pool.target().address(), serverKey, config.cancelWaitTimeout(), done);
+        connector.sendCancel(server, serverKey, config.cancelWaitTimeout(), done);
     }
 
     /** {@code ip:port}, or {@code unix} for a Unix-socket client, as PgBouncer's log prefixes show it. */

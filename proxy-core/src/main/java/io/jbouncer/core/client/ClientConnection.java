@@ -379,7 +379,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         Link current = link;
         if (current != null && !current.isReleased()) {
             ServerConnection server = current.server();
-            server.cancelQueryOf(current, done -> pooler.sendCancel(server.pool(), server.backendKey(), done));
+            server.cancelQueryOf(current, done -> pooler.sendCancel(server.address(), server.backendKey(), done));
         }
     }
 

@@ -176,8 +176,6 @@ public final class SettingSupport {
     }
 
     private static final List<EntryRule<DatabaseDef>> DATABASE_RULES = List.of(
-            new EntryRule<>("host", d -> d.host() != null && d.host().contains(",") ? d.host() : null,
-                    "host lists are not implemented yet"),
             new EntryRule<>("auth_user", DatabaseDef::authUser, AUTH_QUERY),
             new EntryRule<>("auth_query", DatabaseDef::authQuery, AUTH_QUERY),
             new EntryRule<>("auth_dbname", DatabaseDef::authDbname, AUTH_QUERY),

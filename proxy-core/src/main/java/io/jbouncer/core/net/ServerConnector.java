@@ -50,8 +50,8 @@ public final class ServerConnector implements ServerLauncher {
 
     @Override
     public void launch(Pool pool, EventExecutor loop) {
-        SocketAddress address = pool.target().address();
-        ServerConnection server = new ServerConnection(pool, pool.credentials(),
+        SocketAddress address = pool.nextAddress();
+        ServerConnection server = new ServerConnection(pool, address, pool.credentials(),
                 pool.target().startupParameters(), maxPacketSize);
         Duration timeout = pool.settings().serverConnectTimeout();
         pool.track(server);

@@ -4,9 +4,10 @@ import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.message.ErrorResponse;
-import java.util.ArrayDeque;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.stats.PoolStats;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -61,6 +62,9 @@ public final class Pool {
     private int total;
     private int logins;
     private long lastLoginFailureNanos;
+    /** Under the lock: the position in a host list, and connections that failed in a row since the last login. */
+    private int hostCursor;
+    private int hostFailuresInARow;
     private ErrorResponse lastLoginError;
     private boolean retryScheduled;
     /** The last launch attempt was refused by max_db_connections / max_user_connections: eviction may help. */
@@ -174,8 +178,28 @@ public final class Pool {
      * are retired like after RECONNECT.
      */
     public void updateTarget(ServerTarget newTarget) {
-        target = newTarget;
+        synchronized (this) {
+            target = newTarget;
+            // The cached failure was the old target's: clients must not fail fast against the fixed one.
+            lastLoginError = null;
+            lastLoginFailureNanos = 0;
+            hostCursor = 0;
+            hostFailuresInARow = 0;
+        }
         reconnect();
+    }
+
+    /**
+     * The address of the next server connection. Over a host list, {@code load_balance_hosts = round-robin} moves on
+     * with every connection and {@code disable} stays on one host until a connection to it fails (PgBouncer 1.24).
+     */
+    public synchronized SocketAddress nextAddress() {
+        List<SocketAddress> addresses = target.addresses();
+        SocketAddress chosen = addresses.get(Math.floorMod(hostCursor, addresses.size()));
+        if (target.roundRobin()) {
+            hostCursor++;
+        }
+        return chosen;
     }
 
     /** KILL: every server of this pool is closed, busy or not (their clients are dropped by the caller). */
@@ -258,6 +282,7 @@ public final class Pool {
             logins--;
             lastLoginError = null;
             lastLoginFailureNanos = 0;
+            hostFailuresInARow = 0;
             if (welcomeParameters == null) {
                 welcomeParameters = Map.copyOf(parameters);
             }
@@ -267,39 +292,66 @@ public final class Pool {
     }
 
     /**
-     * A login failed. When the pool has no other server, every waiting client is failed at once (fact sheet 5.5):
-     * an error PostgreSQL sent is relayed with its own SQLSTATE and text, a network failure gets the fast-fail
-     * text with the cached reason. The exception is 57P03 "the database system is starting up": clients keep
-     * waiting for the retry.
+     * A login failed. A connection to one host of a host list that fails is skipped: the next host is tried at once
+     * (PgBouncer 1.24+). Otherwise, when the pool has no other server, every waiting client is failed at once (fact
+     * sheet 5.5): an error PostgreSQL sent is relayed with its own SQLSTATE and text, a network failure gets the
+     * fast-fail text with the cached reason. The exception is 57P03 "the database system is starting up": clients
+     * keep waiting for the retry.
      */
     public void loginFailed(ServerConnection server, ErrorResponse serverError, String reason) {
         servers.remove(server);
         releaseCaps();
         List<ServerWaiter> failed = List.of();
         ErrorResponse reported = null;
+        boolean nextHost;
         synchronized (this) {
             logins--;
             total--;
+            nextHost = serverError == null && tryAnotherHost();
             // 57P03 (starting up / shutting down) is transient: clients wait for the retry instead of failing fast.
             boolean transientRefusal = serverError != null && "57P03".equals(serverError.sqlState());
-            if (!transientRefusal) {
+            if (!nextHost && !transientRefusal) {
                 lastLoginFailureNanos = System.nanoTime();
                 lastLoginError = serverError != null ? serverError
                         : ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, reason);
+                if (total == 0 && !settings.serverLoginRetry().isZero()) {
+                    failed = new ArrayList<>(waiters);
+                    waiters.clear();
+                    reported = serverError != null
+                            ? ErrorResponse.fatal(serverError.sqlState(), serverError.message())
+                            : fastFailError();
+                }
             }
-            if (total == 0 && !transientRefusal && !settings.serverLoginRetry().isZero()) {
-                failed = new ArrayList<>(waiters);
-                waiters.clear();
-                reported = serverError != null
-                        ? ErrorResponse.fatal(serverError.sqlState(), serverError.message())
-                        : fastFailError();
-            }
+        }
+        if (nextHost) {
+            launchForWaiters();
+            return;
         }
         ErrorResponse error = reported;
         for (ServerWaiter waiter : failed) {
             waiter.executor().execute(() -> waiter.fail(error));
         }
         scheduleRetry();
+    }
+
+    /**
+     * Under the lock, after a connection failed: whether a host list still has a host not tried since the last
+     * login. Such a failure is neither cached nor reported (a failing host is skipped); only a whole list failing
+     * in a row is.
+     */
+    private boolean tryAnotherHost() {
+        int hosts = target.addresses().size();
+        if (hosts < 2) {
+            return false;
+        }
+        if (!target.roundRobin()) {
+            hostCursor++; // disable: leave the failed host, also for the retry after a whole list failed
+        }
+        if (++hostFailuresInARow < hosts) {
+            return true;
+        }
+        hostFailuresInARow = 0; // the whole list failed: reported now, tried afresh after server_login_retry
+        return false;
     }
 
     /**

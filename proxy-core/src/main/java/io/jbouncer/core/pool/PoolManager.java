@@ -172,22 +172,29 @@ public final class PoolManager {
         putIfSet(startup, "TimeZone", database.timezone());
         putIfSet(startup, "application_name", database.applicationName());
         startup.put("user", poolUser);
-        return new ServerTarget(address(database), poolUser, secret, Map.copyOf(startup));
+        return new ServerTarget(addresses(database), !"disable".equals(database.loadBalanceHosts()), poolUser,
+                secret, Map.copyOf(startup));
     }
 
     /**
-     * A host of {@code /dir} (or none, meaning {@code unix_socket_dir}) is a Unix socket {@code dir/.s.PGSQL.port};
-     * anything else is resolved at connect time, so DNS changes are picked up by new connections.
+     * The entry's host, or each host of a comma-separated host list, at the entry's port. A host of {@code /dir}
+     * (or none, meaning {@code unix_socket_dir}) is a Unix socket {@code dir/.s.PGSQL.port}; anything else is
+     * resolved at connect time, so DNS changes are picked up by new connections.
      */
-    private SocketAddress address(DatabaseDef database) {
-        String host = database.host();
-        if (host == null || host.isEmpty()) {
-            host = config.get().unixSocketDir();
+    private List<SocketAddress> addresses(DatabaseDef database) {
+        String hosts = database.host();
+        if (hosts == null || hosts.isEmpty()) {
+            hosts = config.get().unixSocketDir();
         }
-        if (host.startsWith("/")) {
-            return new DomainSocketAddress(host + "/.s.PGSQL." + database.port());
+        List<SocketAddress> addresses = new ArrayList<>();
+        for (String host : hosts.split(",")) {
+            String name = host.strip();
+            if (!name.isEmpty()) {
+                addresses.add(name.startsWith("/") ? new DomainSocketAddress(name + "/.s.PGSQL." + database.port())
+                        : InetSocketAddress.createUnresolved(name, database.port()));
+            }
         }
-        return InetSocketAddress.createUnresolved(host, database.port());
+        return addresses;
     }
 
     private static void putIfSet(Map<String, String> map, String key, String value) {

@@ -2,19 +2,34 @@ package io.jbouncer.core.pool;
 
 import io.jbouncer.protocol.auth.StoredSecret;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Where a pool's servers connect and what they send: the address (TCP or Unix socket), the user and its secret
- * (nullable: a trust server needs none), and the StartupMessage parameters ({@code user}, {@code database} and the
- * connection string's extras).
+ * Where a pool's servers connect and what they send: the addresses (TCP or Unix socket; several for a
+ * {@code [databases]} host list), whether new connections go round-robin over them ({@code load_balance_hosts}),
+ * the user and its secret (nullable: a trust server needs none), and the StartupMessage parameters ({@code user},
+ * {@code database} and the connection string's extras).
  */
-public record ServerTarget(SocketAddress address, String user, StoredSecret secret,
+public record ServerTarget(List<SocketAddress> addresses, boolean roundRobin, String user, StoredSecret secret,
                            Map<String, String> startupParameters) {
+
+    public ServerTarget {
+        addresses = List.copyOf(addresses);
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("a server target needs an address");
+        }
+    }
+
+    /** A target with one address. */
+    public static ServerTarget single(SocketAddress address, String user, StoredSecret secret,
+            Map<String, String> startupParameters) {
+        return new ServerTarget(List.of(address), true, user, secret, startupParameters);
+    }
 
     /** Never prints the secret. */
     @Override
     public String toString() {
-        return "ServerTarget[" + address + ", " + user + "]";
+        return "ServerTarget[" + addresses + ", " + user + "]";
     }
 }

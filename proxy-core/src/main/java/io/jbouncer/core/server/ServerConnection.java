@@ -22,6 +22,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.EventExecutor;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -45,6 +46,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     public enum State { LOGIN, IDLE, ACTIVE, BEING_CANCELED, TESTED, CLOSED }
 
     private final Pool pool;
+    /** The host (of a host list, the one chosen) this server connects to; cancels for it go there too. */
+    private final SocketAddress address;
     private final Map<String, String> startupParameters;
     private final ServerLogin login;
     private final PacketScanner scanner;
@@ -97,9 +100,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * @param startupParameters the StartupMessage parameters ({@code user}, {@code database}, extras)
      * @param maxPacketSize     the largest message length accepted from the server
      */
-    public ServerConnection(Pool pool, ServerCredentials credentials, Map<String, String> startupParameters,
-                            int maxPacketSize) {
+    public ServerConnection(Pool pool, SocketAddress address, ServerCredentials credentials,
+                            Map<String, String> startupParameters, int maxPacketSize) {
         this.pool = pool;
+        this.address = address;
         this.startupParameters = startupParameters;
         this.login = new ServerLogin(credentials);
         this.scanner = new PacketScanner(maxPacketSize);
@@ -107,6 +111,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     public Pool pool() {
         return pool;
+    }
+
+    /** Where this server connection goes, as configured (unresolved host name, or Unix socket path). */
+    public SocketAddress address() {
+        return address;
     }
 
     /** PgBouncer's socket id, shared numbering with clients. */

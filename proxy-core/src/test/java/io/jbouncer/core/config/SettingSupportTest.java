@@ -125,7 +125,7 @@ class SettingSupportTest {
     void databaseAndUserKeysAskingForMissingFeaturesAreRefusedPerEntry() throws Exception {
         List<SettingSupport.Refusal> refusals = SettingSupport.refusals(load("""
                 [databases]
-                multi = host=a,b port=5432
+                multi = host=a,b port=5432 load_balance_hosts=disable
                 plain = host=127.0.0.1 pool_size=3
                 checked = host=127.0.0.1 connect_query='SELECT 1' max_db_client_connections=5
                 looked = auth_query='SELECT 1' auth_dbname=postgres
@@ -136,7 +136,6 @@ class SettingSupportTest {
                 """));
 
         assertEquals(List.of(
-                "[databases] multi: host=a,b is not supported by jbouncer yet (host lists are not implemented yet)",
                 "[databases] checked: connect_query=SELECT 1 is not supported by jbouncer yet (connect_query is not"
                         + " implemented yet)",
                 "[databases] checked: max_db_client_connections=5 is not supported by jbouncer yet (client"

@@ -15,6 +15,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,18 +103,21 @@ class PoolTest {
     private final FakeLauncher launcher = new FakeLauncher();
 
     private Pool pool(int poolSize, Duration loginRetry) {
+        return pool(poolSize, loginRetry, ServerTarget.single(InetSocketAddress.createUnresolved("db", 5432), "u",
+                null, Map.of("user", "u", "database", "d")));
+    }
+
+    private Pool pool(int poolSize, Duration loginRetry, ServerTarget target) {
         PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, 0, Duration.ZERO, 0,
                 "DISCARD ALL", false, false, Duration.ofHours(1), Duration.ofMinutes(10), loginRetry,
                 Duration.ofSeconds(15), false, Duration.ofSeconds(30), "", Duration.ofSeconds(120));
-        ServerTarget target = new ServerTarget(InetSocketAddress.createUnresolved("db", 5432), "u", null,
-                Map.of("user", "u", "database", "d"));
         return new Pool(new PoolKey("d", "u"), settings, target, launcher, new PoolShared(new ConnectionCap(0),
                 new ConnectionCap(0), new DatabaseState(), new PoolerState()));
     }
 
     /** A real server connection bound to its own embedded event loop (no startup packet: not yet active). */
     private static ServerConnection server(Pool pool) {
-        ServerConnection server = new ServerConnection(pool, new ServerCredentials("u", null, null),
+        ServerConnection server = new ServerConnection(pool, pool.nextAddress(), new ServerCredentials("u", null, null),
                 Map.of("user", "u"), 1 << 20);
         new EmbeddedChannel().pipeline().addLast(server);
         return server;
@@ -336,6 +340,74 @@ class PoolTest {
                 waiter.onlyFailure().message());
         assertEquals(new PoolCounts(0, 0, 0, 0), pool.counts());
         assertEquals(0, launcher.timers.size(), "no retry timer without waiting clients");
+    }
+
+    private static ServerTarget hosts(boolean roundRobin, String... names) {
+        List<SocketAddress> addresses = new ArrayList<>();
+        for (String name : names) {
+            addresses.add(InetSocketAddress.createUnresolved(name, 5432));
+        }
+        return new ServerTarget(addresses, roundRobin, "u", null, Map.of("user", "u", "database", "d"));
+    }
+
+    /** load_balance_hosts = disable: one host until a connection to it fails, then the next, at once. */
+    @Test
+    void failingHostOfAListIsSkippedAndTheNextTriedAtOnce() {
+        Pool pool = pool(10, LONG_RETRY, hosts(false, "a", "b", "c"));
+        Waiter waiter = new Waiter();
+        pool.acquire(waiter);
+        assertEquals("a", ((InetSocketAddress) pool.nextAddress()).getHostString());
+        assertEquals("a", ((InetSocketAddress) pool.nextAddress()).getHostString(), "disable stays on its host");
+
+        pool.loginFailed(server(pool), null, "connect failed");
+
+        assertTrue(waiter.waiting(), "one failing host of three is skipped, not reported");
+        assertEquals(2, launcher.launches.size(), "the next host is tried at once");
+        assertEquals(0, launcher.timers.size(), "no server_login_retry back-off for a skipped host");
+        assertEquals("b", ((InetSocketAddress) pool.nextAddress()).getHostString());
+    }
+
+    @Test
+    void wholeHostListFailingInARowFailsFastAndTheRetryTriesItAgain() {
+        // A server_login_retry that is over at once: the next client starts the next round of the list.
+        Pool pool = pool(10, Duration.ofNanos(1), hosts(true, "a", "b"));
+        Waiter waiter = new Waiter();
+        pool.acquire(waiter);
+        pool.loginFailed(server(pool), null, "connect failed");
+        assertTrue(waiter.waiting());
+
+        pool.loginFailed(server(pool), null, "connect failed");
+
+        assertEquals("server login has been failing, cached error: connect failed (server_login_retry)",
+                waiter.onlyFailure().message());
+        Waiter later = new Waiter();
+        pool.acquire(later);
+        pool.loginFailed(server(pool), null, "connect failed");
+        assertTrue(later.waiting(), "after the retry, one failing host is skipped again");
+    }
+
+    @Test
+    void roundRobinMovesOnWithEveryConnection() {
+        Pool pool = pool(10, LONG_RETRY, hosts(true, "a", "b"));
+        assertEquals(List.of("a", "b", "a"), List.of(pool.nextAddress(), pool.nextAddress(), pool.nextAddress())
+                .stream().map(address -> ((InetSocketAddress) address).getHostString()).toList());
+    }
+
+    /** A reload that changes the target forgets the old target's cached failure. */
+    @Test
+    void newTargetClearsTheCachedLoginFailure() {
+        Pool pool = pool(10, LONG_RETRY);
+        Waiter failed = new Waiter();
+        pool.acquire(failed);
+        pool.loginFailed(server(pool), null, "connect failed");
+        assertEquals(1, failed.failures.size());
+
+        pool.updateTarget(hosts(true, "fixed"));
+        Waiter next = new Waiter();
+        pool.acquire(next);
+
+        assertTrue(next.waiting(), "no fast-fail from the old target's cached error");
+        assertEquals(2, launcher.launches.size(), "a login is started for the new target at once");
     }
 
     @Test
