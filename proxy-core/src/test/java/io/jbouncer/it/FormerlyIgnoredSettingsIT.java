@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Settings jbouncer used to parse and ignore, now acting as PgBouncer documents them, each proved through a real
  * jbouncer with real clients: {@code verbose}, {@code login_notify_message}, {@code disable_pqexec},
- * {@code conffile}, {@code so_reuseport}, {@code unix_socket_group} and the TCP keepalive settings.
+ * {@code conffile}, {@code so_reuseport}, {@code unix_socket_group}, the TCP keepalive settings and
+ * {@code connect_query}.
  */
 class FormerlyIgnoredSettingsIT {
 
@@ -115,6 +116,27 @@ class FormerlyIgnoredSettingsIT {
                 assertEquals(42, rs.getInt(1));
             }
             assertFalse(bouncer.log().contains("LEAK:"), bouncer::log);
+        }
+    }
+
+    /** connect_query runs on each new server before its first client; a failing one is logged and ignored. */
+    @Test
+    void connectQueryRunsOnEveryNewServerAndItsErrorsAreOnlyLogged() throws SQLException {
+        JBouncerConfig config = config()
+                .database("prepared_db", pg.connstring(PostgresCluster.DB) + " connect_query='SET work_mem = ''7MB'''")
+                .database("broken_db", pg.connstring(PostgresCluster.DB) + " connect_query='SELECT 1/0'");
+        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+            try (Connection c = user.connect(config.port(), "prepared_db");
+                 Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SHOW work_mem")) {
+                assertTrue(rs.next());
+                assertEquals("7MB", rs.getString(1), "the new server ran connect_query before serving");
+            }
+            try (Connection c = user.connect(config.port(), "broken_db")) {
+                assertEquals(1, selectOne(c), "a failing connect_query does not keep the server from serving");
+            }
+
+            assertTrue(bouncer.awaitLog("connect_query failed: division by zero", TIMEOUT), bouncer::log);
         }
     }
 

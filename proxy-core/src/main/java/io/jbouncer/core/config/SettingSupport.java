@@ -179,7 +179,6 @@ public final class SettingSupport {
             new EntryRule<>("auth_user", DatabaseDef::authUser, AUTH_QUERY),
             new EntryRule<>("auth_query", DatabaseDef::authQuery, AUTH_QUERY),
             new EntryRule<>("auth_dbname", DatabaseDef::authDbname, AUTH_QUERY),
-            new EntryRule<>("connect_query", DatabaseDef::connectQuery, "connect_query is not implemented yet"),
             new EntryRule<>("max_db_client_connections", d -> positive(d.maxDbClientConnections()),
                     "client connection limits are not implemented yet"));
 

@@ -85,6 +85,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private ErrorResponse resetError;
     private boolean loggedIn;
     private boolean setupFailed;
+    /** While the database's connect_query runs, between the login's ReadyForQuery and joining the pool. */
+    private boolean connectQueryRunning;
     /**
      * Cancel requests sent for this server's running query whose cancel connection has not finished (written on
      * the server loop only; read by SHOW POOLS).
@@ -436,14 +438,21 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     private void onLoginMessage(byte tag, ByteBuf message) {
+        if (connectQueryRunning) {
+            onConnectQueryReply(tag, message);
+            return;
+        }
         try {
             if (tag == 'Z') {
                 backendKey = login.backendKey();
                 parameters.putAll(login.parameters());
-                state = State.IDLE;
-                loggedIn = true;
-                Log.debug("S-%s: %s new connection to server", logId(), pool.key());
-                pool.loginSucceeded(this, parameters);
+                String connectQuery = pool.target().connectQuery();
+                if (connectQuery != null) {
+                    connectQueryRunning = true;
+                    writeQuery(connectQuery);
+                    return;
+                }
+                loginDone();
                 return;
             }
             ByteBuf reply = login.handle(tag, message, channel.alloc());
@@ -456,6 +465,37 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             pool.loginFailed(this, failure.serverError, "server login failed: " + failure.getMessage());
             channel.close();
         }
+    }
+
+    /**
+     * Replies to the database's {@code connect_query}, run once on each new server before it joins the pool: an
+     * error is logged and otherwise ignored, as in PgBouncer; a parameter it sets is the server's from now on.
+     */
+    private void onConnectQueryReply(byte tag, ByteBuf message) {
+        if (tag == 'E') {
+            Log.warning("S-%s: %s connect_query failed: %s", logId(), pool.key(),
+                    ErrorResponse.decode(PgBuf.body(message)).message());
+        } else if (tag == 'S') {
+            recordParameter(message);
+        } else if (tag == 'Z') {
+            connectQueryRunning = false;
+            loginDone();
+        }
+    }
+
+    private void loginDone() {
+        state = State.IDLE;
+        loggedIn = true;
+        Log.debug("S-%s: %s new connection to server", logId(), pool.key());
+        pool.loginSucceeded(this, parameters);
+    }
+
+    private void writeQuery(String sql) {
+        ByteBuf query = channel.alloc().buffer(sql.length() + 6);
+        int len = PgBuf.beginMessage(query, 'Q');
+        PgBuf.writeCString(query, sql);
+        PgBuf.endMessage(query, len);
+        channel.writeAndFlush(query);
     }
 
     private boolean onActiveMessage(byte tag, ByteBuf message) {
@@ -591,11 +631,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (pool.settings().resetOnRelease()) {
             state = State.TESTED;
             resetError = null;
-            ByteBuf query = channel.alloc().buffer(resetQuery.length() + 6);
-            int len = PgBuf.beginMessage(query, 'Q');
-            PgBuf.writeCString(query, resetQuery);
-            PgBuf.endMessage(query, len);
-            channel.writeAndFlush(query);
+            writeQuery(resetQuery);
         } else {
             state = State.IDLE;
             pool.checkin(this);

@@ -136,8 +136,6 @@ class SettingSupportTest {
                 """));
 
         assertEquals(List.of(
-                "[databases] checked: connect_query=SELECT 1 is not supported by jbouncer yet (connect_query is not"
-                        + " implemented yet)",
                 "[databases] checked: max_db_client_connections=5 is not supported by jbouncer yet (client"
                         + " connection limits are not implemented yet)",
                 "[databases] looked: auth_query=SELECT 1 is not supported by jbouncer yet (auth_query/auth_user"

@@ -347,7 +347,7 @@ class PoolTest {
         for (String name : names) {
             addresses.add(InetSocketAddress.createUnresolved(name, 5432));
         }
-        return new ServerTarget(addresses, roundRobin, "u", null, Map.of("user", "u", "database", "d"));
+        return new ServerTarget(addresses, roundRobin, "u", null, Map.of("user", "u", "database", "d"), null);
     }
 
     /** load_balance_hosts = disable: one host until a connection to it fails, then the next, at once. */
