@@ -294,14 +294,7 @@ class TransactionPoolIT {
                  Statement holding = holder.createStatement()) {
                 holder.setAutoCommit(false);
                 holding.execute("SELECT pg_backend_pid()");
-                CompletableFuture<Integer> waited = CompletableFuture.supplyAsync(() -> {
-                    try (Statement st = waiter.createStatement(); ResultSet rs = st.executeQuery("SELECT 7")) {
-                        rs.next();
-                        return rs.getInt(1);
-                    } catch (SQLException ex) {
-                        throw new IllegalStateException(ex);
-                    }
-                });
+                CompletableFuture<Integer> waited = intInBackground(waiter.createStatement(), "SELECT 7");
                 // Past the database's 1 s: the user's 0 keeps the client queued instead.
                 assertThrows(TimeoutException.class, () -> waited.get(2500, TimeUnit.MILLISECONDS));
                 holder.commit();
@@ -329,14 +322,7 @@ class TransactionPoolIT {
              Statement waiting = waiter.createStatement()) {
             holder.setAutoCommit(false);
             holding.execute("SELECT pg_backend_pid()");
-            CompletableFuture<Integer> queued = CompletableFuture.supplyAsync(() -> {
-                try (ResultSet rs = waiting.executeQuery("SELECT 5")) {
-                    rs.next();
-                    return rs.getInt(1);
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Integer> queued = intInBackground(waiting, "SELECT 5");
             // Held past the notice (due after more than 1 whole second); the notice arrives while the query waits.
             assertThrows(TimeoutException.class, () -> queued.get(2500, TimeUnit.MILLISECONDS));
             holder.commit();
@@ -350,5 +336,17 @@ class TransactionPoolIT {
             assertNull(holding.getWarnings(), "a client that never queued gets no NOTICE");
             holder.commit();
         }
+    }
+
+    /** Runs a query returning one integer on another thread, for a client that is expected to queue. */
+    private static CompletableFuture<Integer> intInBackground(Statement st, String sql) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (ResultSet rs = st.executeQuery(sql)) {
+                assertTrue(rs.next());
+                return rs.getInt(1);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 }

@@ -46,6 +46,7 @@ public final class SettingSupport {
     private static final String TLS_CLIENTS = "TLS to clients is not implemented yet";
     private static final String TLS_SERVERS = "TLS to servers is not implemented yet";
     private static final String AUTH_QUERY = "auth_query/auth_user login lookups are not implemented yet";
+    private static final String JVM_DNS = "host names are resolved by the JVM, with its own cache";
 
     private static final Map<String, Support> TABLE = table(
             Map.entry("admin_users", implemented()),
@@ -83,9 +84,9 @@ public final class SettingSupport {
             Map.entry("conffile", implemented()),
             Map.entry("default_pool_size", implemented()),
             Map.entry("disable_pqexec", implemented()),
-            Map.entry("dns_max_ttl", noEffect("host names are resolved by the JVM, with its own cache")),
-            Map.entry("dns_nxdomain_ttl", noEffect("host names are resolved by the JVM, with its own cache")),
-            Map.entry("dns_zone_check_period", noEffect("host names are resolved by the JVM, with its own cache")),
+            Map.entry("dns_max_ttl", noEffect(JVM_DNS)),
+            Map.entry("dns_nxdomain_ttl", noEffect(JVM_DNS)),
+            Map.entry("dns_zone_check_period", noEffect(JVM_DNS)),
             Map.entry("idle_transaction_timeout", implemented()),
             Map.entry("ignore_startup_parameters", implemented()),
             Map.entry("job_name", noEffect("it names a Windows service")),
