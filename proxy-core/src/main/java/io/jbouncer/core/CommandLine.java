@@ -25,7 +25,7 @@ public record CommandLine(boolean daemon, boolean reboot, boolean quiet, int ver
               jbouncer [OPTION]... CONFIG_FILE
 
             Options:
-              -d, --daemon         run in background (not supported: use your service manager)
+              -d, --daemon         run in background (needs pidfile and logfile)
               -q, --quiet          run quietly
               -R, --reboot         do an online reboot (not supported: use so_reuseport)
               -u, --user=USERNAME  the user jbouncer must be started as (it does not switch)

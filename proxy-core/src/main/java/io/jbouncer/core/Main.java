@@ -2,6 +2,7 @@ package io.jbouncer.core;
 
 import io.jbouncer.admin.ShutdownMode;
 import io.jbouncer.core.config.ConfigException;
+import io.jbouncer.core.config.ConfigLoader;
 import io.jbouncer.core.config.UnsupportedSettingsException;
 import io.jbouncer.core.ops.ConfigCheck;
 import java.io.IOException;
@@ -46,9 +47,8 @@ public final class Main {
             problems.forEach(System.err::println);
             return problems.isEmpty() ? 0 : 1;
         }
-        if (commandLine.daemon()) {
-            Log.fatal("daemon mode (-d) is not supported: run jbouncer under a service manager instead");
-            return 1;
+        if (commandLine.daemon() && !Daemon.isChild()) {
+            return startDaemon(args, Path.of(commandLine.configFile()));
         }
         if (commandLine.reboot()) {
             Log.warning("online restart (-R) is not supported, starting normally; use so_reuseport instead");
@@ -76,12 +76,36 @@ public final class Main {
             Log.fatal("%s", e.getMessage());
             return 1;
         }
+        if (commandLine.daemon()) {
+            Daemon.detach();
+        }
         try {
             bouncer.awaitStop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** {@code -d}: checks what the background process needs, then starts it and waits until it serves or fails. */
+    private static int startDaemon(String[] args, Path configFile) {
+        try {
+            String refusal = Daemon.refusal(ConfigLoader.load(configFile));
+            if (refusal != null) {
+                Log.fatal("%s", refusal);
+                return 1;
+            }
+            return Daemon.startDetached(List.of(args));
+        } catch (ConfigException e) {
+            Log.fatal("cannot load config file: %s", e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            Log.fatal("cannot start the background process: %s", e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
     }
 
     /**

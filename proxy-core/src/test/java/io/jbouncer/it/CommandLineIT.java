@@ -1,6 +1,7 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,13 +75,65 @@ class CommandLineIT {
     }
 
     @Test
-    void daemonModeIsRefused() {
-        Path ini = JBouncerConfig.create().write();
+    void daemonNeedsAPidfileAsInPgBouncer() {
+        Path ini = JBouncerConfig.create().set("logfile", "jbouncer.log").write();
 
         JBouncerProcess.Exited exited = JBouncerProcess.run(ini.getParent(), "-d", ini.toString());
 
-        assertNotEquals(0, exited.exitCode(), exited.output());
-        assertTrue(exited.output().contains("daemon"), exited.output());
+        assertEquals(1, exited.exitCode(), exited.output());
+        assertTrue(exited.output().contains("FATAL daemon needs pidfile configured"), exited.output());
+    }
+
+    /** A start-up failure of the background process reaches the terminal through the first one. */
+    @Test
+    void daemonStartUpFailureIsReportedAndItsStatusReturned() {
+        Path ini = JBouncerConfig.create().set("pidfile", "jbouncer.pid").set("logfile", "jbouncer.log")
+                .set("syslog", "1").write();
+
+        JBouncerProcess.Exited exited = JBouncerProcess.run(ini.getParent(), "-d", ini.toString());
+
+        assertEquals(1, exited.exitCode(), exited.output());
+        assertTrue(exited.output().contains("FATAL syslog = 1 is not supported by jbouncer yet"), exited.output());
+    }
+
+    /**
+     * {@code -d} returns once the background process serves: its pidfile names a live process in a session of its
+     * own, with its standard streams on /dev/null, logging to logfile; SIGTERM stops it as usual.
+     */
+    @Test
+    void daemonReturnsOnceServingAndRunsDetached() throws Exception {
+        PostgresCluster pg = PostgresCluster.shared();
+        JBouncerConfig config = JBouncerConfig.create()
+                .set("pidfile", "jbouncer.pid")
+                .set("logfile", "jbouncer.log")
+                .set("ignore_startup_parameters", "extra_float_digits")
+                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
+                .user(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS);
+        Path ini = config.write();
+
+        JBouncerProcess.Exited exited = JBouncerProcess.run(ini.getParent(), "-d", ini.toString());
+
+        assertEquals(0, exited.exitCode(), exited.output());
+        long pid = Long.parseLong(Files.readString(config.dir().resolve("jbouncer.pid")).strip());
+        ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+        try {
+            try (Connection c = Jdbc.connect("127.0.0.1", config.port(), PostgresCluster.DB, PostgresCluster.MD5_USER,
+                    PostgresCluster.MD5_PASS)) {
+                assertTrue(c.isValid(5), "served as soon as -d returned");
+            }
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            assertEquals(Long.toString(pid), fields[3], "the daemon leads a session of its own (setsid)");
+            for (int fd = 0; fd <= 2; fd++) {
+                assertEquals(Path.of("/dev/null"), Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd",
+                        Integer.toString(fd))), "standard stream " + fd);
+            }
+            assertTrue(Files.readString(config.dir().resolve("jbouncer.log")).contains("process up"));
+        } finally {
+            daemon.destroy(); // SIGTERM
+            daemon.onExit().get(20, TimeUnit.SECONDS);
+        }
+        assertFalse(Files.exists(config.dir().resolve("jbouncer.pid")), "the pidfile is removed at exit");
     }
 
     @Test
