@@ -6,8 +6,10 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The SHOW STATS counters of one pool (fact sheet 7.4 "Stat semantics"), updated from many event loops without
  * contention. Times are microseconds. {@code received} counts bytes from clients, {@code sent} bytes from servers.
+ * Durations also go, unrounded, to the database's {@link Latencies} (the metrics endpoint's histograms).
  */
 public final class PoolStats {
+    private final Latencies latencies;
     private final LongAdder serverAssignments = new LongAdder();
     private final LongAdder xacts = new LongAdder();
     private final LongAdder queries = new LongAdder();
@@ -20,22 +22,29 @@ public final class PoolStats {
     private final LongAdder serverParses = new LongAdder();
     private final LongAdder binds = new LongAdder();
 
+    public PoolStats(Latencies latencies) {
+        this.latencies = latencies;
+    }
+
     /** A client got a server after waiting {@code waitNanos}. */
     public void serverAssigned(long waitNanos) {
         serverAssignments.increment();
         waitMicros.add(waitNanos / 1000);
+        latencies.clientWait(waitNanos);
     }
 
     /** A request cycle (query or pipeline up to its Sync) finished after {@code nanos}. */
     public void queryDone(long nanos) {
         queries.increment();
         queryMicros.add(nanos / 1000);
+        latencies.query(nanos);
     }
 
     /** A transaction (or an autocommit statement) finished after {@code nanos}. */
     public void xactDone(long nanos) {
         xacts.increment();
         xactMicros.add(nanos / 1000);
+        latencies.transaction(nanos);
     }
 
     public void received(int bytes) {
