@@ -23,14 +23,21 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -133,6 +140,29 @@ class MetricsEndpointIT {
         assertEquals(20.0, value(samples, "pgbouncer_databases_pool_size", Map.of("name", ODD_DB)),
                 "the odd name survives escaping and parsing");
         assertTrue(MetricsScrape.get(metricsPort, "/metrics", null).body().contains("name=\"odd\\\"name\\\\db\""));
+    }
+
+    /** docker/grafana/jbouncer.json must not chart a series that jbouncer does not write. */
+    @Test
+    void everyMetricTheGrafanaDashboardQueriesIsScraped() throws IOException, SQLException {
+        try (Connection client = role.connect(config.port(), DB); Statement st = client.createStatement()) {
+            st.execute("SELECT 1");
+        }
+        Set<String> scraped = new HashSet<>();
+        MetricsScrape.scrape(metricsPort).forEach(sample -> scraped.add(sample.name()));
+        String dashboard = Files.readString(Path.of("..", "docker", "grafana", "jbouncer.json"));
+        Set<String> queried = new TreeSet<>();
+        Matcher query = Pattern.compile("\"(?:expr|definition)\": \"([^\"]*)\"").matcher(dashboard);
+        while (query.find()) {
+            Matcher metric = Pattern.compile("\\b(?:pgbouncer|jbouncer|jvm|process|system)_[a-z0-9_]+")
+                    .matcher(query.group(1));
+            while (metric.find()) {
+                queried.add(metric.group());
+            }
+        }
+        assertTrue(queried.size() > 20, queried::toString);
+        queried.removeAll(scraped);
+        assertEquals(Set.of(), queried, "queried by the dashboard but not in the scrape");
     }
 
     @Test
