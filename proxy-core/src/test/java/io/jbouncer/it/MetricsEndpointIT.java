@@ -64,12 +64,7 @@ class MetricsEndpointIT {
     static void start() throws SQLException {
         pg = PostgresCluster.shared();
         role = TestRole.create(pg, "metrics_user");
-        try (Connection c = pg.superuserJdbc("postgres"); Statement st = c.createStatement()) {
-            st.execute("CREATE DATABASE " + DB + " OWNER " + role.name());
-        }
-        Pgbench.Result init = Pgbench.of(pg).run(role.password(), "-i", "-s", "1", "-q",
-                "-h", pg.host(), "-p", Integer.toString(pg.port()), "-U", role.name(), DB);
-        assertEquals(0, init.exitCode(), init::output);
+        Pgbench.of(pg).createDatabase(role, DB);
         metricsPort = FreePort.find();
         config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")
