@@ -135,11 +135,12 @@ public final class JBouncer {
         // From here signals act: a client (or a supervisor's SIGHUP) may arrive as soon as a socket is bound.
         started = true;
         try {
-            metrics.start(view, this::unhealthy, transport, acceptors, workers);
             listener.start(new Listener.Settings(config.listenAddr(), config.listenPort(), config.unixSocketDir(),
                     config.unixSocketMode(), config.unixSocketGroup(), config.listenBacklog(), config.soReuseport(),
                     config.tcpDeferAccept(), () -> SocketTuning.of(pooler.config())),
                     () -> new ClientConnection(pooler));
+            // After the listeners: /health answers 200 only once clients can connect.
+            metrics.start(view, this::unhealthy, transport, acceptors, workers);
         } catch (IOException e) {
             stop();
             throw e;
