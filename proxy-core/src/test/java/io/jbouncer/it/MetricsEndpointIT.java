@@ -69,6 +69,8 @@ class MetricsEndpointIT {
         config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")
                 .set("admin_users", ADMIN)
+                // Small enough for pgbench's seven prepared statements to evict each other.
+                .set("max_prepared_statements", "2")
                 .set("metrics_port", Integer.toString(metricsPort))
                 .database(DB, pg.connstring(DB))
                 .database("'" + ODD_DB + "'", pg.connstring(DB)) // quoted: the ini key syntax allows any bytes
@@ -87,9 +89,7 @@ class MetricsEndpointIT {
 
     @Test
     void pgbenchTrafficShowsInTheScrapeWithTheConsoleValues() throws SQLException {
-        Pgbench.Result run = Pgbench.of(pg).run(role.password(), "-n", "-c", "4", "-j", "2", "-t", "50",
-                "-h", "127.0.0.1", "-p", Integer.toString(config.port()), "-U", role.name(), DB);
-        assertEquals(0, run.exitCode(), run::output);
+        pgbench("-c", "4", "-j", "2", "-t", "50");
 
         Map<String, String> console;
         try (Connection admin = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
@@ -115,6 +115,22 @@ class MetricsEndpointIT {
                 value(samples, "jbouncer_transaction_seconds_bucket", Map.of("database", DB, "le", "+Inf")));
         assertTrue(value(samples, "jbouncer_client_wait_seconds_count", db) >= 1);
         assertTrue(value(samples, "jvm_memory_used_bytes", Map.of("area", "heap", "id", "G1 Eden Space")) >= 0);
+    }
+
+    @Test
+    void preparedStatementCacheHitsAndEvictionsAreCounted() {
+        Map<String, String> db = Map.of("database", DB);
+        double hits = counter("jbouncer_prepared_statement_cache_hits_total", db);
+        double evictions = counter("jbouncer_prepared_statement_cache_evictions_total", db);
+
+        // One statement, used 50 times per client: prepared once per server, then found there.
+        pgbench("-M", "prepared", "-S", "-c", "2", "-t", "50");
+        double afterSelects = counter("jbouncer_prepared_statement_cache_hits_total", db);
+        assertTrue(afterSelects - hits >= 90, () -> "hits went from " + hits + " to " + afterSelects);
+        // Seven statements in turn through a cache of two.
+        pgbench("-M", "prepared", "-c", "1", "-t", "5");
+        double afterTpcb = counter("jbouncer_prepared_statement_cache_evictions_total", db);
+        assertTrue(afterTpcb - evictions >= 20, () -> "evictions went from " + evictions + " to " + afterTpcb);
     }
 
     @Test
@@ -271,6 +287,7 @@ class MetricsEndpointIT {
         int port = FreePort.find();
         JBouncerConfig own = JBouncerConfig.create()
                 .set("metrics_port", Integer.toString(port))
+                .set("metrics_addr", "*")
                 .database(DB, pg.connstring(DB))
                 .user(role.name(), role.password());
         try (StartedBouncers bouncers = new StartedBouncers()) {
@@ -286,6 +303,13 @@ class MetricsEndpointIT {
             }
             assertTrue(process.awaitExit(Duration.ofSeconds(15)).isPresent(), process::log);
         }
+    }
+
+    private static void pgbench(String... args) {
+        List<String> command = new ArrayList<>(List.of(args));
+        command.addAll(List.of("-n", "-h", "127.0.0.1", "-p", Integer.toString(config.port()), "-U", role.name(), DB));
+        Pgbench.Result run = Pgbench.of(pg).run(role.password(), command.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run::output);
     }
 
     private static double counter(String name, Map<String, String> labels) {

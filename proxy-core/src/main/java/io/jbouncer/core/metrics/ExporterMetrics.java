@@ -168,7 +168,8 @@ final class ExporterMetrics implements MultiCollector {
     private static void counters(List<MetricSnapshot> out, String prefix, List<Column<StatCounters>> columns,
             List<StatsRow> rows) {
         for (Column<StatCounters> column : columns) {
-            CounterSnapshot.Builder counter = CounterSnapshot.builder().name(prefix + column.name()).help(column.help());
+            CounterSnapshot.Builder counter = CounterSnapshot.builder().name(prefix + column.name())
+                    .help(column.help());
             for (StatsRow row : rows) {
                 counter.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("database", row.database()))
                         .value(column.value().applyAsDouble(row.total())).build());

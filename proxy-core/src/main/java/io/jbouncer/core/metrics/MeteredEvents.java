@@ -1,6 +1,6 @@
 package io.jbouncer.core.metrics;
 
-import io.jbouncer.core.stats.Latencies;
+import io.jbouncer.core.stats.DatabaseEvents;
 import io.jbouncer.core.stats.PoolerEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class MeteredEvents implements PoolerEvents {
     private final MeterRegistry registry;
-    private final Map<String, DatabaseLatencies> latencies = new ConcurrentHashMap<>();
+    private final Map<String, DatabaseMeters> databases = new ConcurrentHashMap<>();
     private final Map<LoginRefusal, Counter> refusals = new EnumMap<>(LoginRefusal.class);
     private final Counter reloadsSucceeded;
     private final Counter reloadsFailed;
@@ -46,8 +46,8 @@ final class MeteredEvents implements PoolerEvents {
     }
 
     @Override
-    public Latencies latencies(String database) {
-        return latencies.computeIfAbsent(database, name -> new DatabaseLatencies(registry, name));
+    public DatabaseEvents database(String database) {
+        return databases.computeIfAbsent(database, name -> new DatabaseMeters(registry, name));
     }
 
     @Override

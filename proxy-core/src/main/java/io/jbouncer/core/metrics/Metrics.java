@@ -47,7 +47,7 @@ public final class Metrics {
         return new Metrics(config.metricsAddr(), config.metricsPort(), registry, new MeteredEvents(registry));
     }
 
-    /** Where the pooler reports latencies, refused logins and reloads. */
+    /** Where the pooler reports latencies, statement cache use, refused logins and reloads. */
     public PoolerEvents events() {
         return events;
     }

@@ -56,7 +56,10 @@ final class MetricsEndpoint {
                     }
                 });
         try {
-            return new MetricsEndpoint(bootstrap.bind(new InetSocketAddress(addr, port)).sync().channel());
+            // "*" means every address, as in listen_addr.
+            InetSocketAddress bindTo = "*".equals(addr)
+                    ? new InetSocketAddress(port) : new InetSocketAddress(addr, port);
+            return new MetricsEndpoint(bootstrap.bind(bindTo).sync().channel());
         } catch (Exception e) {
             throw new IOException("could not bind metrics endpoint " + addr + ":" + port + ": " + e.getMessage(), e);
         }

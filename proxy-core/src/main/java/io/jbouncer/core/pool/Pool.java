@@ -85,7 +85,7 @@ public final class Pool {
         this.userCap = shared.userCap();
         this.databaseState = shared.database();
         this.poolerState = shared.pooler();
-        this.stats = new PoolStats(shared.latencies());
+        this.stats = new PoolStats(shared.databaseEvents());
         this.launcher = launcher;
     }
 

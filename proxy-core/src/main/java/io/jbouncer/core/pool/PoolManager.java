@@ -56,7 +56,7 @@ public final class PoolManager {
                         databaseCaps.computeIfAbsent(database.name(),
                                 name -> new ConnectionCap(databaseCapLimit(config.get(), name))),
                         userCaps.computeIfAbsent(poolUser, name -> new ConnectionCap(userCapLimit(config.get(), name))),
-                        databaseState(database.name()), poolerState, events.latencies(database.name()))));
+                        databaseState(database.name()), poolerState, events.database(database.name()))));
     }
 
     /** The admin state of a database (PAUSE, DISABLE, RECONNECT), created on first use. */

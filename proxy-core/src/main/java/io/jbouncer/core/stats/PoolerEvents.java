@@ -7,8 +7,8 @@ package io.jbouncer.core.stats;
 public interface PoolerEvents {
     PoolerEvents NONE = new PoolerEvents() {
         @Override
-        public Latencies latencies(String database) {
-            return Latencies.NONE;
+        public DatabaseEvents database(String database) {
+            return DatabaseEvents.NONE;
         }
 
         @Override
@@ -20,8 +20,8 @@ public interface PoolerEvents {
         }
     };
 
-    /** The recorder for the pools of {@code database}; called when a pool is created, never per query. */
-    Latencies latencies(String database);
+    /** Where the pools of {@code database} report; called when a pool is created, never per query. */
+    DatabaseEvents database(String database);
 
     /** A login was refused with PgBouncer's error text, e.g. {@code password authentication failed}. */
     void loginRefused(String message);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jbouncer.core.stats.Latencies;
+import io.jbouncer.core.stats.DatabaseEvents;
 import io.jbouncer.core.stats.PoolStats;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class ServerStatementsTest {
     private final StatementRegistry registry = new StatementRegistry();
     private final ClientStatements client = new ClientStatements(registry, 100, 1 << 20);
-    private final PoolStats stats = new PoolStats(Latencies.NONE);
+    private final PoolStats stats = new PoolStats(DatabaseEvents.NONE);
     private final ServerStatements server = new ServerStatements(2, stats);
 
     ServerStatementsTest() {

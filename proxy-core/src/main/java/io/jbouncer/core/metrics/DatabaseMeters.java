@@ -1,17 +1,20 @@
 package io.jbouncer.core.metrics;
 
-import io.jbouncer.core.stats.Latencies;
+import io.jbouncer.core.stats.DatabaseEvents;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One database's latency histograms: {@code jbouncer_client_wait_seconds}, {@code jbouncer_query_seconds} and
- * {@code jbouncer_transaction_seconds}, labelled {@code database}. Fixed buckets from 100 µs to 60 s: recording is a
- * bucket search and a few atomic adds, with no allocation (DatabaseLatenciesTest measures it).
+ * One database's meters, labelled {@code database}: the latency histograms {@code jbouncer_client_wait_seconds},
+ * {@code jbouncer_query_seconds} and {@code jbouncer_transaction_seconds}, with fixed buckets from 100 µs to 60 s,
+ * and the prepared-statement cache counters {@code jbouncer_prepared_statement_cache_hits_total} and
+ * {@code _evictions_total}. Recording is a bucket search and a few atomic adds, with no allocation
+ * (DatabaseMetersTest measures it).
  */
-final class DatabaseLatencies implements Latencies {
+final class DatabaseMeters implements DatabaseEvents {
     private static final Duration[] BUCKETS = {
         Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
         Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10),
@@ -22,13 +25,21 @@ final class DatabaseLatencies implements Latencies {
     private final Timer clientWait;
     private final Timer query;
     private final Timer transaction;
+    private final Counter cacheHits;
+    private final Counter cacheEvictions;
 
-    DatabaseLatencies(MeterRegistry registry, String database) {
+    DatabaseMeters(MeterRegistry registry, String database) {
         clientWait = timer(registry, "jbouncer.client.wait", "Time clients waited for a server", database);
         query = timer(registry, "jbouncer.query", "Duration of request cycles (a query, or a pipeline up to Sync)",
                 database);
         transaction = timer(registry, "jbouncer.transaction", "Duration of transactions and autocommit statements",
                 database);
+        cacheHits = Counter.builder("jbouncer.prepared.statement.cache.hits")
+                .description("Prepared statements found already prepared on the server (no Parse sent)")
+                .tag("database", database).register(registry);
+        cacheEvictions = Counter.builder("jbouncer.prepared.statement.cache.evictions")
+                .description("Prepared statements closed on a server to stay within max_prepared_statements")
+                .tag("database", database).register(registry);
     }
 
     private static Timer timer(MeterRegistry registry, String name, String help, String database) {
@@ -49,5 +60,15 @@ final class DatabaseLatencies implements Latencies {
     @Override
     public void transaction(long nanos) {
         transaction.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void statementCacheHit() {
+        cacheHits.increment();
+    }
+
+    @Override
+    public void statementsEvicted(int count) {
+        cacheEvictions.increment(count);
     }
 }
