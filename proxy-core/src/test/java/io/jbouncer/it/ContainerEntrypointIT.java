@@ -20,8 +20,11 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -132,18 +135,99 @@ class ContainerEntrypointIT {
 
     @Test
     void withoutIniOrDbHostItFailsClearly() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("JBOUNCER_CONF_DIR", confDir.resolve("conf").toString());
+        JBouncerProcess.Exited exited = runEntrypoint(env);
+        assertEquals(1, exited.exitCode(), exited.output());
+        assertTrue(exited.output().contains("no DB_HOST"), exited.output());
+        assertFalse(Files.exists(confDir.resolve("conf").resolve("pgbouncer.ini")));
+    }
+
+    /** Every setting variable lands under its PgBouncer key, and the file passes {@code jbouncer --check}. */
+    @Test
+    void everySettingVariableBecomesAValidSetting() throws Exception {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("POOL_MODE", "statement");
+        settings.put("MAX_CLIENT_CONN", "321");
+        settings.put("DEFAULT_POOL_SIZE", "7");
+        settings.put("MIN_POOL_SIZE", "1");
+        settings.put("RESERVE_POOL_SIZE", "2");
+        settings.put("RESERVE_POOL_TIMEOUT", "3");
+        settings.put("MAX_DB_CONNECTIONS", "30");
+        settings.put("MAX_USER_CONNECTIONS", "31");
+        settings.put("SERVER_ROUND_ROBIN", "1");
+        settings.put("APPLICATION_NAME_ADD_HOST", "1");
+        settings.put("MAX_PREPARED_STATEMENTS", "50");
+        settings.put("LOG_CONNECTIONS", "0");
+        settings.put("LOG_DISCONNECTIONS", "0");
+        settings.put("LOG_POOLER_ERRORS", "0");
+        settings.put("LOG_STATS", "0");
+        settings.put("STATS_PERIOD", "30");
+        settings.put("VERBOSE", "1");
+        settings.put("STATS_USERS", "watcher");
+        settings.put("SERVER_RESET_QUERY", "DISCARD ALL");
+        settings.put("SERVER_RESET_QUERY_ALWAYS", "1");
+        settings.put("SERVER_CHECK_DELAY", "10");
+        settings.put("SERVER_CHECK_QUERY", "SELECT 1");
+        settings.put("SERVER_LIFETIME", "1200");
+        settings.put("SERVER_IDLE_TIMEOUT", "300");
+        settings.put("SERVER_CONNECT_TIMEOUT", "5");
+        settings.put("SERVER_LOGIN_RETRY", "2");
+        settings.put("CLIENT_LOGIN_TIMEOUT", "20");
+        settings.put("DNS_MAX_TTL", "20");
+        settings.put("DNS_NXDOMAIN_TTL", "20");
+        settings.put("CLIENT_TLS_SSLMODE", "disable");
+        settings.put("SERVER_TLS_SSLMODE", "disable");
+        settings.put("QUERY_TIMEOUT", "100");
+        settings.put("QUERY_WAIT_TIMEOUT", "60");
+        settings.put("CLIENT_IDLE_TIMEOUT", "900");
+        settings.put("IDLE_TRANSACTION_TIMEOUT", "30");
+        settings.put("MAX_PACKET_SIZE", "1048576");
+        settings.put("LISTEN_BACKLOG", "64");
+        settings.put("SUSPEND_TIMEOUT", "5");
+        settings.put("TCP_KEEPALIVE", "1");
+        settings.put("TCP_KEEPCNT", "3");
+        settings.put("TCP_KEEPIDLE", "60");
+        settings.put("TCP_KEEPINTVL", "10");
+        settings.put("TCP_USER_TIMEOUT", "5000");
+        settings.put("METRICS_PORT", "9127");
+        Map<String, String> env = environment(FreePort.find());
+        env.putAll(settings);
+        env.put("DB_HOST", pg.host());
+        env.put("DB_NAME", "mydb");
+        env.put("CLIENT_ENCODING", "UTF8");
+
+        JBouncerProcess.Exited exited = runEntrypoint(env, "true");
+        assertEquals(0, exited.exitCode(), exited.output());
+        Path ini = confDir.resolve("pgbouncer.ini");
+        String text = Files.readString(ini);
+        assertTrue(text.contains("mydb = host=" + pg.host() + " port=5432 client_encoding=UTF8\n"), text);
+        settings.forEach((variable, value) -> assertTrue(
+                text.contains("\n" + variable.toLowerCase(Locale.ROOT) + " = " + value + "\n"),
+                () -> variable + " missing from\n" + text));
+        assertTrue(text.contains("\nmetrics_addr = 0.0.0.0\n"), text);
+        JBouncerProcess.Exited check = JBouncerProcess.run(confDir, "--check", ini.toString());
+        assertEquals(0, check.exitCode(), check.output());
+    }
+
+    /** Runs the entrypoint with {@code args} to completion, with only {@code env} of the configuration variables. */
+    private static JBouncerProcess.Exited runEntrypoint(Map<String, String> env, String... args) throws Exception {
         Path entrypoint = Path.of("..", "docker", "entrypoint.sh").toAbsolutePath().normalize();
-        Path output = confDir.resolve("output.txt");
-        ProcessBuilder builder = new ProcessBuilder(entrypoint.toString()).redirectErrorStream(true)
+        Path output = Files.createTempFile("jbouncer-entrypoint", ".out");
+        List<String> command = new ArrayList<>(List.of(entrypoint.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().keySet().removeIf(name -> name.startsWith("DB_") || name.equals("DATABASE_URL"));
-        builder.environment().put("JBOUNCER_CONF_DIR", confDir.resolve("conf").toString());
-        Process process = builder.start();
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the entrypoint did not exit");
-        String text = Files.readString(output, StandardCharsets.UTF_8);
-        assertEquals(1, process.exitValue(), text);
-        assertTrue(text.contains("no DB_HOST"), text);
-        assertFalse(Files.exists(confDir.resolve("conf").resolve("pgbouncer.ini")));
+        builder.environment().putAll(env);
+        builder.environment().put("JBOUNCER_JAR", System.getProperty(JBouncerProcess.JAR_PROPERTY));
+        try {
+            Process process = builder.start();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the entrypoint did not exit");
+            return new JBouncerProcess.Exited(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+        } finally {
+            Files.delete(output);
+        }
     }
 
     private Map<String, String> environment(int port) {
