@@ -14,6 +14,7 @@ import io.jbouncer.core.pool.ServerTarget;
 import io.jbouncer.core.pool.ServerWaiter;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
+import io.jbouncer.core.stats.DatabaseEvents;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.EventExecutor;
@@ -84,7 +85,7 @@ public class PoolAcquireBench {
                             Map.of("user", "bench", "database", "bench")),
                     new SuppliedServers(),
                     new PoolShared(new ConnectionCap(0), new ConnectionCap(0), new DatabaseState(),
-                            new PoolerState()));
+                            new PoolerState(), DatabaseEvents.NONE));
             // One login at a time, as the pool allows: a queued client makes the pool launch, the benchmark
             // supplies the server. Every client keeps its server until all are in, then all are checked in.
             List<Client> holders = new ArrayList<>();

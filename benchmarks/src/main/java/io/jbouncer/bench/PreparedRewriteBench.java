@@ -5,6 +5,7 @@ import io.jbouncer.core.prepared.ServerStatements;
 import io.jbouncer.core.prepared.StatementRegistry;
 import io.jbouncer.core.prepared.StatementRewriter;
 import io.jbouncer.core.prepared.StatementText;
+import io.jbouncer.core.stats.DatabaseEvents;
 import io.jbouncer.core.stats.PoolStats;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgBuf;
@@ -77,7 +78,7 @@ public class PreparedRewriteBench {
     private static final long MAX_CLIENT_FOOTPRINT = 32L << 20;
 
     private final StatementRegistry registry = StatementRegistry.shared();
-    private final PoolStats stats = new PoolStats();
+    private final PoolStats stats = new PoolStats(DatabaseEvents.NONE);
     private final ServerStatements server = new ServerStatements(200, stats);
     private final PacketScanner scanner = new PacketScanner(Integer.MAX_VALUE);
     /** A client that prepared {@link #SQL} first: the server has it, and the registry keeps it while it holds it. */

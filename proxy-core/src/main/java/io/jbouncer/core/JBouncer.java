@@ -12,6 +12,7 @@ import io.jbouncer.core.config.SettingDef;
 import io.jbouncer.core.config.SettingSupport;
 import io.jbouncer.core.config.Settings;
 import io.jbouncer.core.config.UnsupportedSettingsException;
+import io.jbouncer.core.metrics.Metrics;
 import io.jbouncer.core.net.Listener;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.net.SocketTuning;
@@ -59,6 +60,7 @@ public final class JBouncer {
     private Pooler pooler;
     private AdminView adminView;
     private PidFile pidFile;
+    private Metrics metrics;
     private volatile StateRow.ReloadOutcome lastReload;
     /** Set once the pooler exists, just before binding: earlier signals must not touch half-built state. */
     private volatile boolean started;
@@ -93,7 +95,8 @@ public final class JBouncer {
         ServerConnector connector = new ServerConnector(transport, workers,
                 (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK,
                 () -> SocketTuning.of(pooler.config()));
-        pooler = new Pooler(config, secrets, connector);
+        metrics = Metrics.create(config);
+        pooler = new Pooler(config, secrets, connector, metrics.events());
         AdminView view = new AdminView(pooler, new AdminView.Control() {
             @Override
             public String reload() {
@@ -136,6 +139,8 @@ public final class JBouncer {
                     config.unixSocketMode(), config.unixSocketGroup(), config.listenBacklog(), config.soReuseport(),
                     config.tcpDeferAccept(), () -> SocketTuning.of(pooler.config())),
                     () -> new ClientConnection(pooler));
+            // After the listeners: /health answers 200 only once clients can connect.
+            metrics.start(view, this::unhealthy, transport, acceptors, workers);
         } catch (IOException e) {
             stop();
             throw e;
@@ -171,6 +176,7 @@ public final class JBouncer {
             Log.error("config file loading failed: %s", e.getMessage());
             error = "RELOAD failed, see logs for additional details: " + e.getMessage();
         }
+        pooler.events().reloaded(error == null);
         lastReload = new StateRow.ReloadOutcome(
                 TIME.format(ZonedDateTime.now()), error == null, error == null ? "" : error);
         return error;
@@ -242,6 +248,17 @@ public final class JBouncer {
         }
     }
 
+    /** What {@code /health} of the metrics endpoint reports: {@code null} while serving, else why not. */
+    private String unhealthy() {
+        if (shutdown != null) {
+            return "shutting down";
+        }
+        if (pooler.pools().poolerState().suspended()) {
+            return "suspended";
+        }
+        return pooler.pools().poolerState().paused() ? "paused" : null;
+    }
+
     public boolean started() {
         return started;
     }
@@ -269,6 +286,9 @@ public final class JBouncer {
         if (listener != null) {
             listener.close();
             listener = null;
+        }
+        if (metrics != null) {
+            metrics.close();
         }
         if (workers != null) {
             acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

@@ -11,6 +11,7 @@ import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolManager;
+import io.jbouncer.core.stats.PoolerEvents;
 import io.jbouncer.protocol.auth.StoredSecret;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.netty.channel.Channel;
@@ -38,6 +39,7 @@ public final class Pooler {
     private volatile PoolerView adminView;
     private final ServerConnector connector;
     private final PoolManager pools;
+    private final PoolerEvents events;
     private volatile Config config;
     private volatile Map<String, StoredSecret> secrets;
     private volatile StartupParameters startupRules;
@@ -45,10 +47,11 @@ public final class Pooler {
     /** {@code disable_pqexec}, restart-only: read once, checked on every simple Query. */
     private final boolean simpleQueryDisallowed;
 
-    public Pooler(Config config, Map<String, StoredSecret> secrets, ServerConnector connector) {
+    public Pooler(Config config, Map<String, StoredSecret> secrets, ServerConnector connector, PoolerEvents events) {
         random.nextBytes(mockKey);
         this.connector = connector;
-        this.pools = new PoolManager(this::config, connector);
+        this.events = events;
+        this.pools = new PoolManager(this::config, connector, events);
         this.simpleQueryDisallowed = config.disablePqexec();
         apply(config, secrets);
     }
@@ -186,6 +189,11 @@ public final class Pooler {
 
     public ClientConnection client(long id) {
         return loggedIn.get(id);
+    }
+
+    /** Where refused logins and reloads are reported (the metrics endpoint, or nowhere). */
+    public PoolerEvents events() {
+        return events;
     }
 
     /** What the admin console sees; set once at start. */

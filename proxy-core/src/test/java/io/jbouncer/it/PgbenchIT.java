@@ -10,9 +10,7 @@ import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Pgbench;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.TestRole;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -41,12 +39,7 @@ class PgbenchIT {
     static void initialiseAndStartBouncer() throws SQLException {
         pg = PostgresCluster.shared();
         role = TestRole.create(pg, "bench_user");
-        try (Connection c = pg.superuserJdbc("postgres"); Statement st = c.createStatement()) {
-            st.execute("CREATE DATABASE " + DB + " OWNER " + role.name());
-        }
-        Pgbench.Result init = Pgbench.of(pg).run(role.password(), "-i", "-s", "1", "-q",
-                "-h", pg.host(), "-p", Integer.toString(pg.port()), "-U", role.name(), DB);
-        assertEquals(0, init.exitCode(), init::output);
+        Pgbench.of(pg).createDatabase(role, DB);
         config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")
                 .set("max_client_conn", "200")

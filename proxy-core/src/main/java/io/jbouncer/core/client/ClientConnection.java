@@ -644,6 +644,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (step instanceof AuthStep.Challenge challenge) {
             channel.writeAndFlush(challenge.message());
         } else if (step instanceof AuthStep.Refused refused) {
+            pooler.events().loginRefused(refused.message());
             closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, refused.message()));
         } else if (step instanceof AuthStep.Accepted accepted) {
             if (accepted.lastMessage() != null) {
@@ -651,8 +652,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             }
             ClientLogin done = login;
             login = null; // its secrets, SCRAM state and startup packet are not needed any more
-            done.accepted(accepted).ifPresentOrElse(this::startSession,
-                    () -> closeWithError(done.postAuthError()));
+            done.accepted(accepted).ifPresentOrElse(this::startSession, () -> {
+                pooler.events().loginRefused(done.postAuthError().message());
+                closeWithError(done.postAuthError());
+            });
         }
     }
 

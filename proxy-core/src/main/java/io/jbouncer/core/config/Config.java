@@ -294,6 +294,16 @@ public final class Config {
         return (LogFormat) value("log_format");
     }
 
+    /** {@code metrics_addr}: Address of the HTTP metrics endpoint, a jbouncer extension (docs/metrics.md). */
+    public String metricsAddr() {
+        return string("metrics_addr");
+    }
+
+    /** {@code metrics_port}: Port of the HTTP metrics endpoint; 0 (the default) = no endpoint. A jbouncer extension. */
+    public int metricsPort() {
+        return integer("metrics_port");
+    }
+
     /** {@code log_pooler_errors}: Whether errors sent to clients are logged. */
     public boolean logPoolerErrors() {
         return bool("log_pooler_errors");

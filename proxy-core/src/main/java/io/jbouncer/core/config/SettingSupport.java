@@ -109,6 +109,8 @@ public final class SettingSupport {
             Map.entry("max_user_client_connections", refusedWhen("above 0",
                     c -> c.maxUserClientConnections() > 0, "client connection limits are not implemented yet")),
             Map.entry("max_user_connections", implemented()),
+            Map.entry("metrics_addr", implemented()),
+            Map.entry("metrics_port", implemented()),
             Map.entry("min_pool_size", implemented()),
             Map.entry("peer_id", refusedWhen("any value but 0", c -> c.peerId() != 0,
                     "forwarding cancel requests to peers is not implemented yet")),

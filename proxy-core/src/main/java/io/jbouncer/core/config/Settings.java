@@ -20,7 +20,7 @@ import java.util.Map;
 /**
  * The table of {@code [pgbouncer]} settings: PgBouncer's {@code bouncer_params[]} (main.c) for 1.25.2 plus the
  * HEAD additions named in the fact sheet ({@code login_notify_message}, {@code pool_idle_timeout}), plus jbouncer's
- * own {@code log_format} (not in PgBouncer).
+ * own {@code log_format}, {@code metrics_addr} and {@code metrics_port} (not in PgBouncer; docs/metrics.md).
  *
  * <p>Order is SHOW CONFIG order: alphabetical, except that {@code pool_idle_timeout} follows {@code pool_mode} as in
  * PgBouncer HEAD. The Windows-only {@code service_name} alias is left out. Defaults are PgBouncer's literal default
@@ -95,6 +95,8 @@ public final class Settings {
             new Setting("max_prepared_statements", INT, "200", RELOADABLE),
             new Setting("max_user_client_connections", INT, "0", RELOADABLE),
             new Setting("max_user_connections", INT, "0", RELOADABLE),
+            new Setting("metrics_addr", STRING, "127.0.0.1", RESTART_ONLY),
+            new Setting("metrics_port", INT, "0", RESTART_ONLY),
             new Setting("min_pool_size", INT, "0", RELOADABLE),
             new Setting("peer_id", INT, "0", RELOADABLE),
             new Setting("pidfile", STRING, "", RESTART_ONLY),

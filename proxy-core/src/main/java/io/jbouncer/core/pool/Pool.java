@@ -48,7 +48,7 @@ public final class Pool {
     private final DatabaseState databaseState;
     private final PoolerState poolerState;
 
-    private final PoolStats stats = new PoolStats();
+    private final PoolStats stats;
     /**
      * Every server of this pool not yet closed, in any state (what SHOW SERVERS lists), with the RECONNECT
      * generation it was opened in: older than the database's current generation means close_needed.
@@ -85,6 +85,7 @@ public final class Pool {
         this.userCap = shared.userCap();
         this.databaseState = shared.database();
         this.poolerState = shared.pooler();
+        this.stats = new PoolStats(shared.databaseEvents());
         this.launcher = launcher;
     }
 

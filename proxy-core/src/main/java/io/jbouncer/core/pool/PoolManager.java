@@ -5,6 +5,7 @@ import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.config.PoolMode;
 import io.jbouncer.core.config.UserDef;
+import io.jbouncer.core.stats.PoolerEvents;
 import io.jbouncer.protocol.auth.StoredSecret;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.net.InetSocketAddress;
@@ -32,10 +33,12 @@ public final class PoolManager {
     private final PoolerState poolerState = new PoolerState();
     private final Supplier<Config> config;
     private final ServerLauncher launcher;
+    private final PoolerEvents events;
 
-    public PoolManager(Supplier<Config> config, ServerLauncher launcher) {
+    public PoolManager(Supplier<Config> config, ServerLauncher launcher, PoolerEvents events) {
         this.config = config;
         this.launcher = launcher;
+        this.events = events;
     }
 
     /**
@@ -53,7 +56,7 @@ public final class PoolManager {
                         databaseCaps.computeIfAbsent(database.name(),
                                 name -> new ConnectionCap(databaseCapLimit(config.get(), name))),
                         userCaps.computeIfAbsent(poolUser, name -> new ConnectionCap(userCapLimit(config.get(), name))),
-                        databaseState(database.name()), poolerState)));
+                        databaseState(database.name()), poolerState, events.database(database.name()))));
     }
 
     /** The admin state of a database (PAUSE, DISABLE, RECONNECT), created on first use. */

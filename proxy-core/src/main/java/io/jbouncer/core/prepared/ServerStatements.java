@@ -91,6 +91,7 @@ public final class ServerStatements {
      */
     public synchronized void parse(String clientName, SharedStatement statement, ByteBuf out) {
         if (cache.touch(statement)) {
+            stats.statementCacheHit();
             add(new ExpectedReply(RequestKind.PARSE, Disposition.SYNTHESIZE, statement, clientName));
             return;
         }
@@ -102,7 +103,9 @@ public final class ServerStatements {
      * and its ParseComplete will be swallowed.
      */
     public synchronized void prepare(SharedStatement statement, ByteBuf out) {
-        if (!cache.touch(statement)) {
+        if (cache.touch(statement)) {
+            stats.statementCacheHit();
+        } else {
             writeParse(statement, out, new ExpectedReply(RequestKind.PARSE, Disposition.SWALLOW, statement, null));
         }
     }
@@ -121,9 +124,13 @@ public final class ServerStatements {
     }
 
     private void writeParse(SharedStatement statement, ByteBuf out, ExpectedReply reply) {
-        for (SharedStatement evicted : cache.add(statement)) {
+        List<SharedStatement> evictions = cache.add(statement);
+        for (SharedStatement evicted : evictions) {
             new Close(Describe.STATEMENT, evicted.serverName()).encode(out);
             add(new ExpectedReply(RequestKind.CLOSE, Disposition.SWALLOW, evicted, null));
+        }
+        if (!evictions.isEmpty()) {
+            stats.statementsEvicted(evictions.size());
         }
         statement.serverParse().encode(out);
         add(reply);

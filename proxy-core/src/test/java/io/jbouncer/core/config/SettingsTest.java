@@ -77,6 +77,8 @@ class SettingsTest {
             max_prepared_statements|200|200|yes
             max_user_client_connections|0|0|yes
             max_user_connections|0|0|yes
+            metrics_addr|127.0.0.1|127.0.0.1|no
+            metrics_port|0|0|no
             min_pool_size|0|0|yes
             peer_id|0|0|yes
             pidfile|||no

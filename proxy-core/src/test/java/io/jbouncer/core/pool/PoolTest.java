@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jbouncer.core.config.PoolMode;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
+import io.jbouncer.core.stats.DatabaseEvents;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -112,7 +113,7 @@ class PoolTest {
                 "DISCARD ALL", false, false, Duration.ofHours(1), Duration.ofMinutes(10), loginRetry,
                 Duration.ofSeconds(15), false, Duration.ofSeconds(30), "", Duration.ofSeconds(120));
         return new Pool(new PoolKey("d", "u"), settings, target, launcher, new PoolShared(new ConnectionCap(0),
-                new ConnectionCap(0), new DatabaseState(), new PoolerState()));
+                new ConnectionCap(0), new DatabaseState(), new PoolerState(), DatabaseEvents.NONE));
     }
 
     /** A real server connection bound to its own embedded event loop (no startup packet: not yet active). */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.core.stats.DatabaseEvents;
 import io.jbouncer.core.stats.PoolStats;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class ServerStatementsTest {
     private final StatementRegistry registry = new StatementRegistry();
     private final ClientStatements client = new ClientStatements(registry, 100, 1 << 20);
-    private final PoolStats stats = new PoolStats();
+    private final PoolStats stats = new PoolStats(DatabaseEvents.NONE);
     private final ServerStatements server = new ServerStatements(2, stats);
 
     ServerStatementsTest() {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -86,12 +87,29 @@ public final class JBouncerProcess implements AutoCloseable {
                 ini, port);
     }
 
+    /**
+     * Runs {@code docker/entrypoint.sh} with no arguments, as outside a container, with {@code environment} (its
+     * configuration: {@code JBOUNCER_CONF_DIR}, {@code DATABASE_URL} ...) added, until jbouncer listens on
+     * {@code port}. The log goes to {@code workDir}.
+     */
+    public static JBouncerProcess startEntrypoint(Path workDir, Map<String, String> environment, int port) {
+        Path entrypoint = Path.of("..", "docker", "entrypoint.sh").toAbsolutePath().normalize();
+        Map<String, String> env = new HashMap<>(environment);
+        env.put("JBOUNCER_JAR", jar().toString());
+        return launchIn(workDir, new ArrayList<>(List.of(entrypoint.toString())), env, port);
+    }
+
     /** Runs {@code command} followed by the ini path, with {@code environment} added, until it listens. */
     private static JBouncerProcess launch(List<String> command, Map<String, String> environment, Path ini,
                                           int port) {
-        Path dir = ini.toAbsolutePath().getParent();
-        Path logFile = dir.resolve(LOG_NAME);
         command.add(ini.toAbsolutePath().toString());
+        return launchIn(ini.toAbsolutePath().getParent(), command, environment, port);
+    }
+
+    /** Runs {@code command} in {@code dir} (where the log goes), with {@code environment} added, until it listens. */
+    private static JBouncerProcess launchIn(Path dir, List<String> command, Map<String, String> environment,
+                                            int port) {
+        Path logFile = dir.resolve(LOG_NAME);
         Process process;
         try {
             ProcessBuilder builder = new ProcessBuilder(command);

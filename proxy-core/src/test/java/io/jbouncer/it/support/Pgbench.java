@@ -6,6 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,14 +24,33 @@ public final class Pgbench {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
     private final Path binary;
+    private final PostgresCluster cluster;
 
-    private Pgbench(Path binary) {
+    private Pgbench(Path binary, PostgresCluster cluster) {
         this.binary = binary;
+        this.cluster = cluster;
     }
 
     /** The {@code pgbench} that belongs to {@code cluster}'s server binaries. */
     public static Pgbench of(PostgresCluster cluster) {
-        return new Pgbench(cluster.binary("pgbench"));
+        return new Pgbench(cluster.binary("pgbench"), cluster);
+    }
+
+    /**
+     * Creates database {@code db} owned by {@code owner} and fills it with pgbench's tables at scale 1 (100,000
+     * accounts), directly on the cluster.
+     *
+     * @throws IllegalStateException with pgbench's output if the initialisation fails
+     */
+    public void createDatabase(TestRole owner, String db) throws SQLException {
+        try (Connection c = cluster.superuserJdbc("postgres"); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + db + " OWNER " + owner.name());
+        }
+        Result init = run(owner.password(), "-i", "-s", "1", "-q",
+                "-h", cluster.host(), "-p", Integer.toString(cluster.port()), "-U", owner.name(), db);
+        if (init.exitCode() != 0) {
+            throw new IllegalStateException("pgbench -i failed:\n" + init.output());
+        }
     }
 
     /** What a finished pgbench returned: exit status (0 ok, 1 bad arguments, 2 errors/aborted clients), output. */
