@@ -117,7 +117,8 @@ public final class AdminSession {
             return;
         }
         if (waiting) {
-            queued.add(message.copy());
+            queued.add(alloc.buffer(message.readableBytes()).writeBytes(message, message.readerIndex(),
+                    message.readableBytes()));
             return;
         }
         process(message);
@@ -348,6 +349,19 @@ public final class AdminSession {
         finished = true;
         releaseQueued();
         sink.sendAndClose(takePending());
+    }
+
+    /**
+     * The client's connection is gone: the reply being built (extended-protocol replies wait for Sync) and the
+     * messages queued behind a delayed reply are released, and a delayed reply that completes later is dropped.
+     */
+    public synchronized void disconnected() {
+        finished = true;
+        releaseQueued();
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
     }
 
     private void releaseQueued() {

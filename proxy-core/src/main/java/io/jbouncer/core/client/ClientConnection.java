@@ -236,6 +236,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (statements != null) {
             statements.closeAll();
         }
+        if (console != null) {
+            console.disconnected();
+        }
         loginTimer = cancel(loginTimer);
         waitTimer = cancel(waitTimer);
         pooler.clientClosed(this);
