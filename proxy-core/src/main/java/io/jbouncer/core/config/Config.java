@@ -249,6 +249,14 @@ public final class Config {
         return time("dns_zone_check_period");
     }
 
+    /**
+     * {@code hold_on_server_restart} (a jbouncer extension): while no server of a pool can be reached, queued clients
+     * wait (up to {@code query_wait_timeout}) instead of failing fast.
+     */
+    public boolean holdOnServerRestart() {
+        return bool("hold_on_server_restart");
+    }
+
     /** {@code idle_transaction_timeout}: Idle-in-transaction limit (0 = off). */
     public Duration idleTransactionTimeout() {
         return time("idle_transaction_timeout");

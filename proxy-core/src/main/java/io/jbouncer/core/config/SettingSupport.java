@@ -87,6 +87,7 @@ public final class SettingSupport {
             Map.entry("dns_max_ttl", noEffect(JVM_DNS)),
             Map.entry("dns_nxdomain_ttl", noEffect(JVM_DNS)),
             Map.entry("dns_zone_check_period", noEffect(JVM_DNS)),
+            Map.entry("hold_on_server_restart", implemented()),
             Map.entry("idle_transaction_timeout", implemented()),
             Map.entry("ignore_startup_parameters", implemented()),
             Map.entry("job_name", noEffect("it names a Windows service")),

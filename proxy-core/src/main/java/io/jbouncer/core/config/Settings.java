@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * The table of {@code [pgbouncer]} settings: PgBouncer's {@code bouncer_params[]} (main.c) for 1.25.2 plus the
  * HEAD additions named in the fact sheet ({@code login_notify_message}, {@code pool_idle_timeout}), plus jbouncer's
- * own {@code log_format}, {@code metrics_addr} and {@code metrics_port} (not in PgBouncer; docs/metrics.md).
+ * own {@code log_format}, {@code metrics_addr} and {@code metrics_port} (not in PgBouncer; docs/metrics.md) and
+ * {@code hold_on_server_restart} (not in PgBouncer; docs/operations.md).
  *
  * <p>Order is SHOW CONFIG order: alphabetical, except that {@code pool_idle_timeout} follows {@code pool_mode} as in
  * PgBouncer HEAD. The Windows-only {@code service_name} alias is left out. Defaults are PgBouncer's literal default
@@ -75,6 +76,7 @@ public final class Settings {
             new Setting("dns_max_ttl", TIME, "15", RELOADABLE),
             new Setting("dns_nxdomain_ttl", TIME, "15", RELOADABLE),
             new Setting("dns_zone_check_period", TIME, "0", RELOADABLE),
+            new Setting("hold_on_server_restart", BOOL, "0", RELOADABLE),
             new Setting("idle_transaction_timeout", TIME, "0", RELOADABLE),
             new Setting("ignore_startup_parameters", LIST, "", RELOADABLE),
             new Setting("job_name", STRING, "pgbouncer", RESTART_ONLY),

@@ -7,6 +7,7 @@ import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.stats.PoolStats;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,6 +38,9 @@ public final class Pool {
     /** How often the first waiter may be passed over for a same-loop one before it is served regardless. */
     private static final int MAX_HEAD_PASSES = 2;
 
+    /** How often a pool holding its clients tries to log in again, when server_login_retry is longer. */
+    static final Duration HOLD_RETRY = Duration.ofMillis(500);
+
     private final PoolKey key;
     private volatile PoolSettings settings;
     private volatile ServerTarget target;
@@ -62,6 +66,11 @@ public final class Pool {
     private int total;
     private int logins;
     private long lastLoginFailureNanos;
+    /**
+     * Under the lock: set while {@code hold_on_server_restart} keeps clients queued because no server can be
+     * reached; logins are then retried every {@link #HOLD_RETRY} at most, until one succeeds.
+     */
+    private boolean holding;
     /** Under the lock: the position in a host list, and connections that failed in a row since the last login. */
     private int hostCursor;
     private int hostFailuresInARow;
@@ -255,7 +264,7 @@ public final class Pool {
         synchronized (this) {
             server = paused() ? null : takeIdle(waiter);
             if (server == null) {
-                if (total == 0 && loginRetryPending()) {
+                if (total == 0 && loginRetryPending() && !holding) {
                     failFast = fastFailError();
                 } else {
                     waiters.add(waiter);
@@ -284,6 +293,7 @@ public final class Pool {
             lastLoginError = null;
             lastLoginFailureNanos = 0;
             hostFailuresInARow = 0;
+            holding = false;
             if (welcomeParameters == null) {
                 welcomeParameters = Map.copyOf(parameters);
             }
@@ -311,11 +321,13 @@ public final class Pool {
             nextHost = serverError == null && tryAnotherHost();
             // 57P03 (starting up / shutting down) is transient: clients wait for the retry instead of failing fast.
             boolean transientRefusal = serverError != null && "57P03".equals(serverError.sqlState());
+            // hold_on_server_restart: an unreachable server (restarting, failing over) keeps clients queued too.
+            holding = settings.holdOnServerRestart() && (serverError == null || transientRefusal);
             if (!nextHost && !transientRefusal) {
                 lastLoginFailureNanos = System.nanoTime();
                 lastLoginError = serverError != null ? serverError
                         : ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, reason);
-                if (total == 0 && !settings.serverLoginRetry().isZero()) {
+                if (total == 0 && !holding && !settings.serverLoginRetry().isZero()) {
                     failed = new ArrayList<>(waiters);
                     waiters.clear();
                     reported = serverError != null
@@ -591,16 +603,23 @@ public final class Pool {
     }
 
     private boolean loginRetryPending() {
-        return lastLoginFailureNanos != 0
-                && System.nanoTime() - lastLoginFailureNanos < settings.serverLoginRetry().toNanos();
+        return lastLoginFailureNanos != 0 && System.nanoTime() - lastLoginFailureNanos < retryDelay().toNanos();
+    }
+
+    /** Under the lock: server_login_retry, or at most {@link #HOLD_RETRY} while clients are held. */
+    private Duration retryDelay() {
+        Duration retry = settings.serverLoginRetry();
+        return holding && retry.compareTo(HOLD_RETRY) > 0 ? HOLD_RETRY : retry;
     }
 
     private void scheduleRetry() {
+        Duration delay;
         synchronized (this) {
             if (retryScheduled || waiters.isEmpty()) {
                 return;
             }
             retryScheduled = true;
+            delay = retryDelay();
         }
         launcher.schedule(() -> {
             synchronized (this) {
@@ -608,7 +627,7 @@ public final class Pool {
                 lastLoginFailureNanos = 0;
             }
             launchForWaiters();
-        }, settings.serverLoginRetry());
+        }, delay);
     }
 
     /** Starts the next login if clients still wait and the limits allow it (one login at a time per pool). */

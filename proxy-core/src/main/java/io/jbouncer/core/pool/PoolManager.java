@@ -164,7 +164,7 @@ public final class PoolManager {
         return new PoolSettings(mode, poolSize, reserve, c.reservePoolTimeout(), minPoolSize, c.serverResetQuery(),
                 c.serverResetQueryAlways(), c.serverRoundRobin(), lifetime, c.serverIdleTimeout(),
                 c.serverLoginRetry(), c.serverConnectTimeout(), database.user() != null, c.serverCheckDelay(),
-                c.serverCheckQuery() == null ? "" : c.serverCheckQuery(), queryWait);
+                c.serverCheckQuery() == null ? "" : c.serverCheckQuery(), queryWait, c.holdOnServerRestart());
     }
 
     private ServerTarget target(DatabaseDef database, String poolUser, StoredSecret secret) {

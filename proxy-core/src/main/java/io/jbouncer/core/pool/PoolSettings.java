@@ -21,6 +21,7 @@ import java.time.Duration;
  * @param serverCheckQuery   the check ({@code <empty>} = an empty Query); empty disables checks
  * @param queryWaitTimeout   how long a client may queue for a server; 0 disables (per user and per database in
  *                           PgBouncer HEAD, where any explicit value, 0 included, overrides the wider one)
+ * @param holdOnServerRestart while no server can be reached, queued clients wait instead of failing fast
  */
 public record PoolSettings(
         PoolMode mode,
@@ -38,7 +39,8 @@ public record PoolSettings(
         boolean forcedUser,
         Duration serverCheckDelay,
         String serverCheckQuery,
-        Duration queryWaitTimeout) {
+        Duration queryWaitTimeout,
+        boolean holdOnServerRestart) {
 
     /** Whether a server idle since {@code idleSinceNanos} must pass the check query before reuse at {@code now}. */
     public boolean needsCheck(long idleSinceNanos, long now) {

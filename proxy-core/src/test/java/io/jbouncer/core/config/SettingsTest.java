@@ -57,6 +57,7 @@ class SettingsTest {
             dns_max_ttl|15|15|yes
             dns_nxdomain_ttl|15|15|yes
             dns_zone_check_period|0|0|yes
+            hold_on_server_restart|0|0|yes
             idle_transaction_timeout|0|0|yes
             ignore_startup_parameters|||yes
             job_name|pgbouncer|pgbouncer|no

@@ -109,9 +109,14 @@ class PoolTest {
     }
 
     private Pool pool(int poolSize, Duration loginRetry, ServerTarget target) {
+        return pool(poolSize, loginRetry, target, false);
+    }
+
+    private Pool pool(int poolSize, Duration loginRetry, ServerTarget target, boolean holdOnServerRestart) {
         PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, 0, Duration.ZERO, 0,
                 "DISCARD ALL", false, false, Duration.ofHours(1), Duration.ofMinutes(10), loginRetry,
-                Duration.ofSeconds(15), false, Duration.ofSeconds(30), "", Duration.ofSeconds(120));
+                Duration.ofSeconds(15), false, Duration.ofSeconds(30), "", Duration.ofSeconds(120),
+                holdOnServerRestart);
         return new Pool(new PoolKey("d", "u"), settings, target, launcher, new PoolShared(new ConnectionCap(0),
                 new ConnectionCap(0), new DatabaseState(), new PoolerState(), DatabaseEvents.NONE));
     }
@@ -409,6 +414,42 @@ class PoolTest {
 
         assertTrue(next.waiting(), "no fast-fail from the old target's cached error");
         assertEquals(2, launcher.launches.size(), "a login is started for the new target at once");
+    }
+
+    private Pool holdingPool() {
+        return pool(10, Duration.ofSeconds(15), ServerTarget.single(InetSocketAddress.createUnresolved("db", 5432),
+                "u", null, Map.of("user", "u", "database", "d")), true);
+    }
+
+    /** hold_on_server_restart: an unreachable server keeps queued and new clients waiting, retried every 500 ms. */
+    @Test
+    void holdKeepsClientsQueuedWhileTheServerIsUnreachable() {
+        Pool pool = holdingPool();
+        Waiter queued = new Waiter();
+        pool.acquire(queued);
+
+        pool.loginFailed(server(pool), null, "connect failed");
+        Waiter arriving = new Waiter();
+        pool.acquire(arriving);
+
+        assertTrue(queued.waiting(), "held, not failed fast");
+        assertTrue(arriving.waiting(), "a client arriving meanwhile queues too");
+        assertEquals(List.of(Pool.HOLD_RETRY), launcher.delays, "retried sooner than server_login_retry");
+        launcher.fireTimers();
+        assertEquals(2, launcher.launches.size(), "the retry logs in again for the held clients");
+        pool.loginSucceeded(server(pool), Map.of());
+        assertEquals(1, queued.assigned.size(), "served once PostgreSQL is back");
+    }
+
+    @Test
+    void holdStillRelaysWhatPostgresRefuses() {
+        Pool pool = holdingPool();
+        Waiter waiter = new Waiter();
+        pool.acquire(waiter);
+
+        pool.loginFailed(server(pool), serverError("28P01", "password authentication failed for user \"u\""), "x");
+
+        assertEquals("28P01", waiter.onlyFailure().sqlState(), "a refusal is not a restart: no hold");
     }
 
     @Test

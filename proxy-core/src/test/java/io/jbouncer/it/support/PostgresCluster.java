@@ -223,6 +223,20 @@ public final class PostgresCluster {
         awaitReady();
     }
 
+    /**
+     * Stops the server for a while ({@code pg_ctl stop -m fast}): every connection is terminated and the port
+     * refuses; {@link #startAgain()} brings it back.
+     */
+    public synchronized void stopForAWhile() {
+        pgCtl("-m", "fast", "stop");
+    }
+
+    /** Starts a server stopped by {@link #stopForAWhile()} on the same port; waits until it accepts connections. */
+    public synchronized void startAgain() {
+        pgCtl("start");
+        awaitReady();
+    }
+
     private void create() {
         try {
             Files.createDirectories(socketDir);
