@@ -17,6 +17,8 @@
 #   WORKDIR [mktemp]
 #   BASELINE_JAR [""] a second jbouncer jar (e.g. before a tuning step), run as target "baseline" on BASELINE_PORT
 #   [28432]; the report then adds a before/after table (baseline vs jbouncer) from the same interleaved run
+#   JBOUNCER_INI_EXTRA [""] [pgbouncer] lines for the jbouncer target only; with BASELINE_JAR = the same jar the
+#   before/after table measures that setting (metrics on vs off: JBOUNCER_INI_EXTRA="metrics_port = 29127")
 #   KEEP_PGDATA [0] 1 keeps the cluster data directory in WORKDIR after the run
 #
 # Installs nothing: missing prerequisites are reported with an apt-get hint. Run as root (PostgreSQL and

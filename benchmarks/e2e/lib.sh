@@ -15,6 +15,9 @@ JBOUNCER_PORT=${JBOUNCER_PORT:-27432}
 # same interleaved run as target "baseline": before and after of a change from one run.
 BASELINE_PORT=${BASELINE_PORT:-28432}
 BASELINE_JAR=${BASELINE_JAR:-}
+# Extra [pgbouncer] lines for the "jbouncer" target only (not baseline, not PgBouncer): with BASELINE_JAR set to the
+# same jar, the before/after table then measures one setting, e.g. JBOUNCER_INI_EXTRA="metrics_port = 29127".
+JBOUNCER_INI_EXTRA=${JBOUNCER_INI_EXTRA:-}
 # (ports below the ephemeral range 32768-60999, so that no outgoing connection can hold them)
 POOL_SIZE=${POOL_SIZE:-20}
 # transaction is what the comparison is about; session is only a fallback for smoke runs.
@@ -231,6 +234,9 @@ start_baseline() {
 launch_jbouncer() {
     local name=$1 port=$2 jar=$3
     write_pooler_config "$name" "$port"
+    if [[ $name == jbouncer && -n $JBOUNCER_INI_EXTRA ]]; then
+        printf '%s\n' "$JBOUNCER_INI_EXTRA" >>"$WORKDIR/$name.ini" # the ini ends in [pgbouncer]
+    fi
     cp -p "$jar" "$WORKDIR/$name.jar"
     JBOUNCER_JAR="$WORKDIR/$name.jar" JBOUNCER_JAVA_OPTS="$JBOUNCER_JAVA_OPTS" \
         "$REPO_DIR/bin/jbouncer" "$WORKDIR/$name.ini" >"$WORKDIR/$name.out" 2>&1 &
@@ -313,5 +319,8 @@ machine_facts() {
     echo "- jbouncer: $JBOUNCER_JAR $(date -u -r "$WORKDIR/jbouncer.jar" '+built %Y-%m-%d %H:%M UTC') (copied at start)"
     if [[ -n $BASELINE_JAR ]]; then
         echo "- baseline jbouncer: $BASELINE_JAR $(date -u -r "$WORKDIR/baseline.jar" '+built %Y-%m-%d %H:%M UTC')"
+    fi
+    if [[ -n $JBOUNCER_INI_EXTRA ]]; then
+        echo "- jbouncer (not baseline) also has: $(printf '%s' "$JBOUNCER_INI_EXTRA" | tr '\n' ';')"
     fi
 }
