@@ -65,7 +65,7 @@ public final class Pooler {
         this.config = newConfig;
         this.secrets = Map.copyOf(newSecrets);
         this.startupRules = new StartupParameters(trackExtraAtStart, newConfig.ignoreStartupParameters());
-        pools.reconfigure(newConfig, this::secretOf);
+        pools.reconfigure(newConfig, this::serverSecret);
         createForcedUserPools(newConfig);
     }
 
@@ -142,11 +142,11 @@ public final class Pooler {
     }
 
     /**
-     * The credentials servers of a pool use (fact sheet 4.3): the connection string's password for a forced user,
-     * else the auth_file entry of the pool user.
+     * The credentials servers of a pool use (fact sheet 4.3): the connection string's password for the forced user,
+     * else the auth_file entry of the pool user (an auth pool's {@code auth_user} is not the forced user).
      */
     public StoredSecret serverSecret(DatabaseDef database, String poolUser) {
-        if (database.password() != null && !database.password().isEmpty()) {
+        if (database.password() != null && !database.password().isEmpty() && poolUser.equals(database.user())) {
             return StoredSecret.parse(database.password());
         }
         return secretOf(poolUser);

@@ -38,11 +38,11 @@ class UnsupportedSettingsIT {
     private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(10);
     private static final String ADMIN = "unsupported_admin";
     private static final String ADMIN_PASS = "unsupported_admin_pass";
-    /** What three of our users' deployments set: TLS on both sides and auth_query lookups. */
+    /** What our users' deployments set that jbouncer lacks: TLS on both sides, peering. */
     private static final Map<String, String> REFUSED = Map.of(
             "client_tls_sslmode", "require",
             "server_tls_sslmode", "verify-full",
-            "auth_user", "pgbouncer_auth",
+            "peer_id", "1",
             "auth_type", "hba",
             "syslog", "1");
 
@@ -114,7 +114,7 @@ class UnsupportedSettingsIT {
             assertEquals(1, reload.exitCode(), reload.stdout());
             assertTrue(reload.stderr().contains("ERROR:  F0000: RELOAD failed, see logs for additional details: "),
                     reload.stderr());
-            assertTrue(reload.stderr().contains("auth_user = pgbouncer_auth is not supported"), reload.stderr());
+            assertTrue(reload.stderr().contains("peer_id = 1 is not supported"), reload.stderr());
             Map<String, String> state = console(config).state();
             assertEquals("failed", state.get("last_reload_result"), state::toString);
             assertTrue(state.get("last_reload_message").contains("syslog = 1 is not supported"), state::toString);

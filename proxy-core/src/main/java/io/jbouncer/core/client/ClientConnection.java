@@ -241,6 +241,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         loginTimer = cancel(loginTimer);
         waitTimer = cancel(waitTimer);
+        if (login != null) {
+            login.abandon();
+        }
         pooler.clientClosed(this);
         if (session != null && session.pool() != null) {
             session.pool().clientLeft();
@@ -641,6 +644,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         in.skipBytes(length + 1);
         onLoginStep(login.onPasswordMessage(body, channel.alloc()));
         return true;
+    }
+
+    /** A login step that came later, after an auth_query lookup; dropped when the client is already leaving. */
+    void continueLogin(AuthStep step) {
+        if (state == State.LOGIN && !closing) {
+            onLoginStep(step);
+        } else if (step instanceof AuthStep.Challenge challenge) {
+            challenge.message().release();
+        }
     }
 
     private void onLoginStep(AuthStep step) {

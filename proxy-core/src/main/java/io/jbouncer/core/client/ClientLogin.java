@@ -10,6 +10,7 @@ import io.jbouncer.core.config.AuthType;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.server.AuthQuery;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
 import io.jbouncer.protocol.message.ErrorResponse;
@@ -49,6 +50,10 @@ final class ClientLogin {
     private String database;
     private Map<String, String> tracked;
     private ClientAuthenticator authenticator;
+    /** The secret the client is checked against: auth_file's, else what auth_query returned; null = unknown. */
+    private StoredSecret secret;
+    /** The auth_query lookup in progress, or {@code null}. */
+    private UserLookup lookup;
     private ErrorResponse postAuthError;
     private ConsoleRole consoleRole;
 
@@ -88,7 +93,7 @@ final class ClientLogin {
             Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=no", client.logId(), database, user,
                     pooler.describeRemote(client.channel()), database, user);
         }
-        StoredSecret secret = pooler.secretOf(user);
+        StoredSecret known = pooler.secretOf(user);
         AuthType authType = config.authType();
         if (console && PSEUDO_USER.equals(user) && sameOsUserOverUnixSocket()) {
             Log.info("C-%s: pgbouncer access from unix socket", client.logId());
@@ -97,7 +102,7 @@ final class ClientLogin {
         }
         if (console) {
             consoleRole = consoleRole(authType);
-            if (consoleRole == null && secret != null) {
+            if (consoleRole == null && known != null) {
                 return refuse("not allowed"); // known users are told before the password exchange, as PgBouncer
             }
         }
@@ -108,9 +113,74 @@ final class ClientLogin {
                 return refuse("bouncer config error");
             }
         }
-        authenticator = new ClientAuthenticator(authType, user, secret, config.scramIterations(),
+        if (known == null && authType != AuthType.ANY) {
+            DatabaseDef def = console ? null : pooler.database(database);
+            String authUser = def != null && def.authUser() != null ? def.authUser() : config.authUser();
+            if (authUser != null && console) {
+                Log.error("C-%s: the console cannot log in users unknown to auth_file with auth_user", client.logId());
+                return refuse("bouncer config error"); // PgBouncer would run auth_query on the console: refused
+            }
+            if (authUser != null && def != null) {
+                return startLookup(def, authUser);
+            }
+        }
+        return Optional.of(authenticate(known, alloc));
+    }
+
+    /** Authenticates the client against {@code stored} ({@code null}: mock authentication). */
+    private AuthStep authenticate(StoredSecret stored, ByteBufAllocator alloc) {
+        secret = stored;
+        authenticator = new ClientAuthenticator(config.authType(), user, stored, config.scramIterations(),
                 pooler.mockKey());
-        return Optional.of(authenticator.start(alloc));
+        return authenticator.start(alloc);
+    }
+
+    /**
+     * A user unknown to auth_file, with an {@code auth_user} for its database: its secret is looked up with
+     * {@code auth_query} on a server of the pool ({@code auth_dbname} or the client's database, {@code auth_user})
+     * (fact sheet 4.4). Empty while the lookup runs; the login goes on in {@link #lookedUp}.
+     */
+    private Optional<AuthStep> startLookup(DatabaseDef def, String authUser) {
+        String authDbname = def.authDbname() != null ? def.authDbname() : config.authDbname();
+        DatabaseDef authDb = authDbname == null ? def : pooler.database(authDbname);
+        if (authDb == null) {
+            Log.error("C-%s: authentication database \"%s\" is not configured.", client.logId(), authDbname);
+            return refuse("bouncer config error");
+        }
+        if (pooler.pools().databaseState(authDb.name()).disabled()) {
+            return refuse("authentication database \"" + authDb.name() + "\" is disabled");
+        }
+        String sql = def.authQuery() != null ? def.authQuery() : config.authQuery();
+        Pool authPool = pooler.pools().pool(authDb, authUser, pooler.serverSecret(authDb, authUser),
+                config.users().get(authUser));
+        lookup = new UserLookup(authPool, client.executor(), sql, user, this::lookedUp, client::fail);
+        lookup.start();
+        return Optional.empty();
+    }
+
+    /** The auth_query answered: authenticate against its secret, or refuse as PgBouncer does. */
+    private void lookedUp(AuthQuery.Outcome outcome) {
+        lookup = null;
+        if (outcome instanceof AuthQuery.Outcome.Found found) {
+            // SQL NULL (an expired role with PgBouncer's default query): no usable secret, mock authentication
+            StoredSecret dynamic = found.password() == null ? null : StoredSecret.parse(found.password());
+            client.continueLogin(authenticate(dynamic, client.channel().alloc()));
+        } else if (outcome instanceof AuthQuery.Outcome.NoSuchUser) {
+            if (config.logConnections()) {
+                Log.info("C-%s: login failed: db=%s", client.logId(), database);
+            }
+            client.continueLogin(new AuthStep.Refused("no such user"));
+        } else {
+            client.continueLogin(new AuthStep.Refused("bouncer config error")); // the server side logged why
+        }
+    }
+
+    /** The client is gone: a lookup still running is not wanted any more. */
+    void abandon() {
+        if (lookup != null) {
+            lookup.abandon();
+            lookup = null;
+        }
     }
 
     /**
@@ -181,8 +251,8 @@ final class ClientLogin {
         String poolUser = def.user() != null ? def.user() : user;
         Pool pool = pooler.pools().pool(def, poolUser, pooler.serverSecret(def, poolUser),
                 config.users().get(poolUser));
-        if (accepted.scramClientKey() != null && poolUser.equals(user) && def.password() == null) {
-            pool.offerScramClientKey(accepted.scramClientKey());
+        if (secret != null && poolUser.equals(user) && def.password() == null) {
+            pool.loginProved(secret, accepted.scramClientKey());
         }
         return Optional.of(new ClientSession(database, user, pool, tracked, pooler.startupRules().trackedNames(),
                 pooler.registerForCancel(client),

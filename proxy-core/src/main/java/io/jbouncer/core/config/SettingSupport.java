@@ -45,13 +45,12 @@ public final class SettingSupport {
 
     private static final String TLS_CLIENTS = "TLS to clients is not implemented yet";
     private static final String TLS_SERVERS = "TLS to servers is not implemented yet";
-    private static final String AUTH_QUERY = "auth_query/auth_user login lookups are not implemented yet";
     private static final String JVM_DNS = "host names are resolved by the JVM, with its own cache";
 
     private static final Map<String, Support> TABLE = table(
             Map.entry("admin_users", implemented()),
             Map.entry("application_name_add_host", implemented()),
-            Map.entry("auth_dbname", refusedWhenSet(Config::authDbname, AUTH_QUERY)),
+            Map.entry("auth_dbname", implemented()),
             Map.entry("auth_file", implemented()),
             Map.entry("auth_hba_file", refusedWhen("any value but empty", c -> !c.authHbaFile().isEmpty(),
                     "auth_type = hba is not implemented yet")),
@@ -59,13 +58,12 @@ public final class SettingSupport {
                     "ident maps (auth_type = hba) are not implemented yet")),
             Map.entry("auth_ldap_options", refusedWhenSet(Config::authLdapOptions,
                     "auth_type = ldap is not implemented yet")),
-            Map.entry("auth_query", refusedWhen("set while an auth_user is set", c -> c.explicitlySetKeys()
-                    .contains("auth_query") && anyAuthUser(c), AUTH_QUERY)),
+            Map.entry("auth_query", implemented()),
             Map.entry("auth_type", refusedWhen("cert, hba, ldap or pam", c -> switch (c.authType()) {
                 case CERT, HBA, LDAP, PAM -> true;
                 default -> false;
             }, "this login method is not implemented yet")),
-            Map.entry("auth_user", refusedWhenSet(Config::authUser, AUTH_QUERY)),
+            Map.entry("auth_user", implemented()),
             Map.entry("autodb_idle_timeout", refusedWhenExplicit("autodb_idle_timeout",
                     "auto-databases are not freed when idle yet")),
             Map.entry("cancel_wait_timeout", implemented()),
@@ -179,9 +177,6 @@ public final class SettingSupport {
     }
 
     private static final List<EntryRule<DatabaseDef>> DATABASE_RULES = List.of(
-            new EntryRule<>("auth_user", DatabaseDef::authUser, AUTH_QUERY),
-            new EntryRule<>("auth_query", DatabaseDef::authQuery, AUTH_QUERY),
-            new EntryRule<>("auth_dbname", DatabaseDef::authDbname, AUTH_QUERY),
             new EntryRule<>("max_db_client_connections", d -> positive(d.maxDbClientConnections()),
                     "client connection limits are not implemented yet"));
 
@@ -260,11 +255,6 @@ public final class SettingSupport {
 
     private static String positive(int value) {
         return value > 0 ? Integer.toString(value) : null;
-    }
-
-    private static boolean anyAuthUser(Config config) {
-        return config.authUser() != null
-                || config.databases().values().stream().anyMatch(db -> db.authUser() != null);
     }
 
     private static Support implemented() {

@@ -66,8 +66,6 @@ class SettingSupportTest {
                 Arguments.of("auth_hba_file = /etc/pgbouncer/hba.conf", "auth_hba_file = /etc/pgbouncer/hba.conf"),
                 Arguments.of("auth_ident_file = /etc/pgbouncer/ident.map", "auth_ident_file = "),
                 Arguments.of("auth_ldap_options = ldapserver=x", "auth_ldap_options = ldapserver=x"),
-                Arguments.of("auth_user = pgbouncer_auth", "auth_user = pgbouncer_auth"),
-                Arguments.of("auth_dbname = postgres", "auth_dbname = postgres"),
                 Arguments.of("syslog = 1", "syslog = 1"),
                 Arguments.of("peer_id = 1", "peer_id = 1"),
                 Arguments.of("max_db_client_connections = 10", "max_db_client_connections = 10"),
@@ -97,28 +95,14 @@ class SettingSupportTest {
                 "syslog = 0", "peer_id = 0", "max_db_client_connections = 0", "pool_idle_timeout = 0",
                 "server_fast_close = 0", "pkt_buf = 8192", "cancel_wait_timeout = 3", "query_wait_notify = 1", "tcp_keepidle = 30", "verbose = 2",
                 "login_notify_message = hello", "disable_pqexec = 1", "so_reuseport = 1",
-                "auth_query = SELECT 1", "user = " + System.getProperty("user.name"));
+                "auth_query = SELECT 1", "auth_user = pgbouncer_auth", "auth_dbname = postgres",
+                "user = " + System.getProperty("user.name"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("acceptedValues")
     void implementedOrHarmlessValueIsAccepted(String line) throws Exception {
         assertEquals(List.of(), SettingSupport.refusals(load("[pgbouncer]\n" + line + "\n")));
-    }
-
-    /** auth_query alone is unused in PgBouncer too; with an auth_user it would be in effect. */
-    @Test
-    void authQueryIsRefusedOnlyWithAnAuthUser() throws Exception {
-        List<SettingSupport.Refusal> refusals = SettingSupport.refusals(load("""
-                [databases]
-                app = host=127.0.0.1 auth_user=lookup
-                [pgbouncer]
-                auth_query = SELECT usename, passwd FROM pg_shadow WHERE usename=$1
-                """));
-
-        assertEquals(List.of("auth_query", "app"), refusals.stream().map(SettingSupport.Refusal::entry).toList());
-        assertTrue(refusals.get(1).message().startsWith("[databases] app: auth_user=lookup is not supported"),
-                refusals.get(1).message());
     }
 
     @Test
@@ -138,10 +122,6 @@ class SettingSupportTest {
         assertEquals(List.of(
                 "[databases] checked: max_db_client_connections=5 is not supported by jbouncer yet (client"
                         + " connection limits are not implemented yet)",
-                "[databases] looked: auth_query=SELECT 1 is not supported by jbouncer yet (auth_query/auth_user"
-                        + " login lookups are not implemented yet)",
-                "[databases] looked: auth_dbname=postgres is not supported by jbouncer yet (auth_query/auth_user"
-                        + " login lookups are not implemented yet)",
                 "[users] capped: max_user_client_connections=2 is not supported by jbouncer yet (client connection"
                         + " limits are not implemented yet)"),
                 refusals.stream().map(SettingSupport.Refusal::message).toList());
