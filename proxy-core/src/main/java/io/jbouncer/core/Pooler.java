@@ -2,6 +2,7 @@ package io.jbouncer.core;
 
 import io.jbouncer.admin.PoolerView;
 import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.client.ClientCounts;
 import io.jbouncer.core.client.ClientSession;
 import io.jbouncer.core.client.ClientTimeouts;
 import io.jbouncer.core.client.StartupParameters;
@@ -33,6 +34,7 @@ public final class Pooler {
     private final SecureRandom random = new SecureRandom();
     private final byte[] mockKey = new byte[32];
     private final AtomicInteger clients = new AtomicInteger();
+    private final ClientCounts clientCounts = new ClientCounts();
     private final Map<Long, ClientConnection> cancelKeys = new ConcurrentHashMap<>();
     /** Logged-in clients by id: SHOW CLIENTS and KILL_CLIENT. */
     private final Map<Long, ClientConnection> loggedIn = new ConcurrentHashMap<>();
@@ -207,6 +209,11 @@ public final class Pooler {
 
     public int clientCount() {
         return clients.get();
+    }
+
+    /** Clients per database and per user (the client caps, SHOW DATABASES / SHOW USERS). */
+    public ClientCounts clientCounts() {
+        return clientCounts;
     }
 
     /**

@@ -79,6 +79,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private Channel channel;
     private State state = State.LOGIN;
     private ClientLogin login;
+    /** This client's place in the per-database and per-user client counts. */
+    private final ClientCounts.Share counted;
     /** Why the connection ends, for PgBouncer's {@code closing because:} log line. */
     private String closeReason = "client unexpected eof";
     /** An error was sent and the channel closes after it: nothing more is read. */
@@ -105,6 +107,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     public ClientConnection(Pooler pooler) {
         this.pooler = pooler;
+        this.counted = pooler.clientCounts().share();
         this.scanner = new PacketScanner(pooler.maxPacketSize());
     }
 
@@ -244,6 +247,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (login != null) {
             login.abandon();
         }
+        counted.leave();
         pooler.clientClosed(this);
         if (session != null && session.pool() != null) {
             session.pool().clientLeft();
@@ -644,6 +648,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         in.skipBytes(length + 1);
         onLoginStep(login.onPasswordMessage(body, channel.alloc()));
         return true;
+    }
+
+    /** This client's share of the per-database and per-user client counts; client loop only. */
+    ClientCounts.Share counted() {
+        return counted;
     }
 
     /** A login step that came later, after an auth_query lookup; dropped when the client is already leaving. */

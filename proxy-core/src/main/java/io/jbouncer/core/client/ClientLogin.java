@@ -9,6 +9,7 @@ import io.jbouncer.core.auth.ClientAuthenticator;
 import io.jbouncer.core.config.AuthType;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
+import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.server.AuthQuery;
 import io.jbouncer.protocol.SqlState;
@@ -106,15 +107,19 @@ final class ClientLogin {
                 return refuse("not allowed"); // known users are told before the password exchange, as PgBouncer
             }
         }
-        if (authType == AuthType.ANY) {
-            DatabaseDef def = pooler.database(database);
-            if (def != null && def.user() == null) {
-                Log.error("C-%s: auth_type=any requires forced user", client.logId());
-                return refuse("bouncer config error");
-            }
+        DatabaseDef def = console ? null : pooler.database(database);
+        if (authType == AuthType.ANY && def != null && def.user() == null) {
+            Log.error("C-%s: auth_type=any requires forced user", client.logId());
+            return refuse("bouncer config error");
+        }
+        if ((console || def != null) && !joinDatabaseWithinCap(def)) {
+            return refuse("client connections exceeded (max_db_client_connections)");
+        }
+        String loginUser = authType == AuthType.ANY && def != null ? def.user() : user;
+        if ((known != null || authType == AuthType.ANY) && !joinUserWithinCap(loginUser)) {
+            return refuse("client connections exceeded (max_user_client_connections)");
         }
         if (known == null && authType != AuthType.ANY) {
-            DatabaseDef def = console ? null : pooler.database(database);
             String authUser = def != null && def.authUser() != null ? def.authUser() : config.authUser();
             if (authUser != null && console) {
                 Log.error("C-%s: the console cannot log in users unknown to auth_file with auth_user", client.logId());
@@ -125,6 +130,27 @@ final class ClientLogin {
             }
         }
         return Optional.of(authenticate(known, alloc));
+    }
+
+    /**
+     * Counts this client in its database and checks {@code max_db_client_connections} (the entry's value, else the
+     * global one; 0 = no limit), before the password exchange as PgBouncer 1.24 does. The console's admin_users are
+     * exempt. A refused client stays counted until it disconnects, as in PgBouncer.
+     */
+    private boolean joinDatabaseWithinCap(DatabaseDef def) {
+        int count = client.counted().joinDatabase(database);
+        int limit = def != null && def.maxDbClientConnections() > 0 ? def.maxDbClientConnections()
+                : config.maxDbClientConnections();
+        return limit <= 0 || count <= limit || consoleRole == ConsoleRole.ADMIN;
+    }
+
+    /** Like {@link #joinDatabaseWithinCap} for {@code max_user_client_connections} of a known user. */
+    private boolean joinUserWithinCap(String name) {
+        int count = client.counted().joinUser(name);
+        UserDef def = config.users().get(name);
+        int limit = def != null && def.maxUserClientConnections() > 0 ? def.maxUserClientConnections()
+                : config.maxUserClientConnections();
+        return limit <= 0 || count <= limit || consoleRole == ConsoleRole.ADMIN;
     }
 
     /** Authenticates the client against {@code stored} ({@code null}: mock authentication). */
@@ -162,6 +188,10 @@ final class ClientLogin {
     private void lookedUp(AuthQuery.Outcome outcome) {
         lookup = null;
         if (outcome instanceof AuthQuery.Outcome.Found found) {
+            if (!joinUserWithinCap(user)) {
+                client.continueLogin(new AuthStep.Refused("client connections exceeded (max_user_client_connections)"));
+                return;
+            }
             // SQL NULL (an expired role with PgBouncer's default query): no usable secret, mock authentication
             StoredSecret dynamic = found.password() == null ? null : StoredSecret.parse(found.password());
             client.continueLogin(authenticate(dynamic, client.channel().alloc()));

@@ -8,8 +8,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * What jbouncer does with each setting of {@link Settings}, and with the {@code [databases]} and {@code [users]}
- * keys whose values can ask for more than jbouncer does. Every setting is in exactly one class:
+ * What jbouncer does with each setting of {@link Settings} (every {@code [databases]} and {@code [users]} key is
+ * implemented). Every setting is in exactly one class:
  * <ul>
  *   <li>{@link Level#IMPLEMENTED}: jbouncer acts on every value as PgBouncer does;</li>
  *   <li>{@link Level#NO_EFFECT}: accepted for compatibility and harmless to ignore (a tuning knob of PgBouncer's C
@@ -99,13 +99,11 @@ public final class SettingSupport {
             Map.entry("logfile", implemented()),
             Map.entry("login_notify_message", implemented()),
             Map.entry("max_client_conn", implemented()),
-            Map.entry("max_db_client_connections", refusedWhen("above 0", c -> c.maxDbClientConnections() > 0,
-                    "client connection limits are not implemented yet")),
+            Map.entry("max_db_client_connections", implemented()),
             Map.entry("max_db_connections", implemented()),
             Map.entry("max_packet_size", implemented()),
             Map.entry("max_prepared_statements", implemented()),
-            Map.entry("max_user_client_connections", refusedWhen("above 0",
-                    c -> c.maxUserClientConnections() > 0, "client connection limits are not implemented yet")),
+            Map.entry("max_user_client_connections", implemented()),
             Map.entry("max_user_connections", implemented()),
             Map.entry("metrics_addr", implemented()),
             Map.entry("metrics_port", implemented()),
@@ -172,18 +170,6 @@ public final class SettingSupport {
                     "jbouncer does not switch users: start it as that user")),
             Map.entry("verbose", implemented()));
 
-    /** A {@code [databases]} or {@code [users]} key whose refused values read as non-null from the entry. */
-    private record EntryRule<T>(String key, Function<T, String> refusedValue, String reason) {
-    }
-
-    private static final List<EntryRule<DatabaseDef>> DATABASE_RULES = List.of(
-            new EntryRule<>("max_db_client_connections", d -> positive(d.maxDbClientConnections()),
-                    "client connection limits are not implemented yet"));
-
-    private static final List<EntryRule<UserDef>> USER_RULES = List.of(
-            new EntryRule<>("max_user_client_connections", u -> positive(u.maxUserClientConnections()),
-                    "client connection limits are not implemented yet"));
-
     private SettingSupport() {
     }
 
@@ -198,8 +184,8 @@ public final class SettingSupport {
     }
 
     /**
-     * Every refused value in {@code config}, {@code [pgbouncer]} settings first, then {@code [databases]} and
-     * {@code [users]} entries in file order; empty when jbouncer can run it as written.
+     * Every refused {@code [pgbouncer]} value in {@code config}, in {@link Settings} order; empty when jbouncer can
+     * run it as written.
      */
     public static List<Refusal> refusals(Config config) {
         List<Refusal> refusals = new ArrayList<>();
@@ -209,12 +195,6 @@ public final class SettingSupport {
                         + " is not supported by jbouncer yet (" + support.reason() + ")"));
             }
         });
-        for (DatabaseDef db : config.databases().values()) {
-            refuse(refusals, "databases", db.name(), db, DATABASE_RULES);
-        }
-        for (UserDef user : config.users().values()) {
-            refuse(refusals, "users", user.name(), user, USER_RULES);
-        }
         return refusals;
     }
 
@@ -237,24 +217,9 @@ public final class SettingSupport {
         return warnings;
     }
 
-    private static <T> void refuse(List<Refusal> refusals, String section, String entry, T def,
-            List<EntryRule<T>> rules) {
-        for (EntryRule<T> rule : rules) {
-            String value = rule.refusedValue().apply(def);
-            if (value != null) {
-                refusals.add(new Refusal(section, entry, "[" + section + "] " + entry + ": " + rule.key() + "="
-                        + value + " is not supported by jbouncer yet (" + rule.reason() + ")"));
-            }
-        }
-    }
-
     private static String shown(Config config, String name) {
         String value = config.valueAsShown(name);
         return value == null || value.isEmpty() ? "'" + (value == null ? "" : value) + "'" : value;
-    }
-
-    private static String positive(int value) {
-        return value > 0 ? Integer.toString(value) : null;
     }
 
     private static Support implemented() {
