@@ -1,10 +1,8 @@
 package io.jbouncer.it;
 
+import static io.jbouncer.it.support.ServerErrors.assertLoginRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
@@ -31,8 +29,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.ServerErrorMessage;
 
 /**
  * {@code auth_user} / {@code auth_query} / {@code auth_dbname} against the private PostgreSQL (issue 14): roles that
@@ -186,7 +182,7 @@ class AuthQueryIT {
         "aq_scram,     aq_scram_pass,      nosuchdb,     password authentication failed",
     })
     void isRefusedAsPgBouncerRefuses(String user, String password, String db, String message) {
-        assertRefused(port, db, user, password, message);
+        assertLoginRefused(port, db, user, password, message);
     }
 
     @ParameterizedTest(name = "{0}: {1}")
@@ -198,7 +194,7 @@ class AuthQueryIT {
         "aq_nullname  | auth_query response contained null user name",
     })
     void brokenQueryIsLoggedAndLeavesNoServerBehind(String db, String logged) throws SQLException {
-        assertRefused(port, db, SCRAM_ROLE, SCRAM_ROLE + "_pass", "bouncer config error");
+        assertLoginRefused(port, db, SCRAM_ROLE, SCRAM_ROLE + "_pass", "bouncer config error");
 
         assertTrue(bouncer.awaitLog("auth_query failed: " + logged, Duration.ofSeconds(10)), bouncer::log);
         try (Connection console = AdminConsole.connect(port, ADMIN, ADMIN_PASS)) {
@@ -217,7 +213,7 @@ class AuthQueryIT {
         "aq_victim\\' OR rolname = 'aq_scram",
     })
     void injectionThroughTheUserNameSimplyFails(String user) throws SQLException {
-        assertRefused(port, DB, user, "whatever", "no such user");
+        assertLoginRefused(port, DB, user, "whatever", "no such user");
 
         try (Connection c = pg.superuserJdbc(DB);
              PreparedStatement st = c.prepareStatement("SELECT count(*) FROM pg_roles WHERE rolname = ?")) {
@@ -251,7 +247,7 @@ class AuthQueryIT {
             st.execute("SET search_path = evil, pg_catalog");
         }
 
-        assertRefused(port, "aq_pinned", MD5_ROLE, "evil_pass", "password authentication failed");
+        assertLoginRefused(port, "aq_pinned", MD5_ROLE, "evil_pass", "password authentication failed");
 
         try (Connection auth = Jdbc.connect("127.0.0.1", port, "aq_pinned", AUTH_USER, AUTH_PASS, simple);
              Statement st = auth.createStatement(); ResultSet rs = st.executeQuery("SHOW search_path")) {
@@ -290,7 +286,7 @@ class AuthQueryIT {
         assertEquals(0, python.exitValue(), output);
         assertEquals(SCRAM_ROLE, output.strip());
 
-        assertRefused(config.port(), DB, MD5_ROLE, MD5_ROLE + "_pass", "SASL authentication failed");
+        assertLoginRefused(config.port(), DB, MD5_ROLE, MD5_ROLE + "_pass", "SASL authentication failed");
     }
 
     private static int serverCount(Connection console, String db) {
@@ -302,13 +298,4 @@ class AuthQueryIT {
         }
     }
 
-    private static void assertRefused(int port, String db, String user, String password, String message) {
-        SQLException e = assertThrows(SQLException.class,
-                () -> Jdbc.connect("127.0.0.1", port, db, user, password).close());
-        ServerErrorMessage error = assertInstanceOf(PSQLException.class, e).getServerErrorMessage();
-        assertNotNull(error, () -> "not an ErrorResponse from jbouncer: " + e);
-        assertEquals("FATAL", error.getSeverity(), error::toString);
-        assertEquals("08P01", error.getSQLState(), error::toString);
-        assertEquals(message, error.getMessage(), error::toString);
-    }
 }

@@ -1,10 +1,8 @@
 package io.jbouncer.it;
 
+import static io.jbouncer.it.support.ServerErrors.assertLoginRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
@@ -23,8 +21,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.ServerErrorMessage;
 
 /**
  * {@code max_db_client_connections} and {@code max_user_client_connections} (PgBouncer 1.24) with real clients:
@@ -84,7 +80,7 @@ class ClientLimitsIT {
             held.add(connect(CAPPED_DB, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS));
             held.add(connect(CAPPED_DB, PostgresCluster.SCRAM_USER, PostgresCluster.SCRAM_PASS));
 
-            assertRefused(CAPPED_DB, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS,
+            assertLoginRefused(port, CAPPED_DB, PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS,
                     "client connections exceeded (max_db_client_connections)");
             Psql.Result psql = Psql.of(pg).run("host=127.0.0.1 port=" + port + " dbname=" + CAPPED_DB + " user="
                     + PostgresCluster.SCRAM_USER + " sslmode=disable", PostgresCluster.SCRAM_PASS, "-c", "SELECT 1");
@@ -111,9 +107,9 @@ class ClientLimitsIT {
             held.add(connect(OPEN_DB, CAPPED_USER, CAPPED_PASS));
             held.add(connect(OPEN_DB, CAPPED_USER, CAPPED_PASS));
 
-            assertRefused(OPEN_DB, CAPPED_USER, CAPPED_PASS,
+            assertLoginRefused(port, OPEN_DB, CAPPED_USER, CAPPED_PASS,
                     "client connections exceeded (max_user_client_connections)");
-            assertRefused(OPEN_DB, CAPPED_USER, "wrong_password",
+            assertLoginRefused(port, OPEN_DB, CAPPED_USER, "wrong_password",
                     "client connections exceeded (max_user_client_connections)"); // before the password exchange
 
             assertTrue(Poll.until(Duration.ofSeconds(10), () -> userColumn(console, "current_client_connections")
@@ -137,14 +133,6 @@ class ClientLimitsIT {
         return Jdbc.connect("127.0.0.1", port, db, user, password);
     }
 
-    private static void assertRefused(String db, String user, String password, String message) {
-        SQLException e = assertThrows(SQLException.class, () -> connect(db, user, password).close());
-        ServerErrorMessage error = assertInstanceOf(PSQLException.class, e).getServerErrorMessage();
-        assertNotNull(error, () -> "not an ErrorResponse from jbouncer: " + e);
-        assertEquals("FATAL", error.getSeverity(), error::toString);
-        assertEquals("08P01", error.getSQLState(), error::toString);
-        assertEquals(message, error.getMessage(), error::toString);
-    }
 
     private static Map<String, String> databaseRow(Connection console) {
         try {
