@@ -8,6 +8,7 @@ import io.jbouncer.core.client.ClientTimeouts;
 import io.jbouncer.core.client.StartupParameters;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
+import io.jbouncer.core.config.HbaRules;
 import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.pool.Pool;
@@ -44,28 +45,31 @@ public final class Pooler {
     private final PoolerEvents events;
     private volatile Config config;
     private volatile Map<String, StoredSecret> secrets;
+    private volatile HbaRules hba;
     private volatile StartupParameters startupRules;
     private List<String> trackExtraAtStart;
     /** {@code disable_pqexec}, restart-only: read once, checked on every simple Query. */
     private final boolean simpleQueryDisallowed;
 
-    public Pooler(Config config, Map<String, StoredSecret> secrets, ServerConnector connector, PoolerEvents events) {
+    public Pooler(Config config, Map<String, StoredSecret> secrets, HbaRules hba, ServerConnector connector,
+                  PoolerEvents events) {
         random.nextBytes(mockKey);
         this.connector = connector;
         this.events = events;
         this.pools = new PoolManager(this::config, connector, events);
         this.simpleQueryDisallowed = config.disablePqexec();
-        apply(config, secrets);
+        apply(config, secrets, hba);
     }
 
-    /** Publishes a new configuration and auth_file snapshot for new logins. */
-    public void apply(Config newConfig, Map<String, StoredSecret> newSecrets) {
+    /** Publishes a new configuration, auth_file and auth_hba_file snapshot for new logins. */
+    public void apply(Config newConfig, Map<String, StoredSecret> newSecrets, HbaRules newHba) {
         // track_extra_parameters needs a restart (fact sheet 2.1): the value from start stays.
         if (trackExtraAtStart == null) {
             trackExtraAtStart = List.copyOf(newConfig.trackExtraParameters());
         }
         this.config = newConfig;
         this.secrets = Map.copyOf(newSecrets);
+        this.hba = newHba;
         this.startupRules = new StartupParameters(trackExtraAtStart, newConfig.ignoreStartupParameters());
         pools.reconfigure(newConfig, this::serverSecret);
         createForcedUserPools(newConfig);
@@ -126,6 +130,11 @@ public final class Pooler {
     /** Random per process: makes the mock SCRAM salt of an unknown user stable without revealing anything. */
     public byte[] mockKey() {
         return mockKey;
+    }
+
+    /** The auth_hba_file rules in force ({@link HbaRules#NONE} unless {@code auth_type = hba}). */
+    public HbaRules hba() {
+        return hba;
     }
 
     /** The auth_file secrets in force. */

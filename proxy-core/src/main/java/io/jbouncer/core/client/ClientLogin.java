@@ -9,6 +9,7 @@ import io.jbouncer.core.auth.ClientAuthenticator;
 import io.jbouncer.core.config.AuthType;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
+import io.jbouncer.core.config.HbaRules;
 import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.server.AuthQuery;
@@ -18,14 +19,13 @@ import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A client's login from its StartupMessage to the pool it will use, with PgBouncer's order of checks
@@ -153,12 +153,34 @@ final class ClientLogin {
         return limit <= 0 || count <= limit || consoleRole == ConsoleRole.ADMIN;
     }
 
-    /** Authenticates the client against {@code stored} ({@code null}: mock authentication). */
+    /**
+     * Authenticates the client against {@code stored} ({@code null}: mock authentication) with {@code auth_type}, or
+     * with the method of the first matching {@code auth_hba_file} rule for {@code auth_type = hba} (fact sheet 4.5).
+     */
     private AuthStep authenticate(StoredSecret stored, ByteBufAllocator alloc) {
         secret = stored;
-        authenticator = new ClientAuthenticator(config.authType(), user, stored, config.scramIterations(),
-                pooler.mockKey());
+        AuthType method = config.authType();
+        if (method == AuthType.HBA) {
+            HbaRules.Method rule = pooler.hba().methodFor(client.channel().remoteAddress(), database, user);
+            if (rule == null) {
+                return new AuthStep.Refused("no authentication method is found");
+            }
+            if (rule == HbaRules.Method.PEER) {
+                return peer(stored);
+            }
+            method = rule.authType();
+            if (method == null) {
+                return new AuthStep.Refused("login rejected");
+            }
+        }
+        authenticator = new ClientAuthenticator(method, user, stored, config.scramIterations(), pooler.mockKey());
         return authenticator.start(alloc);
+    }
+
+    /** hba {@code peer}: a known user, over the Unix socket, from a process of the OS user of the same name. */
+    private AuthStep peer(StoredSecret stored) {
+        boolean ok = stored != null && user.equals(UnixPeer.userName(client.channel()));
+        return ok ? new AuthStep.Accepted(null, null) : new AuthStep.Refused("unix socket login rejected");
     }
 
     /**
@@ -237,14 +259,8 @@ final class ClientLogin {
      * requires for the password-less {@code pgbouncer} console user (fact sheet 4.6).
      */
     private boolean sameOsUserOverUnixSocket() {
-        if (!(client.channel() instanceof EpollDomainSocketChannel unix)) {
-            return false;
-        }
-        try {
-            return unix.peerCredentials().uid() == OWN_UID;
-        } catch (IOException e) {
-            return false;
-        }
+        OptionalInt uid = UnixPeer.uid(client.channel());
+        return uid.isPresent() && uid.getAsInt() == OWN_UID;
     }
 
     boolean awaitingPassword() {

@@ -52,15 +52,14 @@ public final class SettingSupport {
             Map.entry("application_name_add_host", implemented()),
             Map.entry("auth_dbname", implemented()),
             Map.entry("auth_file", implemented()),
-            Map.entry("auth_hba_file", refusedWhen("any value but empty", c -> !c.authHbaFile().isEmpty(),
-                    "auth_type = hba is not implemented yet")),
+            Map.entry("auth_hba_file", implemented()),
             Map.entry("auth_ident_file", refusedWhenSet(Config::authIdentFile,
                     "ident maps (auth_type = hba) are not implemented yet")),
             Map.entry("auth_ldap_options", refusedWhenSet(Config::authLdapOptions,
                     "auth_type = ldap is not implemented yet")),
             Map.entry("auth_query", implemented()),
-            Map.entry("auth_type", refusedWhen("cert, hba, ldap or pam", c -> switch (c.authType()) {
-                case CERT, HBA, LDAP, PAM -> true;
+            Map.entry("auth_type", refusedWhen("cert, ldap or pam", c -> switch (c.authType()) {
+                case CERT, LDAP, PAM -> true;
                 default -> false;
             }, "this login method is not implemented yet")),
             Map.entry("auth_user", implemented()),

@@ -60,10 +60,8 @@ class SettingSupportTest {
                 Arguments.of("server_tls_sslmode = prefer", "server_tls_sslmode = prefer"),
                 Arguments.of("server_tls_sslmode = allow", "server_tls_sslmode = allow"),
                 Arguments.of("auth_type = cert", "auth_type = cert"),
-                Arguments.of("auth_type = hba", "auth_type = hba"),
                 Arguments.of("auth_type = ldap", "auth_type = ldap"),
                 Arguments.of("auth_type = pam", "auth_type = pam"),
-                Arguments.of("auth_hba_file = /etc/pgbouncer/hba.conf", "auth_hba_file = /etc/pgbouncer/hba.conf"),
                 Arguments.of("auth_ident_file = /etc/pgbouncer/ident.map", "auth_ident_file = "),
                 Arguments.of("auth_ldap_options = ldapserver=x", "auth_ldap_options = ldapserver=x"),
                 Arguments.of("syslog = 1", "syslog = 1"),
@@ -89,7 +87,8 @@ class SettingSupportTest {
 
     static Stream<String> acceptedValues() {
         return Stream.of("client_tls_sslmode = disable", "server_tls_sslmode = disable", "auth_type = md5",
-                "auth_type = scram-sha-256", "auth_type = trust", "auth_type = plain", "auth_hba_file = ",
+                "auth_type = scram-sha-256", "auth_type = trust", "auth_type = plain", "auth_type = hba",
+                "auth_hba_file = /etc/pgbouncer/hba.conf",
                 "syslog = 0", "peer_id = 0", "max_db_client_connections = 10", "max_user_client_connections = 10",
                 "pool_idle_timeout = 0", "server_fast_close = 0", "pkt_buf = 8192", "cancel_wait_timeout = 3",
                 "query_wait_notify = 1", "tcp_keepidle = 30", "verbose = 2",
