@@ -43,7 +43,7 @@ class UnsupportedSettingsIT {
             "client_tls_sslmode", "require",
             "server_tls_sslmode", "verify-full",
             "peer_id", "1",
-            "auth_type", "ldap",
+            "auth_type", "pam",
             "syslog", "1");
 
     private static PostgresCluster pg;

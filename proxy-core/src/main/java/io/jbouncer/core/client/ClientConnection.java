@@ -646,7 +646,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         ByteBuf body = in.slice(start + 5, length - 4);
         in.skipBytes(length + 1);
-        onLoginStep(login.onPasswordMessage(body, channel.alloc()));
+        login.onPasswordMessage(body, channel.alloc()).ifPresent(this::onLoginStep);
         return true;
     }
 

@@ -6,15 +6,19 @@ import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.auth.AuthStep;
 import io.jbouncer.core.auth.ClientAuthenticator;
+import io.jbouncer.core.auth.LdapVerifier;
 import io.jbouncer.core.config.AuthType;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.config.HbaRules;
+import io.jbouncer.core.config.LdapOptions;
 import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.server.AuthQuery;
+import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
+import io.jbouncer.protocol.message.Authentication;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
@@ -55,6 +59,8 @@ final class ClientLogin {
     private StoredSecret secret;
     /** The auth_query lookup in progress, or {@code null}. */
     private UserLookup lookup;
+    /** The LDAP options while a cleartext password for an LDAP check is awaited, else {@code null}. */
+    private LdapOptions ldap;
     private ErrorResponse postAuthError;
     private ConsoleRole consoleRole;
 
@@ -119,8 +125,12 @@ final class ClientLogin {
         if ((known != null || authType == AuthType.ANY) && !joinUserWithinCap(loginUser)) {
             return refuse("client connections exceeded (max_user_client_connections)");
         }
+        String authUser = def != null && def.authUser() != null ? def.authUser() : config.authUser();
+        if (authType == AuthType.LDAP && authUser != null) {
+            Log.error("C-%s: LDAP can't be used together with database authentication (auth_user)", client.logId());
+            return refuse("bouncer config error"); // as PgBouncer answers for PAM
+        }
         if (known == null && authType != AuthType.ANY) {
-            String authUser = def != null && def.authUser() != null ? def.authUser() : config.authUser();
             if (authUser != null && console) {
                 Log.error("C-%s: the console cannot log in users unknown to auth_file with auth_user", client.logId());
                 return refuse("bouncer config error"); // PgBouncer would run auth_query on the console: refused
@@ -155,26 +165,53 @@ final class ClientLogin {
 
     /**
      * Authenticates the client against {@code stored} ({@code null}: mock authentication) with {@code auth_type}, or
-     * with the method of the first matching {@code auth_hba_file} rule for {@code auth_type = hba} (fact sheet 4.5).
+     * with the method of the first matching rule for {@code auth_type = hba} (fact sheet 4.5) and
+     * {@code auth_type = ldap} (one LDAP rule for all).
      */
     private AuthStep authenticate(StoredSecret stored, ByteBufAllocator alloc) {
         secret = stored;
         AuthType method = config.authType();
-        if (method == AuthType.HBA) {
-            HbaRules.Method rule = pooler.hba().methodFor(client.channel().remoteAddress(), database, user);
+        if (method == AuthType.HBA || method == AuthType.LDAP) {
+            HbaRules.Rule rule = pooler.hba().ruleFor(client.channel().remoteAddress(), database, user);
             if (rule == null) {
                 return new AuthStep.Refused("no authentication method is found");
             }
-            if (rule == HbaRules.Method.PEER) {
-                return peer(stored);
-            }
-            method = rule.authType();
-            if (method == null) {
-                return new AuthStep.Refused("login rejected");
+            switch (rule.method()) {
+                case PEER -> {
+                    return peer(stored);
+                }
+                case LDAP -> {
+                    ldap = rule.ldap();
+                    ByteBuf request = alloc.buffer(16);
+                    Authentication.encodeCleartextPassword(request);
+                    return new AuthStep.Challenge(request);
+                }
+                case REJECT -> {
+                    return new AuthStep.Refused("login rejected");
+                }
+                default -> method = rule.method().authType();
             }
         }
         authenticator = new ClientAuthenticator(method, user, stored, config.scramIterations(), pooler.mockKey());
         return authenticator.start(alloc);
+    }
+
+    /**
+     * {@code ldap}: the cleartext password is checked by the directory, off the event loop (PgBouncer 1.25); the
+     * login goes on in {@link ClientConnection#continueLogin}. The pool's servers then log in with that password
+     * unless auth_file has the user.
+     */
+    private Optional<AuthStep> verifyWithLdap(String password) {
+        LdapOptions options = ldap;
+        ldap = null;
+        LdapVerifier.verify(options, user, password).thenAccept(ok -> client.executor().execute(() -> {
+            if (ok && secret == null) {
+                secret = new StoredSecret.Plain(password);
+            }
+            client.continueLogin(ok ? new AuthStep.Accepted(null, null)
+                    : new AuthStep.Refused("LDAP authentication failed"));
+        }));
+        return Optional.empty();
     }
 
     /** hba {@code peer}: a known user, over the Unix socket, from a process of the OS user of the same name. */
@@ -264,11 +301,15 @@ final class ClientLogin {
     }
 
     boolean awaitingPassword() {
-        return authenticator != null;
+        return authenticator != null || ldap != null;
     }
 
-    AuthStep onPasswordMessage(ByteBuf body, ByteBufAllocator alloc) {
-        return authenticator.onPasswordMessage(body, alloc);
+    /** The client's answer to the authentication request; empty while an LDAP check runs. */
+    Optional<AuthStep> onPasswordMessage(ByteBuf body, ByteBufAllocator alloc) {
+        if (ldap != null) {
+            return verifyWithLdap(PgBuf.readCString(body));
+        }
+        return Optional.of(authenticator.onPasswordMessage(body, alloc));
     }
 
     /**

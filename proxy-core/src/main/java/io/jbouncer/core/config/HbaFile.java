@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -19,10 +21,11 @@ import java.util.regex.Pattern;
  * <p>Supported: connection types {@code local}, {@code host}, {@code hostnossl}; database lists with {@code all},
  * {@code sameuser}, {@code replication} (matches nothing: jbouncer takes no replication connections), names and
  * {@code @file}; user lists with {@code all}, names and {@code @file}; addresses {@code all}, CIDR or address and mask;
- * methods {@code trust}, {@code reject}, {@code md5}, {@code password}, {@code scram-sha-256}, {@code peer}.
+ * methods {@code trust}, {@code reject}, {@code md5}, {@code password}, {@code scram-sha-256}, {@code peer}, and
+ * {@code ldap} with its {@link LdapOptions}.
  *
  * <p>PgBouncer skips a line it cannot use with a warning; jbouncer refuses the whole file, naming the line, so a rule
- * that would silently not apply (a {@code hostssl} or {@code cert} line while jbouncer has no TLS, {@code ldap},
+ * that would silently not apply (a {@code hostssl} or {@code cert} line while jbouncer has no TLS, LDAP over TLS,
  * {@code map=}, {@code +group}, {@code samerole}, host names) stops start-up, {@code --check} and a reload instead.
  */
 public final class HbaFile {
@@ -45,12 +48,22 @@ public final class HbaFile {
     }
 
     /**
-     * The rules {@code config} needs: those of its {@code auth_hba_file} with {@code auth_type = hba}, else
-     * {@link HbaRules#NONE} (PgBouncer reads the file only then).
+     * The login rules {@code config} needs: those of its {@code auth_hba_file} with {@code auth_type = hba} (PgBouncer
+     * reads the file only then), one {@code ldap} rule for everyone with {@code auth_type = ldap}, else
+     * {@link HbaRules#NONE}.
      *
-     * @throws ConfigException as {@link #load}, or when {@code auth_type = hba} has no {@code auth_hba_file}
+     * @throws ConfigException as {@link #load}, when {@code auth_type = hba} has no {@code auth_hba_file}, or when
+     *                         {@code auth_ldap_options} are missing or invalid with {@code auth_type = ldap}
      */
     public static HbaRules forConfig(Config config) throws ConfigException {
+        if (config.authType() == AuthType.LDAP) {
+            try {
+                return HbaRules.ldapForAll(LdapOptions.parse(
+                        config.authLdapOptions() == null ? "" : config.authLdapOptions()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(config.conffile(), 0, "auth_ldap_options", e.getMessage());
+            }
+        }
         if (config.authType() != AuthType.HBA) {
             return HbaRules.NONE;
         }
@@ -111,10 +124,31 @@ public final class HbaFile {
             throw error("end-of-line before authentication method");
         }
         HbaRules.Method method = method(single(fields.get(next++), "authentication method"));
-        if (next < fields.size()) {
+        LdapOptions ldap = null;
+        if (method == HbaRules.Method.LDAP) {
+            ldap = ldapOptions(fields.subList(next, fields.size()));
+        } else if (next < fields.size()) {
             throw error("authentication options are not supported: " + fields.get(next).get(0).text());
         }
-        return new HbaRules.Rule(lineNumber, type, databases, users, network, prefix, method);
+        return new HbaRules.Rule(lineNumber, type, databases, users, network, prefix, method, ldap);
+    }
+
+    /** The {@code name=value} options after {@code ldap}. */
+    private LdapOptions ldapOptions(List<List<Token>> options) throws ConfigException {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        for (List<Token> option : options) {
+            String text = single(option, "LDAP option");
+            int eq = text.indexOf('=');
+            if (eq <= 0) {
+                throw error("expected name=value after ldap: " + text);
+            }
+            pairs.put(text.substring(0, eq), text.substring(eq + 1));
+        }
+        try {
+            return LdapOptions.of(pairs);
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
+        }
     }
 
     private HbaRules.ConnectionType connectionType(String word) throws ConfigException {
@@ -135,7 +169,7 @@ public final class HbaFile {
             case "scram-sha-256" -> HbaRules.Method.SCRAM_SHA_256;
             case "peer" -> HbaRules.Method.PEER;
             case "cert" -> throw error("cert needs TLS, which jbouncer does not support yet");
-            case "ldap" -> throw error("ldap is not supported");
+            case "ldap" -> HbaRules.Method.LDAP;
             default -> throw error("unsupported authentication method: " + word);
         };
     }

@@ -8,9 +8,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The rules of {@code auth_hba_file} for {@code auth_type = hba} (PgBouncer's subset of {@code pg_hba.conf}, fact
- * sheet 4.5): the first rule matching the connection type, database, user and address gives the method. Immutable;
- * read by {@link HbaFile}.
+ * Login rules: those of {@code auth_hba_file} for {@code auth_type = hba} (PgBouncer's subset of {@code pg_hba.conf},
+ * fact sheet 4.5), where the first rule matching the connection type, database, user and address gives the method,
+ * or the one {@code ldap} rule for everyone that {@code auth_type = ldap} amounts to. Immutable; made by
+ * {@link HbaFile}.
  *
  * @param rules in file order
  */
@@ -21,16 +22,19 @@ public record HbaRules(List<Rule> rules) {
 
     /** The methods jbouncer supports in a rule. */
     public enum Method {
-        TRUST, REJECT, MD5, PASSWORD, SCRAM_SHA_256, PEER;
+        TRUST, REJECT, MD5, PASSWORD, SCRAM_SHA_256, PEER, LDAP;
 
-        /** The client authentication this method runs; {@code null} for REJECT and PEER, which need none. */
+        /**
+         * The client authentication against a stored secret this method runs; {@code null} for REJECT, PEER and LDAP,
+         * which use none.
+         */
         public AuthType authType() {
             return switch (this) {
                 case TRUST -> AuthType.TRUST;
                 case MD5 -> AuthType.MD5;
                 case PASSWORD -> AuthType.PLAIN;
                 case SCRAM_SHA_256 -> AuthType.SCRAM_SHA_256;
-                case REJECT, PEER -> null;
+                case REJECT, PEER, LDAP -> null;
             };
         }
     }
@@ -56,9 +60,10 @@ public record HbaRules(List<Rule> rules) {
      *
      * @param network the address bytes ({@code null}: any address, or a {@code local} line)
      * @param prefix  the mask length in bits
+     * @param ldap    the LDAP options of an {@code ldap} rule, else {@code null}
      */
     public record Rule(int line, ConnectionType type, Names databases, Names users, byte[] network, int prefix,
-                       Method method) {
+                       Method method, LdapOptions ldap) {
 
         boolean matches(SocketAddress remote, String database, String user) {
             boolean unix = !(remote instanceof InetSocketAddress);
@@ -91,17 +96,25 @@ public record HbaRules(List<Rule> rules) {
         rules = List.copyOf(rules);
     }
 
+    /** {@code auth_type = ldap}: every login, over TCP or the Unix socket, is checked against LDAP. */
+    public static HbaRules ldapForAll(LdapOptions options) {
+        Names all = new Names(true, false, Set.of());
+        return new HbaRules(List.of(
+                new Rule(0, ConnectionType.LOCAL, all, all, null, 0, Method.LDAP, options),
+                new Rule(0, ConnectionType.HOST, all, all, null, 0, Method.LDAP, options)));
+    }
+
     /**
-     * The method for a login, or {@code null} when no rule matches ({@code no authentication method is found}).
+     * The first rule matching a login, or {@code null} when none does ({@code no authentication method is found}).
      *
      * @param remote   the client's address: an {@link InetSocketAddress} for TCP, a {@link DomainSocketAddress}
      *                 (or {@code null}) for the Unix socket
      * @param database the database name the client asked for (the console is {@code pgbouncer})
      */
-    public Method methodFor(SocketAddress remote, String database, String user) {
+    public Rule ruleFor(SocketAddress remote, String database, String user) {
         for (Rule rule : rules) {
             if (rule.matches(remote, database, user)) {
-                return rule.method();
+                return rule;
             }
         }
         return null;

@@ -55,11 +55,10 @@ public final class SettingSupport {
             Map.entry("auth_hba_file", implemented()),
             Map.entry("auth_ident_file", refusedWhenSet(Config::authIdentFile,
                     "ident maps (auth_type = hba) are not implemented yet")),
-            Map.entry("auth_ldap_options", refusedWhenSet(Config::authLdapOptions,
-                    "auth_type = ldap is not implemented yet")),
+            Map.entry("auth_ldap_options", implemented()),
             Map.entry("auth_query", implemented()),
-            Map.entry("auth_type", refusedWhen("cert, ldap or pam", c -> switch (c.authType()) {
-                case CERT, LDAP, PAM -> true;
+            Map.entry("auth_type", refusedWhen("cert or pam", c -> switch (c.authType()) {
+                case CERT, PAM -> true;
                 default -> false;
             }, "this login method is not implemented yet")),
             Map.entry("auth_user", implemented()),
