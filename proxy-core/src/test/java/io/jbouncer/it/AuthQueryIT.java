@@ -61,6 +61,8 @@ class AuthQueryIT {
     private static final String ADMIN_PASS = "aq_admin_pass";
 
     private static PostgresCluster pg;
+    /** Stopped, and checked for leaks, after the last test. */
+    private static final StartedBouncers BOUNCERS = new StartedBouncers();
     private static JBouncerProcess bouncer;
     private static int port;
     private final StartedBouncers started = new StartedBouncers();
@@ -108,16 +110,13 @@ class AuthQueryIT {
                 .user(ADMIN, ADMIN_PASS)
                 .user(LOOKUP_USER, LOOKUP_PASS)
                 .user(SHADOWED_ROLE, "not_the_postgres_password");
-        bouncer = JBouncerProcess.start(config.write(), config.port());
+        bouncer = BOUNCERS.start(config);
         port = config.port();
     }
 
     @AfterAll
     static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        BOUNCERS.close();
     }
 
     @AfterEach

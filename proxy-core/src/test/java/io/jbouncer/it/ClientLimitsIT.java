@@ -2,16 +2,15 @@ package io.jbouncer.it;
 
 import static io.jbouncer.it.support.ServerErrors.assertLoginRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
 import io.jbouncer.it.support.JBouncerConfig;
-import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
+import io.jbouncer.it.support.StartedBouncers;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -41,7 +40,8 @@ class ClientLimitsIT {
     private static final String ADMIN_PASS = "limits_admin_pass";
 
     private static PostgresCluster pg;
-    private static JBouncerProcess bouncer;
+    /** Stopped, and checked for leaks, after the last test. */
+    private static final StartedBouncers BOUNCERS = new StartedBouncers();
     private static int port;
 
     @BeforeAll
@@ -61,16 +61,13 @@ class ClientLimitsIT {
                 .user(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS)
                 .user(PostgresCluster.SCRAM_USER, PostgresCluster.SCRAM_PASS)
                 .user(ADMIN, ADMIN_PASS);
-        bouncer = JBouncerProcess.start(config.write(), config.port());
+        BOUNCERS.start(config);
         port = config.port();
     }
 
     @AfterAll
     static void stop() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        BOUNCERS.close();
     }
 
     @Test

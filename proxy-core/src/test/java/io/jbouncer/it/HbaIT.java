@@ -2,7 +2,6 @@ package io.jbouncer.it;
 
 import static io.jbouncer.it.support.ServerErrors.assertLoginRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +12,7 @@ import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
+import io.jbouncer.it.support.StartedBouncers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +55,8 @@ class HbaIT {
 
     private static PostgresCluster pg;
     private static JBouncerConfig config;
-    private static JBouncerProcess bouncer;
+    /** Stopped, and checked for leaks, after the last test. */
+    private static final StartedBouncers BOUNCERS = new StartedBouncers();
     private static int port;
 
     @BeforeAll
@@ -80,16 +81,13 @@ class HbaIT {
                         PostgresCluster.MD5_PASS))
                 .user(PostgresCluster.SCRAM_USER, pg.scramSecretOf(PostgresCluster.SCRAM_USER));
         config.set("auth_hba_file", writeRules(RULES).toString());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
+        BOUNCERS.start(config);
         port = config.port();
     }
 
     @AfterAll
     static void stop() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        BOUNCERS.close();
     }
 
     @ParameterizedTest(name = "{0}/{1} on {2} ({3})")
