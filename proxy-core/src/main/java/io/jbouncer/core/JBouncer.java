@@ -5,6 +5,8 @@ import io.jbouncer.admin.view.StateRow;
 import io.jbouncer.core.admin.AdminView;
 import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.config.AuthFile;
+import io.jbouncer.core.config.HbaFile;
+import io.jbouncer.core.config.HbaRules;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.ConfigException;
 import io.jbouncer.core.config.ConfigLoader;
@@ -84,6 +86,7 @@ public final class JBouncer {
             pidFile = PidFile.create(Path.of(config.pidfile()));
         }
         Map<String, StoredSecret> secrets = loadSecrets(config);
+        HbaRules hba = HbaFile.forConfig(config);
         transport = Transport.detect();
         acceptors = transport.newGroup(1);
         workers = transport.newGroup(Runtime.getRuntime().availableProcessors());
@@ -96,7 +99,7 @@ public final class JBouncer {
                 (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK,
                 () -> SocketTuning.of(pooler.config()));
         metrics = Metrics.create(config);
-        pooler = new Pooler(config, secrets, connector, metrics.events());
+        pooler = new Pooler(config, secrets, hba, connector, metrics.events());
         AdminView view = new AdminView(pooler, new AdminView.Control() {
             @Override
             public String reload() {
@@ -163,11 +166,12 @@ public final class JBouncer {
             Config config = ConfigLoader.load(Path.of(pooler.config().conffile()));
             UnsupportedSettingsException.check(config);
             Map<String, StoredSecret> secrets = loadSecrets(config);
+            HbaRules hba = HbaFile.forConfig(config);
             warnAboutRestartOnlyChanges(pooler.config(), config);
             Log.setFormat(config.logFormat());
             Log.setLogFile(config.logfile());
             Log.setConfiguredVerbosity(config.verbose());
-            pooler.apply(config, secrets);
+            pooler.apply(config, secrets, hba);
             error = null;
         } catch (UnsupportedSettingsException e) {
             e.refusals().forEach(r -> Log.error("config file loading failed: %s", r.message()));
@@ -191,7 +195,14 @@ public final class JBouncer {
         } catch (IOException e) {
             Log.error("cannot open logfile %s: %s", changed.logfile(), e.getMessage());
         }
-        pooler.apply(changed, pooler.secrets());
+        HbaRules hba;
+        try {
+            hba = HbaFile.forConfig(changed);
+        } catch (ConfigException e) {
+            Log.error("auth_hba_file: %s; every login is refused until it loads", e.getMessage());
+            hba = HbaRules.NONE;
+        }
+        pooler.apply(changed, pooler.secrets(), hba);
     }
 
     /** What SHOW STATE reports about the last reload, or {@code null} before the first one. */

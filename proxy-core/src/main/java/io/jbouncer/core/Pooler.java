@@ -2,11 +2,13 @@ package io.jbouncer.core;
 
 import io.jbouncer.admin.PoolerView;
 import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.client.ClientCounts;
 import io.jbouncer.core.client.ClientSession;
 import io.jbouncer.core.client.ClientTimeouts;
 import io.jbouncer.core.client.StartupParameters;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
+import io.jbouncer.core.config.HbaRules;
 import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.pool.Pool;
@@ -33,6 +35,7 @@ public final class Pooler {
     private final SecureRandom random = new SecureRandom();
     private final byte[] mockKey = new byte[32];
     private final AtomicInteger clients = new AtomicInteger();
+    private final ClientCounts clientCounts = new ClientCounts();
     private final Map<Long, ClientConnection> cancelKeys = new ConcurrentHashMap<>();
     /** Logged-in clients by id: SHOW CLIENTS and KILL_CLIENT. */
     private final Map<Long, ClientConnection> loggedIn = new ConcurrentHashMap<>();
@@ -42,30 +45,33 @@ public final class Pooler {
     private final PoolerEvents events;
     private volatile Config config;
     private volatile Map<String, StoredSecret> secrets;
+    private volatile HbaRules hba;
     private volatile StartupParameters startupRules;
     private List<String> trackExtraAtStart;
     /** {@code disable_pqexec}, restart-only: read once, checked on every simple Query. */
     private final boolean simpleQueryDisallowed;
 
-    public Pooler(Config config, Map<String, StoredSecret> secrets, ServerConnector connector, PoolerEvents events) {
+    public Pooler(Config config, Map<String, StoredSecret> secrets, HbaRules hba, ServerConnector connector,
+                  PoolerEvents events) {
         random.nextBytes(mockKey);
         this.connector = connector;
         this.events = events;
         this.pools = new PoolManager(this::config, connector, events);
         this.simpleQueryDisallowed = config.disablePqexec();
-        apply(config, secrets);
+        apply(config, secrets, hba);
     }
 
-    /** Publishes a new configuration and auth_file snapshot for new logins. */
-    public void apply(Config newConfig, Map<String, StoredSecret> newSecrets) {
+    /** Publishes a new configuration, auth_file and auth_hba_file snapshot for new logins. */
+    public void apply(Config newConfig, Map<String, StoredSecret> newSecrets, HbaRules newHba) {
         // track_extra_parameters needs a restart (fact sheet 2.1): the value from start stays.
         if (trackExtraAtStart == null) {
             trackExtraAtStart = List.copyOf(newConfig.trackExtraParameters());
         }
         this.config = newConfig;
         this.secrets = Map.copyOf(newSecrets);
+        this.hba = newHba;
         this.startupRules = new StartupParameters(trackExtraAtStart, newConfig.ignoreStartupParameters());
-        pools.reconfigure(newConfig, this::secretOf);
+        pools.reconfigure(newConfig, this::serverSecret);
         createForcedUserPools(newConfig);
     }
 
@@ -126,6 +132,11 @@ public final class Pooler {
         return mockKey;
     }
 
+    /** The auth_hba_file rules in force ({@link HbaRules#NONE} unless {@code auth_type = hba}). */
+    public HbaRules hba() {
+        return hba;
+    }
+
     /** The auth_file secrets in force. */
     public Map<String, StoredSecret> secrets() {
         return secrets;
@@ -142,11 +153,11 @@ public final class Pooler {
     }
 
     /**
-     * The credentials servers of a pool use (fact sheet 4.3): the connection string's password for a forced user,
-     * else the auth_file entry of the pool user.
+     * The credentials servers of a pool use (fact sheet 4.3): the connection string's password for the forced user,
+     * else the auth_file entry of the pool user (an auth pool's {@code auth_user} is not the forced user).
      */
     public StoredSecret serverSecret(DatabaseDef database, String poolUser) {
-        if (database.password() != null && !database.password().isEmpty()) {
+        if (database.password() != null && !database.password().isEmpty() && poolUser.equals(database.user())) {
             return StoredSecret.parse(database.password());
         }
         return secretOf(poolUser);
@@ -207,6 +218,11 @@ public final class Pooler {
 
     public int clientCount() {
         return clients.get();
+    }
+
+    /** Clients per database and per user (the client caps, SHOW DATABASES / SHOW USERS). */
+    public ClientCounts clientCounts() {
+        return clientCounts;
     }
 
     /**

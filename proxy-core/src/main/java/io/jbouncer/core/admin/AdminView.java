@@ -202,7 +202,8 @@ public final class AdminView implements PoolerView {
                     db.serverLifetime() > 0 ? db.serverLifetime() : (int) config.serverLifetime().toSeconds(),
                     db.poolMode() == null ? null : db.poolMode().configName(),
                     db.host() != null && db.host().contains(",") ? db.loadBalanceHosts() : null,
-                    maxConnections, serverCount(db.name(), null), maxClients, clientCount(db.name(), null),
+                    maxConnections, serverCount(db.name(), null), maxClients,
+                    pooler.clientCounts().ofDatabase(db.name()),
                     pooler.pools().databaseState(db.name()).paused(),
                     pooler.pools().databaseState(db.name()).disabled()));
         }
@@ -214,6 +215,7 @@ public final class AdminView implements PoolerView {
         Config config = pooler.config();
         TreeSet<String> names = new TreeSet<>(pooler.userNames());
         names.addAll(config.users().keySet());
+        pooler.pools().all().forEach(pool -> names.add(pool.key().user())); // forced, auth_user and auth_query users
         names.add(CONSOLE);
         List<UserRow> rows = new ArrayList<>();
         for (String name : names) {
@@ -224,7 +226,7 @@ public final class AdminView implements PoolerView {
                     : config.maxUserClientConnections();
             rows.add(new UserRow(name, user == null ? -1 : user.poolSize(), user == null ? -1 : user.reservePoolSize(),
                     user == null || user.poolMode() == null ? null : user.poolMode().configName(),
-                    maxConnections, serverCount(null, name), maxClients, clientCount(null, name)));
+                    maxConnections, serverCount(null, name), maxClients, pooler.clientCounts().ofUser(name)));
         }
         return rows;
     }
@@ -620,8 +622,9 @@ public final class AdminView implements PoolerView {
         return clients;
     }
 
+    /** Console sessions logged in (the Unix-socket {@code pgbouncer} user too, which the client caps skip). */
     private int consoleClients() {
-        return clientCount(CONSOLE, null);
+        return (int) pooler.clients().stream().filter(c -> CONSOLE.equals(c.session().database())).count();
     }
 
     private int serverCount(String database, String user) {
@@ -632,11 +635,5 @@ public final class AdminView implements PoolerView {
                 .sum();
     }
 
-    private int clientCount(String database, String user) {
-        return (int) pooler.clients().stream()
-                .filter(c -> database == null || c.session().database().equals(database))
-                .filter(c -> user == null || c.session().user().equals(user))
-                .count();
-    }
 
 }

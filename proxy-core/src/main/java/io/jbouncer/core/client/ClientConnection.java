@@ -79,6 +79,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private Channel channel;
     private State state = State.LOGIN;
     private ClientLogin login;
+    /** This client's place in the per-database and per-user client counts. */
+    private final ClientCounts.Share counted;
     /** Why the connection ends, for PgBouncer's {@code closing because:} log line. */
     private String closeReason = "client unexpected eof";
     /** An error was sent and the channel closes after it: nothing more is read. */
@@ -105,6 +107,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     public ClientConnection(Pooler pooler) {
         this.pooler = pooler;
+        this.counted = pooler.clientCounts().share();
         this.scanner = new PacketScanner(pooler.maxPacketSize());
     }
 
@@ -241,6 +244,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         loginTimer = cancel(loginTimer);
         waitTimer = cancel(waitTimer);
+        if (login != null) {
+            login.abandon();
+        }
+        counted.leave();
         pooler.clientClosed(this);
         if (session != null && session.pool() != null) {
             session.pool().clientLeft();
@@ -639,8 +646,22 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         ByteBuf body = in.slice(start + 5, length - 4);
         in.skipBytes(length + 1);
-        onLoginStep(login.onPasswordMessage(body, channel.alloc()));
+        login.onPasswordMessage(body, channel.alloc()).ifPresent(this::onLoginStep);
         return true;
+    }
+
+    /** This client's share of the per-database and per-user client counts; client loop only. */
+    ClientCounts.Share counted() {
+        return counted;
+    }
+
+    /** A login step that came later, after an auth_query lookup; dropped when the client is already leaving. */
+    void continueLogin(AuthStep step) {
+        if (state == State.LOGIN && !closing) {
+            onLoginStep(step);
+        } else if (step instanceof AuthStep.Challenge challenge) {
+            challenge.message().release();
+        }
     }
 
     private void onLoginStep(AuthStep step) {

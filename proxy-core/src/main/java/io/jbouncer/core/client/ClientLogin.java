@@ -6,24 +6,30 @@ import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.auth.AuthStep;
 import io.jbouncer.core.auth.ClientAuthenticator;
+import io.jbouncer.core.auth.LdapVerifier;
 import io.jbouncer.core.config.AuthType;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
+import io.jbouncer.core.config.HbaRules;
+import io.jbouncer.core.config.LdapOptions;
+import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.server.AuthQuery;
+import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
+import io.jbouncer.protocol.message.Authentication;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A client's login from its StartupMessage to the pool it will use, with PgBouncer's order of checks
@@ -49,6 +55,12 @@ final class ClientLogin {
     private String database;
     private Map<String, String> tracked;
     private ClientAuthenticator authenticator;
+    /** The secret the client is checked against: auth_file's, else what auth_query returned; null = unknown. */
+    private StoredSecret secret;
+    /** The auth_query lookup in progress, or {@code null}. */
+    private UserLookup lookup;
+    /** The LDAP options while a cleartext password for an LDAP check is awaited, else {@code null}. */
+    private LdapOptions ldap;
     private ErrorResponse postAuthError;
     private ConsoleRole consoleRole;
 
@@ -88,7 +100,7 @@ final class ClientLogin {
             Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=no", client.logId(), database, user,
                     pooler.describeRemote(client.channel()), database, user);
         }
-        StoredSecret secret = pooler.secretOf(user);
+        StoredSecret known = pooler.secretOf(user);
         AuthType authType = config.authType();
         if (console && PSEUDO_USER.equals(user) && sameOsUserOverUnixSocket()) {
             Log.info("C-%s: pgbouncer access from unix socket", client.logId());
@@ -97,20 +109,167 @@ final class ClientLogin {
         }
         if (console) {
             consoleRole = consoleRole(authType);
-            if (consoleRole == null && secret != null) {
+            if (consoleRole == null && known != null) {
                 return refuse("not allowed"); // known users are told before the password exchange, as PgBouncer
             }
         }
-        if (authType == AuthType.ANY) {
-            DatabaseDef def = pooler.database(database);
-            if (def != null && def.user() == null) {
-                Log.error("C-%s: auth_type=any requires forced user", client.logId());
-                return refuse("bouncer config error");
+        DatabaseDef def = console ? null : pooler.database(database);
+        if (authType == AuthType.ANY && def != null && def.user() == null) {
+            Log.error("C-%s: auth_type=any requires forced user", client.logId());
+            return refuse("bouncer config error");
+        }
+        if ((console || def != null) && !joinDatabaseWithinCap(def)) {
+            return refuse("client connections exceeded (max_db_client_connections)");
+        }
+        String loginUser = authType == AuthType.ANY && def != null ? def.user() : user;
+        if ((known != null || authType == AuthType.ANY) && !joinUserWithinCap(loginUser)) {
+            return refuse("client connections exceeded (max_user_client_connections)");
+        }
+        String authUser = def != null && def.authUser() != null ? def.authUser() : config.authUser();
+        if (authType == AuthType.LDAP && authUser != null) {
+            Log.error("C-%s: LDAP can't be used together with database authentication (auth_user)", client.logId());
+            return refuse("bouncer config error"); // as PgBouncer answers for PAM
+        }
+        if (known == null && authType != AuthType.ANY) {
+            if (authUser != null && console) {
+                Log.error("C-%s: the console cannot log in users unknown to auth_file with auth_user", client.logId());
+                return refuse("bouncer config error"); // PgBouncer would run auth_query on the console: refused
+            }
+            if (authUser != null && def != null) {
+                return startLookup(def, authUser);
             }
         }
-        authenticator = new ClientAuthenticator(authType, user, secret, config.scramIterations(),
-                pooler.mockKey());
-        return Optional.of(authenticator.start(alloc));
+        return Optional.of(authenticate(known, alloc));
+    }
+
+    /**
+     * Counts this client in its database and checks {@code max_db_client_connections} (the entry's value, else the
+     * global one; 0 = no limit), before the password exchange as PgBouncer 1.24 does. The console's admin_users are
+     * exempt. A refused client stays counted until it disconnects, as in PgBouncer.
+     */
+    private boolean joinDatabaseWithinCap(DatabaseDef def) {
+        int count = client.counted().joinDatabase(database);
+        int limit = def != null && def.maxDbClientConnections() > 0 ? def.maxDbClientConnections()
+                : config.maxDbClientConnections();
+        return limit <= 0 || count <= limit || consoleRole == ConsoleRole.ADMIN;
+    }
+
+    /** Like {@link #joinDatabaseWithinCap} for {@code max_user_client_connections} of a known user. */
+    private boolean joinUserWithinCap(String name) {
+        int count = client.counted().joinUser(name);
+        UserDef def = config.users().get(name);
+        int limit = def != null && def.maxUserClientConnections() > 0 ? def.maxUserClientConnections()
+                : config.maxUserClientConnections();
+        return limit <= 0 || count <= limit || consoleRole == ConsoleRole.ADMIN;
+    }
+
+    /**
+     * Authenticates the client against {@code stored} ({@code null}: mock authentication) with {@code auth_type}, or
+     * with the method of the first matching rule for {@code auth_type = hba} (fact sheet 4.5) and
+     * {@code auth_type = ldap} (one LDAP rule for all).
+     */
+    private AuthStep authenticate(StoredSecret stored, ByteBufAllocator alloc) {
+        secret = stored;
+        AuthType method = config.authType();
+        if (method == AuthType.HBA || method == AuthType.LDAP) {
+            HbaRules.Rule rule = pooler.hba().ruleFor(client.channel().remoteAddress(), database, user);
+            if (rule == null) {
+                return new AuthStep.Refused("no authentication method is found");
+            }
+            switch (rule.method()) {
+                case PEER -> {
+                    return peer(stored);
+                }
+                case LDAP -> {
+                    ldap = rule.ldap();
+                    ByteBuf request = alloc.buffer(16);
+                    Authentication.encodeCleartextPassword(request);
+                    return new AuthStep.Challenge(request);
+                }
+                case REJECT -> {
+                    return new AuthStep.Refused("login rejected");
+                }
+                default -> method = rule.method().authType();
+            }
+        }
+        authenticator = new ClientAuthenticator(method, user, stored, config.scramIterations(), pooler.mockKey());
+        return authenticator.start(alloc);
+    }
+
+    /**
+     * {@code ldap}: the cleartext password is checked by the directory, off the event loop (PgBouncer 1.25); the
+     * login goes on in {@link ClientConnection#continueLogin}. The pool's servers then log in with that password
+     * unless auth_file has the user.
+     */
+    private Optional<AuthStep> verifyWithLdap(String password) {
+        LdapOptions options = ldap;
+        ldap = null;
+        LdapVerifier.verify(options, user, password).thenAccept(ok -> client.executor().execute(() -> {
+            if (ok && secret == null) {
+                secret = new StoredSecret.Plain(password);
+            }
+            client.continueLogin(ok ? new AuthStep.Accepted(null, null)
+                    : new AuthStep.Refused("LDAP authentication failed"));
+        }));
+        return Optional.empty();
+    }
+
+    /** hba {@code peer}: a known user, over the Unix socket, from a process of the OS user of the same name. */
+    private AuthStep peer(StoredSecret stored) {
+        boolean ok = stored != null && user.equals(UnixPeer.userName(client.channel()));
+        return ok ? new AuthStep.Accepted(null, null) : new AuthStep.Refused("unix socket login rejected");
+    }
+
+    /**
+     * A user unknown to auth_file, with an {@code auth_user} for its database: its secret is looked up with
+     * {@code auth_query} on a server of the pool ({@code auth_dbname} or the client's database, {@code auth_user})
+     * (fact sheet 4.4). Empty while the lookup runs; the login goes on in {@link #lookedUp}.
+     */
+    private Optional<AuthStep> startLookup(DatabaseDef def, String authUser) {
+        String authDbname = def.authDbname() != null ? def.authDbname() : config.authDbname();
+        DatabaseDef authDb = authDbname == null ? def : pooler.database(authDbname);
+        if (authDb == null) {
+            Log.error("C-%s: authentication database \"%s\" is not configured.", client.logId(), authDbname);
+            return refuse("bouncer config error");
+        }
+        if (pooler.pools().databaseState(authDb.name()).disabled()) {
+            return refuse("authentication database \"" + authDb.name() + "\" is disabled");
+        }
+        String sql = def.authQuery() != null ? def.authQuery() : config.authQuery();
+        Pool authPool = pooler.pools().pool(authDb, authUser, pooler.serverSecret(authDb, authUser),
+                config.users().get(authUser));
+        lookup = new UserLookup(authPool, client.executor(), sql, user, this::lookedUp, client::fail);
+        lookup.start();
+        return Optional.empty();
+    }
+
+    /** The auth_query answered: authenticate against its secret, or refuse as PgBouncer does. */
+    private void lookedUp(AuthQuery.Outcome outcome) {
+        lookup = null;
+        if (outcome instanceof AuthQuery.Outcome.Found found) {
+            if (!joinUserWithinCap(user)) {
+                client.continueLogin(new AuthStep.Refused("client connections exceeded (max_user_client_connections)"));
+                return;
+            }
+            // SQL NULL (an expired role with PgBouncer's default query): no usable secret, mock authentication
+            StoredSecret dynamic = found.password() == null ? null : StoredSecret.parse(found.password());
+            client.continueLogin(authenticate(dynamic, client.channel().alloc()));
+        } else if (outcome instanceof AuthQuery.Outcome.NoSuchUser) {
+            if (config.logConnections()) {
+                Log.info("C-%s: login failed: db=%s", client.logId(), database);
+            }
+            client.continueLogin(new AuthStep.Refused("no such user"));
+        } else {
+            client.continueLogin(new AuthStep.Refused("bouncer config error")); // the server side logged why
+        }
+    }
+
+    /** The client is gone: a lookup still running is not wanted any more. */
+    void abandon() {
+        if (lookup != null) {
+            lookup.abandon();
+            lookup = null;
+        }
     }
 
     /**
@@ -137,22 +296,20 @@ final class ClientLogin {
      * requires for the password-less {@code pgbouncer} console user (fact sheet 4.6).
      */
     private boolean sameOsUserOverUnixSocket() {
-        if (!(client.channel() instanceof EpollDomainSocketChannel unix)) {
-            return false;
-        }
-        try {
-            return unix.peerCredentials().uid() == OWN_UID;
-        } catch (IOException e) {
-            return false;
-        }
+        OptionalInt uid = UnixPeer.uid(client.channel());
+        return uid.isPresent() && uid.getAsInt() == OWN_UID;
     }
 
     boolean awaitingPassword() {
-        return authenticator != null;
+        return authenticator != null || ldap != null;
     }
 
-    AuthStep onPasswordMessage(ByteBuf body, ByteBufAllocator alloc) {
-        return authenticator.onPasswordMessage(body, alloc);
+    /** The client's answer to the authentication request; empty while an LDAP check runs. */
+    Optional<AuthStep> onPasswordMessage(ByteBuf body, ByteBufAllocator alloc) {
+        if (ldap != null) {
+            return verifyWithLdap(PgBuf.readCString(body));
+        }
+        return Optional.of(authenticator.onPasswordMessage(body, alloc));
     }
 
     /**
@@ -181,8 +338,8 @@ final class ClientLogin {
         String poolUser = def.user() != null ? def.user() : user;
         Pool pool = pooler.pools().pool(def, poolUser, pooler.serverSecret(def, poolUser),
                 config.users().get(poolUser));
-        if (accepted.scramClientKey() != null && poolUser.equals(user) && def.password() == null) {
-            pool.offerScramClientKey(accepted.scramClientKey());
+        if (secret != null && poolUser.equals(user) && def.password() == null) {
+            pool.loginProved(secret, accepted.scramClientKey());
         }
         return Optional.of(new ClientSession(database, user, pool, tracked, pooler.startupRules().trackedNames(),
                 pooler.registerForCancel(client),

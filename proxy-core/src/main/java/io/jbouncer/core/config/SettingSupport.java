@@ -8,8 +8,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * What jbouncer does with each setting of {@link Settings}, and with the {@code [databases]} and {@code [users]}
- * keys whose values can ask for more than jbouncer does. Every setting is in exactly one class:
+ * What jbouncer does with each setting of {@link Settings} (every {@code [databases]} and {@code [users]} key is
+ * implemented). Every setting is in exactly one class:
  * <ul>
  *   <li>{@link Level#IMPLEMENTED}: jbouncer acts on every value as PgBouncer does;</li>
  *   <li>{@link Level#NO_EFFECT}: accepted for compatibility and harmless to ignore (a tuning knob of PgBouncer's C
@@ -45,27 +45,23 @@ public final class SettingSupport {
 
     private static final String TLS_CLIENTS = "TLS to clients is not implemented yet";
     private static final String TLS_SERVERS = "TLS to servers is not implemented yet";
-    private static final String AUTH_QUERY = "auth_query/auth_user login lookups are not implemented yet";
     private static final String JVM_DNS = "host names are resolved by the JVM, with its own cache";
 
     private static final Map<String, Support> TABLE = table(
             Map.entry("admin_users", implemented()),
             Map.entry("application_name_add_host", implemented()),
-            Map.entry("auth_dbname", refusedWhenSet(Config::authDbname, AUTH_QUERY)),
+            Map.entry("auth_dbname", implemented()),
             Map.entry("auth_file", implemented()),
-            Map.entry("auth_hba_file", refusedWhen("any value but empty", c -> !c.authHbaFile().isEmpty(),
-                    "auth_type = hba is not implemented yet")),
+            Map.entry("auth_hba_file", implemented()),
             Map.entry("auth_ident_file", refusedWhenSet(Config::authIdentFile,
                     "ident maps (auth_type = hba) are not implemented yet")),
-            Map.entry("auth_ldap_options", refusedWhenSet(Config::authLdapOptions,
-                    "auth_type = ldap is not implemented yet")),
-            Map.entry("auth_query", refusedWhen("set while an auth_user is set", c -> c.explicitlySetKeys()
-                    .contains("auth_query") && anyAuthUser(c), AUTH_QUERY)),
-            Map.entry("auth_type", refusedWhen("cert, hba, ldap or pam", c -> switch (c.authType()) {
-                case CERT, HBA, LDAP, PAM -> true;
+            Map.entry("auth_ldap_options", implemented()),
+            Map.entry("auth_query", implemented()),
+            Map.entry("auth_type", refusedWhen("cert or pam", c -> switch (c.authType()) {
+                case CERT, PAM -> true;
                 default -> false;
             }, "this login method is not implemented yet")),
-            Map.entry("auth_user", refusedWhenSet(Config::authUser, AUTH_QUERY)),
+            Map.entry("auth_user", implemented()),
             Map.entry("autodb_idle_timeout", refusedWhenExplicit("autodb_idle_timeout",
                     "auto-databases are not freed when idle yet")),
             Map.entry("cancel_wait_timeout", implemented()),
@@ -102,13 +98,11 @@ public final class SettingSupport {
             Map.entry("logfile", implemented()),
             Map.entry("login_notify_message", implemented()),
             Map.entry("max_client_conn", implemented()),
-            Map.entry("max_db_client_connections", refusedWhen("above 0", c -> c.maxDbClientConnections() > 0,
-                    "client connection limits are not implemented yet")),
+            Map.entry("max_db_client_connections", implemented()),
             Map.entry("max_db_connections", implemented()),
             Map.entry("max_packet_size", implemented()),
             Map.entry("max_prepared_statements", implemented()),
-            Map.entry("max_user_client_connections", refusedWhen("above 0",
-                    c -> c.maxUserClientConnections() > 0, "client connection limits are not implemented yet")),
+            Map.entry("max_user_client_connections", implemented()),
             Map.entry("max_user_connections", implemented()),
             Map.entry("metrics_addr", implemented()),
             Map.entry("metrics_port", implemented()),
@@ -175,21 +169,6 @@ public final class SettingSupport {
                     "jbouncer does not switch users: start it as that user")),
             Map.entry("verbose", implemented()));
 
-    /** A {@code [databases]} or {@code [users]} key whose refused values read as non-null from the entry. */
-    private record EntryRule<T>(String key, Function<T, String> refusedValue, String reason) {
-    }
-
-    private static final List<EntryRule<DatabaseDef>> DATABASE_RULES = List.of(
-            new EntryRule<>("auth_user", DatabaseDef::authUser, AUTH_QUERY),
-            new EntryRule<>("auth_query", DatabaseDef::authQuery, AUTH_QUERY),
-            new EntryRule<>("auth_dbname", DatabaseDef::authDbname, AUTH_QUERY),
-            new EntryRule<>("max_db_client_connections", d -> positive(d.maxDbClientConnections()),
-                    "client connection limits are not implemented yet"));
-
-    private static final List<EntryRule<UserDef>> USER_RULES = List.of(
-            new EntryRule<>("max_user_client_connections", u -> positive(u.maxUserClientConnections()),
-                    "client connection limits are not implemented yet"));
-
     private SettingSupport() {
     }
 
@@ -204,8 +183,8 @@ public final class SettingSupport {
     }
 
     /**
-     * Every refused value in {@code config}, {@code [pgbouncer]} settings first, then {@code [databases]} and
-     * {@code [users]} entries in file order; empty when jbouncer can run it as written.
+     * Every refused {@code [pgbouncer]} value in {@code config}, in {@link Settings} order; empty when jbouncer can
+     * run it as written.
      */
     public static List<Refusal> refusals(Config config) {
         List<Refusal> refusals = new ArrayList<>();
@@ -215,12 +194,6 @@ public final class SettingSupport {
                         + " is not supported by jbouncer yet (" + support.reason() + ")"));
             }
         });
-        for (DatabaseDef db : config.databases().values()) {
-            refuse(refusals, "databases", db.name(), db, DATABASE_RULES);
-        }
-        for (UserDef user : config.users().values()) {
-            refuse(refusals, "users", user.name(), user, USER_RULES);
-        }
         return refusals;
     }
 
@@ -243,29 +216,9 @@ public final class SettingSupport {
         return warnings;
     }
 
-    private static <T> void refuse(List<Refusal> refusals, String section, String entry, T def,
-            List<EntryRule<T>> rules) {
-        for (EntryRule<T> rule : rules) {
-            String value = rule.refusedValue().apply(def);
-            if (value != null) {
-                refusals.add(new Refusal(section, entry, "[" + section + "] " + entry + ": " + rule.key() + "="
-                        + value + " is not supported by jbouncer yet (" + rule.reason() + ")"));
-            }
-        }
-    }
-
     private static String shown(Config config, String name) {
         String value = config.valueAsShown(name);
         return value == null || value.isEmpty() ? "'" + (value == null ? "" : value) + "'" : value;
-    }
-
-    private static String positive(int value) {
-        return value > 0 ? Integer.toString(value) : null;
-    }
-
-    private static boolean anyAuthUser(Config config) {
-        return config.authUser() != null
-                || config.databases().values().stream().anyMatch(db -> db.authUser() != null);
     }
 
     private static Support implemented() {

@@ -1,6 +1,7 @@
 package io.jbouncer.core.ops;
 
 import io.jbouncer.core.config.AuthFile;
+import io.jbouncer.core.config.HbaFile;
 import io.jbouncer.core.config.AuthType;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.ConfigException;
@@ -29,6 +30,8 @@ import java.util.Map;
  *   <li>an {@code auth_file} that cannot be read, or its first malformed line ({@code broken auth file}, name or
  *       password too long), after which PgBouncer ignores the rest of the file; not checked with
  *       {@code auth_type=any}, where PgBouncer does not load it;</li>
+ *   <li>with {@code auth_type=hba}, a missing or unreadable {@code auth_hba_file} or its first line jbouncer cannot
+ *       apply ({@link io.jbouncer.core.config.HbaFile});</li>
  *   <li>with {@code auth_type=any}, every database (including the {@code *} fallback) without a forced
  *       {@code user=}: PgBouncer loads such a file but refuses every login to it with {@code bouncer config
  *       error};</li>
@@ -54,6 +57,11 @@ public final class ConfigCheck {
         List<String> problems = new ArrayList<>();
         Map<String, String> locations = new HashMap<>();
         new EntryLocator(locations).scan(ini, 0);
+        try {
+            HbaFile.forConfig(config);
+        } catch (ConfigException e) {
+            problems.add(e.getMessage());
+        }
         if (config.authType() == AuthType.ANY) {
             problems.addAll(databasesWithoutForcedUser(ini, config, locations));
         } else if (config.authFile() != null && !config.authFile().isEmpty()) {

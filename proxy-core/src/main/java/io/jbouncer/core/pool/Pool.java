@@ -3,6 +3,7 @@ package io.jbouncer.core.pool;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
 import io.jbouncer.protocol.SqlState;
+import io.jbouncer.protocol.auth.StoredSecret;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.stats.PoolStats;
@@ -81,8 +82,8 @@ public final class Pool {
     private long lastLifetimeCloseNanos;
     /** Logged-in clients of this pool: min_pool_size applies only while there are some (or a forced user). */
     private final AtomicInteger clients = new AtomicInteger();
-    /** A SCRAM ClientKey proven by a client of this pool's user: lets servers log in by pass-through. */
-    private volatile byte[] scramClientKey;
+    /** What the last client login of this pool's user proved; {@code null} until one logged in. */
+    private volatile LoginProof proof;
     /** ParameterStatus values of the pool's first server login: what new clients are welcomed with. */
     private volatile Map<String, String> welcomeParameters;
 
@@ -236,17 +237,37 @@ public final class Pool {
     }
 
     /**
-     * Remembers the ClientKey a client proved against the user's stored SCRAM secret, so servers can answer a SCRAM
-     * login without the password (PgBouncer's pass-through, fact sheet 4.3).
+     * Remembers what a client of this pool's user proved at login (fact sheet 4.3, 4.4): the secret it was checked
+     * against (from auth_file, or from {@code auth_query} for a user known only to PostgreSQL) and, after a SCRAM
+     * login against a stored SCRAM secret, the ClientKey recovered from its proof, so servers can answer a SCRAM
+     * login without the password (PgBouncer's pass-through).
+     *
+     * @param scramClientKey {@code null} when the login was not SCRAM against a stored SCRAM secret
      */
-    public void offerScramClientKey(byte[] clientKey) {
-        scramClientKey = clientKey.clone();
+    public void loginProved(StoredSecret secret, byte[] scramClientKey) {
+        LoginProof previous = proof;
+        if (scramClientKey == null && previous != null && previous.scramClientKey() != null
+                && previous.secret().equals(secret)) {
+            return; // an md5 or plain login of the same secret must not forget a ClientKey proved earlier
+        }
+        proof = new LoginProof(secret, scramClientKey == null ? null : scramClientKey.clone());
     }
 
-    /** The credentials a new server of this pool logs in with. */
+    /**
+     * The credentials a new server of this pool logs in with: the target's secret (connection string password or
+     * auth_file entry), else the one a client login proved (an {@code auth_query} user). The ClientKey goes with
+     * the secret it was proved against only.
+     */
     public ServerCredentials credentials() {
-        return new ServerCredentials(target.user(), target.secret(), scramClientKey);
+        ServerTarget current = target;
+        LoginProof proved = proof;
+        StoredSecret secret = current.secret() != null ? current.secret() : proved == null ? null : proved.secret();
+        byte[] clientKey = proved != null && proved.secret().equals(secret) ? proved.scramClientKey() : null;
+        return new ServerCredentials(current.user(), secret, clientKey);
     }
+
+    /** A secret and the SCRAM ClientKey proved against it ({@code null} when none was). */
+    private record LoginProof(StoredSecret secret, byte[] scramClientKey) { }
 
     /** The welcome parameters, or {@code null} until a server of this pool has logged in once. */
     public Map<String, String> welcomeParameters() {

@@ -16,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -73,7 +73,7 @@ public final class PoolManager {
      * Applies a new configuration to existing pools: sizes, modes, timeouts and the connection caps take effect for
      * the next decision; open servers stay. (Changed hosts or credentials are the reload issue's.)
      */
-    public void reconfigure(Config c, Function<String, StoredSecret> secrets) {
+    public void reconfigure(Config c, BiFunction<DatabaseDef, String, StoredSecret> serverSecrets) {
         for (Pool pool : pools.values()) {
             DatabaseDef database = c.databases().get(pool.key().database());
             if (database == null && c.databases().get(DatabaseDef.AUTO_DATABASE) != null) {
@@ -83,9 +83,8 @@ public final class PoolManager {
                 continue; // removed: its clients finish on the old settings; no new client can log in to it
             }
             pool.updateSettings(settings(c, database, c.users().get(pool.key().user())));
-            StoredSecret secret = database.password() != null && !database.password().isEmpty()
-                    ? StoredSecret.parse(database.password()) : secrets.apply(pool.key().user());
-            ServerTarget target = target(database, pool.key().user(), secret);
+            ServerTarget target = target(database, pool.key().user(),
+                    serverSecrets.apply(database, pool.key().user()));
             if (!target.equals(pool.target())) {
                 Log.info("%s: database configuration changed, reconnecting", pool.key());
                 pool.updateTarget(target);

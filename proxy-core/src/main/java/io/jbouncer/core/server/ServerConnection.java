@@ -95,6 +95,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The outcome callbacks of a running server check (server loop only). */
     private Runnable checkPassed;
     private Runnable checkFailed;
+    /** The auth_query lookup running on this server (server loop only), or {@code null}. */
+    private AuthQuery lookup;
     /** Prepared-statement state, created by the first client that tracks statements; {@code null} until then. */
     private volatile ServerStatements statements;
 
@@ -363,6 +365,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         Runnable failedCheck = checkFailed;
         checkFailed = null;
         checkPassed = null;
+        AuthQuery interrupted = lookup;
+        lookup = null;
+        if (interrupted != null) {
+            interrupted.complete(new AuthQuery.Outcome.Failed("server conn crashed?"));
+        }
         if (previous == State.LOGIN) {
             if (closeReason != null && loginFailure == null) {
                 pool.loginAborted(this); // closed on purpose (KILL, PAUSE...): PostgreSQL refused nothing
@@ -415,6 +422,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             case ACTIVE -> {
                 if (link != null) {
                     return onActiveMessage(tag, message);
+                }
+                if (lookup != null) {
+                    onLookupReply(tag, message);
                 }
             }
             case TESTED -> onResetReply(tag, message);
@@ -683,6 +693,53 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             PgBuf.endMessage(out, len);
             channel.writeAndFlush(out);
         });
+    }
+
+    /**
+     * Runs an {@code auth_query} lookup on this server, which the caller took from the pool (fact sheet 4.4). The
+     * server counts as active while it runs and goes back to the pool at its ReadyForQuery; a failed lookup closes
+     * it. No client parameter is ever applied to it. The outcome is reported through the query's callback, on this
+     * server's loop.
+     */
+    public void runAuthQuery(AuthQuery query) {
+        executor().execute(() -> {
+            if (!STATE.compareAndSet(this, State.IDLE, State.ACTIVE)) {
+                query.complete(new AuthQuery.Outcome.ServerGone()); // it died after it left the pool
+                return;
+            }
+            lookup = query;
+            channel.writeAndFlush(query.request(channel.alloc()));
+        });
+    }
+
+    private void onLookupReply(byte tag, ByteBuf message) {
+        AuthQuery query = lookup;
+        if (tag == 'S') {
+            recordParameter(message);
+            return;
+        }
+        if (tag == 'N') {
+            return;
+        }
+        if (tag == 'Z') {
+            lookup = null;
+            state = State.IDLE;
+            query.complete(query.result());
+            pool.checkin(this);
+            return;
+        }
+        String problem;
+        try {
+            problem = query.onMessage(tag, message);
+        } catch (IndexOutOfBoundsException e) {
+            problem = "bad packet";
+        }
+        if (problem != null) {
+            Log.warning("S-%s: %s auth_query failed: %s", logId(), pool.key(), problem);
+            lookup = null;
+            query.complete(new AuthQuery.Outcome.Failed(problem));
+            close(problem.startsWith("error response") ? "error response from auth_query" : problem);
+        }
     }
 
     private void failLinkedClient(ErrorResponse error) {

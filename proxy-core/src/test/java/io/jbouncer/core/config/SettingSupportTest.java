@@ -60,18 +60,10 @@ class SettingSupportTest {
                 Arguments.of("server_tls_sslmode = prefer", "server_tls_sslmode = prefer"),
                 Arguments.of("server_tls_sslmode = allow", "server_tls_sslmode = allow"),
                 Arguments.of("auth_type = cert", "auth_type = cert"),
-                Arguments.of("auth_type = hba", "auth_type = hba"),
-                Arguments.of("auth_type = ldap", "auth_type = ldap"),
                 Arguments.of("auth_type = pam", "auth_type = pam"),
-                Arguments.of("auth_hba_file = /etc/pgbouncer/hba.conf", "auth_hba_file = /etc/pgbouncer/hba.conf"),
                 Arguments.of("auth_ident_file = /etc/pgbouncer/ident.map", "auth_ident_file = "),
-                Arguments.of("auth_ldap_options = ldapserver=x", "auth_ldap_options = ldapserver=x"),
-                Arguments.of("auth_user = pgbouncer_auth", "auth_user = pgbouncer_auth"),
-                Arguments.of("auth_dbname = postgres", "auth_dbname = postgres"),
                 Arguments.of("syslog = 1", "syslog = 1"),
                 Arguments.of("peer_id = 1", "peer_id = 1"),
-                Arguments.of("max_db_client_connections = 10", "max_db_client_connections = 10"),
-                Arguments.of("max_user_client_connections = 10", "max_user_client_connections = 10"),
                 Arguments.of("pool_idle_timeout = 30", "pool_idle_timeout = 30"),
                 Arguments.of("server_fast_close = 1", "server_fast_close = 1"),
                 Arguments.of("resolv_conf = /etc/resolv.conf", "resolv_conf = /etc/resolv.conf"),
@@ -93,11 +85,14 @@ class SettingSupportTest {
 
     static Stream<String> acceptedValues() {
         return Stream.of("client_tls_sslmode = disable", "server_tls_sslmode = disable", "auth_type = md5",
-                "auth_type = scram-sha-256", "auth_type = trust", "auth_type = plain", "auth_hba_file = ",
-                "syslog = 0", "peer_id = 0", "max_db_client_connections = 0", "pool_idle_timeout = 0",
-                "server_fast_close = 0", "pkt_buf = 8192", "cancel_wait_timeout = 3", "query_wait_notify = 1", "tcp_keepidle = 30", "verbose = 2",
+                "auth_type = scram-sha-256", "auth_type = trust", "auth_type = plain", "auth_type = hba",
+                "auth_hba_file = /etc/pgbouncer/hba.conf", "auth_type = ldap", "auth_ldap_options = ldapserver=x",
+                "syslog = 0", "peer_id = 0", "max_db_client_connections = 10", "max_user_client_connections = 10",
+                "pool_idle_timeout = 0", "server_fast_close = 0", "pkt_buf = 8192", "cancel_wait_timeout = 3",
+                "query_wait_notify = 1", "tcp_keepidle = 30", "verbose = 2",
                 "login_notify_message = hello", "disable_pqexec = 1", "so_reuseport = 1",
-                "auth_query = SELECT 1", "user = " + System.getProperty("user.name"));
+                "auth_query = SELECT 1", "auth_user = pgbouncer_auth", "auth_dbname = postgres",
+                "user = " + System.getProperty("user.name"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -106,45 +101,20 @@ class SettingSupportTest {
         assertEquals(List.of(), SettingSupport.refusals(load("[pgbouncer]\n" + line + "\n")));
     }
 
-    /** auth_query alone is unused in PgBouncer too; with an auth_user it would be in effect. */
+    /** Every key of [databases] and [users] is implemented: an entry is never refused. */
     @Test
-    void authQueryIsRefusedOnlyWithAnAuthUser() throws Exception {
-        List<SettingSupport.Refusal> refusals = SettingSupport.refusals(load("""
-                [databases]
-                app = host=127.0.0.1 auth_user=lookup
-                [pgbouncer]
-                auth_query = SELECT usename, passwd FROM pg_shadow WHERE usename=$1
-                """));
-
-        assertEquals(List.of("auth_query", "app"), refusals.stream().map(SettingSupport.Refusal::entry).toList());
-        assertTrue(refusals.get(1).message().startsWith("[databases] app: auth_user=lookup is not supported"),
-                refusals.get(1).message());
-    }
-
-    @Test
-    void databaseAndUserKeysAskingForMissingFeaturesAreRefusedPerEntry() throws Exception {
+    void databaseAndUserKeysAreNeverRefused() throws Exception {
         List<SettingSupport.Refusal> refusals = SettingSupport.refusals(load("""
                 [databases]
                 multi = host=a,b port=5432 load_balance_hosts=disable
-                plain = host=127.0.0.1 pool_size=3
                 checked = host=127.0.0.1 connect_query='SELECT 1' max_db_client_connections=5
-                looked = auth_query='SELECT 1' auth_dbname=postgres
+                looked = auth_user=lookup auth_query='SELECT 1' auth_dbname=postgres
                 [users]
-                capped = max_user_client_connections=2
-                free = pool_mode=transaction
+                capped = max_user_client_connections=2 pool_mode=transaction
                 [pgbouncer]
                 """));
 
-        assertEquals(List.of(
-                "[databases] checked: max_db_client_connections=5 is not supported by jbouncer yet (client"
-                        + " connection limits are not implemented yet)",
-                "[databases] looked: auth_query=SELECT 1 is not supported by jbouncer yet (auth_query/auth_user"
-                        + " login lookups are not implemented yet)",
-                "[databases] looked: auth_dbname=postgres is not supported by jbouncer yet (auth_query/auth_user"
-                        + " login lookups are not implemented yet)",
-                "[users] capped: max_user_client_connections=2 is not supported by jbouncer yet (client connection"
-                        + " limits are not implemented yet)"),
-                refusals.stream().map(SettingSupport.Refusal::message).toList());
+        assertEquals(List.of(), refusals);
     }
 
     @Test

@@ -34,7 +34,9 @@ import java.util.stream.Stream;
  * <p>The cluster's {@code pg_hba.conf} pins one authentication method per test role, so a successful login proves
  * the method, not just the password: {@value #TRUST_USER} uses trust, {@value #MD5_USER} md5 (and its password is
  * stored as MD5), {@value #SCRAM_USER} scram-sha-256 (stored as SCRAM). Databases {@value #DB} (with table
- * {@code t(id int primary key, v text)}) and {@value #DB2} are open to all three roles.
+ * {@code t(id int primary key, v text)}) and {@value #DB2} are open to all three roles. Members of group
+ * {@value #MD5_GROUP} (roles a test creates with an MD5-stored password) log in with md5; other roles with
+ * scram-sha-256.
  */
 public final class PostgresCluster {
 
@@ -48,6 +50,8 @@ public final class PostgresCluster {
     public static final String SCRAM_PASS = "scram_pass";
     public static final String DB = "app";
     public static final String DB2 = "app2";
+    /** Group role whose members PostgreSQL authenticates with md5 (a member's password is stored as MD5). */
+    public static final String MD5_GROUP = "md5_login";
 
     private static final String HOST = "127.0.0.1";
     private static final Path DEBIAN_PG_ROOT = Path.of("/usr/lib/postgresql");
@@ -270,6 +274,7 @@ public final class PostgresCluster {
                 "host all " + TRUST_USER + " " + HOST + "/32 trust",
                 "host all " + MD5_USER + " " + HOST + "/32 md5",
                 "host all " + SCRAM_USER + " " + HOST + "/32 scram-sha-256",
+                "host all +" + MD5_GROUP + " " + HOST + "/32 md5",
                 "host all all " + HOST + "/32 scram-sha-256",
                 ""));
     }
@@ -283,6 +288,7 @@ public final class PostgresCluster {
         String users = String.join(", ", TRUST_USER, MD5_USER, SCRAM_USER);
         try (Connection c = superuserJdbc("postgres"); Statement st = c.createStatement()) {
             st.execute("CREATE ROLE " + TRUST_USER + " LOGIN");
+            st.execute("CREATE ROLE " + MD5_GROUP + " NOLOGIN");
             st.execute("SET password_encryption = 'md5'");
             st.execute("CREATE ROLE " + MD5_USER + " LOGIN PASSWORD '" + MD5_PASS + "'");
             st.execute("SET password_encryption = 'scram-sha-256'");

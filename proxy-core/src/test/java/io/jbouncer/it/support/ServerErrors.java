@@ -3,6 +3,7 @@ package io.jbouncer.it.support;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.sql.SQLException;
 import org.postgresql.util.PSQLException;
@@ -26,5 +27,12 @@ public final class ServerErrors {
         ServerErrorMessage error = of(e);
         assertEquals(severity + " " + sqlState + " " + message,
                 error.getSeverity() + " " + error.getSQLState() + " " + error.getMessage(), e::toString);
+    }
+
+    /** Asserts that a pgjdbc login to the jbouncer on {@code port} is refused with FATAL 08P01 {@code message}. */
+    public static void assertLoginRefused(int port, String db, String user, String password, String message) {
+        SQLException e = assertThrows(SQLException.class,
+                () -> Jdbc.connect("127.0.0.1", port, db, user, password).close());
+        assertError("FATAL", "08P01", message, e);
     }
 }

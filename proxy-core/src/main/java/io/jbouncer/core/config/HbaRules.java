@@ -1,0 +1,122 @@
+package io.jbouncer.core.config;
+
+import io.netty.channel.unix.DomainSocketAddress;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Login rules: those of {@code auth_hba_file} for {@code auth_type = hba} (PgBouncer's subset of {@code pg_hba.conf},
+ * fact sheet 4.5), where the first rule matching the connection type, database, user and address gives the method,
+ * or the one {@code ldap} rule for everyone that {@code auth_type = ldap} amounts to. Immutable; made by
+ * {@link HbaFile}.
+ *
+ * @param rules in file order
+ */
+public record HbaRules(List<Rule> rules) {
+
+    /** No rules: every login is refused with {@code no authentication method is found}. */
+    public static final HbaRules NONE = new HbaRules(List.of());
+
+    /** The methods jbouncer supports in a rule. */
+    public enum Method {
+        TRUST, REJECT, MD5, PASSWORD, SCRAM_SHA_256, PEER, LDAP;
+
+        /**
+         * The client authentication against a stored secret this method runs; {@code null} for REJECT, PEER and LDAP,
+         * which use none.
+         */
+        public AuthType authType() {
+            return switch (this) {
+                case TRUST -> AuthType.TRUST;
+                case MD5 -> AuthType.MD5;
+                case PASSWORD -> AuthType.PLAIN;
+                case SCRAM_SHA_256 -> AuthType.SCRAM_SHA_256;
+                case REJECT, PEER, LDAP -> null;
+            };
+        }
+    }
+
+    /** {@code local} matches the Unix socket; {@code host} and {@code hostnossl} match TCP (jbouncer has no TLS). */
+    public enum ConnectionType { LOCAL, HOST }
+
+    /**
+     * A database or user field: {@code all}, or a set of names; for databases also {@code sameuser}.
+     *
+     * @param all      matches every name
+     * @param sameUser (databases only) matches the database named like the user
+     * @param names    the listed names (from the line and its {@code @file}s)
+     */
+    public record Names(boolean all, boolean sameUser, Set<String> names) {
+        boolean matches(String name, String user) {
+            return all || names.contains(name) || sameUser && name.equals(user);
+        }
+    }
+
+    /**
+     * One line.
+     *
+     * @param network the address bytes ({@code null}: any address, or a {@code local} line)
+     * @param prefix  the mask length in bits
+     * @param ldap    the LDAP options of an {@code ldap} rule, else {@code null}
+     */
+    public record Rule(int line, ConnectionType type, Names databases, Names users, byte[] network, int prefix,
+                       Method method, LdapOptions ldap) {
+
+        boolean matches(SocketAddress remote, String database, String user) {
+            boolean unix = !(remote instanceof InetSocketAddress);
+            if ((type == ConnectionType.LOCAL) != unix) {
+                return false;
+            }
+            if (!databases.matches(database, user) || !users.matches(user, user)) {
+                return false;
+            }
+            return unix || network == null || inNetwork(((InetSocketAddress) remote).getAddress());
+        }
+
+        private boolean inNetwork(InetAddress address) {
+            byte[] bytes = address.getAddress();
+            if (bytes.length != network.length) {
+                return false;
+            }
+            int bits = prefix;
+            for (int i = 0; i < bytes.length && bits > 0; i++, bits -= 8) {
+                int mask = bits >= 8 ? 0xFF : (0xFF << (8 - bits)) & 0xFF;
+                if ((bytes[i] & mask) != (network[i] & mask)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    public HbaRules {
+        rules = List.copyOf(rules);
+    }
+
+    /** {@code auth_type = ldap}: every login, over TCP or the Unix socket, is checked against LDAP. */
+    public static HbaRules ldapForAll(LdapOptions options) {
+        Names all = new Names(true, false, Set.of());
+        return new HbaRules(List.of(
+                new Rule(0, ConnectionType.LOCAL, all, all, null, 0, Method.LDAP, options),
+                new Rule(0, ConnectionType.HOST, all, all, null, 0, Method.LDAP, options)));
+    }
+
+    /**
+     * The first rule matching a login, or {@code null} when none does ({@code no authentication method is found}).
+     *
+     * @param remote   the client's address: an {@link InetSocketAddress} for TCP, a {@link DomainSocketAddress}
+     *                 (or {@code null}) for the Unix socket
+     * @param database the database name the client asked for (the console is {@code pgbouncer})
+     */
+    public Rule ruleFor(SocketAddress remote, String database, String user) {
+        for (Rule rule : rules) {
+            if (rule.matches(remote, database, user)) {
+                return rule;
+            }
+        }
+        return null;
+    }
+}
