@@ -11,7 +11,8 @@ import java.util.Set;
  * PgBouncer's rules for a client's StartupMessage parameters (fact sheet 5.6): which are accepted, which are
  * tracked (and so re-applied on whichever server the client gets), and how {@code options} is read.
  *
- * <p>Accepted: {@code user}, {@code database}, {@code options}, {@code replication}, {@code _pq_.*} (ignored),
+ * <p>Accepted: {@code user}, {@code database}, {@code options}, {@code replication} when false (replication
+ * connections are refused: not implemented yet), {@code _pq_.*} (ignored),
  * the tracked parameters, and anything in {@code ignore_startup_parameters}. Anything else is refused with
  * {@code unsupported startup parameter: <p>}.
  */
@@ -58,6 +59,12 @@ public final class StartupParameters {
             String canonical = trackedName(name);
             if (canonical != null) {
                 tracked.put(canonical, entry.getValue());
+            } else if (name.equals("replication")) {
+                if (asksForReplication(entry.getValue())) {
+                    // Not implemented yet (PgBouncer 1.23+ gives such a client a dedicated server): refused with
+                    // PgBouncer 1.22's text rather than pooled as an ordinary client, which would break it.
+                    return Result.refused("unsupported startup parameter: replication");
+                }
             } else if (name.equals("options")) {
                 if (!ignored.contains("options")) {
                     String error = readOptions(entry.getValue(), tracked);
@@ -73,8 +80,18 @@ public final class StartupParameters {
     }
 
     private static boolean isAlwaysAccepted(String name) {
-        return name.equals("user") || name.equals("database") || name.equals("replication")
-                || name.startsWith("_pq_.");
+        return name.equals("user") || name.equals("database") || name.startsWith("_pq_.");
+    }
+
+    /**
+     * PostgreSQL's reading of {@code replication}: {@code database} (logical) or a true boolean (physical) asks
+     * for a walsender; a false boolean is an ordinary connection.
+     */
+    private static boolean asksForReplication(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "false", "off", "no", "0" -> false;
+            default -> true;
+        };
     }
 
     /** {@code options} may only hold {@code -c name=value} and {@code --name=value} for accepted parameters. */

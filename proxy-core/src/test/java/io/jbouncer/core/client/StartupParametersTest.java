@@ -18,9 +18,21 @@ class StartupParametersTest {
     @Test
     void connectionParametersAreAcceptedAndNotTracked() {
         StartupParameters.Result result = defaults.check(params("user", "u", "database", "d",
-                "replication", "database", "_pq_.protocol_managed_params", "x"));
+                "replication", "off", "_pq_.protocol_managed_params", "x"));
         assertNull(result.error());
         assertEquals(Map.of(), result.tracked());
+    }
+
+    /** Replication connections are not implemented yet: refused, never pooled as ordinary clients. */
+    @Test
+    void replicationConnectionsAreRefused() {
+        for (String value : List.of("database", "true", "on", "yes", "1")) {
+            assertEquals("unsupported startup parameter: replication",
+                    defaults.check(params("user", "u", "replication", value)).error(), value);
+        }
+        for (String value : List.of("false", "OFF", "no", "0")) {
+            assertNull(defaults.check(params("user", "u", "replication", value)).error(), value);
+        }
     }
 
     @Test
