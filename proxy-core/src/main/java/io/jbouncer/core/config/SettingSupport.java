@@ -62,8 +62,7 @@ public final class SettingSupport {
                 default -> false;
             }, "this login method is not implemented yet")),
             Map.entry("auth_user", implemented()),
-            Map.entry("autodb_idle_timeout", refusedWhenExplicit("autodb_idle_timeout",
-                    "auto-databases are not freed when idle yet")),
+            Map.entry("autodb_idle_timeout", implemented()),
             Map.entry("cancel_wait_timeout", implemented()),
             Map.entry("client_idle_timeout", implemented()),
             Map.entry("client_login_timeout", implemented()),
@@ -112,8 +111,7 @@ public final class SettingSupport {
             Map.entry("pidfile", implemented()),
             Map.entry("pkt_buf", noEffect("Netty sizes its buffers itself")),
             Map.entry("pool_mode", implemented()),
-            Map.entry("pool_idle_timeout", refusedWhen("any value but 0", c -> !c.poolIdleTimeout().isZero(),
-                    "freeing idle pools is not implemented yet")),
+            Map.entry("pool_idle_timeout", implemented()),
             Map.entry("query_timeout", implemented()),
             Map.entry("query_wait_notify", implemented()),
             Map.entry("query_wait_timeout", implemented()),
@@ -235,11 +233,6 @@ public final class SettingSupport {
 
     private static Support refusedWhenSet(Function<Config, String> value, String reason) {
         return refusedWhen("any value", c -> value.apply(c) != null, reason);
-    }
-
-    /** For a setting whose every value asks for behaviour jbouncer lacks, even its default written out. */
-    private static Support refusedWhenExplicit(String name, String reason) {
-        return refusedWhen("any value set in the file", c -> c.explicitlySetKeys().contains(name), reason);
     }
 
     @SafeVarargs

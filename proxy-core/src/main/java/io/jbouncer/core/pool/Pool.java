@@ -82,6 +82,11 @@ public final class Pool {
     private long lastLifetimeCloseNanos;
     /** Logged-in clients of this pool: min_pool_size applies only while there are some (or a forced user). */
     private final AtomicInteger clients = new AtomicInteger();
+    /**
+     * When this pool was last in use (a client, a server, a waiter or a lookup through {@link PoolManager}):
+     * pool_idle_timeout and autodb_idle_timeout count from here.
+     */
+    private volatile long lastUsedNanos = System.nanoTime();
     /** What the last client login of this pool's user proved; {@code null} until one logged in. */
     private volatile LoginProof proof;
     /** ParameterStatus values of the pool's first server login: what new clients are welcomed with. */
@@ -110,6 +115,25 @@ public final class Pool {
     /** A reload changed sizes or timeouts: they apply from the next decision on; open servers stay. */
     public void updateSettings(PoolSettings newSettings) {
         settings = newSettings;
+    }
+
+    /** A lookup is about to use this pool: it counts as in use for the idle timeouts from now. */
+    void touch() {
+        lastUsedNanos = System.nanoTime();
+    }
+
+    /** How long this pool has had no client, server, waiter or lookup, at {@code now}; 0 while in use. */
+    long unusedNanos(long now) {
+        return inUse() ? 0 : Math.max(0, now - lastUsedNanos);
+    }
+
+    private boolean inUse() {
+        if (clients.get() > 0 || !servers.isEmpty()) {
+            return true;
+        }
+        synchronized (this) {
+            return !waiters.isEmpty() || logins > 0;
+        }
     }
 
     public void clientJoined() {
@@ -552,6 +576,9 @@ public final class Pool {
      *         same database or user should be evicted
      */
     public boolean maintain(long now) {
+        if (inUse()) {
+            lastUsedNanos = now;
+        }
         record Expired(ServerConnection server, String reason) { }
         List<Expired> expired = new ArrayList<>();
         boolean launch;

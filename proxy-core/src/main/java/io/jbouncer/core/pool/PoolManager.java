@@ -49,7 +49,10 @@ public final class PoolManager {
      */
     public Pool pool(DatabaseDef database, String poolUser, StoredSecret secret, UserDef userDef) {
         PoolKey key = new PoolKey(database.name(), poolUser);
-        return pools.computeIfAbsent(key, k -> new Pool(k, settings(database, userDef),
+        // compute, not computeIfAbsent: the touch happens under the map's lock for this key, which freeIdle takes
+        // too, so a pool handed out here is never freed before its caller has had a full idle timeout to use it.
+        return pools.compute(key, (k, existing) -> existing != null ? touched(existing) : new Pool(k,
+                settings(database, userDef),
                 target(database, poolUser, secret), launcher, new PoolShared(
                         // Created with their limit: a cap left unlimited until the next janitor tick let the first
                         // logins of two pools open more servers than max_db/user_connections allow.
@@ -57,6 +60,11 @@ public final class PoolManager {
                                 name -> new ConnectionCap(databaseCapLimit(config.get(), name))),
                         userCaps.computeIfAbsent(poolUser, name -> new ConnectionCap(userCapLimit(config.get(), name))),
                         databaseState(database.name()), poolerState, events.database(database.name()))));
+    }
+
+    private static Pool touched(Pool pool) {
+        pool.touch();
+        return pool;
     }
 
     /** The admin state of a database (PAUSE, DISABLE, RECONNECT), created on first use. */
@@ -98,13 +106,53 @@ public final class PoolManager {
      * waiting (fact sheet 5.2 rule 5: close the most idle server of another pool of the same database or user).
      */
     public void maintain() {
-        refreshCaps(config.get());
+        Config c = config.get();
+        refreshCaps(c);
         long now = System.nanoTime();
         for (Pool pool : pools.values()) {
             if (pool.maintain(now)) {
                 evictFor(pool);
             }
         }
+        freeIdle(c, now);
+    }
+
+    /**
+     * Frees pools nobody has used for {@code pool_idle_timeout} (PgBouncer HEAD), and drops an auto-database (one
+     * made from the {@code *} entry) whose every pool has been unused for {@code autodb_idle_timeout}, with its
+     * connection cap and admin state, as PgBouncer drops the database. The check and the removal happen under the
+     * map's lock for the key, the same lock {@link #pool} touches a pool under.
+     */
+    private void freeIdle(Config c, long now) {
+        long poolIdle = c.poolIdleTimeout().toNanos();
+        if (poolIdle > 0) {
+            for (PoolKey key : pools.keySet()) {
+                if (pools.computeIfPresent(key, (k, p) -> p.unusedNanos(now) >= poolIdle ? null : p) == null) {
+                    Log.info("%s: pool freed, unused for pool_idle_timeout", key);
+                }
+            }
+        }
+        long autodbIdle = c.autodbIdleTimeout().toNanos();
+        if (autodbIdle <= 0 || !c.databases().containsKey(DatabaseDef.AUTO_DATABASE)) {
+            return;
+        }
+        Map<String, List<Pool>> autoDatabases = new LinkedHashMap<>();
+        for (Pool pool : pools.values()) {
+            if (!c.databases().containsKey(pool.key().database())) {
+                autoDatabases.computeIfAbsent(pool.key().database(), name -> new ArrayList<>()).add(pool);
+            }
+        }
+        autoDatabases.forEach((name, dbPools) -> {
+            if (dbPools.stream().allMatch(p -> p.unusedNanos(now) >= autodbIdle)) {
+                dbPools.forEach(p -> pools.computeIfPresent(p.key(), (k, q) -> q.unusedNanos(now) >= autodbIdle
+                        ? null : q));
+                if (pools.keySet().stream().noneMatch(k -> k.database().equals(name))) {
+                    databaseCaps.remove(name);
+                    databaseStates.remove(name);
+                    Log.info("dropping database '%s' as it does not exist anymore or inactive auto-database", name);
+                }
+            }
+        });
     }
 
     private void evictFor(Pool blocked) {

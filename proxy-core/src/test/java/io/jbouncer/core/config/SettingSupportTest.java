@@ -64,10 +64,8 @@ class SettingSupportTest {
                 Arguments.of("auth_ident_file = /etc/pgbouncer/ident.map", "auth_ident_file = "),
                 Arguments.of("syslog = 1", "syslog = 1"),
                 Arguments.of("peer_id = 1", "peer_id = 1"),
-                Arguments.of("pool_idle_timeout = 30", "pool_idle_timeout = 30"),
                 Arguments.of("server_fast_close = 1", "server_fast_close = 1"),
                 Arguments.of("resolv_conf = /etc/resolv.conf", "resolv_conf = /etc/resolv.conf"),
-                Arguments.of("autodb_idle_timeout = 3600", "autodb_idle_timeout = 3600"),
                 Arguments.of("user = " + otherUser(), "user = " + otherUser()));
     }
 
