@@ -174,7 +174,7 @@ public class PoolAcquireBench {
     private static PoolSettings defaultSettings() {
         return new PoolSettings(PoolMode.TRANSACTION, 20, 0, Duration.ofSeconds(5), 0, "DISCARD ALL", false, false,
                 Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(15), false,
-                Duration.ofSeconds(30), "<empty>", Duration.ofSeconds(120), false);
+                Duration.ofSeconds(30), "<empty>", Duration.ofSeconds(120), false, false);
     }
 
     /** The servers come from {@link SharedPool#setUp}: launching does nothing, and no timer is ever needed. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -36,8 +37,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Settings jbouncer used to parse and ignore, now acting as PgBouncer documents them, each proved through a real
  * jbouncer with real clients: {@code verbose}, {@code login_notify_message}, {@code disable_pqexec},
- * {@code conffile}, {@code so_reuseport}, {@code unix_socket_group}, the TCP keepalive settings and
- * {@code connect_query}.
+ * {@code conffile}, {@code so_reuseport}, {@code unix_socket_group}, the TCP keepalive settings,
+ * {@code connect_query} and {@code server_fast_close}.
  */
 class FormerlyIgnoredSettingsIT {
 
@@ -137,6 +138,47 @@ class FormerlyIgnoredSettingsIT {
             }
 
             assertTrue(bouncer.awaitLog("connect_query failed: division by zero", TIMEOUT), bouncer::log);
+        }
+    }
+
+    /**
+     * server_fast_close in session mode: after RECONNECT, an idle session's server is closed at once and one in a
+     * transaction at its end, and each client is disconnected with FATAL "database configuration changed" instead of
+     * keeping the old server until it leaves.
+     */
+    @Test
+    void serverFastCloseEndsSessionsAtTheirNextIdlePointAfterReconnect() throws SQLException {
+        JBouncerConfig config = config().set("server_fast_close", "1");
+        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port());
+             Connection idle = user.connect(config.port(), PostgresCluster.DB);
+             Connection inTransaction = user.connect(config.port(), PostgresCluster.DB);
+             Statement tx = inTransaction.createStatement();
+             Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
+            assertEquals(1, selectOne(idle));
+            inTransaction.setAutoCommit(false);
+            tx.execute("SELECT 1");
+
+            AdminConsole.command(console, "RECONNECT " + PostgresCluster.DB);
+
+            assertTrue(Poll.until(TIMEOUT, () -> clientsOf(console, user.name()) == 1),
+                    "the idle session was not ended; log:\n" + bouncer.log());
+            tx.execute("SELECT 2");
+            inTransaction.commit(); // the open transaction finishes on its server
+            assertTrue(Poll.until(TIMEOUT, () -> clientsOf(console, user.name()) == 0),
+                    "the session was not ended after its transaction; log:\n" + bouncer.log());
+            SQLException ended = assertThrows(SQLException.class, () -> tx.execute("SELECT 3"));
+            assertTrue(ended.getMessage().contains("database configuration changed")
+                    || "08006".equals(ended.getSQLState()), ended.getSQLState() + " " + ended.getMessage());
+            assertTrue(bouncer.log().contains("closing because: database configuration changed"), bouncer::log);
+        }
+    }
+
+    private static long clientsOf(Connection console, String name) {
+        try {
+            return AdminConsole.rows(console, "SHOW CLIENTS").stream().filter(row -> name.equals(row.get("user")))
+                    .count();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -579,6 +579,14 @@ public final class Pool {
         if (inUse()) {
             lastUsedNanos = now;
         }
+        if (settings.serverFastClose()) {
+            // Sessions idle between queries see no ReadyForQuery that would close their server: check them here.
+            for (ServerConnection server : servers.keySet()) {
+                if (server.state() == ServerConnection.State.ACTIVE && closeNeeded(server)) {
+                    server.fastCloseIfIdle();
+                }
+            }
+        }
         record Expired(ServerConnection server, String reason) { }
         List<Expired> expired = new ArrayList<>();
         boolean launch;

@@ -211,7 +211,8 @@ public final class PoolManager {
         return new PoolSettings(mode, poolSize, reserve, c.reservePoolTimeout(), minPoolSize, c.serverResetQuery(),
                 c.serverResetQueryAlways(), c.serverRoundRobin(), lifetime, c.serverIdleTimeout(),
                 c.serverLoginRetry(), c.serverConnectTimeout(), database.user() != null, c.serverCheckDelay(),
-                c.serverCheckQuery() == null ? "" : c.serverCheckQuery(), queryWait, c.holdOnServerRestart());
+                c.serverCheckQuery() == null ? "" : c.serverCheckQuery(), queryWait, c.holdOnServerRestart(),
+                mode == PoolMode.SESSION && c.serverFastClose());
     }
 
     private ServerTarget target(DatabaseDef database, String poolUser, StoredSecret secret) {

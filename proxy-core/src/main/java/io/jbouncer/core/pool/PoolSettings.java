@@ -22,6 +22,7 @@ import java.time.Duration;
  * @param queryWaitTimeout   how long a client may queue for a server; 0 disables (per user and per database in
  *                           PgBouncer HEAD, where any explicit value, 0 included, overrides the wider one)
  * @param holdOnServerRestart while no server can be reached, queued clients wait instead of failing fast
+ * @param serverFastClose    session mode: a server to be closed is closed at the end of its transaction
  */
 public record PoolSettings(
         PoolMode mode,
@@ -40,7 +41,8 @@ public record PoolSettings(
         Duration serverCheckDelay,
         String serverCheckQuery,
         Duration queryWaitTimeout,
-        boolean holdOnServerRestart) {
+        boolean holdOnServerRestart,
+        boolean serverFastClose) {
 
     /** Whether a server idle since {@code idleSinceNanos} must pass the check query before reuse at {@code now}. */
     public boolean needsCheck(long idleSinceNanos, long now) {

@@ -42,6 +42,8 @@ import java.util.function.Consumer;
  */
 public final class ServerConnection extends ChannelInboundHandlerAdapter implements PacketScanner.Handler {
 
+    private static final String CONFIGURATION_CHANGED = "database configuration changed";
+
     /** Lifecycle states; transitions happen on the server's event loop only. */
     public enum State { LOGIN, IDLE, ACTIVE, BEING_CANCELED, TESTED, CLOSED }
 
@@ -540,6 +542,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             pool.stats().xactDone(current.transactionNanos(now));
         }
         if (!current.onReadyForQuery(status, pool.settings().releasesAtIdle())) {
+            if (status == ReadyForQuery.IDLE && pool.settings().serverFastClose() && pool.closeNeeded(this)) {
+                fastCloseIfIdle(); // after this ReadyForQuery has reached the client
+            }
             return true;
         }
         Channel client = current.client().channel();
@@ -740,6 +745,22 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             query.complete(new AuthQuery.Outcome.Failed(problem));
             close(problem.startsWith("error response") ? "error response from auth_query" : problem);
         }
+    }
+
+    /**
+     * {@code server_fast_close}: in session mode a server that must be closed (RECONNECT, or a reload that changed
+     * where or as whom it logs in) is closed as soon as its session is idle outside a transaction, rather than when
+     * its client leaves; the client is told and disconnected, as PgBouncer reports it. Any thread; acts on this
+     * server's loop, and only if the link is still idle when it gets there.
+     */
+    public void fastCloseIfIdle() {
+        executor().execute(() -> {
+            Link current = link;
+            if (state == State.ACTIVE && current != null && pool.closeNeeded(this) && current.detachIfIdle()) {
+                failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, CONFIGURATION_CHANGED));
+                close(CONFIGURATION_CHANGED);
+            }
+        });
     }
 
     private void failLinkedClient(ErrorResponse error) {

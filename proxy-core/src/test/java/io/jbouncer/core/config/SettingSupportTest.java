@@ -64,7 +64,6 @@ class SettingSupportTest {
                 Arguments.of("auth_ident_file = /etc/pgbouncer/ident.map", "auth_ident_file = "),
                 Arguments.of("syslog = 1", "syslog = 1"),
                 Arguments.of("peer_id = 1", "peer_id = 1"),
-                Arguments.of("server_fast_close = 1", "server_fast_close = 1"),
                 Arguments.of("resolv_conf = /etc/resolv.conf", "resolv_conf = /etc/resolv.conf"),
                 Arguments.of("user = " + otherUser(), "user = " + otherUser()));
     }
@@ -86,7 +85,7 @@ class SettingSupportTest {
                 "auth_type = scram-sha-256", "auth_type = trust", "auth_type = plain", "auth_type = hba",
                 "auth_hba_file = /etc/pgbouncer/hba.conf", "auth_type = ldap", "auth_ldap_options = ldapserver=x",
                 "syslog = 0", "peer_id = 0", "max_db_client_connections = 10", "max_user_client_connections = 10",
-                "pool_idle_timeout = 0", "server_fast_close = 0", "pkt_buf = 8192", "cancel_wait_timeout = 3",
+                "pool_idle_timeout = 0", "server_fast_close = 1", "pkt_buf = 8192", "cancel_wait_timeout = 3",
                 "query_wait_notify = 1", "tcp_keepidle = 30", "verbose = 2",
                 "login_notify_message = hello", "disable_pqexec = 1", "so_reuseport = 1",
                 "auth_query = SELECT 1", "auth_user = pgbouncer_auth", "auth_dbname = postgres",

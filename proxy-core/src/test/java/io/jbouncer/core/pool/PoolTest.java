@@ -116,7 +116,7 @@ class PoolTest {
         PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, 0, Duration.ZERO, 0,
                 "DISCARD ALL", false, false, Duration.ofHours(1), Duration.ofMinutes(10), loginRetry,
                 Duration.ofSeconds(15), false, Duration.ofSeconds(30), "", Duration.ofSeconds(120),
-                holdOnServerRestart);
+                holdOnServerRestart, false);
         return new Pool(new PoolKey("d", "u"), settings, target, launcher, new PoolShared(new ConnectionCap(0),
                 new ConnectionCap(0), new DatabaseState(), new PoolerState(), DatabaseEvents.NONE));
     }
