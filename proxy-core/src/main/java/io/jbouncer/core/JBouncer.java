@@ -17,6 +17,7 @@ import io.jbouncer.core.net.Listener;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.net.SocketTuning;
 import io.jbouncer.core.net.Transport;
+import io.jbouncer.core.tls.TlsContexts;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
 import io.jbouncer.protocol.message.ErrorResponse;
@@ -84,6 +85,8 @@ public final class JBouncer {
             pidFile = PidFile.create(Path.of(config.pidfile()));
         }
         Map<String, StoredSecret> secrets = loadSecrets(config);
+        TlsContexts tls = TlsContexts.build(config);
+        tls.logEngine();
         transport = Transport.detect();
         acceptors = transport.newGroup(1);
         workers = transport.newGroup(Runtime.getRuntime().availableProcessors());
@@ -96,7 +99,7 @@ public final class JBouncer {
                 (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK,
                 () -> SocketTuning.of(pooler.config()));
         metrics = Metrics.create(config);
-        pooler = new Pooler(config, secrets, connector, metrics.events());
+        pooler = new Pooler(config, secrets, tls, connector, metrics.events());
         AdminView view = new AdminView(pooler, new AdminView.Control() {
             @Override
             public String reload() {
@@ -163,10 +166,12 @@ public final class JBouncer {
             Config config = ConfigLoader.load(Path.of(pooler.config().conffile()));
             UnsupportedSettingsException.check(config);
             Map<String, StoredSecret> secrets = loadSecrets(config);
+            TlsContexts tls = buildTls(config);
             warnAboutRestartOnlyChanges(pooler.config(), config);
             Log.setFormat(config.logFormat());
             Log.setLogFile(config.logfile());
             Log.setConfiguredVerbosity(config.verbose());
+            pooler.applyTls(tls);
             pooler.apply(config, secrets);
             error = null;
         } catch (UnsupportedSettingsException e) {
@@ -182,6 +187,16 @@ public final class JBouncer {
         return error;
     }
 
+    /** The TLS contexts of a new configuration; a bad file fails the whole reload, the old contexts stay. */
+    private static TlsContexts buildTls(Config config) throws ConfigException {
+        try {
+            return TlsContexts.build(config);
+        } catch (ConfigException e) {
+            Log.error("TLS configuration could not be reloaded, keeping old configuration");
+            throw e;
+        }
+    }
+
     /** Console SET: the changed snapshot replaces the running one; log settings take effect too. */
     private synchronized void applySet(Config changed) {
         Log.setFormat(changed.logFormat());
@@ -190,6 +205,11 @@ public final class JBouncer {
             Log.setLogFile(changed.logfile());
         } catch (IOException e) {
             Log.error("cannot open logfile %s: %s", changed.logfile(), e.getMessage());
+        }
+        try {
+            pooler.applyTls(buildTls(changed));
+        } catch (ConfigException e) {
+            Log.error("TLS settings could not be applied, still using old configuration: %s", e.getMessage());
         }
         pooler.apply(changed, pooler.secrets());
     }

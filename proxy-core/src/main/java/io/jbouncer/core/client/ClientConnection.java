@@ -18,6 +18,8 @@ import io.jbouncer.core.prepared.StatementRewriter;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.Link;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.tls.ClientTls;
+import io.jbouncer.core.tls.TlsInfo;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
@@ -34,6 +36,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
@@ -578,15 +582,57 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 int code = in.getInt(start + 4);
                 ByteBuf body = in.slice(start + 8, length - 8);
                 in.skipBytes(length);
-                onStartupPacket(code, body);
+                if (code == SSL_REQUEST) {
+                    answerSslRequest(in.isReadable());
+                } else {
+                    onStartupPacket(code, body);
+                }
             }
         } finally {
             inbound.trim();
         }
     }
 
+    /**
+     * SSLRequest (PgBouncer's {@code handle_client_startup}): {@code S} and a TLS handshake when client TLS is on and
+     * this is a TCP client, else {@code N}. A second SSLRequest inside TLS, or bytes sent behind the SSLRequest
+     * before the answer (they were not encrypted: a man in the middle may have put them there), close the
+     * connection without a reply.
+     */
+    private void answerSslRequest(boolean moreBuffered) {
+        if (channel.pipeline().get(SslHandler.class) != null) {
+            closeSilently("SSL req inside SSL");
+            return;
+        }
+        ClientTls tls = pooler.clientTls();
+        if (!tls.offeredOn(channel)) {
+            channel.writeAndFlush(channel.alloc().buffer(1).writeByte('N'));
+        } else if (moreBuffered) {
+            closeSilently("received unencrypted data after SSL request");
+        } else {
+            // The 'S' is written (and queued below) before the handler exists, so it goes out in plaintext.
+            channel.writeAndFlush(channel.alloc().buffer(1).writeByte('S'));
+            channel.pipeline().addFirst(tls.newHandler(channel));
+        }
+    }
+
+    private void closeSilently(String reason) {
+        Log.debug("C-%s: closing because: %s", logId(), reason);
+        closeReason = reason;
+        closing = true;
+        channel.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+            Log.warning("C-%s: TLS handshake error: %s", logId(), done.cause().getMessage());
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
     private void onStartupPacket(int code, ByteBuf body) {
-        if (code == SSL_REQUEST || code == GSSENC_REQUEST) {
+        if (code == GSSENC_REQUEST) {
             ByteBuf no = channel.alloc().buffer(1).writeByte('N');
             channel.writeAndFlush(no);
         } else if (code == CancelRequest.CODE) {
@@ -598,6 +644,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         } else if (code >>> 16 == StartupMessage.PROTOCOL_3) {
             if (login != null) {
                 throw new PgProtocolException("client re-sent startup pkt");
+            }
+            if (pooler.clientTls().requiredOn(channel) && !TlsInfo.isTls(channel)) {
+                throw new PgProtocolException("SSL required");
             }
             StartupMessage startup = StartupMessage.decode(code, body);
             negotiateProtocolVersion(startup);

@@ -10,6 +10,8 @@ import io.jbouncer.core.config.AuthType;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.tls.CertificateLogin;
+import io.jbouncer.core.tls.TlsInfo;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
 import io.jbouncer.protocol.message.ErrorResponse;
@@ -85,8 +87,9 @@ final class ClientLogin {
             return refuse("username too long");
         }
         if (config.logConnections()) {
-            Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=no", client.logId(), database, user,
-                    pooler.describeRemote(client.channel()), database, user);
+            String tls = TlsInfo.describe(client.channel());
+            Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=%s", client.logId(), database, user,
+                    pooler.describeRemote(client.channel()), database, user, tls.isEmpty() ? "no" : tls);
         }
         StoredSecret secret = pooler.secretOf(user);
         AuthType authType = config.authType();
@@ -107,6 +110,10 @@ final class ClientLogin {
                 Log.error("C-%s: auth_type=any requires forced user", client.logId());
                 return refuse("bouncer config error");
             }
+        }
+        if (authType == AuthType.CERT) {
+            return CertificateLogin.accepts(client.channel(), user, secret != null, client.logId())
+                    ? Optional.of(new AuthStep.Accepted(null, null)) : refuse(CertificateLogin.FAILED);
         }
         authenticator = new ClientAuthenticator(authType, user, secret, config.scramIterations(),
                 pooler.mockKey());

@@ -1,0 +1,35 @@
+package io.jbouncer.core.tls;
+
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.CipherSuiteConverter;
+import io.netty.handler.ssl.SslHandler;
+import javax.net.ssl.SSLSession;
+
+/**
+ * PgBouncer's description of a connection's TLS (SHOW CLIENTS / SHOW SERVERS {@code tls}, {@code login attempt:
+ * ... tls=}): {@code <protocol>/<cipher>} with OpenSSL's cipher name, for example
+ * {@code TLSv1.3/TLS_AES_256_GCM_SHA384}. PgBouncer appends {@code /ECDH=<curve>}; the JDK engine of Java 17 does
+ * not say which group it negotiated, so that part is left out rather than guessed.
+ */
+public final class TlsInfo {
+
+    private TlsInfo() {
+    }
+
+    /** The description, or {@code ""} for a plaintext connection or one still in its handshake. Any thread. */
+    public static String describe(Channel channel) {
+        SslHandler handler = channel == null ? null : channel.pipeline().get(SslHandler.class);
+        if (handler == null || !handler.handshakeFuture().isSuccess()) {
+            return "";
+        }
+        SSLSession session = handler.engine().getSession();
+        String suite = session.getCipherSuite();
+        String openSsl = CipherSuiteConverter.toOpenSsl(suite, false);
+        return session.getProtocol() + "/" + (openSsl != null ? openSsl : suite);
+    }
+
+    /** Whether {@code channel} carries TLS (its handshake done). */
+    public static boolean isTls(Channel channel) {
+        return !describe(channel).isEmpty();
+    }
+}
