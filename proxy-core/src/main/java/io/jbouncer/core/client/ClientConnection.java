@@ -626,7 +626,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
-            Log.warning("C-%s: TLS handshake error: %s", logId(), done.cause().getMessage());
+            Log.warning("C-%s: TLS handshake error: %s", logId(), TlsInfo.failure(done.cause()));
         }
         ctx.fireUserEventTriggered(event);
     }

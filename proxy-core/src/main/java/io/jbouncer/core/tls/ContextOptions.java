@@ -3,7 +3,6 @@ package io.jbouncer.core.tls;
 import io.jbouncer.core.config.ConfigException;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.util.List;
 import java.util.Locale;
 
 /** What both sides' contexts share: the engine, the protocols and the cipher suites of a {@link TlsSettings}. */
@@ -28,10 +27,7 @@ final class ContextOptions {
                     + e.getMessage() + ")");
         }
         try {
-            List<String> suites = TlsCiphers.select(settings.prefix(), settings.ciphers(), settings.tls13Ciphers());
-            if (suites != null) {
-                builder.ciphers(suites);
-            }
+            builder.ciphers(TlsCiphers.select(settings.prefix(), settings.ciphers(), settings.tls13Ciphers()));
         } catch (IllegalArgumentException e) {
             throw files.error(settings.prefix() + "_ciphers", e.getMessage());
         }

@@ -78,7 +78,7 @@ final class ServerTlsNegotiation extends ChannelInboundHandlerAdapter {
                 Log.debug("SSL established: %s", TlsInfo.describe(ctx.channel()));
                 proceed(ctx);
             } else {
-                loginFailed.accept("TLS handshake error: " + done.cause().getMessage());
+                loginFailed.accept("TLS handshake error: " + TlsInfo.failure(done.cause()));
             }
         });
     }

@@ -19,6 +19,9 @@ import javax.net.ssl.SSLContext;
  * spelling ({@code ECDHE-RSA-AES256-GCM-SHA384}) or IANA spelling ({@code TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384}).
  * OpenSSL cipher rules ({@code HIGH:!aNULL}, {@code +}, {@code @STRENGTH}) are refused, not ignored: the JDK engine
  * has no rule language.
+ *
+ * <p>TLS 1.3 suites default to OpenSSL's order ({@code TLS_AES_256_GCM_SHA384} first) rather than the JDK's
+ * ({@code TLS_AES_128_GCM_SHA256} first), so a client negotiates what it would with PgBouncer.
  */
 public final class TlsCiphers {
 
@@ -26,26 +29,25 @@ public final class TlsCiphers {
             "all", "insecure");
     private static final Set<String> TLS13_SUITES = Set.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
             "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256");
+    /** OpenSSL's default TLS 1.3 suites, in its order. */
+    private static final List<String> OPENSSL_TLS13_DEFAULT = List.of("TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256");
 
     private TlsCiphers() {
     }
 
     /**
-     * The suites to enable, or {@code null} for the JDK's defaults.
+     * The suites to enable, most preferred first.
      *
      * @param tls12 the {@code *_tls_ciphers} value
      * @param tls13 the {@code *_tls13_ciphers} value, {@code null} when not set
      * @throws IllegalArgumentException naming the setting and the suite the JDK does not know
      */
     public static List<String> select(String prefix, String tls12, String tls13) {
-        List<String> older = isDefault(tls12) ? null : explicit(prefix + "_ciphers", tls12);
-        List<String> newer = isDefault(tls13) ? null : explicit(prefix.replace("_tls", "_tls13") + "_ciphers", tls13);
-        if (older == null && newer == null) {
-            return null;
-        }
         List<String> suites = new ArrayList<>();
-        suites.addAll(newer != null ? newer : defaults(true));
-        suites.addAll(older != null ? older : defaults(false));
+        suites.addAll(isDefault(tls13) ? tls13Defaults()
+                : explicit(prefix.replace("_tls", "_tls13") + "_ciphers", tls13));
+        suites.addAll(isDefault(tls12) ? tls12Defaults() : explicit(prefix + "_ciphers", tls12));
         return suites;
     }
 
@@ -76,10 +78,15 @@ public final class TlsCiphers {
         return suites;
     }
 
-    /** The JDK's default suites of TLS 1.3 ({@code true}) or of the older versions. */
-    private static List<String> defaults(boolean tls13) {
+    private static List<String> tls13Defaults() {
+        List<String> enabled = Arrays.asList(jdk().getDefaultSSLParameters().getCipherSuites());
+        return OPENSSL_TLS13_DEFAULT.stream().filter(enabled::contains).toList();
+    }
+
+    /** The JDK's default suites of TLS 1.2 and older. */
+    private static List<String> tls12Defaults() {
         return Arrays.stream(jdk().getDefaultSSLParameters().getCipherSuites())
-                .filter(suite -> TLS13_SUITES.contains(suite) == tls13)
+                .filter(suite -> !TLS13_SUITES.contains(suite))
                 .toList();
     }
 

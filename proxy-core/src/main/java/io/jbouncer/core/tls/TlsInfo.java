@@ -13,6 +13,8 @@ import javax.net.ssl.SSLSession;
  */
 public final class TlsInfo {
 
+    private static final int MAX_REASON = 120;
+
     private TlsInfo() {
     }
 
@@ -26,6 +28,18 @@ public final class TlsInfo {
         String suite = session.getCipherSuite();
         String openSsl = CipherSuiteConverter.toOpenSsl(suite, false);
         return session.getProtocol() + "/" + (openSsl != null ? openSsl : suite);
+    }
+
+    /**
+     * Why a handshake failed, for a log line: the exception's message (at most {@value #MAX_REASON} characters:
+     * Netty quotes a whole non-TLS record in hex), or its type when it has none (a connection closed mid-way).
+     */
+    public static String failure(Throwable cause) {
+        String message = cause.getMessage();
+        if (message == null || message.isBlank()) {
+            return cause.getClass().getSimpleName();
+        }
+        return message.length() <= MAX_REASON ? message : message.substring(0, MAX_REASON) + "...";
     }
 
     /** Whether {@code channel} carries TLS (its handshake done). */
