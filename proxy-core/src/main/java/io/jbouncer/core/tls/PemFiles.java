@@ -13,6 +13,7 @@ import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMException;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -44,8 +45,7 @@ public final class PemFiles {
                 if (object instanceof PrivateKeyInfo info) {
                     return converter.getPrivateKey(info);
                 }
-                if (object instanceof PKCS8EncryptedPrivateKeyInfo
-                        || object.getClass().getSimpleName().startsWith("PEMEncrypted")) {
+                if (object instanceof PKCS8EncryptedPrivateKeyInfo || object instanceof PEMEncryptedKeyPair) {
                     throw new IOException("the key is encrypted; a key file without passphrase is needed");
                 }
             }
