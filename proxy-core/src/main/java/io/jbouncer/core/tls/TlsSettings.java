@@ -8,24 +8,26 @@ import io.jbouncer.core.config.SslMode;
  * clients) or {@code server_tls_*} (jbouncer connecting to PostgreSQL). Equal values mean an equal context, except
  * for file contents, which a reload always reads again.
  *
+ * <p>{@code client_tls_ecdhcurve} and {@code client_tls_dheparams} are not here: the JDK engine chooses groups
+ * itself, so only their default {@code auto} is accepted (the settings table refuses other values).
+ *
  * @param prefix {@code client_tls} or {@code server_tls}, for messages
  */
 public record TlsSettings(String prefix, SslMode mode, String keyFile, String certFile, String caFile,
-                          String protocols, String ciphers, String tls13Ciphers, String ecdhCurve, String dhParams) {
+                          String protocols, String ciphers, String tls13Ciphers) {
 
     /** {@code client_tls_*}. */
     public static TlsSettings forClients(Config config) {
         return new TlsSettings("client_tls", config.clientTlsSslmode(), config.clientTlsKeyFile(),
                 config.clientTlsCertFile(), config.clientTlsCaFile(), config.clientTlsProtocols(),
-                config.clientTlsCiphers(), config.clientTls13Ciphers(), config.clientTlsEcdhcurve(),
-                config.clientTlsDheparams());
+                config.clientTlsCiphers(), config.clientTls13Ciphers());
     }
 
-    /** {@code server_tls_*}; PgBouncer has no ECDH or DH setting towards servers. */
+    /** {@code server_tls_*}. */
     public static TlsSettings forServers(Config config) {
         return new TlsSettings("server_tls", config.serverTlsSslmode(), config.serverTlsKeyFile(),
                 config.serverTlsCertFile(), config.serverTlsCaFile(), config.serverTlsProtocols(),
-                config.serverTlsCiphers(), config.serverTls13Ciphers(), "auto", "auto");
+                config.serverTlsCiphers(), config.serverTls13Ciphers());
     }
 
     boolean enabled() {

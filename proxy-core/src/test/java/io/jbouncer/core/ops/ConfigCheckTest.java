@@ -66,14 +66,14 @@ class ConfigCheckTest {
     /** Values jbouncer does not support yet are reported where the file sets them, included files too. */
     @Test
     void unsupportedValuesAreReportedAtTheirLines() throws Exception {
-        Path included = write("tls.ini", "client_tls_sslmode = require\n");
+        Path included = write("tls.ini", "client_tls_ecdhcurve = secp384r1\n");
         Path ini = write("pgbouncer.ini", "[databases]\nmulti = host=a max_db_client_connections=4\n[pgbouncer]\nauth_type = hba\n%include "
                 + included + "\n[users]\nu = max_user_client_connections=3\n");
 
         assertEquals(List.of(
                 ini + ":4: auth_type = hba is not supported by jbouncer yet (this login method is not implemented yet)",
-                included + ":1: client_tls_sslmode = require is not supported by jbouncer yet (TLS to clients is not"
-                        + " implemented yet)",
+                included + ":1: client_tls_ecdhcurve = secp384r1 is not supported by jbouncer yet (the JDK TLS"
+                        + " engine of Java 17 chooses key-exchange groups and DH parameters itself, per JVM)",
                 ini + ":2: [databases] multi: max_db_client_connections=4 is not supported by jbouncer yet (client"
                         + " connection limits are not implemented yet)",
                 ini + ":7: [users] u: max_user_client_connections=3 is not supported by jbouncer yet (client"
