@@ -186,4 +186,32 @@ class TlsServerIT {
             assertEquals("/CN=" + PostgresCluster.CERT_USER, rs.getString(1));
         }
     }
+
+    /** The managed-PostgreSQL setting: require with the provider's CA bundle configured (PgBouncer does not check). */
+    @Test
+    void requireWithACaFileEncrypts() throws SQLException {
+        JBouncerConfig config = config("require", "127.0.0.1")
+                .set("server_tls_ca_file", certs.file("ca.crt").toString());
+        bouncers.start(config);
+        assertTrue(serverSideSsl(config.port()));
+    }
+
+    @Test
+    void reloadingOtherServerTlsSettingsRetiresTheOpenServers() throws SQLException {
+        JBouncerConfig config = config("disable", "127.0.0.1");
+        JBouncerProcess bouncer = bouncers.start(config);
+        queryPlain(config.port());
+        assertEquals("", servers(config.port()).get(0).get("tls"));
+
+        config.set("server_tls_sslmode", "require").write();
+        try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
+            AdminConsole.command(console, "RELOAD");
+        }
+        assertTrue(bouncer.awaitLog("server TLS settings changed, reconnecting all pools", LOG_TIMEOUT),
+                bouncer::log);
+        // The plaintext server was retired; the new one must ask for TLS, and the shared cluster refuses it.
+        SQLException e = loginFails(config.port(), "plain", PostgresCluster.TRUST_USER, "x");
+        assertTrue(e.getMessage().contains("server refused SSL"), e::getMessage);
+        assertTrue(serverSideSsl(config.port()));
+    }
 }
