@@ -280,4 +280,38 @@ class TlsClientIT {
                 certWithoutFull.write().toString());
         assertTrue(cert.output().contains("auth_type=cert requires client_tls_sslmode"), cert::output);
     }
+
+    /**
+     * Beyond PgBouncer: SCRAM-SHA-256-PLUS over TLS, so clients with {@code channel_binding=require} log in, also
+     * with SCRAM pass-through to PostgreSQL (the stored secret is a verifier, the password unknown to jbouncer).
+     */
+    @Test
+    void channelBindingRequiredByTheClientWorksOverTls() throws Exception {
+        String scramUser = PostgresCluster.SCRAM_USER;
+        JBouncerConfig config = config("prefer").set("auth_type", "scram-sha-256")
+                .user(scramUser, pg.scramSecretOf(scramUser));
+        bouncers.start(config);
+        String base = "host=localhost port=" + config.port() + " dbname=plain user=" + scramUser;
+        Psql.Result bound = psql.run(base + " " + verifyFull() + " channel_binding=require",
+                PostgresCluster.SCRAM_PASS, "-At", "-c", "SELECT 1");
+        assertServes(bound);
+        // Without TLS there is nothing to bind to: libpq refuses to go on.
+        Psql.Result plain = psql.run(base + " sslmode=disable channel_binding=require", PostgresCluster.SCRAM_PASS,
+                "-At", "-c", "SELECT 1");
+        assertRefused(plain, "channel binding");
+
+        Properties props = new Properties();
+        props.setProperty("user", scramUser);
+        props.setProperty("password", PostgresCluster.SCRAM_PASS);
+        props.setProperty("sslmode", "verify-full");
+        props.setProperty("sslrootcert", certs.file("ca.crt").toString());
+        props.setProperty("channelBinding", "require");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + config.port() + "/plain",
+                props);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_user")) {
+            assertTrue(rs.next());
+            assertEquals(scramUser, rs.getString(1));
+        }
+    }
 }

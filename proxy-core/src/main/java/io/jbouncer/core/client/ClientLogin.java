@@ -11,6 +11,7 @@ import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.tls.CertificateLogin;
+import io.jbouncer.core.tls.ChannelBinding;
 import io.jbouncer.core.tls.TlsInfo;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
@@ -116,7 +117,7 @@ final class ClientLogin {
                     ? Optional.of(new AuthStep.Accepted(null, null)) : refuse(CertificateLogin.FAILED);
         }
         authenticator = new ClientAuthenticator(authType, user, secret, config.scramIterations(),
-                pooler.mockKey());
+                pooler.mockKey(), ChannelBinding.tlsServerEndPoint(client.channel()));
         return Optional.of(authenticator.start(alloc));
     }
 
