@@ -314,4 +314,34 @@ class TlsClientIT {
             assertEquals(scramUser, rs.getString(1));
         }
     }
+
+    /** Direct TLS (PgBouncer 1.25): a ClientHello instead of an SSLRequest, with ALPN postgresql as PostgreSQL asks. */
+    @Test
+    void directTlsWithAlpnPostgresql() throws Exception {
+        JBouncerConfig config = config("require");
+        JBouncerProcess bouncer = bouncers.start(config);
+        Properties props = new Properties();
+        props.setProperty("user", USER);
+        props.setProperty("password", PASS);
+        props.setProperty("sslmode", "verify-full");
+        props.setProperty("sslrootcert", certs.file("ca.crt").toString());
+        props.setProperty("sslNegotiation", "direct");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + config.port() + "/plain",
+                props);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT 7")) {
+            assertTrue(rs.next());
+            assertEquals(7, rs.getInt(1));
+        }
+        try (SSLSocket alpn = TlsProbe.direct(config.port(), "postgresql")) {
+            assertEquals("postgresql", alpn.getApplicationProtocol());
+        }
+        try (SSLSocket withoutAlpn = TlsProbe.direct(config.port())) {
+            assertTrue(TlsProbe.closedByPeer(withoutAlpn));
+        }
+        assertTrue(bouncer.awaitLog("direct TLS connection without ALPN protocol postgresql", LOG_TIMEOUT),
+                bouncer::log);
+        assertTrue(bouncer.awaitLog("login attempt: db=plain user=" + USER + " tls=TLSv1.3/", LOG_TIMEOUT),
+                bouncer::log);
+    }
 }

@@ -90,6 +90,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private volatile ClientSession session;
     private AdminSession console;
     private volatile Link link;
+    /** The client started TLS with a ClientHello instead of an SSLRequest. */
+    private boolean directTls;
     /** Set while scanning when the link turned out released: the scan stops and a new server is requested. */
     private boolean linkLost;
     private long waitStartNanos;
@@ -564,6 +566,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private void processLogin() {
         ByteBuf in = inbound.buffer();
         try {
+            if (login == null && in.isReadable() && channel.pipeline().get(SslHandler.class) == null
+                    && pooler.clientTls().directOn(channel, in.getByte(in.readerIndex()))) {
+                startDirectTls(in);
+                return;
+            }
             while (state == State.LOGIN && !closing && in.readableBytes() >= 4) {
                 int start = in.readerIndex();
                 if (login != null && login.awaitingPassword()) {
@@ -616,6 +623,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
     }
 
+    /**
+     * Direct TLS (PgBouncer 1.25, PostgreSQL 17 {@code sslnegotiation=direct}): the client began with its
+     * ClientHello. The TLS handler goes to the front of the pipeline and gets the bytes read so far, from the head,
+     * as if it had been there all along; once the handshake is done, {@link #userEventTriggered} checks that the
+     * client negotiated ALPN {@code postgresql}, as PostgreSQL requires of direct connections.
+     */
+    private void startDirectTls(ByteBuf in) {
+        ByteBuf hello = in.readRetainedSlice(in.readableBytes());
+        directTls = true;
+        channel.pipeline().addFirst(pooler.clientTls().newHandler(channel));
+        channel.pipeline().fireChannelRead(hello);
+    }
+
     private void closeSilently(String reason) {
         Log.debug("C-%s: closing because: %s", logId(), reason);
         closeReason = reason;
@@ -625,8 +645,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
-            Log.warning("C-%s: TLS handshake error: %s", logId(), TlsInfo.failure(done.cause()));
+        if (event instanceof SslHandshakeCompletionEvent done) {
+            if (!done.isSuccess()) {
+                Log.warning("C-%s: TLS handshake error: %s", logId(), TlsInfo.failure(done.cause()));
+            } else if (directTls && !ClientTls.negotiatedPostgresql(channel)) {
+                Log.warning("C-%s: direct TLS connection without ALPN protocol postgresql", logId());
+                closeSilently("direct TLS without ALPN");
+            }
         }
         ctx.fireUserEventTriggered(event);
     }

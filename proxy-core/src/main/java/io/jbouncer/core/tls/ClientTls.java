@@ -4,6 +4,7 @@ import io.jbouncer.core.config.AuthType;
 import io.jbouncer.core.config.ConfigException;
 import io.jbouncer.core.config.SslMode;
 import io.netty.channel.Channel;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -15,8 +16,9 @@ import java.util.List;
 import javax.net.ssl.SSLException;
 
 /**
- * TLS towards clients ({@code client_tls_*}): whether an SSLRequest is answered {@code S}, whether a plaintext login
- * is refused, and the handler that runs the handshake. Unix-socket clients never get TLS, as in PgBouncer.
+ * TLS towards clients ({@code client_tls_*}): whether an SSLRequest is answered {@code S} (or a direct TLS
+ * ClientHello accepted, PgBouncer 1.25), whether a plaintext login is refused, and the handler that runs the
+ * handshake. Unix-socket clients never get TLS, as in PgBouncer.
  *
  * <p>Client certificates: {@code verify-ca} and {@code verify-full} require one that chains to
  * {@code client_tls_ca_file}; in the other modes one is asked for, and checked if sent, only when a CA file is set
@@ -24,6 +26,11 @@ import javax.net.ssl.SSLException;
  * whole CA list in every handshake).
  */
 public final class ClientTls {
+
+    /** The ALPN protocol of PostgreSQL 17; a direct TLS connection must negotiate it, as PostgreSQL requires. */
+    public static final String ALPN_POSTGRESQL = "postgresql";
+    /** The first byte of a TLS handshake record: a direct TLS client starts with its ClientHello. */
+    private static final int TLS_HANDSHAKE_RECORD = 0x16;
 
     /** TLS off: SSLRequest answered {@code N}, plaintext logins accepted. */
     public static final ClientTls DISABLED = new ClientTls(SslMode.DISABLE, null);
@@ -58,7 +65,10 @@ public final class ClientTls {
         }
         PrivateKey key = files.key();
         List<X509Certificate> chain = files.certificates();
-        SslContextBuilder builder = SslContextBuilder.forServer(key, chain);
+        SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_POSTGRESQL));
         if (TlsSettings.isSet(settings.caFile())) {
             builder.trustManager(files.caCertificates())
                     .clientAuth(settings.verifiesPeer() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
@@ -80,6 +90,20 @@ public final class ClientTls {
     /** Whether a plaintext startup packet on {@code channel} is refused with {@code SSL required}. */
     public boolean requiredOn(Channel channel) {
         return mode.compareTo(SslMode.REQUIRE) >= 0 && channel.remoteAddress() instanceof InetSocketAddress;
+    }
+
+    /**
+     * Whether {@code firstByte}, the first byte a client sent, starts a direct TLS connection (PostgreSQL 17
+     * {@code sslnegotiation=direct}: a ClientHello instead of an SSLRequest) that this configuration accepts.
+     */
+    public boolean directOn(Channel channel, byte firstByte) {
+        return firstByte == TLS_HANDSHAKE_RECORD && offeredOn(channel);
+    }
+
+    /** Whether a direct TLS connection negotiated {@value #ALPN_POSTGRESQL}; call once the handshake is done. */
+    public static boolean negotiatedPostgresql(Channel channel) {
+        SslHandler handler = channel.pipeline().get(SslHandler.class);
+        return handler != null && ALPN_POSTGRESQL.equals(handler.applicationProtocol());
     }
 
     /** A server-side handler for one client's handshake; only when {@link #offeredOn} said yes. */

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -48,6 +49,21 @@ public final class TlsProbe {
     public static SSLSocket handshake(int port) throws IOException {
         Socket plain = requestTls(port, 'S');
         SSLSocket tls = (SSLSocket) trustAll().getSocketFactory().createSocket(plain, "localhost", port, true);
+        tls.startHandshake();
+        return tls;
+    }
+
+    /**
+     * A direct TLS connection (no SSLRequest, PostgreSQL 17's {@code sslnegotiation=direct}) offering the ALPN
+     * protocols {@code alpn} (none when empty), handshake done. The caller closes it.
+     */
+    public static SSLSocket direct(int port, String... alpn) throws IOException {
+        SSLSocket tls = (SSLSocket) trustAll().getSocketFactory().createSocket();
+        tls.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
+        tls.setSoTimeout(TIMEOUT_MILLIS);
+        SSLParameters parameters = tls.getSSLParameters();
+        parameters.setApplicationProtocols(alpn);
+        tls.setSSLParameters(parameters);
         tls.startHandshake();
         return tls;
     }
