@@ -24,6 +24,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -90,6 +91,24 @@ class TlsClientIT {
         return verifyFull() + " sslcert=" + certs.file(name + ".crt") + " sslkey=" + certs.file(name + ".key");
     }
 
+    /** pgjdbc with {@code sslmode=verify-full} against the test CA, plus {@code extra}; the first column of {@code sql}. */
+    private static String pgjdbcQuery(JBouncerConfig config, String user, String password, Map<String, String> extra,
+                                      String sql) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("sslmode", "verify-full");
+        props.setProperty("sslrootcert", certs.file("ca.crt").toString());
+        extra.forEach(props::setProperty);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + config.port() + "/plain",
+                props);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next());
+            return rs.getString(1);
+        }
+    }
+
     private static void assertServes(Psql.Result result) {
         assertEquals(0, result.exitCode(), result::stderr);
         assertEquals("1", result.stdout().strip(), result::stderr);
@@ -152,19 +171,7 @@ class TlsClientIT {
     void pgjdbcAndPsycopgConnectWithVerifyFull() throws Exception {
         JBouncerConfig config = config("require");
         bouncers.start(config);
-        Properties props = new Properties();
-        props.setProperty("user", USER);
-        props.setProperty("password", PASS);
-        props.setProperty("ssl", "true");
-        props.setProperty("sslmode", "verify-full");
-        props.setProperty("sslrootcert", certs.file("ca.crt").toString());
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + config.port() + "/plain",
-                props);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT 42")) {
-            assertTrue(rs.next());
-            assertEquals(42, rs.getInt(1));
-        }
+        assertEquals("42", pgjdbcQuery(config, USER, PASS, Map.of("ssl", "true"), "SELECT 42"));
         String script = "import psycopg\n"
                 + "with psycopg.connect('host=localhost port=" + config.port() + " dbname=plain user=" + USER
                 + " password=" + PASS + " " + verifyFull() + "') as c:\n"
@@ -300,19 +307,8 @@ class TlsClientIT {
                 "-At", "-c", "SELECT 1");
         assertRefused(plain, "channel binding");
 
-        Properties props = new Properties();
-        props.setProperty("user", scramUser);
-        props.setProperty("password", PostgresCluster.SCRAM_PASS);
-        props.setProperty("sslmode", "verify-full");
-        props.setProperty("sslrootcert", certs.file("ca.crt").toString());
-        props.setProperty("channelBinding", "require");
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + config.port() + "/plain",
-                props);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT current_user")) {
-            assertTrue(rs.next());
-            assertEquals(scramUser, rs.getString(1));
-        }
+        assertEquals(scramUser, pgjdbcQuery(config, scramUser, PostgresCluster.SCRAM_PASS,
+                Map.of("channelBinding", "require"), "SELECT current_user"));
     }
 
     /** Direct TLS (PgBouncer 1.25): a ClientHello instead of an SSLRequest, with ALPN postgresql as PostgreSQL asks. */
@@ -320,19 +316,7 @@ class TlsClientIT {
     void directTlsWithAlpnPostgresql() throws Exception {
         JBouncerConfig config = config("require");
         JBouncerProcess bouncer = bouncers.start(config);
-        Properties props = new Properties();
-        props.setProperty("user", USER);
-        props.setProperty("password", PASS);
-        props.setProperty("sslmode", "verify-full");
-        props.setProperty("sslrootcert", certs.file("ca.crt").toString());
-        props.setProperty("sslNegotiation", "direct");
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + config.port() + "/plain",
-                props);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT 7")) {
-            assertTrue(rs.next());
-            assertEquals(7, rs.getInt(1));
-        }
+        assertEquals("7", pgjdbcQuery(config, USER, PASS, Map.of("sslNegotiation", "direct"), "SELECT 7"));
         try (SSLSocket alpn = TlsProbe.direct(config.port(), "postgresql")) {
             assertEquals("postgresql", alpn.getApplicationProtocol());
         }
