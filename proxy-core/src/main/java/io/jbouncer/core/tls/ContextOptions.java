@@ -2,16 +2,10 @@ package io.jbouncer.core.tls;
 
 import io.jbouncer.core.config.ConfigException;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
+import java.util.List;
 
 /** What both sides' contexts share: the engine, the protocols and the cipher suites of a {@link TlsSettings}. */
 final class ContextOptions {
-
-    /**
-     * The JDK engine: always there, with TLS 1.3 and session resumption. netty-tcnative is not shipped; a build that
-     * wants OpenSSL can add it and change this one constant.
-     */
-    static final SslProvider ENGINE = SslProvider.JDK;
 
     private ContextOptions() {
     }
@@ -26,10 +20,14 @@ final class ContextOptions {
                     + e.getMessage() + ")");
         }
         try {
-            builder.ciphers(TlsCiphers.select(settings.prefix(), settings.ciphers(), settings.tls13Ciphers()));
+            List<String> suites = TlsCiphers.select(TlsEngine.current(), settings.prefix(), settings.ciphers(),
+                    settings.tls13Ciphers());
+            if (suites != null) {
+                builder.ciphers(suites);
+            }
         } catch (IllegalArgumentException e) {
             throw files.error(settings.prefix() + "_ciphers", e.getMessage());
         }
-        return builder.sslProvider(ENGINE);
+        return builder.sslProvider(TlsEngine.current().provider());
     }
 }

@@ -35,7 +35,7 @@ public record TlsContexts(ClientTls clients, ServerTls servers, TlsSettings serv
     /** Logs which engine serves TLS, when either side uses it. */
     public void logEngine() {
         if (clients.enabled() || servers.enabled()) {
-            Log.info("TLS engine: %s", ContextOptions.ENGINE);
+            Log.info("TLS engine: %s", TlsEngine.current().describe());
         }
     }
 }
