@@ -43,8 +43,8 @@ public final class SettingSupport {
     public record Refusal(String section, String entry, String message) {
     }
 
-    private static final String TLS_GROUPS = "the JDK TLS engine of Java 17 chooses key-exchange groups and DH"
-            + " parameters itself, per JVM";
+    private static final String TLS_GROUPS = "jbouncer leaves key-exchange groups and DH parameters to its TLS"
+            + " engine";
     private static final String AUTH_QUERY = "auth_query/auth_user login lookups are not implemented yet";
     private static final String JVM_DNS = "host names are resolved by the JVM, with its own cache";
 

@@ -8,8 +8,8 @@ import javax.net.ssl.SSLSession;
 /**
  * PgBouncer's description of a connection's TLS (SHOW CLIENTS / SHOW SERVERS {@code tls}, {@code login attempt:
  * ... tls=}): {@code <protocol>/<cipher>} with OpenSSL's cipher name, for example
- * {@code TLSv1.3/TLS_AES_256_GCM_SHA384}. PgBouncer appends {@code /ECDH=<curve>}; the JDK engine of Java 17 does
- * not say which group it negotiated, so that part is left out rather than guessed.
+ * {@code TLSv1.3/TLS_AES_256_GCM_SHA384}. PgBouncer appends {@code /ECDH=<curve>}; neither engine tells Netty's
+ * session which group it negotiated, so that part is left out rather than guessed.
  */
 public final class TlsInfo {
 

@@ -8,8 +8,8 @@ import io.jbouncer.core.config.SslMode;
  * clients) or {@code server_tls_*} (jbouncer connecting to PostgreSQL). Equal values mean an equal context, except
  * for file contents, which a reload always reads again.
  *
- * <p>{@code client_tls_ecdhcurve} and {@code client_tls_dheparams} are not here: the JDK engine chooses groups
- * itself, so only their default {@code auto} is accepted (the settings table refuses other values).
+ * <p>{@code client_tls_ecdhcurve} and {@code client_tls_dheparams} are not here: the engine chooses groups itself,
+ * so only their default {@code auto} is accepted (the settings table refuses other values).
  *
  * @param prefix {@code client_tls} or {@code server_tls}, for messages
  */

@@ -72,8 +72,8 @@ class ConfigCheckTest {
 
         assertEquals(List.of(
                 ini + ":4: auth_type = hba is not supported by jbouncer yet (this login method is not implemented yet)",
-                included + ":1: client_tls_ecdhcurve = secp384r1 is not supported by jbouncer yet (the JDK TLS"
-                        + " engine of Java 17 chooses key-exchange groups and DH parameters itself, per JVM)",
+                included + ":1: client_tls_ecdhcurve = secp384r1 is not supported by jbouncer yet (jbouncer leaves"
+                        + " key-exchange groups and DH parameters to its TLS engine)",
                 ini + ":2: [databases] multi: max_db_client_connections=4 is not supported by jbouncer yet (client"
                         + " connection limits are not implemented yet)",
                 ini + ":7: [users] u: max_user_client_connections=3 is not supported by jbouncer yet (client"
