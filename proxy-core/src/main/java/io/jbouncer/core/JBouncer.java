@@ -197,8 +197,21 @@ public final class JBouncer {
         }
     }
 
-    /** Console SET: the changed snapshot replaces the running one; log settings take effect too. */
+    /**
+     * Console SET: the changed snapshot replaces the running one; log settings take effect too. TLS contexts are
+     * built first: a setting they cannot honour (a missing key file, say) fails the SET and changes nothing, where
+     * PgBouncer answers with a NOTICE and keeps its old TLS configuration.
+     *
+     * @throws IllegalArgumentException with the reason, when the TLS contexts cannot be built
+     */
     private synchronized void applySet(Config changed) {
+        TlsContexts tls;
+        try {
+            tls = TlsContexts.build(changed);
+        } catch (ConfigException e) {
+            Log.error("TLS settings could not be applied, still using old configuration");
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         Log.setFormat(changed.logFormat());
         Log.setConfiguredVerbosity(changed.verbose());
         try {
@@ -206,11 +219,7 @@ public final class JBouncer {
         } catch (IOException e) {
             Log.error("cannot open logfile %s: %s", changed.logfile(), e.getMessage());
         }
-        try {
-            pooler.applyTls(buildTls(changed));
-        } catch (ConfigException e) {
-            Log.error("TLS settings could not be applied, still using old configuration: %s", e.getMessage());
-        }
+        pooler.applyTls(tls);
         pooler.apply(changed, pooler.secrets());
     }
 

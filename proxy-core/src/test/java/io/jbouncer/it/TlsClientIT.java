@@ -261,6 +261,14 @@ class TlsClientIT {
                 LOG_TIMEOUT), bouncer::log);
         assertEquals("EC", TlsProbe.presentedKeyAlgorithm(config.port()));
         assertServes(psql(config, "plain", USER, verifyFull(), "SELECT 1"));
+
+        // The console's SET is checked the same way: a key file that cannot be read changes nothing.
+        Psql.Result set = psql(config, "pgbouncer", ADMIN, verifyFull(),
+                "SET client_tls_key_file = '" + config.dir().resolve("missing.key") + "'");
+        assertTrue(set.stderr().contains("SET failed"), set::stderr);
+        assertTrue(bouncer.awaitLog("TLS settings could not be applied, still using old configuration",
+                LOG_TIMEOUT), bouncer::log);
+        assertEquals("EC", TlsProbe.presentedKeyAlgorithm(config.port()));
     }
 
     @Test

@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Throw-away certificates for the TLS tests, made with the {@code openssl} command line in a temporary directory:
@@ -34,6 +36,7 @@ public final class TestCertificates {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create a certificate directory", e);
             }
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::delete, "test-certificates-delete"));
             shared.makeAll();
         }
         return shared;
@@ -46,6 +49,16 @@ public final class TestCertificates {
     /** A file of the set, for example {@code ca.crt}. */
     public Path file(String name) {
         return dir.resolve(name);
+    }
+
+    private void delete() {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            System.err.println("cannot delete " + dir + ": " + e);
+        }
     }
 
     private void makeAll() {
