@@ -9,6 +9,7 @@ import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.Psql;
 import io.jbouncer.it.support.StartedBouncers;
 import io.jbouncer.it.support.TestCertificates;
 import java.sql.Connection;
@@ -213,5 +214,26 @@ class TlsServerIT {
         SQLException e = loginFails(config.port(), "plain", PostgresCluster.TRUST_USER, "x");
         assertTrue(e.getMessage().contains("server refused SSL"), e::getMessage);
         assertTrue(serverSideSsl(config.port()));
+    }
+
+    /**
+     * Both sides at once, as a deployment runs it: clients must use TLS (their certificates checked against the CA
+     * when they present one), PostgreSQL accepts TLS only and is verified with verify-full.
+     */
+    @Test
+    void tlsOnBothSidesEndToEnd() {
+        JBouncerConfig config = config("verify-full", "127.0.0.1")
+                .set("server_tls_ca_file", certs.file("ca.crt").toString())
+                .set("client_tls_sslmode", "require")
+                .set("client_tls_key_file", certs.file("bouncer.key").toString())
+                .set("client_tls_cert_file", certs.file("bouncer.crt").toString())
+                .set("client_tls_ca_file", certs.file("ca.crt").toString());
+        bouncers.start(config);
+        Psql.Result result = Psql.of(plainPg).run("host=localhost port=" + config.port() + " dbname=app user="
+                        + PostgresCluster.TLS_USER + " sslmode=verify-full sslrootcert=" + certs.file("ca.crt")
+                        + " sslcert=" + certs.file("client-tls_user.crt") + " sslkey=" + certs.file("client-tls_user.key"),
+                PostgresCluster.TLS_PASS, "-At", "-c", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+        assertEquals(0, result.exitCode(), result::stderr);
+        assertEquals("t", result.stdout().strip());
     }
 }
