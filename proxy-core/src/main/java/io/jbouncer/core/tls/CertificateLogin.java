@@ -30,8 +30,8 @@ public final class CertificateLogin {
      * @param knownUser whether {@code user} is in the auth file: an unknown user fails like PgBouncer's mock login
      */
     public static boolean accepts(Channel channel, String user, boolean knownUser, String logId) {
-        SslHandler handler = channel.pipeline().get(SslHandler.class);
-        if (handler == null || !handler.handshakeFuture().isSuccess()) {
+        SslHandler handler = TlsInfo.established(channel);
+        if (handler == null) {
             Log.error("C-%s: TLS connection required", logId);
             return false;
         }

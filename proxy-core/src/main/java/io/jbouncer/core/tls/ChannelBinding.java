@@ -22,8 +22,8 @@ public final class ChannelBinding {
 
     /** The data, or {@code null} when {@code channel} carries no completed TLS session with a certificate. */
     public static byte[] tlsServerEndPoint(Channel channel) {
-        SslHandler handler = channel.pipeline().get(SslHandler.class);
-        if (handler == null || !handler.handshakeFuture().isSuccess()) {
+        SslHandler handler = TlsInfo.established(channel);
+        if (handler == null) {
             return null;
         }
         Certificate[] local = handler.engine().getSession().getLocalCertificates();

@@ -73,7 +73,7 @@ public final class ClientTls {
             builder.trustManager(files.caCertificates())
                     .clientAuth(settings.verifiesPeer() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
         } else if (settings.verifiesPeer()) {
-            builder.clientAuth(ClientAuth.REQUIRE); // verify-ca without a CA file: the JDK's CAs, as libtls's
+            builder.clientAuth(ClientAuth.REQUIRE); // verify-ca without a CA file: the JVM's default CAs
         }
         try {
             return new ClientTls(settings.mode(), ContextOptions.apply(builder, settings, files).build());

@@ -2,7 +2,9 @@ package io.jbouncer.core.tls;
 
 import io.jbouncer.core.config.ConfigException;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -60,8 +62,8 @@ final class TlsFiles {
     }
 
     private ConfigException invalid(String setting, String file, IOException cause) {
-        String reason = cause instanceof java.nio.file.NoSuchFileException ? "no such file"
-                : cause instanceof java.nio.file.AccessDeniedException ? "permission denied"
+        String reason = cause instanceof NoSuchFileException ? "no such file"
+                : cause instanceof AccessDeniedException ? "permission denied"
                 : cause.getMessage();
         return error(setting, "invalid " + setting + ": " + file + " (" + reason + ")");
     }

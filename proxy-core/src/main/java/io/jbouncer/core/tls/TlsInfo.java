@@ -20,8 +20,8 @@ public final class TlsInfo {
 
     /** The description, or {@code ""} for a plaintext connection or one still in its handshake. Any thread. */
     public static String describe(Channel channel) {
-        SslHandler handler = channel == null ? null : channel.pipeline().get(SslHandler.class);
-        if (handler == null || !handler.handshakeFuture().isSuccess()) {
+        SslHandler handler = established(channel);
+        if (handler == null) {
             return "";
         }
         SSLSession session = handler.engine().getSession();
@@ -44,6 +44,12 @@ public final class TlsInfo {
 
     /** Whether {@code channel} carries TLS (its handshake done). */
     public static boolean isTls(Channel channel) {
-        return !describe(channel).isEmpty();
+        return established(channel) != null;
+    }
+
+    /** The channel's TLS handler once its handshake succeeded, else {@code null}. */
+    static SslHandler established(Channel channel) {
+        SslHandler handler = channel == null ? null : channel.pipeline().get(SslHandler.class);
+        return handler != null && handler.handshakeFuture().isSuccess() ? handler : null;
     }
 }
