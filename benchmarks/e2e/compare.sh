@@ -20,6 +20,8 @@
 #   JBOUNCER_INI_EXTRA [""] [pgbouncer] lines for the jbouncer target only; with BASELINE_JAR = the same jar the
 #   before/after table measures that setting (metrics on vs off: JBOUNCER_INI_EXTRA="metrics_port = 29127")
 #   KEEP_PGDATA [0] 1 keeps the cluster data directory in WORKDIR after the run
+#   TLS [""] client, server or both: TLS on those sides for every target (see lib.sh); the issue 13 cases are
+#   TLS=both CLIENTS="10 100" CONNECT_CLIENTS=10 SCRIPTS=select MODES=simple LATENCY_CASE=0
 #
 # Installs nothing: missing prerequisites are reported with an apt-get hint. Run as root (PostgreSQL and
 # PgBouncer then run as RUN_AS=postgres via runuser) or as an ordinary user.
@@ -105,7 +107,7 @@ run_case() {
     [[ $connect == C ]] && args+=(-C)
     local ticks_before=0 ticks_after=0
     [[ -n $pid ]] && ticks_before=$(cpu_ticks "$pid")
-    if ! PGPASSWORD=$BENCH_PASSWORD timeout $((DURATION * 3 + 60)) \
+    if ! PGPASSWORD=$BENCH_PASSWORD PGSSLMODE=$(sslmode_of "$target") timeout $((DURATION * 3 + 60)) \
             pgbench "${args[@]}" "$BENCH_DB" >"$run_dir/pgbench.out" 2>"$run_dir/pgbench.err"; then
         log "pgbench failed: $(case_label "$case_spec") on $target (see $run_dir/pgbench.err)"
         tail -3 "$run_dir/pgbench.err" >&2
@@ -190,9 +192,13 @@ main() {
     for c in $CLIENTS $CONNECT_CLIENTS; do
         ((c > max_clients)) && max_clients=$c
     done
-    log "work directory $WORKDIR; ${#cases[@]} cases x {$TARGETS} x $REPEATS repeats x ${DURATION}s"
+    log "work directory $WORKDIR; ${#cases[@]} cases x {$TARGETS} x $REPEATS repeats x ${DURATION}s${TLS:+, TLS $TLS}"
+    if [[ -n $TLS ]]; then
+        make_tls_files
+    fi
     start_postgres $((max_clients + 2 * POOL_SIZE + 20))
-    PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$BENCH_USER" -i -q -s "$SCALE" "$BENCH_DB" \
+    PGPASSWORD=$BENCH_PASSWORD PGSSLMODE=$(sslmode_of direct) \
+        pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$BENCH_USER" -i -q -s "$SCALE" "$BENCH_DB" \
         >"$WORKDIR/pgbench-init.log" 2>&1 || die "pgbench -i failed: $(tail -3 "$WORKDIR/pgbench-init.log")"
     start_pgbouncer
     start_jbouncer
@@ -201,7 +207,8 @@ main() {
     fi
     for target in $TARGETS; do
         log "warm-up: ${WARMUP}s on $target"
-        PGPASSWORD=$BENCH_PASSWORD timeout $((WARMUP * 3 + 60)) pgbench -h 127.0.0.1 -p "$(port_of "$target")" \
+        PGPASSWORD=$BENCH_PASSWORD PGSSLMODE=$(sslmode_of "$target") timeout $((WARMUP * 3 + 60)) \
+            pgbench -h 127.0.0.1 -p "$(port_of "$target")" \
             -U "$BENCH_USER" -n -S -T "$WARMUP" -c 10 -j "$(nproc)" "$BENCH_DB" >/dev/null 2>&1 \
             || log "warm-up on $target failed"
     done
@@ -226,7 +233,7 @@ main() {
         echo "Command: \`DURATION=$DURATION REPEATS=$REPEATS WARMUP=$WARMUP CLIENTS=\"$CLIENTS\"" \
             "CONNECT_CLIENTS=\"$CONNECT_CLIENTS\" SCRIPTS=\"$SCRIPTS\" MODES=\"$MODES\" LATENCY_CASE=$LATENCY_CASE" \
             "SCALE=$SCALE POOL_MODE=$POOL_MODE POOL_SIZE=$POOL_SIZE JBOUNCER_JAVA_OPTS=\"$JBOUNCER_JAVA_OPTS\"" \
-            "${BASELINE_JAR:+BASELINE_JAR=$BASELINE_JAR}" \
+            "${BASELINE_JAR:+BASELINE_JAR=$BASELINE_JAR}" "${TLS:+TLS=$TLS}" \
             "benchmarks/e2e/compare.sh\`"
         echo
         machine_facts

@@ -31,6 +31,9 @@ JBOUNCER_JAR=${JBOUNCER_JAR:-$REPO_DIR/proxy-core/target/jbouncer.jar}
 JBOUNCER_JAVA_OPTS=${JBOUNCER_JAVA_OPTS:-}
 # Run unprivileged programs (PostgreSQL, PgBouncer) as this user when we are root: both refuse to run as root.
 RUN_AS=${RUN_AS:-postgres}
+# TLS: "" (none), client (pgbench -> poolers), server (poolers and direct pgbench -> PostgreSQL, which then accepts
+# TLS only) or both. Both poolers get the same throw-away certificates and sslmode = require on the TLS sides.
+TLS=${TLS:-}
 
 PG_PID=""
 PGBOUNCER_PID=""
@@ -99,6 +102,10 @@ check_prerequisites() {
         echo "missing: $JBOUNCER_JAR; hint: mvn -DskipTests install" >&2
         missing=1
     fi
+    if [[ -n $TLS ]] && ! command -v openssl >/dev/null; then
+        echo "missing: openssl (for the TLS certificates); hint: apt-get install -y openssl" >&2
+        missing=1
+    fi
     if [[ $(id -u) -eq 0 ]] && ! id "$RUN_AS" >/dev/null 2>&1; then
         echo "missing: user $RUN_AS to run PostgreSQL and PgBouncer (they refuse root); set RUN_AS" >&2
         missing=1
@@ -128,7 +135,44 @@ make_workdir() {
     fi
 }
 
-# Starts a throw-away cluster: md5 on 127.0.0.1 for everyone (direct and poolers authenticate alike), fsync off.
+tls_on_client_side() {
+    [[ $TLS == client || $TLS == both ]]
+}
+
+tls_on_server_side() {
+    [[ $TLS == server || $TLS == both ]]
+}
+
+# The libpq sslmode pgbench uses towards target $1: require where that side is TLS, else libpq's default prefer
+# (an SSLRequest answered N, as in the runs before TLS existed).
+sslmode_of() {
+    if { [[ $1 == direct ]] && tls_on_server_side; } || { [[ $1 != direct ]] && tls_on_client_side; }; then
+        echo require
+    else
+        echo prefer
+    fi
+}
+
+# A throw-away CA and one certificate for 127.0.0.1 (RSA 2048, as operators commonly have), in $WORKDIR/tls, owned
+# by $RUN_AS so that PostgreSQL and PgBouncer can read the key; used by PostgreSQL and by both poolers.
+make_tls_files() {
+    local dir=$WORKDIR/tls
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.crt" -days 2 \
+        -subj "/CN=bench CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=127.0.0.1" \
+        2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+        -out "$dir/server.crt" -days 2 -extfile "$dir/server.ext" 2>/dev/null
+    chmod 600 "$dir/server.key"
+    if [[ $(id -u) -eq 0 ]]; then
+        chown -R "$RUN_AS" "$dir"
+    fi
+}
+
+# Starts a throw-away cluster: md5 on 127.0.0.1 for everyone (direct and poolers authenticate alike), fsync off;
+# with server-side TLS, ssl = on and hostssl only.
 start_postgres() {
     local data=$WORKDIR/pgdata
     local max_connections=$1
@@ -145,9 +189,18 @@ full_page_writes = off
 password_encryption = md5
 log_min_messages = warning
 CONF
+    local host=host
+    if tls_on_server_side; then
+        host=hostssl
+        cat >>"$data/postgresql.conf" <<CONF
+ssl = on
+ssl_cert_file = '$WORKDIR/tls/server.crt'
+ssl_key_file = '$WORKDIR/tls/server.key'
+CONF
+    fi
     cat >"$data/pg_hba.conf" <<HBA
 local all all trust
-host all all 127.0.0.1/32 md5
+$host all all 127.0.0.1/32 md5
 HBA
     as_owner "$PG_BIN/pg_ctl" -D "$data" -l "$WORKDIR/postgres.log" -w -t 60 start >/dev/null
     PG_PID=$(head -1 "$data/postmaster.pid")
@@ -193,6 +246,13 @@ log_disconnections = 0
 logfile = $WORKDIR/$name.log
 pidfile = $WORKDIR/$name.pid
 INI
+    if tls_on_client_side; then
+        printf 'client_tls_sslmode = require\nclient_tls_key_file = %s\nclient_tls_cert_file = %s\n' \
+            "$WORKDIR/tls/server.key" "$WORKDIR/tls/server.crt" >>"$WORKDIR/$name.ini"
+    fi
+    if tls_on_server_side; then
+        printf 'server_tls_sslmode = require\n' >>"$WORKDIR/$name.ini"
+    fi
     chmod 644 "$WORKDIR/$name.ini" "$WORKDIR/userlist.txt"
 }
 
@@ -316,6 +376,7 @@ machine_facts() {
     echo "- PostgreSQL: $("$PG_BIN/postgres" --version)"
     echo "- pgbench: $(pgbench --version)"
     echo "- PgBouncer: $(pgbouncer --version | head -1)"
+    echo "- TLS: ${TLS:-none}${TLS:+ (sslmode=require on the TLS sides, RSA 2048 certificate, TLS 1.3)}"
     echo "- jbouncer: $JBOUNCER_JAR $(date -u -r "$WORKDIR/jbouncer.jar" '+built %Y-%m-%d %H:%M UTC') (copied at start)"
     if [[ -n $BASELINE_JAR ]]; then
         echo "- baseline jbouncer: $BASELINE_JAR $(date -u -r "$WORKDIR/baseline.jar" '+built %Y-%m-%d %H:%M UTC')"

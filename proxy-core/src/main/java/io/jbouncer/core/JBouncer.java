@@ -19,6 +19,7 @@ import io.jbouncer.core.net.Listener;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.net.SocketTuning;
 import io.jbouncer.core.net.Transport;
+import io.jbouncer.core.tls.TlsContexts;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
 import io.jbouncer.protocol.message.ErrorResponse;
@@ -87,6 +88,8 @@ public final class JBouncer {
         }
         Map<String, StoredSecret> secrets = loadSecrets(config);
         HbaRules hba = HbaFile.forConfig(config);
+        TlsContexts tls = TlsContexts.build(config);
+        tls.logEngine();
         transport = Transport.detect();
         acceptors = transport.newGroup(1);
         workers = transport.newGroup(Runtime.getRuntime().availableProcessors());
@@ -99,7 +102,7 @@ public final class JBouncer {
                 (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK,
                 () -> SocketTuning.of(pooler.config()));
         metrics = Metrics.create(config);
-        pooler = new Pooler(config, secrets, hba, connector, metrics.events());
+        pooler = new Pooler(config, secrets, hba, tls, connector, metrics.events());
         AdminView view = new AdminView(pooler, new AdminView.Control() {
             @Override
             public String reload() {
@@ -167,10 +170,12 @@ public final class JBouncer {
             UnsupportedSettingsException.check(config);
             Map<String, StoredSecret> secrets = loadSecrets(config);
             HbaRules hba = HbaFile.forConfig(config);
+            TlsContexts tls = buildTls(config);
             warnAboutRestartOnlyChanges(pooler.config(), config);
             Log.setFormat(config.logFormat());
             Log.setLogFile(config.logfile());
             Log.setConfiguredVerbosity(config.verbose());
+            pooler.applyTls(tls);
             pooler.apply(config, secrets, hba);
             error = null;
         } catch (UnsupportedSettingsException e) {
@@ -186,8 +191,31 @@ public final class JBouncer {
         return error;
     }
 
-    /** Console SET: the changed snapshot replaces the running one; log settings take effect too. */
+    /** The TLS contexts of a new configuration; a bad file fails the whole reload, the old contexts stay. */
+    private static TlsContexts buildTls(Config config) throws ConfigException {
+        try {
+            return TlsContexts.build(config);
+        } catch (ConfigException e) {
+            Log.error("TLS configuration could not be reloaded, keeping old configuration");
+            throw e;
+        }
+    }
+
+    /**
+     * Console SET: the changed snapshot replaces the running one; log settings take effect too. TLS contexts are
+     * built first: a setting they cannot honour (a missing key file, say) fails the SET and changes nothing, where
+     * PgBouncer answers with a NOTICE and keeps its old TLS configuration.
+     *
+     * @throws IllegalArgumentException with the reason, when the TLS contexts cannot be built
+     */
     private synchronized void applySet(Config changed) {
+        TlsContexts tls;
+        try {
+            tls = TlsContexts.build(changed);
+        } catch (ConfigException e) {
+            Log.error("TLS settings could not be applied, still using old configuration");
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         Log.setFormat(changed.logFormat());
         Log.setConfiguredVerbosity(changed.verbose());
         try {
@@ -202,6 +230,7 @@ public final class JBouncer {
             Log.error("auth_hba_file: %s; every login is refused until it loads", e.getMessage());
             hba = HbaRules.NONE;
         }
+        pooler.applyTls(tls);
         pooler.apply(changed, pooler.secrets(), hba);
     }
 

@@ -14,6 +14,8 @@ import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolManager;
 import io.jbouncer.core.stats.PoolerEvents;
+import io.jbouncer.core.tls.ClientTls;
+import io.jbouncer.core.tls.TlsContexts;
 import io.jbouncer.protocol.auth.StoredSecret;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.netty.channel.Channel;
@@ -47,18 +49,40 @@ public final class Pooler {
     private volatile Map<String, StoredSecret> secrets;
     private volatile HbaRules hba;
     private volatile StartupParameters startupRules;
+    private volatile TlsContexts tls;
     private List<String> trackExtraAtStart;
     /** {@code disable_pqexec}, restart-only: read once, checked on every simple Query. */
     private final boolean simpleQueryDisallowed;
 
-    public Pooler(Config config, Map<String, StoredSecret> secrets, HbaRules hba, ServerConnector connector,
-                  PoolerEvents events) {
+    public Pooler(Config config, Map<String, StoredSecret> secrets, HbaRules hba, TlsContexts tls,
+                  ServerConnector connector, PoolerEvents events) {
         random.nextBytes(mockKey);
         this.connector = connector;
         this.events = events;
         this.pools = new PoolManager(this::config, connector, events);
         this.simpleQueryDisallowed = config.disablePqexec();
+        applyTls(tls);
         apply(config, secrets, hba);
+    }
+
+    /**
+     * Publishes TLS contexts for new connections (start, RELOAD, SIGHUP, SET). When the server-side settings
+     * changed, every pool's servers are retired as after RECONNECT, so none keeps talking to PostgreSQL under the
+     * old, possibly weaker, settings (PgBouncer tags all pools dirty).
+     */
+    public void applyTls(TlsContexts contexts) {
+        TlsContexts previous = tls;
+        tls = contexts;
+        connector.useTls(contexts.servers());
+        if (previous != null && contexts.serverSettingsChangedFrom(previous)) {
+            Log.info("server TLS settings changed, reconnecting all pools");
+            pools.all().forEach(Pool::reconnect);
+        }
+    }
+
+    /** TLS towards clients, as last applied. */
+    public ClientTls clientTls() {
+        return tls.clients();
     }
 
     /** Publishes a new configuration, auth_file and auth_hba_file snapshot for new logins. */

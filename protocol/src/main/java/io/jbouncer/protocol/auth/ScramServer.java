@@ -13,14 +13,21 @@ import java.util.Objects;
  * authenticating a client. Call {@link #handleClientFirst} with the SASLInitialResponse data, then
  * {@link #handleClientFinal} with the SASLResponse data. Single use and not thread-safe; any failure ends it.
  *
- * <p>Only {@code SCRAM-SHA-256} is offered, never {@code -PLUS}, so a GS2 header of {@code n,,} or {@code y,,}
- * ("client supports channel binding but thinks the server does not") is accepted, {@code p=} is rejected, and so
- * is an authorization identity. The user name in the message is ignored, as PostgreSQL does: the user is the one
- * of the startup packet.
+ * <p>Without TLS only {@code SCRAM-SHA-256} is offered: a GS2 header of {@code n,,} or {@code y,,} ("client
+ * supports channel binding but thinks the server does not") is accepted, {@code p=} is rejected. Over TLS the caller
+ * also offers {@value #MECHANISM_PLUS} and says so with {@link #offerChannelBinding}: a client that picks it must send
+ * {@code p=tls-server-end-point} (<a href="https://www.rfc-editor.org/rfc/rfc5929">RFC 5929</a>) and prove the
+ * server certificate's hash in {@code c=}; a client that picks plain SCRAM with {@code y,,} is refused, as RFC 5802
+ * and PostgreSQL require (someone may have stripped the PLUS offer). An authorization identity is always rejected.
+ * The user name in the message is ignored, as PostgreSQL does: the user is the one of the startup packet.
  */
 public final class ScramServer {
     /** The SASL mechanism name to advertise. */
     public static final String MECHANISM = "SCRAM-SHA-256";
+    /** The channel-binding variant, offered over TLS. */
+    public static final String MECHANISM_PLUS = "SCRAM-SHA-256-PLUS";
+    /** The only channel binding type offered: the hash of the server certificate. */
+    private static final String END_POINT_HEADER = "p=tls-server-end-point,,";
     /** Iteration count of mock secrets; PostgreSQL's default {@code scram_iterations}. */
     public static final int MOCK_ITERATIONS = 4096;
 
@@ -36,6 +43,10 @@ public final class ScramServer {
     private String serverFirst;
     private String nonce;
     private byte[] clientKey;
+    /** The tls-server-end-point data when PLUS was offered; {@code null} without TLS. */
+    private byte[] channelBinding;
+    /** Whether the client picked {@value #MECHANISM_PLUS}. */
+    private boolean plus;
 
     /** For tests that need a fixed server nonce (RFC 7677 vector); production code uses the factories. */
     ScramServer(StoredSecret.Scram secret, boolean doomed, String serverNonce) {
@@ -80,6 +91,20 @@ public final class ScramServer {
         return new ScramServer(mock, true, ScramCrypto.newNonce(random));
     }
 
+    /**
+     * Before {@link #handleClientFirst}: the exchange runs over TLS and {@value #MECHANISM_PLUS} was offered.
+     *
+     * @param tlsServerEndPoint the hash of the certificate the server presented (RFC 5929)
+     * @param plusSelected      whether the client's SASLInitialResponse named {@value #MECHANISM_PLUS}
+     */
+    public void offerChannelBinding(byte[] tlsServerEndPoint, boolean plusSelected) {
+        if (stage != Stage.EXPECT_CLIENT_FIRST) {
+            throw new IllegalStateException("channel binding is set before the client-first-message");
+        }
+        channelBinding = tlsServerEndPoint.clone();
+        plus = plusSelected;
+    }
+
     /** Validates the client-first-message and returns the server-first-message. */
     public String handleClientFirst(String clientFirstMessage) throws ScramException {
         enter(Stage.EXPECT_CLIENT_FIRST);
@@ -108,9 +133,9 @@ public final class ScramServer {
     public String handleClientFinal(String clientFinalMessage) throws ScramException {
         enter(Stage.EXPECT_CLIENT_FINAL);
         ScramMessageReader reader = new ScramMessageReader(clientFinalMessage, 0);
-        String channelBinding = reader.read('c');
-        if (!channelBinding.equals(ScramCrypto.base64(gs2Header.getBytes(StandardCharsets.UTF_8)))) {
-            throw new ScramException("SCRAM channel binding (c=) does not match the GS2 header");
+        if (!MessageDigest.isEqual(reader.read('c').getBytes(StandardCharsets.US_ASCII), expectedBinding())) {
+            throw new ScramException(plus ? "SCRAM channel binding check failed"
+                    : "SCRAM channel binding (c=) does not match the GS2 header");
         }
         if (!reader.read('r').equals(nonce)) {
             throw new ScramException("SCRAM nonce in client-final-message does not match");
@@ -157,11 +182,36 @@ public final class ScramServer {
         stage = Stage.FAILED;
     }
 
-    /** Length of the GS2 header ({@code n,,} or {@code y,,}) that starts a client-first-message. */
-    private static int gs2HeaderLength(String message) throws ScramException {
+    /** The {@code c=} value due: base64 of the GS2 header, followed by the binding data under PLUS. */
+    private byte[] expectedBinding() {
+        byte[] header = gs2Header.getBytes(StandardCharsets.UTF_8);
+        byte[] input = header;
+        if (plus) {
+            input = Arrays.copyOf(header, header.length + channelBinding.length);
+            System.arraycopy(channelBinding, 0, input, header.length, channelBinding.length);
+        }
+        return ScramCrypto.base64(input).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Length of the GS2 header that starts a client-first-message: {@code p=tls-server-end-point,,} under PLUS,
+     * else {@code n,,} or {@code y,,} ({@code y} only when PLUS was not offered).
+     */
+    private int gs2HeaderLength(String message) throws ScramException {
         char flag = message.isEmpty() ? 0 : message.charAt(0);
+        if (plus) {
+            if (!message.startsWith(END_POINT_HEADER)) {
+                throw new ScramException(flag == 'p' ? "unsupported SCRAM channel-binding type"
+                        : "SCRAM-SHA-256-PLUS selected without channel binding (p=)");
+            }
+            return END_POINT_HEADER.length();
+        }
         if (flag == 'p') {
-            throw new ScramException("SCRAM channel binding (p=) requested, but SCRAM-SHA-256-PLUS was not offered");
+            throw new ScramException("SCRAM channel binding (p=) requested, but SCRAM-SHA-256-PLUS was not selected");
+        }
+        if (flag == 'y' && channelBinding != null) {
+            throw new ScramException("SCRAM channel binding negotiation error: the client supports channel binding"
+                    + " but thinks the server does not, and it does");
         }
         if ((flag != 'n' && flag != 'y') || message.length() < 3 || message.charAt(1) != ',') {
             throw new ScramException("malformed SCRAM message: invalid GS2 channel binding flag");

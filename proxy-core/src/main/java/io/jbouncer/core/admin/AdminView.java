@@ -69,7 +69,11 @@ public final class AdminView implements PoolerView {
         /** The outcome of the last reload, or {@code null}. */
         StateRow.ReloadOutcome lastReload();
 
-        /** Publishes a configuration changed by SET (same auth_file secrets). */
+        /**
+         * Publishes a configuration changed by SET (same auth_file secrets).
+         *
+         * @throws IllegalArgumentException when it cannot be applied (its TLS files, say); nothing changed then
+         */
         void apply(Config changed);
 
         /** SUSPEND / RESUME: stop or resume accepting new connections. */

@@ -6,6 +6,7 @@ import io.jbouncer.core.client.ClientSession;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.tls.TlsInfo;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.netty.channel.Channel;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -30,7 +31,8 @@ final class ConnectionRows {
         return new ConnectionRow("C", session.user(), session.database(), "none", state,
                 host(channel.remoteAddress()), port(channel.remoteAddress()), host(channel.localAddress()),
                 port(channel.localAddress()), client.connectedMillis(), client.requestMillis(),
-                client.waitingNanos() / 1000, false, ptr(client.id()), server == null ? "" : ptr(server.id()), 0, "",
+                client.waitingNanos() / 1000, false, ptr(client.id()), server == null ? "" : ptr(server.id()), 0,
+                TlsInfo.describe(channel),
                 session.trackedParameters().getOrDefault("application_name", ""), client.preparedStatementCount(),
                 client.id());
     }
@@ -52,7 +54,8 @@ final class ConnectionRows {
         SocketAddress local = channel == null ? null : channel.localAddress();
         return new ConnectionRow("S", pool.key().user(), pool.key().database(), "none", state, host(remote),
                 port(remote), host(local), port(local), server.createdMillis(), server.createdMillis(), 0,
-                pool.closeNeeded(server), ptr(server.id()), link, key == null ? 0 : key.processId(), "", "",
+                pool.closeNeeded(server), ptr(server.id()), link, key == null ? 0 : key.processId(),
+                TlsInfo.describe(channel), "",
                 server.preparedStatementCount(), server.id());
     }
 

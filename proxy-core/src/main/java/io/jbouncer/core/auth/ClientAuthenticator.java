@@ -21,8 +21,9 @@ import java.util.List;
  *   <li>{@code plain} checks a cleartext password against any stored form;</li>
  *   <li>{@code md5} checks a salted MD5 answer against a plain or MD5 secret, and silently switches to SCRAM when the
  *       stored secret is SCRAM;</li>
- *   <li>{@code scram-sha-256} offers only {@code SCRAM-SHA-256} (no channel binding); a plain secret is turned into
- *       a verifier on the fly; an MD5 secret cannot work.</li>
+ *   <li>{@code scram-sha-256} offers {@code SCRAM-SHA-256}, and over TLS also {@code SCRAM-SHA-256-PLUS}
+ *       (tls-server-end-point channel binding, beyond PgBouncer, which cannot serve {@code channel_binding=require}
+ *       clients); a plain secret is turned into a verifier on the fly; an MD5 secret cannot work.</li>
  * </ul>
  * An unknown user ({@code secret == null}) goes through the same exchange — SCRAM with a deterministic mock salt —
  * and is refused with the same text as a wrong password, so nothing reveals which users exist. An empty stored
@@ -40,6 +41,8 @@ public final class ClientAuthenticator {
     private final StoredSecret secret;
     private final int scramIterations;
     private final byte[] mockKey;
+    /** The tls-server-end-point hash of the client's TLS connection; {@code null} without TLS (no PLUS). */
+    private final byte[] tlsServerEndPoint;
     private byte[] md5Salt;
     private ScramServer scram;
 
@@ -48,15 +51,17 @@ public final class ClientAuthenticator {
      * @param secret          the user's stored secret, or {@code null} for an unknown user
      * @param scramIterations {@code scram_iterations}, for verifiers derived from plain secrets
      * @param mockKey         process-wide random key that makes mock salts stable per user name
+     * @param tlsServerEndPoint channel-binding data of the client's TLS connection, {@code null} without TLS
      */
     public ClientAuthenticator(AuthType configured, String user, StoredSecret secret, int scramIterations,
-                               byte[] mockKey) {
+                               byte[] mockKey, byte[] tlsServerEndPoint) {
         this.method = configured == AuthType.MD5 && secret instanceof StoredSecret.Scram
                 ? AuthType.SCRAM_SHA_256 : configured;
         this.user = user;
         this.secret = secret;
         this.scramIterations = scramIterations;
         this.mockKey = mockKey;
+        this.tlsServerEndPoint = tlsServerEndPoint;
     }
 
     /** The first step: accept or refuse at once, or challenge the client. */
@@ -78,7 +83,8 @@ public final class ClientAuthenticator {
                 RANDOM.nextBytes(md5Salt);
                 Authentication.encodeMd5Password(request, md5Salt);
             }
-            case SCRAM_SHA_256 -> Authentication.encodeSasl(request, List.of(ScramServer.MECHANISM));
+            case SCRAM_SHA_256 -> Authentication.encodeSasl(request, tlsServerEndPoint == null
+                    ? List.of(ScramServer.MECHANISM) : List.of(ScramServer.MECHANISM_PLUS, ScramServer.MECHANISM));
             default -> {
                 request.release();
                 return new AuthStep.Refused("login rejected");
@@ -110,7 +116,8 @@ public final class ClientAuthenticator {
 
     private AuthStep saslInitial(ByteBuf body, ByteBufAllocator alloc) {
         String mechanism = PgBuf.readCString(body);
-        if (!ScramServer.MECHANISM.equals(mechanism)) {
+        boolean plus = tlsServerEndPoint != null && ScramServer.MECHANISM_PLUS.equals(mechanism);
+        if (!plus && !ScramServer.MECHANISM.equals(mechanism)) {
             return new AuthStep.Refused("client selected an invalid SASL authentication mechanism");
         }
         int length = body.readInt();
@@ -121,6 +128,9 @@ public final class ClientAuthenticator {
         scram = usableForScram()
                 ? ScramServer.forSecret(secret, scramIterations, RANDOM)
                 : ScramServer.forUnknownUser(user, mockKey, RANDOM);
+        if (tlsServerEndPoint != null) {
+            scram.offerChannelBinding(tlsServerEndPoint, plus);
+        }
         try {
             ByteBuf reply = alloc.buffer(128);
             Authentication.encodeSaslContinue(reply, scram.handleClientFirst(clientFirst));

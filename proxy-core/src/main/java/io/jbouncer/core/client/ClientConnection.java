@@ -18,6 +18,8 @@ import io.jbouncer.core.prepared.StatementRewriter;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.Link;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.tls.ClientTls;
+import io.jbouncer.core.tls.TlsInfo;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
@@ -34,6 +36,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
@@ -88,6 +92,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private volatile ClientSession session;
     private AdminSession console;
     private volatile Link link;
+    /** The client started TLS with a ClientHello instead of an SSLRequest. */
+    private boolean directTls;
     /** Set while scanning when the link turned out released: the scan stops and a new server is requested. */
     private boolean linkLost;
     private long waitStartNanos;
@@ -567,6 +573,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private void processLogin() {
         ByteBuf in = inbound.buffer();
         try {
+            if (login == null && in.isReadable() && channel.pipeline().get(SslHandler.class) == null
+                    && pooler.clientTls().directOn(channel, in.getByte(in.readerIndex()))) {
+                startDirectTls(in);
+                return;
+            }
             while (state == State.LOGIN && !closing && in.readableBytes() >= 4) {
                 int start = in.readerIndex();
                 if (login != null && login.awaitingPassword()) {
@@ -585,15 +596,75 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 int code = in.getInt(start + 4);
                 ByteBuf body = in.slice(start + 8, length - 8);
                 in.skipBytes(length);
-                onStartupPacket(code, body);
+                if (code == SSL_REQUEST) {
+                    answerSslRequest(in.isReadable());
+                } else {
+                    onStartupPacket(code, body);
+                }
             }
         } finally {
             inbound.trim();
         }
     }
 
+    /**
+     * SSLRequest (PgBouncer's {@code handle_client_startup}): {@code S} and a TLS handshake when client TLS is on and
+     * this is a TCP client, else {@code N}. A second SSLRequest inside TLS, or bytes sent behind the SSLRequest
+     * before the answer (they were not encrypted: a man in the middle may have put them there), close the
+     * connection without a reply.
+     */
+    private void answerSslRequest(boolean moreBuffered) {
+        if (channel.pipeline().get(SslHandler.class) != null) {
+            closeSilently("SSL req inside SSL");
+            return;
+        }
+        ClientTls tls = pooler.clientTls();
+        if (!tls.offeredOn(channel)) {
+            channel.writeAndFlush(channel.alloc().buffer(1).writeByte('N'));
+        } else if (moreBuffered) {
+            closeSilently("received unencrypted data after SSL request");
+        } else {
+            // The 'S' is written (and queued below) before the handler exists, so it goes out in plaintext.
+            channel.writeAndFlush(channel.alloc().buffer(1).writeByte('S'));
+            channel.pipeline().addFirst(tls.newHandler(channel));
+        }
+    }
+
+    /**
+     * Direct TLS (PgBouncer 1.25, PostgreSQL 17 {@code sslnegotiation=direct}): the client began with its
+     * ClientHello. The TLS handler goes to the front of the pipeline and gets the bytes read so far, from the head,
+     * as if it had been there all along; once the handshake is done, {@link #userEventTriggered} checks that the
+     * client negotiated ALPN {@code postgresql}, as PostgreSQL requires of direct connections.
+     */
+    private void startDirectTls(ByteBuf in) {
+        ByteBuf hello = in.readRetainedSlice(in.readableBytes());
+        directTls = true;
+        channel.pipeline().addFirst(pooler.clientTls().newHandler(channel));
+        channel.pipeline().fireChannelRead(hello);
+    }
+
+    private void closeSilently(String reason) {
+        Log.debug("C-%s: closing because: %s", logId(), reason);
+        closeReason = reason;
+        closing = true;
+        channel.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof SslHandshakeCompletionEvent done) {
+            if (!done.isSuccess()) {
+                Log.warning("C-%s: TLS handshake error: %s", logId(), TlsInfo.failure(done.cause()));
+            } else if (directTls && !ClientTls.negotiatedPostgresql(channel)) {
+                Log.warning("C-%s: direct TLS connection without ALPN protocol postgresql", logId());
+                closeSilently("direct TLS without ALPN");
+            }
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
     private void onStartupPacket(int code, ByteBuf body) {
-        if (code == SSL_REQUEST || code == GSSENC_REQUEST) {
+        if (code == GSSENC_REQUEST) {
             ByteBuf no = channel.alloc().buffer(1).writeByte('N');
             channel.writeAndFlush(no);
         } else if (code == CancelRequest.CODE) {
@@ -605,6 +676,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         } else if (code >>> 16 == StartupMessage.PROTOCOL_3) {
             if (login != null) {
                 throw new PgProtocolException("client re-sent startup pkt");
+            }
+            if (pooler.clientTls().requiredOn(channel) && !TlsInfo.isTls(channel)) {
+                throw new PgProtocolException("SSL required");
             }
             StartupMessage startup = StartupMessage.decode(code, body);
             negotiateProtocolVersion(startup);

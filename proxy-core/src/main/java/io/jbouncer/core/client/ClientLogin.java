@@ -15,6 +15,9 @@ import io.jbouncer.core.config.LdapOptions;
 import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.server.AuthQuery;
+import io.jbouncer.core.tls.CertificateLogin;
+import io.jbouncer.core.tls.ChannelBinding;
+import io.jbouncer.core.tls.TlsInfo;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
@@ -97,8 +100,9 @@ final class ClientLogin {
             return refuse("username too long");
         }
         if (config.logConnections()) {
-            Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=no", client.logId(), database, user,
-                    pooler.describeRemote(client.channel()), database, user);
+            String tls = TlsInfo.describe(client.channel());
+            Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=%s", client.logId(), database, user,
+                    pooler.describeRemote(client.channel()), database, user, tls.isEmpty() ? "no" : tls);
         }
         StoredSecret known = pooler.secretOf(user);
         AuthType authType = config.authType();
@@ -192,7 +196,12 @@ final class ClientLogin {
                 default -> method = rule.method().authType();
             }
         }
-        authenticator = new ClientAuthenticator(method, user, stored, config.scramIterations(), pooler.mockKey());
+        if (method == AuthType.CERT) {
+            return CertificateLogin.accepts(client.channel(), user, stored != null, client.logId())
+                    ? new AuthStep.Accepted(null, null) : new AuthStep.Refused(CertificateLogin.FAILED);
+        }
+        authenticator = new ClientAuthenticator(method, user, stored, config.scramIterations(), pooler.mockKey(),
+                ChannelBinding.tlsServerEndPoint(client.channel()));
         return authenticator.start(alloc);
     }
 

@@ -43,8 +43,8 @@ public final class SettingSupport {
     public record Refusal(String section, String entry, String message) {
     }
 
-    private static final String TLS_CLIENTS = "TLS to clients is not implemented yet";
-    private static final String TLS_SERVERS = "TLS to servers is not implemented yet";
+    private static final String TLS_GROUPS = "jbouncer leaves key-exchange groups and DH parameters to its TLS"
+            + " engine";
     private static final String JVM_DNS = "host names are resolved by the JVM, with its own cache";
 
     private static final Map<String, Support> TABLE = table(
@@ -57,25 +57,24 @@ public final class SettingSupport {
                     "ident maps (auth_type = hba) are not implemented yet")),
             Map.entry("auth_ldap_options", implemented()),
             Map.entry("auth_query", implemented()),
-            Map.entry("auth_type", refusedWhen("cert or pam", c -> switch (c.authType()) {
-                case CERT, PAM -> true;
-                default -> false;
-            }, "this login method is not implemented yet")),
+            Map.entry("auth_type", refusedWhen("pam", c -> c.authType() == AuthType.PAM,
+                    "PAM login is not implemented (a build option in PgBouncer too)")),
             Map.entry("auth_user", implemented()),
             Map.entry("autodb_idle_timeout", implemented()),
             Map.entry("cancel_wait_timeout", implemented()),
             Map.entry("client_idle_timeout", implemented()),
             Map.entry("client_login_timeout", implemented()),
-            Map.entry("client_tls13_ciphers", noEffect(TLS_CLIENTS)),
-            Map.entry("client_tls_ca_file", noEffect(TLS_CLIENTS)),
-            Map.entry("client_tls_cert_file", noEffect(TLS_CLIENTS)),
-            Map.entry("client_tls_ciphers", noEffect(TLS_CLIENTS)),
-            Map.entry("client_tls_dheparams", noEffect(TLS_CLIENTS)),
-            Map.entry("client_tls_ecdhcurve", noEffect(TLS_CLIENTS)),
-            Map.entry("client_tls_key_file", noEffect(TLS_CLIENTS)),
-            Map.entry("client_tls_protocols", noEffect(TLS_CLIENTS)),
-            Map.entry("client_tls_sslmode", refusedWhen("any value but disable",
-                    c -> c.clientTlsSslmode() != SslMode.DISABLE, TLS_CLIENTS)),
+            Map.entry("client_tls13_ciphers", implemented()),
+            Map.entry("client_tls_ca_file", implemented()),
+            Map.entry("client_tls_cert_file", implemented()),
+            Map.entry("client_tls_ciphers", implemented()),
+            Map.entry("client_tls_dheparams", refusedWhen("any value but auto",
+                    c -> !isAuto(c.clientTlsDheparams()), TLS_GROUPS)),
+            Map.entry("client_tls_ecdhcurve", refusedWhen("any value but auto",
+                    c -> !isAuto(c.clientTlsEcdhcurve()), TLS_GROUPS)),
+            Map.entry("client_tls_key_file", implemented()),
+            Map.entry("client_tls_protocols", implemented()),
+            Map.entry("client_tls_sslmode", implemented()),
             Map.entry("conffile", implemented()),
             Map.entry("default_pool_size", implemented()),
             Map.entry("disable_pqexec", implemented()),
@@ -131,17 +130,13 @@ public final class SettingSupport {
             Map.entry("server_reset_query", implemented()),
             Map.entry("server_reset_query_always", implemented()),
             Map.entry("server_round_robin", implemented()),
-            Map.entry("server_tls13_ciphers", noEffect(TLS_SERVERS)),
-            Map.entry("server_tls_ca_file", noEffect(TLS_SERVERS)),
-            Map.entry("server_tls_cert_file", noEffect(TLS_SERVERS)),
-            Map.entry("server_tls_ciphers", noEffect(TLS_SERVERS)),
-            Map.entry("server_tls_key_file", noEffect(TLS_SERVERS)),
-            Map.entry("server_tls_protocols", noEffect(TLS_SERVERS)),
-            // prefer is PgBouncer's default and stays accepted when the file does not set it (servers are then
-            // spoken to in plaintext, which a start-up warning says); written in the file, it asks for TLS.
-            Map.entry("server_tls_sslmode", refusedWhen("any value but disable, when set in the file",
-                    c -> c.explicitlySetKeys().contains("server_tls_sslmode")
-                            && c.serverTlsSslmode() != SslMode.DISABLE, TLS_SERVERS)),
+            Map.entry("server_tls13_ciphers", implemented()),
+            Map.entry("server_tls_ca_file", implemented()),
+            Map.entry("server_tls_cert_file", implemented()),
+            Map.entry("server_tls_ciphers", implemented()),
+            Map.entry("server_tls_key_file", implemented()),
+            Map.entry("server_tls_protocols", implemented()),
+            Map.entry("server_tls_sslmode", implemented()),
             Map.entry("so_reuseport", implemented()),
             Map.entry("stats_period", implemented()),
             Map.entry("stats_users", implemented()),
@@ -194,17 +189,9 @@ public final class SettingSupport {
         return refusals;
     }
 
-    /**
-     * The start-up warnings: one line for each setting the file sets that has no effect, and one when servers are
-     * spoken to in plaintext because {@code server_tls_sslmode} is left at PgBouncer's default {@code prefer}.
-     */
+    /** The start-up warnings: one line for each setting the file sets that has no effect. */
     public static List<String> startupWarnings(Config config) {
         List<String> warnings = new ArrayList<>();
-        if (!config.explicitlySetKeys().contains("server_tls_sslmode")
-                && config.serverTlsSslmode() != SslMode.DISABLE) {
-            warnings.add("server_tls_sslmode = " + config.valueAsShown("server_tls_sslmode") + " (the default): "
-                    + TLS_SERVERS + ", so servers are spoken to in plaintext");
-        }
         TABLE.forEach((name, support) -> {
             if (support.level() == Level.NO_EFFECT && config.explicitlySetKeys().contains(name)) {
                 warnings.add(name + " is accepted for compatibility and has no effect (" + support.reason() + ")");
@@ -216,6 +203,11 @@ public final class SettingSupport {
     private static String shown(Config config, String name) {
         String value = config.valueAsShown(name);
         return value == null || value.isEmpty() ? "'" + (value == null ? "" : value) + "'" : value;
+    }
+
+    /** libtls's {@code auto} (and an empty value, which PgBouncer does not pass on). */
+    private static boolean isAuto(String value) {
+        return value == null || value.isBlank() || "auto".equalsIgnoreCase(value.strip());
     }
 
     private static Support implemented() {

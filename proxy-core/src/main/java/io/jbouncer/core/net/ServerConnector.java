@@ -4,6 +4,7 @@ import io.jbouncer.core.Log;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.ServerLauncher;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.tls.ServerTls;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.CancelRequest;
 import io.netty.bootstrap.Bootstrap;
@@ -12,6 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
@@ -20,6 +22,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +38,8 @@ public final class ServerConnector implements ServerLauncher {
     private final EventLoopGroup group;
     private final int maxPacketSize;
     private final WriteBufferWaterMark waterMark;
+    /** {@code server_tls_*} for new connections; replaced on reload. */
+    private volatile ServerTls tls = ServerTls.DISABLED;
 
     private final Supplier<SocketTuning> tuning;
 
@@ -46,6 +51,11 @@ public final class ServerConnector implements ServerLauncher {
         this.maxPacketSize = maxPacketSize;
         this.waterMark = waterMark;
         this.tuning = tuning;
+    }
+
+    /** TLS settings for the server connections opened from now on. */
+    public void useTls(ServerTls serverTls) {
+        tls = serverTls;
     }
 
     @Override
@@ -61,9 +71,16 @@ public final class ServerConnector implements ServerLauncher {
             return;
         }
         EventLoop eventLoop = loop != null ? (EventLoop) loop : group.next();
+        ServerTls serverTls = tls;
         bootstrap(eventLoop, address)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
-                .handler(server)
+                .handler(serverTls.appliesTo(address) ? new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        channel.pipeline().addLast(serverTls.negotiation((InetSocketAddress) address,
+                                server::failLogin), server);
+                    }
+                } : server)
                 .connect(address)
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {

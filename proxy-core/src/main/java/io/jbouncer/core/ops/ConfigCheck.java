@@ -8,6 +8,7 @@ import io.jbouncer.core.config.ConfigException;
 import io.jbouncer.core.config.ConfigLoader;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.config.SettingSupport;
+import io.jbouncer.core.tls.TlsContexts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +37,11 @@ import java.util.Map;
  *       {@code user=}: PgBouncer loads such a file but refuses every login to it with {@code bouncer config
  *       error};</li>
  *   <li>every value jbouncer does not support yet ({@link SettingSupport}), at the line that set it: start-up and
- *       reload refuse such a file.</li>
+ *       reload refuse such a file;</li>
+ *   <li>TLS: a key, certificate or CA file that is missing or unreadable, a mode that needs files it lacks
+ *       ({@code client_tls_sslmode} other than {@code disable} without key and certificate, {@code auth_type=cert}
+ *       without {@code verify-full} and a CA file), bad protocols or ciphers: what would stop jbouncer from
+ *       starting.</li>
  * </ul>
  * Relative {@code auth_file} and {@code %include} paths are resolved against the working directory, as PgBouncer
  * does, so run the check where jbouncer runs.
@@ -59,6 +64,11 @@ public final class ConfigCheck {
         new EntryLocator(locations).scan(ini, 0);
         try {
             HbaFile.forConfig(config);
+        } catch (ConfigException e) {
+            problems.add(e.getMessage());
+        }
+        try {
+            TlsContexts.build(config);
         } catch (ConfigException e) {
             problems.add(e.getMessage());
         }

@@ -293,6 +293,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         close("connect timeout");
     }
 
+    /**
+     * The login cannot go on for a reason of the pooler's own (a TLS negotiation that failed, for example
+     * {@code server refused SSL}): logged, cached for server_login_retry and the fast-fail error, connection closed.
+     */
+    public void failLogin(String reason) {
+        Log.warning("S-%s: %s closing because: %s", logId(), pool.key(), reason);
+        loginFailure = reason;
+        close(reason);
+    }
+
     /** Closes the connection; any thread. A linked client is not told: callers decide what it sees. */
     public void close(String reason) {
         closeReason = reason;

@@ -52,14 +52,8 @@ class SettingSupportTest {
 
     static Stream<Arguments> refusedValues() {
         return Stream.of(
-                Arguments.of("client_tls_sslmode = require", "client_tls_sslmode = require"),
-                Arguments.of("client_tls_sslmode = allow", "client_tls_sslmode = allow"),
-                Arguments.of("client_tls_sslmode = verify-full", "client_tls_sslmode = verify-full"),
-                Arguments.of("server_tls_sslmode = require", "server_tls_sslmode = require"),
-                Arguments.of("server_tls_sslmode = verify-ca", "server_tls_sslmode = verify-ca"),
-                Arguments.of("server_tls_sslmode = prefer", "server_tls_sslmode = prefer"),
-                Arguments.of("server_tls_sslmode = allow", "server_tls_sslmode = allow"),
-                Arguments.of("auth_type = cert", "auth_type = cert"),
+                Arguments.of("client_tls_ecdhcurve = prime256v1", "client_tls_ecdhcurve = prime256v1"),
+                Arguments.of("client_tls_dheparams = none", "client_tls_dheparams = none"),
                 Arguments.of("auth_type = pam", "auth_type = pam"),
                 Arguments.of("auth_ident_file = /etc/pgbouncer/ident.map", "auth_ident_file = "),
                 Arguments.of("syslog = 1", "syslog = 1"),
@@ -84,9 +78,11 @@ class SettingSupportTest {
         return Stream.of("client_tls_sslmode = disable", "server_tls_sslmode = disable", "auth_type = md5",
                 "auth_type = scram-sha-256", "auth_type = trust", "auth_type = plain", "auth_type = hba",
                 "auth_hba_file = /etc/pgbouncer/hba.conf", "auth_type = ldap", "auth_ldap_options = ldapserver=x",
+                "client_tls_sslmode = require", "client_tls_sslmode = verify-full", "server_tls_sslmode = prefer",
+                "server_tls_sslmode = verify-full", "auth_type = cert", "client_tls_ecdhcurve = auto",
                 "syslog = 0", "peer_id = 0", "max_db_client_connections = 10", "max_user_client_connections = 10",
-                "pool_idle_timeout = 0", "server_fast_close = 1", "pkt_buf = 8192", "cancel_wait_timeout = 3",
-                "query_wait_notify = 1", "tcp_keepidle = 30", "verbose = 2",
+                "pool_idle_timeout = 30", "autodb_idle_timeout = 60", "server_fast_close = 1", "pkt_buf = 8192",
+                "cancel_wait_timeout = 3", "query_wait_notify = 1", "tcp_keepidle = 30", "verbose = 2",
                 "login_notify_message = hello", "disable_pqexec = 1", "so_reuseport = 1",
                 "auth_query = SELECT 1", "auth_user = pgbouncer_auth", "auth_dbname = postgres",
                 "user = " + System.getProperty("user.name"));
@@ -130,19 +126,18 @@ class SettingSupportTest {
                         + " socket per loop)"), warnings);
     }
 
-    /** PgBouncer's default server_tls_sslmode = prefer is kept, and start-up says that servers get plaintext. */
+    /** TLS is implemented on both sides: PgBouncer's default server_tls_sslmode = prefer needs no warning. */
     @Test
-    void defaultServerTlsPreferIsAcceptedWithAWarning() throws Exception {
+    void defaultServerTlsPreferIsAcceptedSilently() throws Exception {
         Config config = load("[pgbouncer]\n");
 
         assertTrue(SettingSupport.refusals(config).isEmpty());
-        assertEquals(List.of("server_tls_sslmode = prefer (the default): TLS to servers is not implemented yet, so"
-                + " servers are spoken to in plaintext"), SettingSupport.startupWarnings(config));
+        assertEquals(List.of(), SettingSupport.startupWarnings(config));
     }
 
     @Test
     void consoleSetToARefusedValueIsSeenInTheChangedSnapshot() throws Exception {
-        Config changed = load("[pgbouncer]\n").withSetting("client_tls_sslmode", "require");
+        Config changed = load("[pgbouncer]\n").withSetting("client_tls_ecdhcurve", "secp384r1");
 
         assertFalse(SettingSupport.refusals(changed).isEmpty());
     }

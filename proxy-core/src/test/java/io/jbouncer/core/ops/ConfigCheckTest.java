@@ -66,14 +66,15 @@ class ConfigCheckTest {
     /** Values jbouncer does not support yet are reported where the file sets them, included files too. */
     @Test
     void unsupportedValuesAreReportedAtTheirLines() throws Exception {
-        Path included = write("tls.ini", "client_tls_sslmode = require\n");
+        Path included = write("tls.ini", "client_tls_ecdhcurve = secp384r1\n");
         Path ini = write("pgbouncer.ini", "[databases]\nmulti = host=a max_db_client_connections=4\n[pgbouncer]\n"
                 + "auth_type = pam\n%include " + included + "\n[users]\nu = max_user_client_connections=3\n");
 
         assertEquals(List.of(
-                ini + ":4: auth_type = pam is not supported by jbouncer yet (this login method is not implemented yet)",
-                included + ":1: client_tls_sslmode = require is not supported by jbouncer yet (TLS to clients is not"
-                        + " implemented yet)"),
+                ini + ":4: auth_type = pam is not supported by jbouncer yet (PAM login is not implemented (a build"
+                        + " option in PgBouncer too))",
+                included + ":1: client_tls_ecdhcurve = secp384r1 is not supported by jbouncer yet (jbouncer leaves"
+                        + " key-exchange groups and DH parameters to its TLS engine)"),
                 ConfigCheck.check(ini));
     }
 }

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Output (stdout and stderr merged) goes to a temporary file rather than a pipe, so a chatty command can never
  * block on a full pipe and a daemon it forks can never hold our read end open.
  */
-final class Exec {
+public final class Exec {
 
     private Exec() {
     }
@@ -61,7 +61,7 @@ final class Exec {
     }
 
     /** Like {@link #run} but fails, with the command's output, unless it exits with status 0. */
-    static String check(Path workDir, Duration timeout, List<String> command) {
+    public static String check(Path workDir, Duration timeout, List<String> command) {
         Result result = run(workDir, timeout, command);
         if (!result.succeeded()) {
             throw new IllegalStateException("exit code " + result.exitCode() + ": " + String.join(" ", command)

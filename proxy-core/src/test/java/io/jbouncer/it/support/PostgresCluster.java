@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -37,6 +38,11 @@ import java.util.stream.Stream;
  * {@code t(id int primary key, v text)}) and {@value #DB2} are open to all three roles. Members of group
  * {@value #MD5_GROUP} (roles a test creates with an MD5-stored password) log in with md5; other roles with
  * scram-sha-256.
+ *
+ * <p>{@link #sharedTls()} is a second cluster, for the TLS tests only, with {@code ssl = on} and the certificates of
+ * {@link TestCertificates}: there {@value #TLS_USER} may log in only over TLS ({@code hostssl} scram-sha-256, and
+ * {@code hostnossl ... reject}) and {@value #CERT_USER} only over TLS with a client certificate ({@code cert}).
+ * The shared cluster keeps {@code ssl = off}.
  */
 public final class PostgresCluster {
 
@@ -52,6 +58,9 @@ public final class PostgresCluster {
     public static final String DB2 = "app2";
     /** Group role whose members PostgreSQL authenticates with md5 (a member's password is stored as MD5). */
     public static final String MD5_GROUP = "md5_login";
+    public static final String TLS_USER = "tls_user";
+    public static final String TLS_PASS = "tls_pass";
+    public static final String CERT_USER = "cert_user";
 
     private static final String HOST = "127.0.0.1";
     private static final Path DEBIAN_PG_ROOT = Path.of("/usr/lib/postgresql");
@@ -62,6 +71,7 @@ public final class PostgresCluster {
 
     private static PostgresCluster shared;
     private static RuntimeException startFailure;
+    private static PostgresCluster sharedTls;
 
     private final Path binDir;
     private final Path baseDir;
@@ -70,9 +80,12 @@ public final class PostgresCluster {
     private final Path logFile;
     private final int port;
     private final boolean runAsServerOwner;
+    /** The certificates of a TLS cluster; {@code null} for the plaintext one. */
+    private final TestCertificates certificates;
     private boolean stopped;
 
-    private PostgresCluster(Path binDir, Path baseDir, int port) {
+    private PostgresCluster(Path binDir, Path baseDir, int port, TestCertificates certificates) {
+        this.certificates = certificates;
         this.binDir = binDir;
         this.baseDir = baseDir;
         this.dataDir = baseDir.resolve("data");
@@ -92,7 +105,7 @@ public final class PostgresCluster {
         }
         if (shared == null) {
             try {
-                shared = launch();
+                shared = launch(null);
             } catch (RuntimeException e) {
                 startFailure = e;
                 throw e;
@@ -101,7 +114,15 @@ public final class PostgresCluster {
         return shared;
     }
 
-    private static PostgresCluster launch() {
+    /** The TLS cluster of this JVM (see the class comment), started on the first call. */
+    public static synchronized PostgresCluster sharedTls() {
+        if (sharedTls == null) {
+            sharedTls = launch(TestCertificates.shared());
+        }
+        return sharedTls;
+    }
+
+    private static PostgresCluster launch(TestCertificates certificates) {
         Path binDir = findBinDir();
         Path baseDir;
         try {
@@ -109,7 +130,7 @@ public final class PostgresCluster {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the cluster directory under /tmp", e);
         }
-        PostgresCluster cluster = new PostgresCluster(binDir, baseDir, FreePort.find());
+        PostgresCluster cluster = new PostgresCluster(binDir, baseDir, FreePort.find(), certificates);
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "postgres-cluster-stop"));
         cluster.create();
         cluster.startServer();
@@ -268,7 +289,17 @@ public final class PostgresCluster {
                 "max_connections = 300",
                 "shared_buffers = 64MB",
                 ""));
-        write(dataDir.resolve("pg_hba.conf"), String.join("\n",
+        // hostssl lines are errors while ssl is off: only the TLS cluster has them.
+        String tlsOnly = certificates == null ? "" : String.join("\n",
+                "hostssl all " + TLS_USER + " " + HOST + "/32 scram-sha-256",
+                "hostnossl all " + TLS_USER + " " + HOST + "/32 reject",
+                "hostssl all " + CERT_USER + " " + HOST + "/32 cert",
+                "hostnossl all " + CERT_USER + " " + HOST + "/32 reject",
+                "");
+        if (certificates != null) {
+            enableTls();
+        }
+        write(dataDir.resolve("pg_hba.conf"), tlsOnly + String.join("\n",
                 "local all all trust",
                 "host all " + SUPERUSER + " " + HOST + "/32 trust",
                 "host all " + TRUST_USER + " " + HOST + "/32 trust",
@@ -276,6 +307,29 @@ public final class PostgresCluster {
                 "host all " + SCRAM_USER + " " + HOST + "/32 scram-sha-256",
                 "host all +" + MD5_GROUP + " " + HOST + "/32 md5",
                 "host all all " + HOST + "/32 scram-sha-256",
+                ""));
+    }
+
+    /** {@code ssl = on} with the server certificate (valid for 127.0.0.1 only) and the test CA for client ones. */
+    private void enableTls() {
+        try {
+            Files.copy(certificates.file("pg-server.crt"), dataDir.resolve("server.crt"));
+            Files.copy(certificates.file("pg-server.key"), dataDir.resolve("server.key"));
+            Files.copy(certificates.file("ca.crt"), dataDir.resolve("root.crt"));
+            UserPrincipal owner = baseDir.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(runAsServerOwner ? SUPERUSER : System.getProperty("user.name"));
+            for (String name : List.of("server.crt", "server.key", "root.crt")) {
+                Files.setOwner(dataDir.resolve(name), owner);
+            }
+            Files.setPosixFilePermissions(dataDir.resolve("server.key"), PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot install the TLS files in " + dataDir, e);
+        }
+        append(dataDir.resolve("postgresql.conf"), String.join("\n",
+                "ssl = on",
+                "ssl_cert_file = 'server.crt'",
+                "ssl_key_file = 'server.key'",
+                "ssl_ca_file = 'root.crt'",
                 ""));
     }
 
@@ -296,6 +350,11 @@ public final class PostgresCluster {
             for (String db : List.of(DB, DB2)) {
                 st.execute("CREATE DATABASE " + db + " OWNER " + SUPERUSER);
                 st.execute("GRANT ALL ON DATABASE " + db + " TO " + users);
+            }
+            if (certificates != null) {
+                st.execute("CREATE ROLE " + TLS_USER + " LOGIN PASSWORD '" + TLS_PASS + "'");
+                st.execute("CREATE ROLE " + CERT_USER + " LOGIN");
+                st.execute("GRANT ALL ON DATABASE " + DB + " TO " + TLS_USER + ", " + CERT_USER);
             }
         } catch (SQLException e) {
             throw failure("cannot create the test roles and databases", e);
