@@ -132,18 +132,19 @@ class HbaIT {
     @Test
     void fileWithALineJBouncerCannotApplyIsRejectedByCheckAndReload() throws Exception {
         Path hba = config.dir().resolve("hba.conf");
-        String broken = RULES + "hostssl all all 0.0.0.0/0 md5\n";
+        String broken = RULES + "host all all 0.0.0.0/0 md5 map=omicron\n";
         Files.writeString(hba, broken, StandardCharsets.UTF_8);
         try {
             JBouncerProcess.Exited checked = JBouncerProcess.run(config.dir(), "--check",
                     config.dir().resolve("pgbouncer.ini").toString());
             assertNotEquals(0, checked.exitCode(), checked.output());
-            assertTrue(checked.output().contains("hba.conf:10: auth_hba_file: hostssl lines need TLS"),
+            assertTrue(checked.output().contains("hba.conf:10: auth_hba_file: authentication options are not"
+                    + " supported"),
                     checked.output());
 
             try (Connection console = AdminConsole.connect(port, ADMIN, ADMIN_PASS)) {
                 SQLException e = assertThrows(SQLException.class, () -> AdminConsole.command(console, "RELOAD"));
-                assertTrue(e.getMessage().contains("hostssl lines need TLS"), e.getMessage());
+                assertTrue(e.getMessage().contains("authentication options are not supported"), e.getMessage());
             }
             try (Connection c = Jdbc.connect("127.0.0.1", port, "app", "md5_user", "md5_pass")) {
                 assertTrue(c.isValid(5), "the rules in force stay");

@@ -205,6 +205,30 @@ class TlsClientIT {
                 "certificate authentication failed");
     }
 
+    /**
+     * auth_type = hba with TLS (issue 13 and 14 together): hostssl lines apply to TLS logins and hostnossl to the
+     * others, and a cert line logs a TLS client in by its certificate's common name.
+     */
+    @Test
+    void hbaRulesSeeTlsAndClientCertificates() throws IOException {
+        JBouncerConfig config = config("prefer").set("auth_type", "hba")
+                .database("certdb", pg.connstring(PostgresCluster.DB) + " user=" + USER);
+        Path hba = config.dir().resolve("hba.conf");
+        Files.writeString(hba, String.join("\n",
+                "hostssl   certdb all 127.0.0.1/32 cert",
+                "hostssl   all    all 127.0.0.1/32 md5",
+                "hostnossl all    all 127.0.0.1/32 reject", ""));
+        config.set("auth_hba_file", hba.toString());
+        bouncers.start(config);
+
+        assertServes(psql(config, "plain", USER, verifyFull(), "SELECT 1"));
+        assertRefused(psql(config, "plain", USER, "sslmode=disable", "SELECT 1"), "login rejected");
+        String asTlsUser = "host=localhost port=" + config.port() + " dbname=certdb user=" + PostgresCluster.TLS_USER;
+        assertServes(psql.run(asTlsUser + " " + withClientCert("client-tls_user"), null, "-At", "-c", "SELECT 1"));
+        assertRefused(psql.run(asTlsUser + " " + withClientCert("client-wrong-cn"), null, "-At", "-c", "SELECT 1"),
+                "certificate authentication failed");
+    }
+
     @Test
     void misbehavingTlsClientsAreClosedAndTheProcessServesOn() throws IOException {
         JBouncerConfig config = config("prefer");

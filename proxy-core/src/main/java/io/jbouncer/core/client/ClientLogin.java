@@ -176,7 +176,8 @@ final class ClientLogin {
         secret = stored;
         AuthType method = config.authType();
         if (method == AuthType.HBA || method == AuthType.LDAP) {
-            HbaRules.Rule rule = pooler.hba().ruleFor(client.channel().remoteAddress(), database, user);
+            HbaRules.Rule rule = pooler.hba().ruleFor(client.channel().remoteAddress(),
+                    TlsInfo.isTls(client.channel()), database, user);
             if (rule == null) {
                 return new AuthStep.Refused("no authentication method is found");
             }

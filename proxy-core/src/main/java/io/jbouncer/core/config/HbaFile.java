@@ -18,15 +18,17 @@ import java.util.regex.Pattern;
  * Reads {@code auth_hba_file}: PgBouncer's subset of {@code pg_hba.conf} (fact sheet 4.5; PostgreSQL's
  * <a href="https://www.postgresql.org/docs/current/auth-pg-hba-conf.html">pg_hba.conf</a> syntax).
  *
- * <p>Supported: connection types {@code local}, {@code host}, {@code hostnossl}; database lists with {@code all},
+ * <p>Supported: connection types {@code local}, {@code host}, {@code hostssl}, {@code hostnossl}; database lists with
+ * {@code all},
  * {@code sameuser}, {@code replication} (matches nothing: jbouncer takes no replication connections), names and
  * {@code @file}; user lists with {@code all}, names and {@code @file}; addresses {@code all}, CIDR or address and mask;
- * methods {@code trust}, {@code reject}, {@code md5}, {@code password}, {@code scram-sha-256}, {@code peer}, and
- * {@code ldap} with its {@link LdapOptions}.
+ * methods {@code trust}, {@code reject}, {@code md5}, {@code password}, {@code scram-sha-256}, {@code peer},
+ * {@code cert} (the TLS client certificate's common name must be the user name), and {@code ldap} with its
+ * {@link LdapOptions}.
  *
  * <p>PgBouncer skips a line it cannot use with a warning; jbouncer refuses the whole file, naming the line, so a rule
- * that would silently not apply (a {@code hostssl} or {@code cert} line while jbouncer has no TLS, LDAP over TLS,
- * {@code map=}, {@code +group}, {@code samerole}, host names) stops start-up, {@code --check} and a reload instead.
+ * that would silently not apply (LDAP over TLS, {@code map=}, {@code +group}, {@code samerole}, host names) stops
+ * start-up, {@code --check} and a reload instead.
  */
 public final class HbaFile {
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -104,7 +106,7 @@ public final class HbaFile {
         HbaRules.Names users = names(fields.get(next++), false);
         byte[] network = null;
         int prefix = 0;
-        if (type == HbaRules.ConnectionType.HOST) {
+        if (type != HbaRules.ConnectionType.LOCAL) {
             String address = single(fields.get(next++), "address");
             if (!address.equals("all")) {
                 int slash = address.indexOf('/');
@@ -154,8 +156,9 @@ public final class HbaFile {
     private HbaRules.ConnectionType connectionType(String word) throws ConfigException {
         return switch (word) {
             case "local" -> HbaRules.ConnectionType.LOCAL;
-            case "host", "hostnossl" -> HbaRules.ConnectionType.HOST;
-            case "hostssl" -> throw error("hostssl lines need TLS, which jbouncer does not support yet");
+            case "host" -> HbaRules.ConnectionType.HOST;
+            case "hostssl" -> HbaRules.ConnectionType.HOSTSSL;
+            case "hostnossl" -> HbaRules.ConnectionType.HOSTNOSSL;
             default -> throw error("unsupported connection type: " + word);
         };
     }
@@ -168,7 +171,7 @@ public final class HbaFile {
             case "password" -> HbaRules.Method.PASSWORD;
             case "scram-sha-256" -> HbaRules.Method.SCRAM_SHA_256;
             case "peer" -> HbaRules.Method.PEER;
-            case "cert" -> throw error("cert needs TLS, which jbouncer does not support yet");
+            case "cert" -> HbaRules.Method.CERT;
             case "ldap" -> HbaRules.Method.LDAP;
             default -> throw error("unsupported authentication method: " + word);
         };

@@ -22,7 +22,7 @@ public record HbaRules(List<Rule> rules) {
 
     /** The methods jbouncer supports in a rule. */
     public enum Method {
-        TRUST, REJECT, MD5, PASSWORD, SCRAM_SHA_256, PEER, LDAP;
+        TRUST, REJECT, MD5, PASSWORD, SCRAM_SHA_256, PEER, LDAP, CERT;
 
         /**
          * The client authentication against a stored secret this method runs; {@code null} for REJECT, PEER and LDAP,
@@ -34,13 +34,17 @@ public record HbaRules(List<Rule> rules) {
                 case MD5 -> AuthType.MD5;
                 case PASSWORD -> AuthType.PLAIN;
                 case SCRAM_SHA_256 -> AuthType.SCRAM_SHA_256;
+                case CERT -> AuthType.CERT;
                 case REJECT, PEER, LDAP -> null;
             };
         }
     }
 
-    /** {@code local} matches the Unix socket; {@code host} and {@code hostnossl} match TCP (jbouncer has no TLS). */
-    public enum ConnectionType { LOCAL, HOST }
+    /**
+     * {@code local} matches the Unix socket; {@code host} any TCP connection, {@code hostssl} one that completed a
+     * TLS handshake, {@code hostnossl} one that did not.
+     */
+    public enum ConnectionType { LOCAL, HOST, HOSTSSL, HOSTNOSSL }
 
     /**
      * A database or user field: {@code all}, or a set of names; for databases also {@code sameuser}.
@@ -65,9 +69,15 @@ public record HbaRules(List<Rule> rules) {
     public record Rule(int line, ConnectionType type, Names databases, Names users, byte[] network, int prefix,
                        Method method, LdapOptions ldap) {
 
-        boolean matches(SocketAddress remote, String database, String user) {
+        boolean matches(SocketAddress remote, boolean tls, String database, String user) {
             boolean unix = !(remote instanceof InetSocketAddress);
-            if ((type == ConnectionType.LOCAL) != unix) {
+            boolean typeMatches = switch (type) {
+                case LOCAL -> unix;
+                case HOST -> !unix;
+                case HOSTSSL -> !unix && tls;
+                case HOSTNOSSL -> !unix && !tls;
+            };
+            if (!typeMatches) {
                 return false;
             }
             if (!databases.matches(database, user) || !users.matches(user, user)) {
@@ -109,11 +119,12 @@ public record HbaRules(List<Rule> rules) {
      *
      * @param remote   the client's address: an {@link InetSocketAddress} for TCP, a {@link DomainSocketAddress}
      *                 (or {@code null}) for the Unix socket
+     * @param tls      whether the client completed a TLS handshake
      * @param database the database name the client asked for (the console is {@code pgbouncer})
      */
-    public Rule ruleFor(SocketAddress remote, String database, String user) {
+    public Rule ruleFor(SocketAddress remote, boolean tls, String database, String user) {
         for (Rule rule : rules) {
-            if (rule.matches(remote, database, user)) {
+            if (rule.matches(remote, tls, database, user)) {
                 return rule;
             }
         }

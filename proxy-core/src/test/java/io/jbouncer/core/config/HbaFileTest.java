@@ -30,8 +30,27 @@ class HbaFileTest {
     }
 
     private static HbaRules.Method method(HbaRules rules, InetSocketAddress remote, String database, String user) {
-        HbaRules.Rule rule = rules.ruleFor(remote, database, user);
+        return method(rules, remote, false, database, user);
+    }
+
+    private static HbaRules.Method method(HbaRules rules, InetSocketAddress remote, boolean tls, String database,
+            String user) {
+        HbaRules.Rule rule = rules.ruleFor(remote, tls, database, user);
         return rule == null ? null : rule.method();
+    }
+
+    /** hostssl matches TCP logins that completed a TLS handshake, hostnossl the others; cert needs TLS (issue 13). */
+    @Test
+    void tlsLinesMatchByHandshake() throws Exception {
+        HbaRules rules = load("""
+                hostssl   all all 0.0.0.0/0 cert
+                hostnossl all all 0.0.0.0/0 md5
+                local     all all           reject
+                """);
+
+        assertEquals(HbaRules.Method.CERT, method(rules, LOOPBACK, true, "app", "alice"));
+        assertEquals(HbaRules.Method.MD5, method(rules, LOOPBACK, false, "app", "alice"));
+        assertEquals(HbaRules.Method.REJECT, method(rules, null, false, "app", "alice"), "the Unix socket is local");
     }
 
     @Test
@@ -76,8 +95,6 @@ class HbaFileTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "hostssl all all 0.0.0.0/0 md5            | 1: auth_hba_file: hostssl lines need TLS",
-        "host all all 0.0.0.0/0 cert              | 1: auth_hba_file: cert needs TLS",
         "host all all 0.0.0.0/0 ldap ldaptls=1    | 1: auth_hba_file: TLS to the LDAP server (ldaps, ldaptls) is not supported yet",
         "host all all 0.0.0.0/0 ldap ldapport=1   | 1: auth_hba_file: LDAP authentication needs ldapserver or ldapurl",
         "local all all peer map=omicron           | 1: auth_hba_file: authentication options are not supported",
