@@ -98,10 +98,10 @@ public final class JBouncer {
             throw new IOException(String.join(", ", untunable) + " need the native epoll transport (Linux), not "
                     + transport.name());
         }
+        metrics = Metrics.create(config);
         ServerConnector connector = new ServerConnector(transport, workers,
                 (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK,
-                () -> SocketTuning.of(pooler.config()));
-        metrics = Metrics.create(config);
+                () -> SocketTuning.of(pooler.config()), metrics.events());
         pooler = new Pooler(config, secrets, hba, tls, connector, metrics.events());
         AdminView view = new AdminView(pooler, new AdminView.Control() {
             @Override

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.Exec;
+import io.jbouncer.it.support.FreePort;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
+import io.jbouncer.it.support.MetricsScrape;
+import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
 import io.jbouncer.it.support.StartedBouncers;
@@ -227,6 +230,29 @@ class TlsClientIT {
         assertServes(psql.run(asTlsUser + " " + withClientCert("client-tls_user"), null, "-At", "-c", "SELECT 1"));
         assertRefused(psql.run(asTlsUser + " " + withClientCert("client-wrong-cn"), null, "-At", "-c", "SELECT 1"),
                 "certificate authentication failed");
+    }
+
+    /** The metrics endpoint counts TLS handshakes with clients, succeeded and failed (issue 17). */
+    @Test
+    void tlsHandshakesAreCountedInTheMetrics() throws IOException {
+        int metricsPort = FreePort.find();
+        JBouncerConfig config = config("prefer").set("metrics_port", Integer.toString(metricsPort));
+        JBouncerProcess bouncer = bouncers.start(config);
+        assertServes(psql(config, "plain", USER, verifyFull(), "SELECT 1"));
+        try (Socket garbage = TlsProbe.requestTls(config.port(), 'S')) {
+            OutputStream out = garbage.getOutputStream();
+            out.write("this is not a TLS record, just text\r\n".repeat(20).getBytes());
+            out.flush();
+            assertTrue(TlsProbe.closedByPeer(garbage));
+        }
+
+        assertTrue(Poll.until(LOG_TIMEOUT, () -> handshakes(metricsPort, "failure") >= 1), bouncer::log);
+        assertTrue(handshakes(metricsPort, "success") >= 1);
+    }
+
+    private static double handshakes(int metricsPort, String result) {
+        return MetricsScrape.value(MetricsScrape.scrape(metricsPort), "jbouncer_tls_handshakes_total",
+                Map.of("side", "client", "result", result)).orElse(0.0);
     }
 
     @Test

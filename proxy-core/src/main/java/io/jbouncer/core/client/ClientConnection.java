@@ -18,6 +18,7 @@ import io.jbouncer.core.prepared.StatementRewriter;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.Link;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.stats.PoolerEvents;
 import io.jbouncer.core.tls.ClientTls;
 import io.jbouncer.core.tls.TlsInfo;
 import io.jbouncer.protocol.PacketScanner;
@@ -653,6 +654,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof SslHandshakeCompletionEvent done) {
+            pooler.events().tlsHandshake(PoolerEvents.TlsSide.CLIENT, done.isSuccess());
             if (!done.isSuccess()) {
                 Log.warning("C-%s: TLS handshake error: %s", logId(), TlsInfo.failure(done.cause()));
             } else if (directTls && !ClientTls.negotiatedPostgresql(channel)) {

@@ -6,17 +6,21 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The pooler's events as micrometer meters: latency histograms per database, refused logins by reason, and
- * reloads ({@code jbouncer_reloads_total{result}}, the last one's result and time).
+ * The pooler's events as micrometer meters: latency histograms per database, refused logins by reason, TLS
+ * handshakes ({@code jbouncer_tls_handshakes_total{side,result}}) and reloads ({@code jbouncer_reloads_total{result}},
+ * the last one's result and time).
  */
 final class MeteredEvents implements PoolerEvents {
     private final MeterRegistry registry;
     private final Map<String, DatabaseMeters> databases = new ConcurrentHashMap<>();
     private final Map<LoginRefusal, Counter> refusals = new EnumMap<>(LoginRefusal.class);
+    private final Map<PoolerEvents.TlsSide, Counter> tlsSucceeded = new EnumMap<>(PoolerEvents.TlsSide.class);
+    private final Map<PoolerEvents.TlsSide, Counter> tlsFailed = new EnumMap<>(PoolerEvents.TlsSide.class);
     private final Counter reloadsSucceeded;
     private final Counter reloadsFailed;
     /** 1 if the last reload succeeded, 0 if it failed; 1 before any (the configuration at start loaded). */
@@ -30,6 +34,10 @@ final class MeteredEvents implements PoolerEvents {
             refusals.put(reason, Counter.builder("jbouncer.login.failures").description("Logins refused, by reason")
                     .tag("reason", reason.label()).register(registry));
         }
+        for (PoolerEvents.TlsSide side : PoolerEvents.TlsSide.values()) {
+            tlsSucceeded.put(side, handshakes(side, "success"));
+            tlsFailed.put(side, handshakes(side, "failure"));
+        }
         reloadsSucceeded = reloads("success");
         reloadsFailed = reloads("failure");
         Gauge.builder("jbouncer.reload.last.success", this, events -> events.lastReloadSucceeded)
@@ -38,6 +46,12 @@ final class MeteredEvents implements PoolerEvents {
         Gauge.builder("jbouncer.reload.last.timestamp", this, events -> events.lastReloadEpochSeconds)
                 .description("When the last reload ended, in seconds since the epoch; 0 before the first")
                 .baseUnit("seconds").register(registry);
+    }
+
+    private Counter handshakes(PoolerEvents.TlsSide side, String result) {
+        return Counter.builder("jbouncer.tls.handshakes")
+                .description("TLS handshakes, with clients (side=client) and with PostgreSQL (side=server)")
+                .tag("side", side.name().toLowerCase(Locale.ROOT)).tag("result", result).register(registry);
     }
 
     private Counter reloads(String result) {
@@ -53,6 +67,11 @@ final class MeteredEvents implements PoolerEvents {
     @Override
     public void loginRefused(String message) {
         refusals.get(LoginRefusal.of(message)).increment();
+    }
+
+    @Override
+    public void tlsHandshake(PoolerEvents.TlsSide side, boolean succeeded) {
+        (succeeded ? tlsSucceeded : tlsFailed).get(side).increment();
     }
 
     @Override

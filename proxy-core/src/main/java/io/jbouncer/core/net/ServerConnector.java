@@ -4,6 +4,7 @@ import io.jbouncer.core.Log;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.ServerLauncher;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.stats.PoolerEvents;
 import io.jbouncer.core.tls.ServerTls;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.CancelRequest;
@@ -42,15 +43,20 @@ public final class ServerConnector implements ServerLauncher {
     private volatile ServerTls tls = ServerTls.DISABLED;
 
     private final Supplier<SocketTuning> tuning;
+    private final PoolerEvents events;
 
-    /** {@code tuning} gives the TCP settings in force, read for each new server connection. */
+    /**
+     * @param tuning the TCP settings in force, read for each new server connection
+     * @param events told how each TLS handshake with PostgreSQL ended
+     */
     public ServerConnector(Transport transport, EventLoopGroup group, int maxPacketSize,
-                           WriteBufferWaterMark waterMark, Supplier<SocketTuning> tuning) {
+                           WriteBufferWaterMark waterMark, Supplier<SocketTuning> tuning, PoolerEvents events) {
         this.transport = transport;
         this.group = group;
         this.maxPacketSize = maxPacketSize;
         this.waterMark = waterMark;
         this.tuning = tuning;
+        this.events = events;
     }
 
     /** TLS settings for the server connections opened from now on. */
@@ -78,7 +84,8 @@ public final class ServerConnector implements ServerLauncher {
                     @Override
                     protected void initChannel(Channel channel) {
                         channel.pipeline().addLast(serverTls.negotiation((InetSocketAddress) address,
-                                server::failLogin), server);
+                                server::failLogin, ok -> events.tlsHandshake(PoolerEvents.TlsSide.SERVER, ok)),
+                                server);
                     }
                 } : server)
                 .connect(address)

@@ -18,7 +18,14 @@ public interface PoolerEvents {
         @Override
         public void reloaded(boolean succeeded) {
         }
+
+        @Override
+        public void tlsHandshake(TlsSide side, boolean succeeded) {
+        }
     };
+
+    /** Which connection a TLS handshake was on: a client's to jbouncer, or jbouncer's to PostgreSQL. */
+    enum TlsSide { CLIENT, SERVER }
 
     /** Where the pools of {@code database} report; called when a pool is created, never per query. */
     DatabaseEvents database(String database);
@@ -28,4 +35,7 @@ public interface PoolerEvents {
 
     /** A RELOAD (console or SIGHUP) ended. */
     void reloaded(boolean succeeded);
+
+    /** A TLS handshake ended; called once per handshake, never per query. */
+    void tlsHandshake(TlsSide side, boolean succeeded);
 }

@@ -77,9 +77,11 @@ public final class ServerTls {
      * packet; put it in front of that handler.
      *
      * @param loginFailed told PgBouncer's reason when the negotiation fails; the channel is closed by the caller
+     * @param handshakeDone told whether the TLS handshake succeeded, when there was one
      */
-    public ChannelHandler negotiation(InetSocketAddress address, Consumer<String> loginFailed) {
-        return new ServerTlsNegotiation(this, address, loginFailed);
+    public ChannelHandler negotiation(InetSocketAddress address, Consumer<String> loginFailed,
+            Consumer<Boolean> handshakeDone) {
+        return new ServerTlsNegotiation(this, address, loginFailed, handshakeDone);
     }
 
     /** Whether an {@code N} to the SSLRequest fails the login ({@code require} and stricter). */

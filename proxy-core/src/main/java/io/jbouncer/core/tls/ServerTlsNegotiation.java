@@ -26,13 +26,16 @@ final class ServerTlsNegotiation extends ChannelInboundHandlerAdapter {
     private final ServerTls tls;
     private final InetSocketAddress address;
     private final Consumer<String> loginFailed;
+    private final Consumer<Boolean> handshakeDone;
     /** Set once the answer was read: later reads are the handshake's business or the decrypted stream's. */
     private boolean answered;
 
-    ServerTlsNegotiation(ServerTls tls, InetSocketAddress address, Consumer<String> loginFailed) {
+    ServerTlsNegotiation(ServerTls tls, InetSocketAddress address, Consumer<String> loginFailed,
+            Consumer<Boolean> handshakeDone) {
         this.tls = tls;
         this.address = address;
         this.loginFailed = loginFailed;
+        this.handshakeDone = handshakeDone;
     }
 
     @Override
@@ -74,6 +77,7 @@ final class ServerTlsNegotiation extends ChannelInboundHandlerAdapter {
         SslHandler handler = tls.newHandler(ctx.channel(), address);
         ctx.pipeline().addBefore(ctx.name(), null, handler);
         handler.handshakeFuture().addListener(done -> {
+            handshakeDone.accept(done.isSuccess());
             if (done.isSuccess()) {
                 Log.debug("SSL established: %s", TlsInfo.describe(ctx.channel()));
                 proceed(ctx);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.core.stats.PoolerEvents;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.CancelRequest;
 import io.netty.channel.EventLoopGroup;
@@ -37,7 +38,7 @@ class ServerConnectorCancelTest {
         Transport transport = Transport.detect();
         group = transport.newGroup(1);
         connector = new ServerConnector(transport, group, 1 << 20, WriteBufferWaterMark.DEFAULT,
-                () -> new SocketTuning(true, 0, 0, 0, 0, 0));
+                () -> new SocketTuning(true, 0, 0, 0, 0, 0), PoolerEvents.NONE);
     }
 
     @AfterAll

@@ -28,7 +28,8 @@ public final class JBouncerProcess implements AutoCloseable {
 
     public static final String JAR_PROPERTY = "jbouncer.jar";
     private static final String LOG_NAME = "jbouncer-stdout.log";
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
+    /** Generous: on a loaded 2-core machine a JVM with the TLS engine to load can take several seconds. */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(20);
