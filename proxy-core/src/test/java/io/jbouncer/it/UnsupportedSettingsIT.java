@@ -38,10 +38,10 @@ class UnsupportedSettingsIT {
     private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(10);
     private static final String ADMIN = "unsupported_admin";
     private static final String ADMIN_PASS = "unsupported_admin_pass";
-    /** What our users' deployments set that jbouncer lacks: TLS on both sides, peering. */
+    /** Values that ask for what jbouncer lacks (peering, PAM, syslog, a TLS key-exchange group, resolv.conf). */
     private static final Map<String, String> REFUSED = Map.of(
-            "client_tls_sslmode", "require",
-            "server_tls_sslmode", "verify-full",
+            "client_tls_ecdhcurve", "secp384r1",
+            "resolv_conf", "/etc/resolv.conf",
             "peer_id", "1",
             "auth_type", "pam",
             "syslog", "1");
@@ -105,7 +105,7 @@ class UnsupportedSettingsIT {
             withRefusedValues(config).set("default_pool_size", "3").write();
 
             bouncer.signal("HUP");
-            assertTrue(bouncer.awaitLog("ERROR config file loading failed: client_tls_sslmode = require is not"
+            assertTrue(bouncer.awaitLog("ERROR config file loading failed: client_tls_ecdhcurve = secp384r1 is not"
                     + " supported by jbouncer yet", RELOAD_TIMEOUT), bouncer::log);
             Psql.Result reload = console(config).run("RELOAD");
 
@@ -117,7 +117,7 @@ class UnsupportedSettingsIT {
             assertEquals("failed", state.get("last_reload_result"), state::toString);
             assertTrue(state.get("last_reload_message").contains("syslog = 1 is not supported"), state::toString);
             try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
-                assertEquals("disable", configValue(console, "client_tls_sslmode"));
+                assertEquals("auto", configValue(console, "client_tls_ecdhcurve"));
                 assertEquals("20", configValue(console, "default_pool_size"), "nothing of the file was applied");
             }
             assertEquals(1, selectOne(config.port()));
@@ -131,11 +131,11 @@ class UnsupportedSettingsIT {
         try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port());
              Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
             PSQLException refused = assertThrows(PSQLException.class,
-                    () -> AdminConsole.command(console, "SET client_tls_sslmode = 'require'"));
+                    () -> AdminConsole.command(console, "SET syslog = 1"));
 
             assertEquals("SET failed", refused.getServerErrorMessage().getMessage());
-            assertEquals("disable", configValue(console, "client_tls_sslmode"));
-            assertTrue(bouncer.awaitLog("ERROR SET client_tls_sslmode failed: client_tls_sslmode = require is not"
+            assertEquals("0", configValue(console, "syslog"));
+            assertTrue(bouncer.awaitLog("ERROR SET syslog failed: syslog = 1 is not"
                     + " supported by jbouncer yet", RELOAD_TIMEOUT), bouncer::log);
             assertEquals(1, selectOne(config.port()));
         }
