@@ -129,6 +129,42 @@ class HbaIT {
         assertTrue(other.stderr().contains("unix socket login rejected"), other.stderr());
     }
 
+    /**
+     * auth_ident_file (PgBouncer 1.23): {@code peer map=...} lets the OS user log in as the users its map names, and
+     * only those; a map the ident file does not define refuses the hba file.
+     */
+    @Test
+    void peerWithAnIdentMapLogsTheOsUserInAsTheMappedUsers() throws Exception {
+        Path dir = config.dir();
+        Path hba = Files.writeString(dir.resolve("mapped-hba.conf"), "local all all peer map=os\n");
+        Path ident = Files.writeString(dir.resolve("ident.conf"), "# map  system-user  user\nos " + OS_USER + " "
+                + PostgresCluster.TRUST_USER + "\n");
+        JBouncerConfig mapped = JBouncerConfig.create()
+                .set("auth_type", "hba")
+                .set("auth_hba_file", hba.toString())
+                .set("auth_ident_file", ident.toString())
+                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
+                .user(PostgresCluster.TRUST_USER, TRUST_PASS)
+                .user(PostgresCluster.MD5_USER, "md5_pass");
+        BOUNCERS.start(mapped);
+        Psql psql = Psql.of(pg);
+
+        Psql.Result asMapped = psql.run(socketConnstring(mapped, PostgresCluster.TRUST_USER), null, "-At", "-c",
+                "SELECT current_user");
+        assertEquals(0, asMapped.exitCode(), asMapped.stderr());
+        assertEquals(PostgresCluster.TRUST_USER, asMapped.stdout().strip());
+        Psql.Result notMapped = psql.run(socketConnstring(mapped, PostgresCluster.MD5_USER), null, "-c", "SELECT 1");
+        assertEquals(2, notMapped.exitCode(), notMapped.stderr());
+        assertTrue(notMapped.stderr().contains("unix socket login rejected"), notMapped.stderr());
+
+        Files.writeString(hba, "local all all peer map=nowhere\n");
+        JBouncerProcess.Exited checked = JBouncerProcess.run(mapped.dir(), "--check",
+                mapped.dir().resolve("pgbouncer.ini").toString());
+        assertNotEquals(0, checked.exitCode(), checked.output());
+        assertTrue(checked.output().contains("mapped-hba.conf:1: auth_hba_file: map \"nowhere\" is not defined in"
+                + " auth_ident_file"), checked.output());
+    }
+
     @Test
     void fileWithALineJBouncerCannotApplyIsRejectedByCheckAndReload() throws Exception {
         Path hba = config.dir().resolve("hba.conf");
@@ -175,7 +211,12 @@ class HbaIT {
     }
 
     private static String socketConnstring(String user) {
-        return "host=" + config.dir() + " port=" + port + " dbname=" + PostgresCluster.DB + " user=" + user;
+        return socketConnstring(config, user);
+    }
+
+    private static String socketConnstring(JBouncerConfig bouncer, String user) {
+        return "host=" + bouncer.dir() + " port=" + bouncer.port() + " dbname=" + PostgresCluster.DB + " user="
+                + user;
     }
 
     private static Path writeRules(String rules) throws IOException {

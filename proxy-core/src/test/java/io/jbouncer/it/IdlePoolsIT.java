@@ -70,18 +70,24 @@ class IdlePoolsIT {
         try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
             assertEquals(1, selectOne(config.port(), "made_from_fallback"));
             assertTrue(listsPool(config, "made_from_fallback"));
+            assertTrue(lists(config, "SHOW DATABASES", "name", "made_from_fallback"), "listed while it exists");
+            assertTrue(bouncer.log().contains("registered new auto-database: made_from_fallback"), bouncer::log);
 
             assertTrue(bouncer.awaitLog("dropping database 'made_from_fallback' as it does not exist anymore or"
                     + " inactive auto-database", FREED_WITHIN), bouncer::log);
             assertFalse(listsPool(config, "made_from_fallback"));
+            assertFalse(lists(config, "SHOW DATABASES", "name", "made_from_fallback"));
             assertEquals(1, selectOne(config.port(), "made_from_fallback"), "registered again on demand");
         }
     }
 
     private static boolean listsPool(JBouncerConfig config, String database) {
+        return lists(config, "SHOW POOLS", "database", database);
+    }
+
+    private static boolean lists(JBouncerConfig config, String show, String column, String value) {
         try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
-            return AdminConsole.rows(console, "SHOW POOLS").stream()
-                    .anyMatch(row -> database.equals(row.get("database")));
+            return AdminConsole.rows(console, show).stream().anyMatch(row -> value.equals(row.get(column)));
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

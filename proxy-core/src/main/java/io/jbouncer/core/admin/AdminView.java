@@ -185,6 +185,24 @@ public final class AdminView implements PoolerView {
         return rows;
     }
 
+    private DatabaseRow databaseRow(Config config, DatabaseDef db) {
+        int maxConnections = db.maxDbConnections() > 0 ? db.maxDbConnections() : config.maxDbConnections();
+        int maxClients = db.maxDbClientConnections() > 0 ? db.maxDbClientConnections()
+                : config.maxDbClientConnections();
+        return new DatabaseRow(db.name(), db.host(), db.port(),
+                db.dbname() != null ? db.dbname() : db.name(), db.user(),
+                db.poolSize() >= 0 ? db.poolSize() : config.defaultPoolSize(),
+                db.minPoolSize() >= 0 ? db.minPoolSize() : config.minPoolSize(),
+                db.reservePoolSize() >= 0 ? db.reservePoolSize() : config.reservePoolSize(),
+                db.serverLifetime() > 0 ? db.serverLifetime() : (int) config.serverLifetime().toSeconds(),
+                db.poolMode() == null ? null : db.poolMode().configName(),
+                db.host() != null && db.host().contains(",") ? db.loadBalanceHosts() : null,
+                maxConnections, serverCount(db.name(), null), maxClients,
+                pooler.clientCounts().ofDatabase(db.name()),
+                pooler.pools().databaseState(db.name()).paused(),
+                pooler.pools().databaseState(db.name()).disabled());
+    }
+
     @Override
     public List<DatabaseRow> databases() {
         Config config = pooler.config();
@@ -192,24 +210,20 @@ public final class AdminView implements PoolerView {
         rows.put(CONSOLE, new DatabaseRow(CONSOLE, null, config.listenPort(), CONSOLE, CONSOLE, 2, 0, 0, 0,
                 "statement", null, 0, 0, 0, consoleClients(), false, false));
         for (DatabaseDef db : config.databases().values()) {
-            if (DatabaseDef.AUTO_DATABASE.equals(db.name())) {
-                continue;
+            if (!DatabaseDef.AUTO_DATABASE.equals(db.name())) {
+                rows.put(db.name(), databaseRow(config, db));
             }
-            int maxConnections = db.maxDbConnections() > 0 ? db.maxDbConnections() : config.maxDbConnections();
-            int maxClients = db.maxDbClientConnections() > 0 ? db.maxDbClientConnections()
-                    : config.maxDbClientConnections();
-            rows.put(db.name(), new DatabaseRow(db.name(), db.host(), db.port(),
-                    db.dbname() != null ? db.dbname() : db.name(), db.user(),
-                    db.poolSize() >= 0 ? db.poolSize() : config.defaultPoolSize(),
-                    db.minPoolSize() >= 0 ? db.minPoolSize() : config.minPoolSize(),
-                    db.reservePoolSize() >= 0 ? db.reservePoolSize() : config.reservePoolSize(),
-                    db.serverLifetime() > 0 ? db.serverLifetime() : (int) config.serverLifetime().toSeconds(),
-                    db.poolMode() == null ? null : db.poolMode().configName(),
-                    db.host() != null && db.host().contains(",") ? db.loadBalanceHosts() : null,
-                    maxConnections, serverCount(db.name(), null), maxClients,
-                    pooler.clientCounts().ofDatabase(db.name()),
-                    pooler.pools().databaseState(db.name()).paused(),
-                    pooler.pools().databaseState(db.name()).disabled()));
+        }
+        // Auto-databases (made from the * entry for a client) are listed while they have pools, as PgBouncer lists
+        // them until autodb_idle_timeout drops them.
+        for (Pool pool : pooler.pools().all()) {
+            String name = pool.key().database();
+            if (!rows.containsKey(name)) {
+                DatabaseDef auto = pooler.database(name);
+                if (auto != null) {
+                    rows.put(name, databaseRow(config, auto));
+                }
+            }
         }
         return new ArrayList<>(rows.values());
     }

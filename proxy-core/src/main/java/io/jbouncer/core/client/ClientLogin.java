@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.OptionalInt;
 
 /**
@@ -183,7 +184,10 @@ final class ClientLogin {
             }
             switch (rule.method()) {
                 case PEER -> {
-                    return peer(stored);
+                    return peer(stored, rule);
+                }
+                case CERT -> {
+                    return certificate(stored, name -> pooler.hba().namesMatch(rule, name, user));
                 }
                 case LDAP -> {
                     ldap = rule.ldap();
@@ -198,8 +202,7 @@ final class ClientLogin {
             }
         }
         if (method == AuthType.CERT) {
-            return CertificateLogin.accepts(client.channel(), user, stored != null, client.logId())
-                    ? new AuthStep.Accepted(null, null) : new AuthStep.Refused(CertificateLogin.FAILED);
+            return certificate(stored, user::equals);
         }
         authenticator = new ClientAuthenticator(method, user, stored, config.scramIterations(), pooler.mockKey(),
                 ChannelBinding.tlsServerEndPoint(client.channel()));
@@ -225,9 +228,16 @@ final class ClientLogin {
     }
 
     /** hba {@code peer}: a known user, over the Unix socket, from a process of the OS user of the same name. */
-    private AuthStep peer(StoredSecret stored) {
-        boolean ok = stored != null && user.equals(UnixPeer.userName(client.channel()));
+    /** {@code peer}: the OS user of the Unix-socket client must be the user, or one the rule's map lets in. */
+    private AuthStep peer(StoredSecret stored, HbaRules.Rule rule) {
+        boolean ok = stored != null && pooler.hba().namesMatch(rule, UnixPeer.userName(client.channel()), user);
         return ok ? new AuthStep.Accepted(null, null) : new AuthStep.Refused("unix socket login rejected");
+    }
+
+    /** {@code cert}: the client certificate's common name must name the user ({@code namesUser}). */
+    private AuthStep certificate(StoredSecret stored, Predicate<String> namesUser) {
+        return CertificateLogin.accepts(client.channel(), stored != null, client.logId(), namesUser)
+                ? new AuthStep.Accepted(null, null) : new AuthStep.Refused(CertificateLogin.FAILED);
     }
 
     /**

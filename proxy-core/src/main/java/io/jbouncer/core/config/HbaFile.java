@@ -73,7 +73,17 @@ public final class HbaFile {
         if (name == null || name.isEmpty()) {
             throw new ConfigException(config.conffile(), 0, "auth_hba_file", "auth_type = hba needs auth_hba_file");
         }
-        return load(Path.of(name));
+        HbaRules rules = load(Path.of(name));
+        String identFile = config.authIdentFile();
+        IdentMap ident = identFile == null || identFile.isEmpty() ? IdentMap.NONE
+                : new HbaFile(Path.of(identFile)).readIdent();
+        for (HbaRules.Rule rule : rules.rules()) {
+            if (rule.map() != null && !ident.has(rule.map())) {
+                throw new ConfigException(name, rule.line(), "auth_hba_file", "map \"" + rule.map()
+                        + "\" is not defined in auth_ident_file");
+            }
+        }
+        return new HbaRules(rules.rules(), ident);
     }
 
     private HbaRules read() throws ConfigException {
@@ -86,7 +96,33 @@ public final class HbaFile {
                 rules.add(rule(fields));
             }
         }
-        return new HbaRules(rules);
+        return new HbaRules(rules, IdentMap.NONE);
+    }
+
+    /** {@code auth_ident_file}: lines {@code map system-user user}. */
+    private IdentMap readIdent() throws ConfigException {
+        Map<String, List<IdentMap.Entry>> maps = new LinkedHashMap<>();
+        for (String line : readLines(file, "auth_ident_file")) {
+            lineNumber++;
+            List<List<Token>> fields = fields(line);
+            if (fields.isEmpty()) {
+                continue;
+            }
+            if (fields.size() != 3) {
+                throw identError("expected map name, system user name and user name");
+            }
+            String systemUser = single(fields.get(1), "system user name");
+            if (systemUser.startsWith("/")) {
+                throw identError("regular expressions are not supported: " + systemUser);
+            }
+            maps.computeIfAbsent(single(fields.get(0), "map name"), map -> new ArrayList<>())
+                    .add(new IdentMap.Entry(systemUser, single(fields.get(2), "user name")));
+        }
+        return new IdentMap(maps);
+    }
+
+    private ConfigException identError(String detail) {
+        return new ConfigException(file.toString(), lineNumber, "auth_ident_file", detail);
     }
 
     /** A word of a field; a quoted word is a name even when it spells a keyword. */
@@ -127,12 +163,16 @@ public final class HbaFile {
         }
         HbaRules.Method method = method(single(fields.get(next++), "authentication method"));
         LdapOptions ldap = null;
+        String map = null;
         if (method == HbaRules.Method.LDAP) {
             ldap = ldapOptions(fields.subList(next, fields.size()));
+        } else if ((method == HbaRules.Method.PEER || method == HbaRules.Method.CERT) && next == fields.size() - 1
+                && single(fields.get(next), "option").startsWith("map=")) {
+            map = single(fields.get(next), "option").substring("map=".length());
         } else if (next < fields.size()) {
             throw error("authentication options are not supported: " + fields.get(next).get(0).text());
         }
-        return new HbaRules.Rule(lineNumber, type, databases, users, network, prefix, method, ldap);
+        return new HbaRules.Rule(lineNumber, type, databases, users, network, prefix, method, ldap, map);
     }
 
     /** The {@code name=value} options after {@code ldap}. */

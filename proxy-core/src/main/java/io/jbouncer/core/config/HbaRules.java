@@ -14,11 +14,12 @@ import java.util.Set;
  * {@link HbaFile}.
  *
  * @param rules in file order
+ * @param ident the maps of {@code auth_ident_file} that {@code map=} options name
  */
-public record HbaRules(List<Rule> rules) {
+public record HbaRules(List<Rule> rules, IdentMap ident) {
 
     /** No rules: every login is refused with {@code no authentication method is found}. */
-    public static final HbaRules NONE = new HbaRules(List.of());
+    public static final HbaRules NONE = new HbaRules(List.of(), IdentMap.NONE);
 
     /** The methods jbouncer supports in a rule. */
     public enum Method {
@@ -65,9 +66,10 @@ public record HbaRules(List<Rule> rules) {
      * @param network the address bytes ({@code null}: any address, or a {@code local} line)
      * @param prefix  the mask length in bits
      * @param ldap    the LDAP options of an {@code ldap} rule, else {@code null}
+     * @param map     the {@code map=} of a {@code peer} or {@code cert} rule, else {@code null}
      */
     public record Rule(int line, ConnectionType type, Names databases, Names users, byte[] network, int prefix,
-                       Method method, LdapOptions ldap) {
+                       Method method, LdapOptions ldap, String map) {
 
         boolean matches(SocketAddress remote, boolean tls, String database, String user) {
             boolean unix = !(remote instanceof InetSocketAddress);
@@ -110,8 +112,17 @@ public record HbaRules(List<Rule> rules) {
     public static HbaRules ldapForAll(LdapOptions options) {
         Names all = new Names(true, false, Set.of());
         return new HbaRules(List.of(
-                new Rule(0, ConnectionType.LOCAL, all, all, null, 0, Method.LDAP, options),
-                new Rule(0, ConnectionType.HOST, all, all, null, 0, Method.LDAP, options)));
+                new Rule(0, ConnectionType.LOCAL, all, all, null, 0, Method.LDAP, options, null),
+                new Rule(0, ConnectionType.HOST, all, all, null, 0, Method.LDAP, options, null)), IdentMap.NONE);
+    }
+
+    /**
+     * Whether {@code rule} lets the system user {@code systemUser} (OS user or certificate name) log in as
+     * {@code user}: the same name, or one its {@code map=} allows.
+     */
+    public boolean namesMatch(Rule rule, String systemUser, String user) {
+        return systemUser != null
+                && (rule.map() == null ? systemUser.equals(user) : ident.allows(rule.map(), systemUser, user));
     }
 
     /**

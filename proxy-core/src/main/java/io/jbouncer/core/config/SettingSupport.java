@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -53,8 +52,7 @@ public final class SettingSupport {
             Map.entry("auth_dbname", implemented()),
             Map.entry("auth_file", implemented()),
             Map.entry("auth_hba_file", implemented()),
-            Map.entry("auth_ident_file", refusedWhenSet(Config::authIdentFile,
-                    "ident maps (auth_type = hba) are not implemented yet")),
+            Map.entry("auth_ident_file", implemented()),
             Map.entry("auth_ldap_options", implemented()),
             Map.entry("auth_query", implemented()),
             Map.entry("auth_type", refusedWhen("pam", c -> c.authType() == AuthType.PAM,
@@ -220,10 +218,6 @@ public final class SettingSupport {
 
     private static Support refusedWhen(String when, Predicate<Config> refused, String reason) {
         return new Support(Level.REFUSED_WHEN, when, refused, reason);
-    }
-
-    private static Support refusedWhenSet(Function<Config, String> value, String reason) {
-        return refusedWhen("any value", c -> value.apply(c) != null, reason);
     }
 
     @SafeVarargs

@@ -49,6 +49,9 @@ public final class PoolManager {
      */
     public Pool pool(DatabaseDef database, String poolUser, StoredSecret secret, UserDef userDef) {
         PoolKey key = new PoolKey(database.name(), poolUser);
+        if (!databaseCaps.containsKey(database.name()) && !config.get().databases().containsKey(database.name())) {
+            Log.info("registered new auto-database: %s", database.name()); // its cap is made with its first pool
+        }
         // compute, not computeIfAbsent: the touch happens under the map's lock for this key, which freeIdle takes
         // too, so a pool handed out here is never freed before its caller has had a full idle timeout to use it.
         return pools.compute(key, (k, existing) -> existing != null ? touched(existing) : new Pool(k,

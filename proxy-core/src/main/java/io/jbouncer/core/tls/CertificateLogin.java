@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.function.Predicate;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -25,11 +26,12 @@ public final class CertificateLogin {
     }
 
     /**
-     * Whether {@code channel}'s client certificate names {@code user}.
+     * Whether {@code channel}'s client certificate names the user logging in.
      *
-     * @param knownUser whether {@code user} is in the auth file: an unknown user fails like PgBouncer's mock login
+     * @param knownUser whether the user is in the auth file: an unknown user fails like PgBouncer's mock login
+     * @param namesUser whether a common name stands for the user: equal to it, or mapped to it by an ident map
      */
-    public static boolean accepts(Channel channel, String user, boolean knownUser, String logId) {
+    public static boolean accepts(Channel channel, boolean knownUser, String logId, Predicate<String> namesUser) {
         SslHandler handler = TlsInfo.established(channel);
         if (handler == null) {
             Log.error("C-%s: TLS connection required", logId);
@@ -48,7 +50,7 @@ public final class CertificateLogin {
         }
         String commonName = commonName(certificate);
         Log.debug("C-%s: TLS cert login: %s", logId, certificate.getSubjectX500Principal().getName());
-        if (!user.equals(commonName)) {
+        if (commonName == null || !namesUser.test(commonName)) {
             Log.error("C-%s: TLS certificate name mismatch", logId);
             return false;
         }

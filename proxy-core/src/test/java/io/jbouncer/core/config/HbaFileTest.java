@@ -1,6 +1,7 @@
 package io.jbouncer.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,6 +38,50 @@ class HbaFileTest {
             String user) {
         HbaRules.Rule rule = rules.ruleFor(remote, tls, database, user);
         return rule == null ? null : rule.method();
+    }
+
+    /** map= is read for peer and cert lines; PgBouncer refuses it elsewhere, as here. */
+    @Test
+    void mapOptionBelongsToPeerAndCertLines() throws Exception {
+        HbaRules rules = load("local all all peer map=os\nhostssl all all 0.0.0.0/0 cert map=certs\n");
+
+        assertEquals("os", rules.rules().get(0).map());
+        assertEquals("certs", rules.rules().get(1).map());
+        assertThrows(ConfigException.class, () -> load("host all all 0.0.0.0/0 md5 map=os\n"));
+    }
+
+    @Test
+    void identMapNamesWhoMayLogInAsWhom() throws Exception {
+        Path ident = dir.resolve("ident.conf");
+        Files.writeString(ident, "# map system user\nos  root  alice\nos root bob\nany carol all\n");
+        Path hba = dir.resolve("hba.conf");
+        Files.writeString(hba, "local all all peer map=os\nlocal all all peer map=any\n");
+        Path ini = dir.resolve("pgbouncer.ini");
+        Files.writeString(ini, "[pgbouncer]\nauth_type = hba\nauth_hba_file = " + hba + "\nauth_ident_file = " + ident
+                + "\n");
+        HbaRules rules = HbaFile.forConfig(ConfigLoader.load(ini));
+
+        HbaRules.Rule os = rules.rules().get(0);
+        assertTrue(rules.namesMatch(os, "root", "alice"));
+        assertTrue(rules.namesMatch(os, "root", "bob"));
+        assertFalse(rules.namesMatch(os, "root", "carol"));
+        assertFalse(rules.namesMatch(os, "alice", "alice"), "with a map, the same name is not enough");
+        assertTrue(rules.namesMatch(rules.rules().get(1), "carol", "anyone"), "all maps to every user");
+    }
+
+    @Test
+    void identFileWithARegularExpressionIsRefused() throws Exception {
+        Path ident = dir.resolve("ident.conf");
+        Files.writeString(ident, "os /^(.*)$ \\1\n");
+        Path hba = dir.resolve("hba.conf");
+        Files.writeString(hba, "local all all peer map=os\n");
+        Path ini = dir.resolve("pgbouncer.ini");
+        Files.writeString(ini, "[pgbouncer]\nauth_type = hba\nauth_hba_file = " + hba + "\nauth_ident_file = " + ident
+                + "\n");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> HbaFile.forConfig(ConfigLoader.load(ini)));
+        assertTrue(e.getMessage().contains("ident.conf:1: auth_ident_file: regular expressions are not supported"),
+                e.getMessage());
     }
 
     /** hostssl matches TCP logins that completed a TLS handshake, hostnossl the others; cert needs TLS (issue 13). */
@@ -97,7 +142,7 @@ class HbaFileTest {
     @CsvSource(delimiter = '|', value = {
         "host all all 0.0.0.0/0 ldap ldaptls=1    | 1: auth_hba_file: TLS to the LDAP server (ldaps, ldaptls) is not supported yet",
         "host all all 0.0.0.0/0 ldap ldapport=1   | 1: auth_hba_file: LDAP authentication needs ldapserver or ldapurl",
-        "local all all peer map=omicron           | 1: auth_hba_file: authentication options are not supported",
+        "host all all 0.0.0.0/0 md5 map=omicron    | 1: auth_hba_file: authentication options are not supported",
         "host samerole all 0.0.0.0/0 md5          | 1: auth_hba_file: samerole is not supported",
         "host all +admins 0.0.0.0/0 md5           | 1: auth_hba_file: group membership (+admins) is not supported",
         "host all all db.example.com md5          | 1: auth_hba_file: host names are not supported",

@@ -55,7 +55,6 @@ class SettingSupportTest {
                 Arguments.of("client_tls_ecdhcurve = prime256v1", "client_tls_ecdhcurve = prime256v1"),
                 Arguments.of("client_tls_dheparams = none", "client_tls_dheparams = none"),
                 Arguments.of("auth_type = pam", "auth_type = pam"),
-                Arguments.of("auth_ident_file = /etc/pgbouncer/ident.map", "auth_ident_file = "),
                 Arguments.of("syslog = 1", "syslog = 1"),
                 Arguments.of("peer_id = 1", "peer_id = 1"),
                 Arguments.of("resolv_conf = /etc/resolv.conf", "resolv_conf = /etc/resolv.conf"),
@@ -84,7 +83,7 @@ class SettingSupportTest {
                 "pool_idle_timeout = 30", "autodb_idle_timeout = 60", "server_fast_close = 1", "pkt_buf = 8192",
                 "cancel_wait_timeout = 3", "query_wait_notify = 1", "tcp_keepidle = 30", "verbose = 2",
                 "login_notify_message = hello", "disable_pqexec = 1", "so_reuseport = 1",
-                "auth_query = SELECT 1", "auth_user = pgbouncer_auth", "auth_dbname = postgres",
+                "auth_query = SELECT 1", "auth_ident_file = /etc/pgbouncer/ident.map", "auth_user = pgbouncer_auth", "auth_dbname = postgres",
                 "user = " + System.getProperty("user.name"));
     }
 
