@@ -143,7 +143,7 @@ public final class JBouncer {
         try {
             listener.start(new Listener.Settings(config.listenAddr(), config.listenPort(), config.unixSocketDir(),
                     config.unixSocketMode(), config.unixSocketGroup(), config.listenBacklog(), config.soReuseport(),
-                    config.tcpDeferAccept(), () -> SocketTuning.of(pooler.config())),
+                    config.tcpDeferAccept(), () -> SocketTuning.of(pooler.config()), pooler::proxyTrust),
                     () -> new ClientConnection(pooler));
             // After the listeners: /health answers 200 only once clients can connect.
             metrics.start(view, this::unhealthy, transport, acceptors, workers);

@@ -10,6 +10,8 @@ import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.config.HbaRules;
 import io.jbouncer.core.config.UserDef;
+import io.jbouncer.core.net.ClientAddress;
+import io.jbouncer.core.net.ProxyTrust;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolManager;
@@ -48,6 +50,7 @@ public final class Pooler {
     private volatile Config config;
     private volatile Map<String, StoredSecret> secrets;
     private volatile HbaRules hba;
+    private volatile ProxyTrust proxyTrust;
     private volatile StartupParameters startupRules;
     private volatile TlsContexts tls;
     private List<String> trackExtraAtStart;
@@ -94,6 +97,7 @@ public final class Pooler {
         this.config = newConfig;
         this.secrets = Map.copyOf(newSecrets);
         this.hba = newHba;
+        this.proxyTrust = ProxyTrust.of(newConfig);
         this.startupRules = new StartupParameters(trackExtraAtStart, newConfig.ignoreStartupParameters());
         pools.reconfigure(newConfig, this::serverSecret);
         createForcedUserPools(newConfig);
@@ -282,9 +286,14 @@ public final class Pooler {
         connector.sendCancel(server, serverKey, config.cancelWaitTimeout(), done);
     }
 
+    /** Which TCP clients must open with a PROXY protocol header, as last applied. */
+    public ProxyTrust proxyTrust() {
+        return proxyTrust;
+    }
+
     /** {@code ip:port}, or {@code unix} for a Unix-socket client, as PgBouncer's log prefixes show it. */
     public String describeRemote(Channel channel) {
-        SocketAddress remote = channel.remoteAddress();
+        SocketAddress remote = ClientAddress.of(channel);
         if (remote instanceof InetSocketAddress inet) {
             return inet.getAddress().getHostAddress() + ":" + inet.getPort();
         }

@@ -3,6 +3,7 @@ package io.jbouncer.core.admin;
 import io.jbouncer.admin.view.ConnectionRow;
 import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.client.ClientSession;
+import io.jbouncer.core.net.ClientAddress;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.ServerConnection;
@@ -29,7 +30,7 @@ final class ConnectionRows {
         };
         Channel channel = client.channel();
         return new ConnectionRow("C", session.user(), session.database(), "none", state,
-                host(channel.remoteAddress()), port(channel.remoteAddress()), host(channel.localAddress()),
+                host(ClientAddress.of(channel)), port(ClientAddress.of(channel)), host(channel.localAddress()),
                 port(channel.localAddress()), client.connectedMillis(), client.requestMillis(),
                 client.waitingNanos() / 1000, false, ptr(client.id()), server == null ? "" : ptr(server.id()), 0,
                 TlsInfo.describe(channel),

@@ -14,6 +14,7 @@ import io.jbouncer.core.config.HbaRules;
 import io.jbouncer.core.config.LdapOptions;
 import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.net.ClientAddress;
 import io.jbouncer.core.server.AuthQuery;
 import io.jbouncer.core.tls.CertificateLogin;
 import io.jbouncer.core.tls.ChannelBinding;
@@ -177,7 +178,7 @@ final class ClientLogin {
         secret = stored;
         AuthType method = config.authType();
         if (method == AuthType.HBA || method == AuthType.LDAP) {
-            HbaRules.Rule rule = pooler.hba().ruleFor(client.channel().remoteAddress(),
+            HbaRules.Rule rule = pooler.hba().ruleFor(ClientAddress.of(client.channel()),
                     TlsInfo.isTls(client.channel()), database, user);
             if (rule == null) {
                 return new AuthStep.Refused("no authentication method is found");
@@ -300,7 +301,7 @@ final class ClientLogin {
     private Map<String, String> withClientAddress(Map<String, String> parameters) {
         Map<String, String> result = new LinkedHashMap<>(parameters);
         String name = parameters.getOrDefault("application_name", "");
-        String address = client.channel().remoteAddress() instanceof InetSocketAddress inet
+        String address = ClientAddress.of(client.channel()) instanceof InetSocketAddress inet
                 ? hostAndPort(inet) : "unix";
         result.put("application_name", (name.isEmpty() ? "app" : name) + " - " + address);
         return result;

@@ -682,7 +682,24 @@ public final class Config {
 
     /** PgBouncer's list membership splits on commas and white space and ignores empty items. */
     private List<String> list(String key) {
-        String raw = string(key);
+        return splitList(string(key));
+    }
+
+    /** A list value's items: split on commas and white space, empty items ignored; null is the empty list. */
+    static List<String> splitList(String raw) {
         return raw == null ? List.of() : Arrays.stream(raw.split("[,\\s]+")).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /**
+     * {@code proxy_protocol} (a jbouncer extension): TCP clients from {@link #proxyTrustedNetworks} must start with a
+     * PROXY protocol v1 or v2 header, whose source address then stands for the client everywhere.
+     */
+    public boolean proxyProtocol() {
+        return bool("proxy_protocol");
+    }
+
+    /** {@code proxy_trusted_networks}: the peers (load balancers) whose PROXY headers are believed. */
+    public List<Cidr> proxyTrustedNetworks() {
+        return list("proxy_trusted_networks").stream().map(Cidr::parse).toList();
     }
 }

@@ -109,6 +109,8 @@ public final class SettingSupport {
             Map.entry("pkt_buf", noEffect("Netty sizes its buffers itself")),
             Map.entry("pool_mode", implemented()),
             Map.entry("pool_idle_timeout", implemented()),
+            Map.entry("proxy_protocol", implemented()),
+            Map.entry("proxy_trusted_networks", implemented()),
             Map.entry("query_timeout", implemented()),
             Map.entry("query_wait_notify", implemented()),
             Map.entry("query_wait_timeout", implemented()),

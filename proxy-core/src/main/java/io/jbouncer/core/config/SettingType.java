@@ -24,6 +24,13 @@ enum SettingType {
             return raw;
         }
     },
+    CIDR_LIST("IP networks in CIDR notation, separated by commas or blanks (a jbouncer setting)") {
+        @Override
+        Object parse(String raw) {
+            Config.splitList(raw).forEach(Cidr::parse); // refuses a bad network at load, with file and line
+            return raw;
+        }
+    },
     INT("an integer (strtol base 0: decimal, 0x hexadecimal or 0-prefixed octal)") {
         @Override
         Object parse(String raw) {

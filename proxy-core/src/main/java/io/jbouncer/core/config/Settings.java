@@ -3,6 +3,7 @@ package io.jbouncer.core.config;
 import static io.jbouncer.core.config.SettingType.AUTH_DBNAME;
 import static io.jbouncer.core.config.SettingType.AUTH_TYPE;
 import static io.jbouncer.core.config.SettingType.BOOL;
+import static io.jbouncer.core.config.SettingType.CIDR_LIST;
 import static io.jbouncer.core.config.SettingType.INT;
 import static io.jbouncer.core.config.SettingType.LIST;
 import static io.jbouncer.core.config.SettingType.LOG_FORMAT;
@@ -21,7 +22,8 @@ import java.util.Map;
  * The table of {@code [pgbouncer]} settings: PgBouncer's {@code bouncer_params[]} (main.c) for 1.25.2 plus the
  * HEAD additions named in the fact sheet ({@code login_notify_message}, {@code pool_idle_timeout}), plus jbouncer's
  * own {@code log_format}, {@code metrics_addr} and {@code metrics_port} (not in PgBouncer; docs/metrics.md) and
- * {@code hold_on_server_restart} (not in PgBouncer; docs/operations.md).
+ * {@code hold_on_server_restart}, {@code proxy_protocol} and {@code proxy_trusted_networks} (not in PgBouncer;
+ * docs/operations.md).
  *
  * <p>Order is SHOW CONFIG order: alphabetical, except that {@code pool_idle_timeout} follows {@code pool_mode} as in
  * PgBouncer HEAD. The Windows-only {@code service_name} alias is left out. Defaults are PgBouncer's literal default
@@ -105,6 +107,8 @@ public final class Settings {
             new Setting("pkt_buf", INT, "4096", RESTART_ONLY),
             new Setting("pool_mode", POOL_MODE, "session", RELOADABLE),
             new Setting("pool_idle_timeout", TIME, "0", RELOADABLE),
+            new Setting("proxy_protocol", BOOL, "0", RELOADABLE),
+            new Setting("proxy_trusted_networks", CIDR_LIST, "", RELOADABLE),
             new Setting("query_timeout", TIME, "0", RELOADABLE),
             new Setting("query_wait_notify", INT, "5", RELOADABLE),
             new Setting("query_wait_timeout", TIME, "120", RELOADABLE),

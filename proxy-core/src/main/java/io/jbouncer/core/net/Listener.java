@@ -33,11 +33,12 @@ import java.util.function.Supplier;
 public final class Listener {
     /**
      * What to listen on: the values of the restart-only settings of the same names, {@code tcp_defer_accept} (read
-     * when the sockets are bound), and the current {@link SocketTuning} for each accepted TCP connection.
+     * when the sockets are bound), and the current {@link SocketTuning} and {@link ProxyTrust} for each accepted TCP
+     * connection.
      */
     public record Settings(String listenAddr, int listenPort, String unixSocketDir, int unixSocketMode,
                            String unixSocketGroup, int listenBacklog, boolean soReuseport, boolean tcpDeferAccept,
-                           Supplier<SocketTuning> tuning) {
+                           Supplier<SocketTuning> tuning, Supplier<ProxyTrust> proxyTrust) {
     }
 
     /** PgBouncer sets {@code TCP_DEFER_ACCEPT} to the value of {@code tcp_defer_accept}: 1 second. */
@@ -137,7 +138,7 @@ public final class Listener {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .childHandler(new ChannelInitializerOf(clientHandler, settings.tuning()));
+                .childHandler(new ChannelInitializerOf(clientHandler, settings.tuning(), settings.proxyTrust()));
         if (transport.domainSockets()) {
             // Native epoll: the Linux listen-socket options (SocketTuning.unsupportedBy refuses them elsewhere).
             bootstrap.option(EpollChannelOption.SO_REUSEPORT, settings.soReuseport())
@@ -158,7 +159,7 @@ public final class Listener {
                 .channel(transport.serverDomainChannel())
                 .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .childHandler(new ChannelInitializerOf(clientHandler, null));
+                .childHandler(new ChannelInitializerOf(clientHandler, null, null));
         try {
             unixChannel = bootstrap.bind(new DomainSocketAddress(path.toString())).sync().channel();
             channels.add(unixChannel);

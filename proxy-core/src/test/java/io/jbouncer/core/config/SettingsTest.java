@@ -86,6 +86,8 @@ class SettingsTest {
             pkt_buf|4096|4096|no
             pool_mode|session|session|yes
             pool_idle_timeout|0|0|yes
+            proxy_protocol|0|0|yes
+            proxy_trusted_networks|||yes
             query_timeout|0|0|yes
             query_wait_notify|5|5|yes
             query_wait_timeout|120|120|yes
