@@ -107,6 +107,71 @@ class AdminConsoleControlIT {
         }
     }
 
+    /**
+     * Issue 20: KILL_CLIENT, KILL db and RECONNECT reply only once what they closed has left the lists, so the SHOW a
+     * script runs right after never still lists it. Repeated, since the closes run on other event loops.
+     */
+    @Test
+    void killAndReconnectReplyAfterTheClosedConnectionsLeftTheLists() throws SQLException {
+        String db = "acc_visible";
+        String user = "acc_visible_user";
+        TestRole visible = TestRole.create(pg, user);
+        JBouncerConfig own = JBouncerConfig.create()
+                .set("admin_users", ADMIN)
+                .set("ignore_startup_parameters", "extra_float_digits")
+                .database(db, pg.connstring(PostgresCluster.DB))
+                .user(ADMIN, ADMIN_PASS)
+                .user(user, visible.password());
+        try (JBouncerProcess process = JBouncerProcess.start(own.write(), own.port());
+             Connection admin = AdminConsole.connect(own.port(), ADMIN, ADMIN_PASS)) {
+            for (int round = 0; round < 10; round++) {
+                List<Connection> clients = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 3; i++) {
+                        Connection c = visible.connect(own.port(), db);
+                        clients.add(c);
+                        assertTrue(c.isValid(5));
+                    }
+                    String id = AdminConsole.rows(admin, "SHOW CLIENTS").stream()
+                            .filter(row -> user.equals(row.get("user"))).findFirst().orElseThrow().get("id");
+                    AdminConsole.command(admin, "KILL_CLIENT " + id);
+                    assertEquals(2, count(admin, "SHOW CLIENTS", user), "right after KILL_CLIENT");
+
+                    AdminConsole.command(admin, "KILL " + db);
+                    assertEquals(0, count(admin, "SHOW CLIENTS", user), "right after KILL");
+                    assertEquals(0, count(admin, "SHOW SERVERS", user), "right after KILL");
+                    AdminConsole.command(admin, "RESUME " + db);
+
+                    try (Connection c = visible.connect(own.port(), db)) {
+                        assertTrue(c.isValid(5));
+                    }
+                    // Its server goes back to the pool after the reset query; RECONNECT closes idle servers at once.
+                    assertTrue(Poll.until(SETTLE, () -> hasIdleServer(admin, user)));
+                    AdminConsole.command(admin, "RECONNECT " + db);
+                    assertEquals(0, count(admin, "SHOW SERVERS", user), "right after RECONNECT");
+                } finally {
+                    for (Connection c : clients) {
+                        c.close();
+                    }
+                }
+            }
+            assertFalse(process.log().contains("LEAK:"), process::log);
+        }
+    }
+
+    private static boolean hasIdleServer(Connection admin, String user) {
+        try {
+            return AdminConsole.rows(admin, "SHOW SERVERS").stream()
+                    .anyMatch(row -> user.equals(row.get("user")) && "idle".equals(row.get("state")));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long count(Connection admin, String show, String user) throws SQLException {
+        return AdminConsole.rows(admin, show).stream().filter(row -> user.equals(row.get("user"))).count();
+    }
+
     @Test
     void pauseAnswersOnlyAfterTheRunningTransactionCommitsAndQueriesWaitUntilResume() throws Exception {
         List<String> events = Collections.synchronizedList(new ArrayList<>());

@@ -39,6 +39,7 @@ import io.jbouncer.core.net.Reading;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The admin console's view of the running pooler: snapshots built from the live pools and connections, and the
@@ -54,6 +56,8 @@ import java.util.concurrent.CompletionStage;
  * is read once.
  */
 public final class AdminView implements PoolerView {
+    /** How long KILL, KILL_CLIENT and RECONNECT wait at most for what they closed to leave the lists. */
+    private static final Duration VISIBLE_WITHIN = Duration.ofSeconds(2);
     private static final String CONSOLE = DatabaseDef.ADMIN_DATABASE;
 
     private final Pooler pooler;
@@ -496,10 +500,11 @@ public final class AdminView implements PoolerView {
                 return done(refused);
             }
         }
+        List<CompletionStage<Void>> gone = new ArrayList<>();
         for (String db : databasesOf(dbOrNull)) {
-            poolsOf(db).forEach(Pool::reconnect);
+            poolsOf(db).forEach(pool -> gone.addAll(pool.reconnect()));
         }
-        return done(null);
+        return whenGone(gone);
     }
 
     /** KILL [db]: drop the clients (`database removed`) and servers of the database(s) and leave them paused. */
@@ -514,17 +519,19 @@ public final class AdminView implements PoolerView {
                 return done("already suspended/paused");
             }
         }
+        List<CompletionStage<Void>> gone = new ArrayList<>();
         for (String db : databasesOf(dbOrNull)) {
             pooler.pools().databaseState(db).setPaused(true);
             for (ClientConnection client : pooler.clients()) {
                 if (client.session().pool() != null && client.session().database().equals(db)) {
                     client.executor().execute(() -> client.closeWithError(
                             ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "database removed")));
+                    gone.add(client.gone());
                 }
             }
-            poolsOf(db).forEach(pool -> pool.killServers("database removed"));
+            poolsOf(db).forEach(pool -> gone.addAll(pool.killServers("database removed")));
         }
-        return done(null);
+        return whenGone(gone);
     }
 
     @Override
@@ -535,7 +542,7 @@ public final class AdminView implements PoolerView {
         }
         client.executor().execute(() -> client.closeWithError(
                 ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "admin forced disconnect")));
-        return CompletableFuture.completedFuture(null);
+        return whenGone(List.of(client.gone()));
     }
 
     /** WAIT_CLOSE [db]: replies once no close_needed server (after RECONNECT or a reload) remains. */
@@ -595,6 +602,18 @@ public final class AdminView implements PoolerView {
 
     private static CompletionStage<String> done(String errorOrNull) {
         return CompletableFuture.completedFuture(errorOrNull);
+    }
+
+    /**
+     * A command's reply, once every connection it closed is gone from the lists, so the SHOW that a script runs next
+     * no longer shows them (the closes run on the connections' own event loops). Bounded: a connection that never
+     * reports back does not hold the console.
+     */
+    private static CompletionStage<String> whenGone(List<CompletionStage<Void>> gone) {
+        return CompletableFuture.allOf(gone.stream().map(CompletionStage::toCompletableFuture)
+                        .toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, VISIBLE_WITHIN.toMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(allGone -> null);
     }
 
     /** PgBouncer's refusals for a database argument: the console itself, or a database not configured. */

@@ -42,6 +42,8 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -101,6 +103,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     /** client_login_timeout: until the welcome is sent. */
     private ScheduledFuture<?> loginTimer;
     /** query_wait_timeout and query_wait_notify: while queued for a server. */
+    private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private ScheduledFuture<?> waitTimer;
     /** query_wait_notify's NOTICE goes to a client once in its life, as in PgBouncer. */
     private boolean waitNoticeSent;
@@ -277,6 +280,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (session != null && pooler.config().logDisconnections()) {
             Log.info("C-%s: %s closing because: %s", logId(), session.describe(), closeReason);
         }
+        gone.complete(null);
+    }
+
+    /**
+     * Completes once this client is closed and out of the pooler's lists (SHOW CLIENTS no longer shows it), so a
+     * console command that closed it can reply after its effect is visible.
+     */
+    public CompletionStage<Void> gone() {
+        return gone;
     }
 
     @Override

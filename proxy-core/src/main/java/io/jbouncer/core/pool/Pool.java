@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.netty.util.concurrent.EventExecutor;
@@ -203,9 +204,9 @@ public final class Pool {
     }
 
     /** RECONNECT: every server opened so far becomes close_needed; idle ones close now, busy ones when released. */
-    public void reconnect() {
+    public List<CompletionStage<Void>> reconnect() {
         generation.incrementAndGet();
-        closeIdle("database configuration changed");
+        return closeIdle("database configuration changed");
     }
 
     /**
@@ -238,21 +239,27 @@ public final class Pool {
     }
 
     /** KILL: every server of this pool is closed, busy or not (their clients are dropped by the caller). */
-    public void killServers(String reason) {
-        for (ServerConnection server : servers.keySet()) {
-            server.close(reason);
-        }
+    public List<CompletionStage<Void>> killServers(String reason) {
+        return close(List.copyOf(servers.keySet()), reason);
     }
 
-    private void closeIdle(String reason) {
+    private List<CompletionStage<Void>> closeIdle(String reason) {
         List<ServerConnection> closing;
         synchronized (this) {
             closing = new ArrayList<>(idle);
             idle.clear();
         }
+        return close(closing, reason);
+    }
+
+    /** Closes {@code closing}; returns when each will be gone from the lists ({@link ServerConnection#gone}). */
+    private static List<CompletionStage<Void>> close(List<ServerConnection> closing, String reason) {
+        List<CompletionStage<Void>> gone = new ArrayList<>();
         for (ServerConnection server : closing) {
             server.close(reason);
+            gone.add(server.gone());
         }
+        return gone;
     }
 
     /** Where and as whom this pool's servers log in. */

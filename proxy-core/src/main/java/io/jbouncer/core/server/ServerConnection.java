@@ -25,6 +25,8 @@ import java.lang.invoke.VarHandle;
 import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
@@ -94,6 +96,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * the server loop only; read by SHOW POOLS).
      */
     private volatile int cancelsInFlight;
+    private final CompletableFuture<Void> gone = new CompletableFuture<>();
     /** The outcome callbacks of a running server check (server loop only). */
     private Runnable checkPassed;
     private Runnable checkFailed;
@@ -396,6 +399,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (failedCheck != null) {
             failedCheck.run();
         }
+        gone.complete(null);
+    }
+
+    /**
+     * Completes once this connection is closed and out of its pool's lists (SHOW SERVERS no longer shows it), so a
+     * console command that closed it can reply after its effect is visible.
+     */
+    public CompletionStage<Void> gone() {
+        return gone;
     }
 
     @Override
