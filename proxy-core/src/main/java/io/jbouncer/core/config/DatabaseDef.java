@@ -30,13 +30,14 @@ import java.time.Duration;
  * @param authQuery per-database {@code auth_query}, null = global
  * @param authDbname per-database {@code auth_dbname}, null = global
  * @param loadBalanceHosts {@code round-robin} (default) or {@code disable}, lower-case
+ * @param targetSessionAttrs which server of a host list may serve (a jbouncer extension; {@code any} by default)
  * @param queryWaitTimeout null = not set; any explicit value (0 = off) overrides the global one
  */
 public record DatabaseDef(String name, String host, int port, String dbname, String user, String password,
         int poolSize, int minPoolSize, int reservePoolSize, int maxDbConnections, int maxDbClientConnections,
         int serverLifetime, PoolMode poolMode, String connectQuery, String clientEncoding, String datestyle,
         String timezone, String applicationName, String authUser, String authQuery, String authDbname,
-        String loadBalanceHosts, Duration queryWaitTimeout) {
+        String loadBalanceHosts, TargetSessionAttrs targetSessionAttrs, Duration queryWaitTimeout) {
 
     /** The admin console's name, reserved in {@code [databases]} and refused as {@code auth_dbname}. */
     public static final String ADMIN_DATABASE = "pgbouncer";
@@ -51,7 +52,7 @@ public record DatabaseDef(String name, String host, int port, String dbname, Str
         return new DatabaseDef(databaseName, host, port, dbname != null ? dbname : databaseName, user, password,
                 poolSize, minPoolSize, reservePoolSize, maxDbConnections, maxDbClientConnections, serverLifetime,
                 poolMode, connectQuery, clientEncoding, datestyle, timezone, applicationName, authUser, authQuery,
-                authDbname, loadBalanceHosts, queryWaitTimeout);
+                authDbname, loadBalanceHosts, targetSessionAttrs, queryWaitTimeout);
     }
 
     /**
@@ -62,7 +63,7 @@ public record DatabaseDef(String name, String host, int port, String dbname, Str
         return new DatabaseDef(name, host, port, dbname, forcedUser, forcedPassword, poolSize, minPoolSize,
                 reservePoolSize, maxDbConnections, maxDbClientConnections, serverLifetime, poolMode, connectQuery,
                 clientEncoding, datestyle, timezone, applicationName, authUser, authQuery, authDbname,
-                loadBalanceHosts, queryWaitTimeout);
+                loadBalanceHosts, targetSessionAttrs, queryWaitTimeout);
     }
 
     /** Hides the password. */

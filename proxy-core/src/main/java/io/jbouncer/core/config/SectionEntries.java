@@ -44,6 +44,7 @@ final class SectionEntries {
         String authQuery = null;
         String authDbname = null;
         String loadBalanceHosts = "round-robin";
+        TargetSessionAttrs targetSessionAttrs = TargetSessionAttrs.ANY;
         Duration queryWaitTimeout = null;
         for (Map.Entry<String, String> pair : ConnectionString.pairs(connstr, "syntax error in connection string")) {
             String value = pair.getValue();
@@ -69,6 +70,7 @@ final class SectionEntries {
                 case "server_lifetime" -> serverLifetime = CNumbers.atoi(value);
                 case "pool_mode" -> poolMode = PoolMode.parse(value);
                 case "load_balance_hosts" -> loadBalanceHosts = loadBalanceHosts(value);
+                case "target_session_attrs" -> targetSessionAttrs = TargetSessionAttrs.parse(value);
                 case "query_wait_timeout" -> queryWaitTimeout = seconds(value);
                 default -> throw new IllegalArgumentException("unrecognized connection parameter: " + pair.getKey());
             }
@@ -79,7 +81,7 @@ final class SectionEntries {
         return new DatabaseDef(name, host, port, dbname, user, password, poolSize, minPoolSize, reservePoolSize,
                 maxDbConnections, maxDbClientConnections, serverLifetime, poolMode, connectQuery, clientEncoding,
                 datestyle, timezone, applicationName, authUser, authQuery, authDbname, loadBalanceHosts,
-                queryWaitTimeout);
+                targetSessionAttrs, queryWaitTimeout);
     }
 
     /** Reads {@code name = settings} of {@code [users]}. */

@@ -227,7 +227,7 @@ public final class PoolManager {
         putIfSet(startup, "application_name", database.applicationName());
         startup.put("user", poolUser);
         return new ServerTarget(addresses(database), !"disable".equals(database.loadBalanceHosts()), poolUser,
-                secret, Map.copyOf(startup), database.connectQuery());
+                secret, Map.copyOf(startup), database.connectQuery(), database.targetSessionAttrs());
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.jbouncer.core.server;
 
 import io.jbouncer.core.Log;
+import io.jbouncer.core.config.TargetSessionAttrs;
 import io.jbouncer.core.config.PoolMode;
 import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
@@ -91,6 +92,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private boolean setupFailed;
     /** While the database's connect_query runs, between the login's ReadyForQuery and joining the pool. */
     private boolean connectQueryRunning;
+    /** While the target_session_attrs check runs, right after the login's ReadyForQuery; null otherwise. */
+    private SessionCheck sessionCheck;
     /**
      * Cancel requests sent for this server's running query whose cancel connection has not finished (written on
      * the server loop only; read by SHOW POOLS).
@@ -472,6 +475,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     private void onLoginMessage(byte tag, ByteBuf message) {
+        if (sessionCheck != null) {
+            onSessionCheckReply(tag, message);
+            return;
+        }
         if (connectQueryRunning) {
             onConnectQueryReply(tag, message);
             return;
@@ -480,13 +487,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             if (tag == 'Z') {
                 backendKey = login.backendKey();
                 parameters.putAll(login.parameters());
-                String connectQuery = pool.target().connectQuery();
-                if (connectQuery != null) {
-                    connectQueryRunning = true;
-                    writeQuery(connectQuery);
+                TargetSessionAttrs attrs = pool.target().sessionAttrs();
+                if (attrs != TargetSessionAttrs.ANY) {
+                    sessionCheck = new SessionCheck(attrs);
+                    writeQuery(SessionCheck.QUERY);
                     return;
                 }
-                loginDone();
+                runConnectQueryOrFinish();
                 return;
             }
             ByteBuf reply = login.handle(tag, message, channel.alloc());
@@ -499,6 +506,41 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             pool.loginFailed(this, failure.serverError, "server login failed: " + failure.getMessage());
             channel.close();
         }
+    }
+
+    /**
+     * Replies to the {@code target_session_attrs} check: a server that does not qualify is closed, and its login
+     * counts as a failed connection, so the pool tries the next host of its list.
+     */
+    private void onSessionCheckReply(byte tag, ByteBuf message) {
+        SessionCheck check = sessionCheck;
+        if (tag == 'D') {
+            check.row(PgBuf.body(message));
+        } else if (tag == 'E') {
+            check.failed(ErrorResponse.decode(PgBuf.body(message)).message());
+        } else if (tag == 'Z') {
+            sessionCheck = null;
+            if (check.passed()) {
+                runConnectQueryOrFinish();
+            } else {
+                Log.info("S-%s: %s server at %s does not fit target_session_attrs = %s: %s", logId(), pool.key(),
+                        address, check.attrs().configName(), check.found());
+                state = State.CLOSED;
+                pool.loginFailed(this, null, "server does not fit target_session_attrs = "
+                        + check.attrs().configName());
+                channel.close();
+            }
+        }
+    }
+
+    private void runConnectQueryOrFinish() {
+        String connectQuery = pool.target().connectQuery();
+        if (connectQuery != null) {
+            connectQueryRunning = true;
+            writeQuery(connectQuery);
+            return;
+        }
+        loginDone();
     }
 
     /**

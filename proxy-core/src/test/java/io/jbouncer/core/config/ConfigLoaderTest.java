@@ -218,10 +218,10 @@ class ConfigLoaderTest {
         DatabaseDef app = config.databases().get("app");
         assertEquals(new DatabaseDef("app", "db1,db2", 6000, "real", "u", "it's secret", 5, 1, 3, 7, 8, 60,
                 PoolMode.TRANSACTION, "SELECT 1", "UTF8", "ISO", "UTC", "x", "au", "SELECT 2", "adb", "disable",
-                Duration.ZERO), app);
+                TargetSessionAttrs.ANY, Duration.ZERO), app);
         DatabaseDef myDb = config.databases().get("my db");
         assertEquals(new DatabaseDef("my db", null, 5432, "my db", null, null, 0, -1, 4, 0, 0, 0, null, null, null,
-                null, null, null, null, null, null, "round-robin", null), myDb);
+                null, null, null, null, null, null, "round-robin", TargetSessionAttrs.ANY, null), myDb);
         assertFalse(app.toString().contains("secret"));
     }
 
@@ -388,7 +388,8 @@ class ConfigLoaderTest {
         assertEquals(20, config.defaultPoolSize());
         assertEquals("", config.logfile());
         assertEquals(new DatabaseDef("app", "localhost", 5432, "app", null, null, -1, -1, -1, 0, 0, 0, null, null,
-                null, null, null, null, null, null, null, "round-robin", null), config.databases().get("app"));
+                null, null, null, null, null, null, null, "round-robin", TargetSessionAttrs.ANY, null),
+                config.databases().get("app"));
         assertEquals(List.of(), config.warnings());
 
         AuthFile.Result users = AuthFile.read(root.resolve(config.authFile()));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.core.config.PoolMode;
+import io.jbouncer.core.config.TargetSessionAttrs;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
 import io.jbouncer.core.stats.DatabaseEvents;
@@ -353,7 +354,8 @@ class PoolTest {
         for (String name : names) {
             addresses.add(InetSocketAddress.createUnresolved(name, 5432));
         }
-        return new ServerTarget(addresses, roundRobin, "u", null, Map.of("user", "u", "database", "d"), null);
+        return new ServerTarget(addresses, roundRobin, "u", null, Map.of("user", "u", "database", "d"), null,
+                TargetSessionAttrs.ANY);
     }
 
     /** load_balance_hosts = disable: one host until a connection to it fails, then the next, at once. */

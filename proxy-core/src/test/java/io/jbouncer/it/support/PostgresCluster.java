@@ -262,6 +262,82 @@ public final class PostgresCluster {
         awaitReady();
     }
 
+    /**
+     * A streaming standby of this cluster ({@code pg_basebackup -R}) on the same port at {@code address} (another
+     * loopback address, e.g. {@code 127.0.0.2}), started and accepting connections. The caller closes it.
+     */
+    public synchronized Standby startStandby(String address) {
+        try {
+            Path dir = Files.createTempDirectory(Path.of("/tmp"), "jbouncer-standby-");
+            Path data = dir.resolve("data");
+            Path socket = dir.resolve("socket");
+            Files.createDirectories(socket);
+            if (runAsServerOwner) {
+                UserPrincipal owner = dir.getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByName(SUPERUSER);
+                Files.setOwner(dir, owner);
+                Files.setOwner(socket, owner);
+            }
+            Exec.check(dir, COMMAND_TIMEOUT, asServerOwner(binary("pg_basebackup").toString(), "-D",
+                    data.toString(), "-R", "-h", socketDir.toString(), "-p", Integer.toString(port), "-U",
+                    SUPERUSER, "-X", "stream", "-c", "fast")); // an immediate checkpoint, not a spread one
+            append(data.resolve("postgresql.auto.conf"), String.join("\n", "",
+                    "listen_addresses = '" + address + "'",
+                    "unix_socket_directories = '" + socket + "'", ""));
+            Standby standby = new Standby(dir, data, address);
+            standby.pgCtl("start");
+            List<String> isReady = List.of(binary("pg_isready").toString(), "-h", address, "-p",
+                    Integer.toString(port), "-U", SUPERUSER, "-d", "postgres", "-t", "2");
+            if (!Poll.until(READY_TIMEOUT, () -> Exec.run(dir, COMMAND_TIMEOUT, isReady).succeeded())) {
+                standby.close();
+                throw failure("the standby did not accept connections on " + address + " within " + READY_TIMEOUT,
+                        null);
+            }
+            return standby;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make a standby of " + baseDir, e);
+        }
+    }
+
+    /** A streaming standby made by {@link #startStandby}; closing it stops it and deletes its directory. */
+    public final class Standby implements AutoCloseable {
+        private final Path dir;
+        private final Path data;
+        private final String address;
+
+        private Standby(Path dir, Path data, String address) {
+            this.dir = dir;
+            this.data = data;
+            this.address = address;
+        }
+
+        public String address() {
+            return address;
+        }
+
+        /** {@code pg_ctl promote}: it becomes a primary of its own, accepting writes. */
+        public void promote() {
+            pgCtl("promote");
+        }
+
+        private void pgCtl(String action) {
+            List<String> command = List.of(binary("pg_ctl").toString(), "-D", data.toString(), "-l",
+                    dir.resolve("postgres.log").toString(), "-w", "-t", Long.toString(READY_TIMEOUT.toSeconds()),
+                    action);
+            Exec.Result result = Exec.run(dir, COMMAND_TIMEOUT, asServerOwner(command.toArray(String[]::new)));
+            if (!result.succeeded()) {
+                throw failure("pg_ctl " + action + " of the standby failed:\n" + result.output(), null);
+            }
+        }
+
+        @Override
+        public void close() {
+            Exec.run(dir, COMMAND_TIMEOUT, asServerOwner(binary("pg_ctl").toString(), "-D", data.toString(), "-m",
+                    "immediate", "-w", "stop"));
+            deleteRecursively(dir);
+        }
+    }
+
     private void create() {
         try {
             Files.createDirectories(socketDir);
@@ -301,6 +377,7 @@ public final class PostgresCluster {
         }
         write(dataDir.resolve("pg_hba.conf"), tlsOnly + String.join("\n",
                 "local all all trust",
+                "local replication all trust", // pg_basebackup of a standby (startStandby)
                 "host all " + SUPERUSER + " " + HOST + "/32 trust",
                 "host all " + TRUST_USER + " " + HOST + "/32 trust",
                 "host all " + MD5_USER + " " + HOST + "/32 md5",
