@@ -278,9 +278,14 @@ public final class PostgresCluster {
                 Files.setOwner(dir, owner);
                 Files.setOwner(socket, owner);
             }
-            Exec.check(dir, COMMAND_TIMEOUT, asServerOwner(binary("pg_basebackup").toString(), "-D",
-                    data.toString(), "-R", "-h", socketDir.toString(), "-p", Integer.toString(port), "-U",
-                    SUPERUSER, "-X", "stream", "-c", "fast")); // an immediate checkpoint, not a spread one
+            try {
+                Exec.check(dir, COMMAND_TIMEOUT, asServerOwner(binary("pg_basebackup").toString(), "-D",
+                        data.toString(), "-R", "-h", socketDir.toString(), "-p", Integer.toString(port), "-U",
+                        SUPERUSER, "-X", "stream", "-c", "fast")); // an immediate checkpoint, not a spread one
+            } catch (RuntimeException e) {
+                deleteRecursively(dir);
+                throw e;
+            }
             append(data.resolve("postgresql.auto.conf"), String.join("\n", "",
                     "listen_addresses = '" + address + "'",
                     "unix_socket_directories = '" + socket + "'", ""));
