@@ -140,21 +140,21 @@ public final class HbaFile {
         }
         HbaRules.Names databases = names(fields.get(next++), true);
         HbaRules.Names users = names(fields.get(next++), false);
-        byte[] network = null;
-        int prefix = 0;
+        Cidr network = null;
         if (type != HbaRules.ConnectionType.LOCAL) {
             String address = single(fields.get(next++), "address");
             if (!address.equals("all")) {
                 int slash = address.indexOf('/');
                 if (slash >= 0) {
-                    network = ipAddress(address.substring(0, slash));
-                    prefix = prefixLength(address.substring(slash + 1), network.length * 8);
+                    byte[] bytes = ipAddress(address.substring(0, slash));
+                    network = new Cidr(bytes, prefixLength(address.substring(slash + 1), bytes.length * 8));
                 } else {
-                    network = ipAddress(address);
+                    byte[] bytes = ipAddress(address);
                     if (next >= fields.size() - 1) {
                         throw error("end-of-line before netmask");
                     }
-                    prefix = maskLength(ipAddress(single(fields.get(next++), "netmask")), network.length);
+                    network = new Cidr(bytes, maskLength(ipAddress(single(fields.get(next++), "netmask")),
+                            bytes.length));
                 }
             }
         }
@@ -172,7 +172,7 @@ public final class HbaFile {
         } else if (next < fields.size()) {
             throw error("authentication options are not supported: " + fields.get(next).get(0).text());
         }
-        return new HbaRules.Rule(lineNumber, type, databases, users, network, prefix, method, ldap, map);
+        return new HbaRules.Rule(lineNumber, type, databases, users, network, method, ldap, map);
     }
 
     /** The {@code name=value} options after {@code ldap}. */

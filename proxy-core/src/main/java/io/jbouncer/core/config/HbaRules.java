@@ -1,7 +1,6 @@
 package io.jbouncer.core.config;
 
 import io.netty.channel.unix.DomainSocketAddress;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
@@ -63,12 +62,11 @@ public record HbaRules(List<Rule> rules, IdentMap ident) {
     /**
      * One line.
      *
-     * @param network the address bytes ({@code null}: any address, or a {@code local} line)
-     * @param prefix  the mask length in bits
+     * @param network the addresses it applies to ({@code null}: any address, or a {@code local} line)
      * @param ldap    the LDAP options of an {@code ldap} rule, else {@code null}
      * @param map     the {@code map=} of a {@code peer} or {@code cert} rule, else {@code null}
      */
-    public record Rule(int line, ConnectionType type, Names databases, Names users, byte[] network, int prefix,
+    public record Rule(int line, ConnectionType type, Names databases, Names users, Cidr network,
                        Method method, LdapOptions ldap, String map) {
 
         boolean matches(SocketAddress remote, boolean tls, String database, String user) {
@@ -85,22 +83,7 @@ public record HbaRules(List<Rule> rules, IdentMap ident) {
             if (!databases.matches(database, user) || !users.matches(user, user)) {
                 return false;
             }
-            return unix || network == null || inNetwork(((InetSocketAddress) remote).getAddress());
-        }
-
-        private boolean inNetwork(InetAddress address) {
-            byte[] bytes = address.getAddress();
-            if (bytes.length != network.length) {
-                return false;
-            }
-            int bits = prefix;
-            for (int i = 0; i < bytes.length && bits > 0; i++, bits -= 8) {
-                int mask = bits >= 8 ? 0xFF : (0xFF << (8 - bits)) & 0xFF;
-                if ((bytes[i] & mask) != (network[i] & mask)) {
-                    return false;
-                }
-            }
-            return true;
+            return unix || network == null || network.contains(((InetSocketAddress) remote).getAddress());
         }
     }
 
@@ -112,8 +95,8 @@ public record HbaRules(List<Rule> rules, IdentMap ident) {
     public static HbaRules ldapForAll(LdapOptions options) {
         Names all = new Names(true, false, Set.of());
         return new HbaRules(List.of(
-                new Rule(0, ConnectionType.LOCAL, all, all, null, 0, Method.LDAP, options, null),
-                new Rule(0, ConnectionType.HOST, all, all, null, 0, Method.LDAP, options, null)), IdentMap.NONE);
+                new Rule(0, ConnectionType.LOCAL, all, all, null, Method.LDAP, options, null),
+                new Rule(0, ConnectionType.HOST, all, all, null, Method.LDAP, options, null)), IdentMap.NONE);
     }
 
     /**
