@@ -50,16 +50,19 @@ class HbaFileTest {
         assertThrows(ConfigException.class, () -> load("host all all 0.0.0.0/0 md5 map=os\n"));
     }
 
+    /** The rules of a configuration with auth_type = hba, this hba file and this auth_ident_file. */
+    private HbaRules withIdentFile(String hba, String ident) throws Exception {
+        Path identFile = Files.writeString(dir.resolve("ident.conf"), ident);
+        Path hbaFile = Files.writeString(dir.resolve("hba.conf"), hba);
+        Path ini = Files.writeString(dir.resolve("pgbouncer.ini"), "[pgbouncer]\nauth_type = hba\nauth_hba_file = "
+                + hbaFile + "\nauth_ident_file = " + identFile + "\n");
+        return HbaFile.forConfig(ConfigLoader.load(ini));
+    }
+
     @Test
     void identMapNamesWhoMayLogInAsWhom() throws Exception {
-        Path ident = dir.resolve("ident.conf");
-        Files.writeString(ident, "# map system user\nos  root  alice\nos root bob\nany carol all\n");
-        Path hba = dir.resolve("hba.conf");
-        Files.writeString(hba, "local all all peer map=os\nlocal all all peer map=any\n");
-        Path ini = dir.resolve("pgbouncer.ini");
-        Files.writeString(ini, "[pgbouncer]\nauth_type = hba\nauth_hba_file = " + hba + "\nauth_ident_file = " + ident
-                + "\n");
-        HbaRules rules = HbaFile.forConfig(ConfigLoader.load(ini));
+        HbaRules rules = withIdentFile("local all all peer map=os\nlocal all all peer map=any\n",
+                "# map system user\nos  root  alice\nos root bob\nany carol all\n");
 
         HbaRules.Rule os = rules.rules().get(0);
         assertTrue(rules.namesMatch(os, "root", "alice"));
@@ -71,15 +74,8 @@ class HbaFileTest {
 
     @Test
     void identFileWithARegularExpressionIsRefused() throws Exception {
-        Path ident = dir.resolve("ident.conf");
-        Files.writeString(ident, "os /^(.*)$ \\1\n");
-        Path hba = dir.resolve("hba.conf");
-        Files.writeString(hba, "local all all peer map=os\n");
-        Path ini = dir.resolve("pgbouncer.ini");
-        Files.writeString(ini, "[pgbouncer]\nauth_type = hba\nauth_hba_file = " + hba + "\nauth_ident_file = " + ident
-                + "\n");
-
-        ConfigException e = assertThrows(ConfigException.class, () -> HbaFile.forConfig(ConfigLoader.load(ini)));
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> withIdentFile("local all all peer map=os\n", "os /^(.*)$ \\1\n"));
         assertTrue(e.getMessage().contains("ident.conf:1: auth_ident_file: regular expressions are not supported"),
                 e.getMessage());
     }
