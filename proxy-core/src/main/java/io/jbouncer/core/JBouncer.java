@@ -4,6 +4,7 @@ import io.jbouncer.admin.ShutdownMode;
 import io.jbouncer.admin.view.StateRow;
 import io.jbouncer.core.admin.AdminView;
 import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.state.ClientState;
 import io.jbouncer.core.config.AuthFile;
 import io.jbouncer.core.config.HbaFile;
 import io.jbouncer.core.config.HbaRules;
@@ -280,7 +281,7 @@ public final class JBouncer {
             pooler.pools().poolerState().setPaused(true);
             pooler.pools().all().forEach(pool -> pool.pauseChanged());
             for (ClientConnection client : pooler.clients()) {
-                if (client.state() == ClientConnection.State.WAITING) {
+                if (client.state() == ClientState.CL_WAITING) {
                     client.executor().execute(() -> client.closeWithError(
                             ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server shutting down")));
                 }

@@ -15,6 +15,8 @@ import io.jbouncer.core.net.ProxyTrust;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolManager;
+import io.jbouncer.core.state.ClientState;
+import io.jbouncer.core.state.StateCounts;
 import io.jbouncer.core.stats.PoolerEvents;
 import io.jbouncer.core.tls.ClientTls;
 import io.jbouncer.core.tls.TlsContexts;
@@ -41,6 +43,8 @@ public final class Pooler {
     private final AtomicInteger clients = new AtomicInteger();
     private final ClientCounts clientCounts = new ClientCounts();
     private final Map<Long, ClientConnection> cancelKeys = new ConcurrentHashMap<>();
+    private final StateCounts<ClientState> consoleCounts =
+            new StateCounts<>(ClientState.class, ClientState.CL_JUSTFREE);
     /** Logged-in clients by id: SHOW CLIENTS and KILL_CLIENT. */
     private final Map<Long, ClientConnection> loggedIn = new ConcurrentHashMap<>();
     private volatile PoolerView adminView;
@@ -266,12 +270,14 @@ public final class Pooler {
         }
     }
 
-    /** A CancelRequest arrived: forwards it for the client holding that key; unknown keys are ignored. */
-    public void cancel(BackendKeyData key) {
-        ClientConnection client = cancelKeys.get(keyOf(key));
-        if (client != null) {
-            client.cancelRunningQuery();
-        }
+    /** A CancelRequest arrived: the client holding that key, or {@code null} for an unknown key. */
+    public ClientConnection cancelTarget(BackendKeyData key) {
+        return cancelKeys.get(keyOf(key));
+    }
+
+    /** Admin console sessions per state: the console's own row of SHOW POOLS. */
+    public StateCounts<ClientState> consoleCounts() {
+        return consoleCounts;
     }
 
     /**

@@ -33,12 +33,14 @@ import io.jbouncer.core.pool.DatabaseState;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolerState;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.state.ClientState;
+import io.jbouncer.core.state.ServerState;
+import io.jbouncer.core.state.StateCounts;
 import io.jbouncer.core.stats.StatsPeriod;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.core.net.Reading;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,41 +121,23 @@ public final class AdminView implements PoolerView {
         return rows;
     }
 
+    /** One pool's row, from the counts its connections keep (O(1) per pool, no walk over connections). */
     private PoolRow poolRow(Pool pool) {
-        int active = 0;
-        int waiting = 0;
-        long maxWaitNanos = 0;
-        for (ClientConnection client : pooler.clients()) {
-            if (client.session() == null || client.session().pool() != pool) {
-                continue;
-            }
-            long waited = client.waitingNanos();
-            if (waited > 0) {
-                waiting++;
-                maxWaitNanos = Math.max(maxWaitNanos, waited);
-            } else {
-                active++;
-            }
-        }
-        int[] servers = new int[ServerConnection.State.values().length];
-        int cancels = 0;
-        for (ServerConnection server : pool.servers()) {
-            servers[server.state().ordinal()]++;
-            cancels += server.cancelsInFlight();
-        }
-        // Each cancel in flight is one client request forwarded (cl_active_cancel_req) over one connection of its
-        // own (sv_active_cancel); jbouncer forwards at once, so none waits (cl_waiting_cancel_req).
-        return new PoolRow(pool.key().database(), pool.key().user(), active, waiting, cancels, 0,
-                servers[ServerConnection.State.ACTIVE.ordinal()], cancels,
-                servers[ServerConnection.State.BEING_CANCELED.ordinal()], servers[ServerConnection.State.IDLE.ordinal()],
-                0, servers[ServerConnection.State.TESTED.ordinal()], servers[ServerConnection.State.LOGIN.ordinal()],
-                maxWaitNanos / 1000, pool.settings().mode().configName(), null);
+        StateCounts<ClientState> clients = pool.clientCounts();
+        StateCounts<ServerState> servers = pool.serverCounts();
+        return new PoolRow(pool.key().database(), pool.key().user(),
+                clients.get(ClientState.CL_ACTIVE),
+                clients.get(ClientState.CL_WAITING) + clients.get(ClientState.CL_WAITING_LOGIN),
+                clients.get(ClientState.CL_ACTIVE_CANCEL), clients.get(ClientState.CL_WAITING_CANCEL),
+                servers.get(ServerState.SV_ACTIVE), servers.get(ServerState.SV_ACTIVE_CANCEL),
+                servers.get(ServerState.SV_BEING_CANCELED), servers.get(ServerState.SV_IDLE),
+                servers.get(ServerState.SV_USED), servers.get(ServerState.SV_TESTED),
+                servers.get(ServerState.SV_FREE) + servers.get(ServerState.SV_LOGIN),
+                pool.longestWaitNanos(System.nanoTime()) / 1000, pool.settings().mode().configName(), null);
     }
 
     private PoolRow consolePoolRow() {
-        int active = (int) pooler.clients().stream()
-                .filter(c -> c.state() == ClientConnection.State.CONSOLE)
-                .count();
+        int active = pooler.consoleCounts().get(ClientState.CL_ACTIVE);
         return new PoolRow(CONSOLE, CONSOLE, active, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "statement", null);
     }
 
@@ -424,7 +408,8 @@ public final class AdminView implements PoolerView {
         control.setAccepting(false);
         pooledChannels().forEach(channel -> Reading.set(channel, false));
         long deadline = System.nanoTime() + pooler.config().suspendTimeout().toNanos();
-        return delayed.when(() -> allFlushed() || System.nanoTime() >= deadline);
+        FlushProbe written = new FlushProbe(this::pooledChannels);
+        return delayed.when(() -> written.flushed() || System.nanoTime() >= deadline);
     }
 
     /** RESUME after SUSPEND: accept and read again. */
@@ -437,7 +422,7 @@ public final class AdminView implements PoolerView {
     /** PgBouncer resumes a SUSPEND by itself once no console session is left to send RESUME. */
     private void resumeIfNoConsoleLeft() {
         if (pooler.pools().poolerState().suspended()
-                && pooler.clients().stream().noneMatch(c -> c.state() == ClientConnection.State.CONSOLE)) {
+                && pooler.consoleCounts().live() == 0) {
             Log.info("no admin console connection left, resuming");
             endSuspend();
         }
@@ -447,7 +432,7 @@ public final class AdminView implements PoolerView {
     private List<Channel> pooledChannels() {
         List<Channel> channels = new ArrayList<>();
         for (ClientConnection client : pooler.clients()) {
-            if (client.state() != ClientConnection.State.CONSOLE && client.channel() != null) {
+            if (!client.isConsole() && client.channel() != null) {
                 channels.add(client.channel());
             }
         }
@@ -459,16 +444,6 @@ public final class AdminView implements PoolerView {
             }
         }
         return channels;
-    }
-
-    private boolean allFlushed() {
-        for (Channel channel : pooledChannels()) {
-            ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-            if (pending != null && pending.totalPendingWriteBytes() > 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

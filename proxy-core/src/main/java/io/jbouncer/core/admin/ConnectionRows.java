@@ -7,6 +7,7 @@ import io.jbouncer.core.net.ClientAddress;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.state.ClientState;
 import io.jbouncer.core.tls.TlsInfo;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.netty.channel.Channel;
@@ -22,12 +23,10 @@ final class ConnectionRows {
     static ConnectionRow of(ClientConnection client) {
         ClientSession session = client.session();
         ServerConnection server = client.linkedServer();
-        String state = switch (client.state()) {
-            case WAITING, WAITING_LOGIN -> "waiting";
-            case ACTIVE, CONSOLE -> server != null || client.state() == ClientConnection.State.CONSOLE
-                    ? "active" : "idle";
-            default -> "idle";
-        };
+        // PgBouncer's CL_ACTIVE covers idle and linked clients alike; SHOW CLIENTS tells them apart by the link.
+        ClientState clientState = client.state();
+        String state = clientState.waiting() ? "waiting"
+                : clientState == ClientState.CL_ACTIVE && (server != null || client.isConsole()) ? "active" : "idle";
         Channel channel = client.channel();
         return new ConnectionRow("C", session.user(), session.database(), "none", state,
                 host(ClientAddress.of(channel)), port(ClientAddress.of(channel)), host(channel.localAddress()),
@@ -41,13 +40,7 @@ final class ConnectionRows {
     static ConnectionRow of(ServerConnection server) {
         Pool pool = server.pool();
         ClientPeer client = server.linkedClient();
-        String state = switch (server.state()) {
-            case LOGIN -> "new";
-            case ACTIVE -> "active";
-            case TESTED -> "tested";
-            case BEING_CANCELED -> "being_canceled";
-            default -> "idle";
-        };
+        String state = server.state().showName();
         Channel channel = server.channel();
         BackendKeyData key = server.backendKey();
         String link = client instanceof ClientConnection linked ? ptr(linked.id()) : "";

@@ -18,6 +18,8 @@ import io.jbouncer.core.prepared.StatementRewriter;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.Link;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.state.ClientState;
+import io.jbouncer.core.state.StateCounts;
 import io.jbouncer.core.stats.PoolerEvents;
 import io.jbouncer.core.tls.ClientTls;
 import io.jbouncer.core.tls.TlsInfo;
@@ -54,15 +56,15 @@ import java.util.concurrent.TimeUnit;
  * {@link #fail} on this loop; {@link #serverFailed} and {@link #cancelRunningQuery} may come from other threads and
  * hop here or touch only the volatile link.
  *
- * <p><b>States</b> (PgBouncer's): LOGIN (startup and authentication), WAITING_LOGIN (authenticated, waiting for the
- * pool's first server to learn what to welcome the client with), IDLE (no server), WAITING (queued for a server),
- * ACTIVE (linked), CONSOLE (a session of the admin console: every message goes to {@link AdminSession}), CLOSED.
+ * <p><b>States</b> ({@link ClientState}, PgBouncer's): CL_LOGIN (startup and authentication), CL_WAITING_LOGIN
+ * (authenticated, waiting for the pool's first server to learn what to welcome the client with), CL_ACTIVE (logged
+ * in: linked to a server or not, or a session of the admin console, where every message goes to
+ * {@link AdminSession}), CL_WAITING (queued for a server), CL_JUSTFREE (closed). A connection that carries a
+ * CancelRequest goes CL_LOGIN, CL_WAITING_CANCEL, CL_ACTIVE_CANCEL, CL_JUSTFREE. Every move goes through
+ * {@link #transition}, which rejects a move the table does not allow and keeps the per-pool counts.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
         implements PacketScanner.Handler, ServerWaiter, ClientPeer {
-
-    /** Lifecycle states; transitions happen on this client's event loop. */
-    public enum State { LOGIN, WAITING_LOGIN, IDLE, WAITING, ACTIVE, CONSOLE, CLOSED }
 
     private static final int SSL_REQUEST = 80877103;
     private static final int GSSENC_REQUEST = 80877104;
@@ -84,7 +86,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private final PacketScanner scanner;
 
     private Channel channel;
-    private State state = State.LOGIN;
+    /** Written on this client's loop only, through {@link #transition}; read by the admin console anywhere. */
+    private volatile ClientState state = ClientState.CL_LOGIN;
+    /** The per-state counts this client is counted in: its pool's, the console's, or a cancel target's pool's. */
+    private StateCounts<ClientState> countedIn;
     private ClientLogin login;
     /** This client's place in the per-database and per-user client counts. */
     private final ClientCounts.Share counted;
@@ -137,8 +142,36 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /** The current state; read by the admin console from other threads (a snapshot, possibly stale). */
-    public State state() {
+    public ClientState state() {
         return state;
+    }
+
+    /** A session of the admin console (any thread). */
+    public boolean isConsole() {
+        ClientSession current = session;
+        return current != null && current.consoleRole() != null;
+    }
+
+    /**
+     * Moves this client to {@code to}; client loop only.
+     *
+     * @throws IllegalStateException when the state table has no such move: a pooler bug, never a client's doing
+     */
+    private void transition(ClientState to) {
+        ClientState from = state;
+        if (!from.canMoveTo(to)) {
+            throw new IllegalStateException("C-" + logId() + ": no move from " + from + " to " + to);
+        }
+        state = to;
+        if (countedIn != null) {
+            countedIn.moved(from, to);
+        }
+    }
+
+    /** From now on this client is counted in {@code counts} (it joined a pool or the console). */
+    private void countIn(StateCounts<ClientState> counts) {
+        countedIn = counts;
+        counts.enter(state);
     }
 
     /** PgBouncer's socket id, shared numbering with servers. */
@@ -160,8 +193,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /** Nanoseconds this client has been queued for a server, 0 when not waiting. */
     public long waitingNanos() {
-        State current = state;
-        return current == State.WAITING || current == State.WAITING_LOGIN ? System.nanoTime() - waitStartNanos : 0;
+        return state.waiting() ? System.nanoTime() - waitStartNanos : 0;
     }
 
     /** The linked server, or {@code null}. */
@@ -187,9 +219,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         long loginTimeout = pooler.config().clientLoginTimeout().toMillis();
         if (loginTimeout > 0) {
             loginTimer = ctx.executor().schedule(() -> {
-                if (state == State.LOGIN) {
+                if (state == ClientState.CL_LOGIN) {
                     closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "client_login_timeout"));
-                } else if (state == State.WAITING_LOGIN) {
+                } else if (state == ClientState.CL_WAITING_LOGIN) {
                     // Authenticated, but the pool never got a server to learn the welcome from.
                     session.pool().cancelWait(this);
                     closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
@@ -201,8 +233,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (state == State.CLOSED) {
-            ((ByteBuf) msg).release();
+        if (state == ClientState.CL_JUSTFREE || closing) {
+            ((ByteBuf) msg).release(); // closing: an error went out or this carries a cancel; nothing more is read
             return;
         }
         ClientSession current = session;
@@ -211,7 +243,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         lastReadNanos = System.nanoTime();
         inbound.append(ctx.alloc(), (ByteBuf) msg);
-        if (state == State.WAITING || state == State.WAITING_LOGIN) {
+        if (state.waiting()) {
             // Queued for a server: keep this burst, read no more until one is assigned. Pausing only when a client
             // sends while queued (rarely) saves two epoll_ctl calls on every transaction served from the idle list.
             ctx.channel().config().setAutoRead(false);
@@ -243,8 +275,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        State previous = state;
-        state = State.CLOSED;
+        ClientState previous = state;
+        transition(ClientState.CL_JUSTFREE);
         inbound.release();
         if (statements != null) {
             statements.closeAll();
@@ -259,10 +291,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         counted.leave();
         pooler.clientClosed(this);
-        if (session != null && session.pool() != null) {
-            session.pool().clientLeft();
-        }
-        if (previous == State.WAITING || previous == State.WAITING_LOGIN) {
+        if (previous.waiting()) {
             session.pool().cancelWait(this);
         }
         Link current = link;
@@ -301,7 +330,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void assign(ServerConnection server) {
-        if (state == State.CLOSED) {
+        if (state == ClientState.CL_JUSTFREE) {
             server.pool().checkin(server); // the client left while queued: the server is still clean
             return;
         }
@@ -310,7 +339,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             server.pool().acquire(this); // it died on the way here: ask again, still queued with our timers
             return;
         }
-        boolean welcome = state == State.WAITING_LOGIN;
+        boolean welcome = state == ClientState.CL_WAITING_LOGIN;
         waitTimer = cancel(waitTimer);
         if (welcome) {
             loginTimer = cancel(loginTimer);
@@ -319,7 +348,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             server.statements(pooler.config().maxPreparedStatements()).attach(statements);
         }
         link = assigned;
-        state = State.ACTIVE;
+        transition(ClientState.CL_ACTIVE);
         server.pool().stats().serverAssigned(System.nanoTime() - waitStartNanos);
         channel.config().setAutoRead(true);
         if (welcome) {
@@ -327,7 +356,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             if (server.pool().settings().releasesAtIdle() && assigned.detachIfIdle()) {
                 // This server only taught us what to welcome the client with; its first query may go elsewhere.
                 link = null;
-                state = State.IDLE;
                 server.releaseDetached(assigned);
                 drain();
                 return;
@@ -362,7 +390,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      */
     public void checkTimers(ClientTimeouts timeouts) {
         ClientSession current = session;
-        if (current == null || current.pool() == null || state == State.CLOSED) {
+        ClientState phase = state;
+        // A client still waiting for its welcome (CL_WAITING_LOGIN) has only the login and queue timers, as in
+        // PgBouncer, whose janitor applies these to its active and waiting lists.
+        if (current == null || current.pool() == null
+                || phase != ClientState.CL_ACTIVE && phase != ClientState.CL_WAITING) {
             return;
         }
         long now = System.nanoTime();
@@ -371,7 +403,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             linked = null;
         }
         String expired = null;
-        if (state == State.WAITING) {
+        if (state == ClientState.CL_WAITING) {
             if (timeouts.query() > 0 && now - waitStartNanos >= timeouts.query()) {
                 expired = "query_timeout";
             }
@@ -393,7 +425,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             expired = "transaction timeout";
         }
         if (expired != null) {
-            if (state == State.WAITING) {
+            if (state == ClientState.CL_WAITING) {
                 current.pool().cancelWait(this);
             }
             closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, expired));
@@ -402,24 +434,39 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /**
      * Forwards a CancelRequest for this client's running query, if any, to its server; the server decides on its
-     * own loop whether the query is still this client's. Any thread.
+     * own loop whether the query is still this client's. Any thread. {@code forwarded} runs when the cancel goes
+     * out, {@code finished} once PostgreSQL is done with it or when there was nothing to cancel; both on any thread.
      */
-    public void cancelRunningQuery() {
+    public void cancelRunningQuery(Runnable forwarded, Runnable finished) {
         Link current = link;
-        if (current != null && !current.isReleased()) {
-            ServerConnection server = current.server();
-            server.cancelQueryOf(current, done -> pooler.sendCancel(server.address(), server.backendKey(), done));
+        if (current == null || current.isReleased()) {
+            finished.run();
+            return;
         }
+        ServerConnection server = current.server();
+        server.cancelQueryOf(current, done -> {
+            forwarded.run();
+            pooler.sendCancel(server.address(), server.backendKey(), () -> {
+                done.run();
+                finished.run();
+            });
+        }, finished);
+    }
+
+    /** The pool whose counts hold this client, for a cancel request aimed at it; {@code null} for the console. */
+    private StateCounts<ClientState> poolCounts() {
+        ClientSession current = session;
+        return current == null || current.pool() == null ? null : current.pool().clientCounts();
     }
 
     // ---- scanning linked traffic ---------------------------------------------------------------------------
 
     @Override
     public PacketScanner.Action onHeader(byte tag, int length) {
-        if (tag == 'Q' && pooler.simpleQueryDisallowed() && state != State.CONSOLE) {
+        if (tag == 'Q' && pooler.simpleQueryDisallowed() && console == null) {
             throw new PgProtocolException("PQexec disallowed");
         }
-        if (tag == 'X' || state == State.CONSOLE) {
+        if (tag == 'X' || console != null) {
             return PacketScanner.Action.INSPECT;
         }
         Link current = link;
@@ -436,7 +483,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean onMessage(byte tag, ByteBuf message) {
-        if (state == State.CONSOLE) {
+        if (console != null) {
             console.handle(message);
         } else if (tag != 'X') {
             return trackNamed(tag, PgBuf.body(message));
@@ -480,21 +527,21 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /** Relays what is buffered; asks the pool for a server when a message needs one. */
     private void process() {
-        if (state == State.LOGIN) {
+        if (state == ClientState.CL_LOGIN) {
             processLogin();
             return;
         }
-        if (state == State.IDLE || state == State.ACTIVE || state == State.CONSOLE) {
+        if (state == ClientState.CL_ACTIVE) {
             drain();
         }
     }
 
     private void drain() {
         ByteBuf buffer = inbound.buffer();
-        if (buffer == null || state == State.CLOSED) {
+        if (buffer == null || state == ClientState.CL_JUSTFREE) {
             return;
         }
-        if (state == State.CONSOLE) {
+        if (console != null) {
             try {
                 scanner.scan(buffer, this);
             } finally {
@@ -522,15 +569,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         if (linkLost) {
             link = null; // released by the server side at its last ReadyForQuery
-            state = State.IDLE;
         }
-        if (state != State.CLOSED && link == null && !inbound.isEmpty()) {
+        if (state == ClientState.CL_ACTIVE && link == null && !inbound.isEmpty()) {
             requestServer();
         }
     }
 
     private void requestServer() {
-        state = State.WAITING;
+        transition(ClientState.CL_WAITING);
         waitForServer();
     }
 
@@ -549,7 +595,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private void armWaitTimer() {
         long limitMillis = session.pool().settings().queryWaitTimeout().toMillis();
         int notifySeconds = pooler.config().queryWaitNotify();
-        long notifyMillis = notifySeconds > 0 && !waitNoticeSent && state == State.WAITING
+        long notifyMillis = notifySeconds > 0 && !waitNoticeSent && state == ClientState.CL_WAITING
                 ? TimeUnit.SECONDS.toMillis(notifySeconds + 1L) : 0;
         long dueMillis = limitMillis == 0 ? notifyMillis : notifyMillis == 0 ? limitMillis
                 : Math.min(limitMillis, notifyMillis);
@@ -561,7 +607,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     private void waitTimerFired() {
-        if (state != State.WAITING && state != State.WAITING_LOGIN) {
+        if (!state.waiting()) {
             return;
         }
         long limitMillis = session.pool().settings().queryWaitTimeout().toMillis();
@@ -571,7 +617,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             }
             return;
         }
-        if (state == State.WAITING && !waitNoticeSent) {
+        if (state == ClientState.CL_WAITING && !waitNoticeSent) {
             waitNoticeSent = true;
             ByteBuf notice = channel.alloc().buffer(96);
             ErrorResponse.notice("No server connection available in postgres backend, client being queued", null)
@@ -591,7 +637,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 startDirectTls(in);
                 return;
             }
-            while (state == State.LOGIN && !closing && in.readableBytes() >= 4) {
+            while (state == ClientState.CL_LOGIN && !closing && in.readableBytes() >= 4) {
                 int start = in.readerIndex();
                 if (login != null && login.awaitingPassword()) {
                     if (!readPasswordMessage(in, start)) {
@@ -682,11 +728,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             ByteBuf no = channel.alloc().buffer(1).writeByte('N');
             channel.writeAndFlush(no);
         } else if (code == CancelRequest.CODE) {
-            if (body.readableBytes() == 8) {
-                pooler.cancel(new BackendKeyData(body.readInt(), body.readInt()));
+            closing = true; // nothing more is read from a cancel connection
+            ClientConnection target = body.readableBytes() == 8
+                    ? pooler.cancelTarget(new BackendKeyData(body.readInt(), body.readInt())) : null;
+            if (target == null) {
+                channel.close(); // unknown keys are dropped silently, as PostgreSQL and PgBouncer do
+            } else {
+                forwardCancel(target);
             }
-            state = State.CLOSED;
-            channel.close();
         } else if (code >>> 16 == StartupMessage.PROTOCOL_3) {
             if (login != null) {
                 throw new PgProtocolException("client re-sent startup pkt");
@@ -703,6 +752,28 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         } else {
             throw new PgProtocolException(String.format("bad packet header: '%08x'", code));
         }
+    }
+
+    /**
+     * This connection carries a CancelRequest for {@code target}'s running query. It is counted in the target's
+     * pool (SHOW POOLS {@code cl_waiting_cancel_req} until the target's server loop forwards it,
+     * {@code cl_active_cancel_req} while PostgreSQL handles it) and closes once PostgreSQL closed the cancel
+     * connection, as PostgreSQL itself closes a cancel connection after signalling the backend.
+     */
+    private void forwardCancel(ClientConnection target) {
+        StateCounts<ClientState> counts = target.poolCounts();
+        if (counts != null) {
+            countIn(counts);
+        }
+        transition(ClientState.CL_WAITING_CANCEL);
+        EventExecutor loop = executor();
+        target.cancelRunningQuery(
+                () -> loop.execute(() -> {
+                    if (state == ClientState.CL_WAITING_CANCEL) {
+                        transition(ClientState.CL_ACTIVE_CANCEL);
+                    }
+                }),
+                () -> loop.execute(channel::close));
     }
 
     /**
@@ -745,7 +816,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /** A login step that came later, after an auth_query lookup; dropped when the client is already leaving. */
     void continueLogin(AuthStep step) {
-        if (state == State.LOGIN && !closing) {
+        if (state == ClientState.CL_LOGIN && !closing) {
             onLoginStep(step);
         } else if (step instanceof AuthStep.Challenge challenge) {
             challenge.message().release();
@@ -779,7 +850,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             return;
         }
         Pool pool = started.pool();
-        pool.clientJoined();
+        countIn(pool.clientCounts());
         int maxPrepared = pooler.config().maxPreparedStatements();
         if (maxPrepared > 0 && pool.settings().releasesAtIdle()) {
             statements = new ClientStatements(StatementRegistry.shared(),
@@ -789,11 +860,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (pool.welcomeParameters() != null) {
             loginTimer = cancel(loginTimer);
             started.writeWelcome(channel, pool.welcomeParameters(), pooler.config().loginNotifyMessage());
-            state = State.IDLE;
+            transition(ClientState.CL_ACTIVE);
             drain();
         } else {
             // The pool never logged in: learn the server's parameters from its first server before welcoming.
-            state = State.WAITING_LOGIN;
+            transition(ClientState.CL_WAITING_LOGIN);
             waitForServer();
         }
     }
@@ -817,7 +888,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         AdminSession.writeWelcomeParameters(out, Version.PGBOUNCER_COMPATIBLE, started.trackedParameters());
         started.writeKeyAndReady(out, pooler.config().loginNotifyMessage());
         channel.writeAndFlush(out);
-        state = State.CONSOLE;
+        countIn(pooler.consoleCounts());
+        transition(ClientState.CL_ACTIVE);
         drain();
     }
 
@@ -825,7 +897,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /** Sends an error and closes; FATAL errors are what PgBouncer sends before dropping a client. */
     public void closeWithError(ErrorResponse error) {
-        if (state == State.CLOSED || !channel.isActive()) {
+        if (state == ClientState.CL_JUSTFREE || !channel.isActive()) {
             channel.close();
             return;
         }

@@ -72,8 +72,7 @@ public final class ServerConnector implements ServerLauncher {
         Duration timeout = pool.settings().serverConnectTimeout();
         pool.track(server);
         if (address instanceof DomainSocketAddress && !transport.domainSockets()) {
-            pool.loginFailed(server, null, "unix sockets are not available with the " + transport.name()
-                    + " transport");
+            server.connectFailed("unix sockets are not available with the " + transport.name() + " transport");
             return;
         }
         EventLoop eventLoop = loop != null ? (EventLoop) loop : group.next();
@@ -92,11 +91,11 @@ public final class ServerConnector implements ServerLauncher {
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
                         Log.warning("%s: connect failed: %s", pool.key(), future.cause().getMessage());
-                        pool.loginFailed(server, null, future.cause() instanceof ConnectTimeoutException
+                        server.connectFailed(future.cause() instanceof ConnectTimeoutException
                                 ? "connect timeout" : "connect failed");
                     } else if (timeout.toMillis() > 0) {
                         future.channel().eventLoop().schedule(() -> {
-                            if (server.state() == ServerConnection.State.LOGIN) {
+                            if (server.loggingIn()) {
                                 server.loginTimedOut();
                             }
                         }, timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -6,6 +6,9 @@ import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.auth.StoredSecret;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.core.Log;
+import io.jbouncer.core.state.ClientState;
+import io.jbouncer.core.state.ServerState;
+import io.jbouncer.core.state.StateCounts;
 import io.jbouncer.core.stats.PoolStats;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -81,8 +84,12 @@ public final class Pool {
     /** The last launch attempt was refused by max_db_connections / max_user_connections: eviction may help. */
     private boolean blockedByCap;
     private long lastLifetimeCloseNanos;
-    /** Logged-in clients of this pool: min_pool_size applies only while there are some (or a forced user). */
-    private final AtomicInteger clients = new AtomicInteger();
+    /**
+     * This pool's connections per state, moved by the connections themselves (SHOW POOLS; min_pool_size applies
+     * only while the pool has clients, or a forced user).
+     */
+    private final StateCounts<ServerState> serverCounts = new StateCounts<>(ServerState.class, ServerState.SV_JUSTFREE);
+    private final StateCounts<ClientState> clientCounts = new StateCounts<>(ClientState.class, ClientState.CL_JUSTFREE);
     /**
      * When this pool was last in use (a client, a server, a waiter or a lookup through {@link PoolManager}):
      * pool_idle_timeout and autodb_idle_timeout count from here.
@@ -129,7 +136,7 @@ public final class Pool {
     }
 
     private boolean inUse() {
-        if (clients.get() > 0 || !servers.isEmpty()) {
+        if (clientCounts.live() > 0 || !servers.isEmpty()) {
             return true;
         }
         synchronized (this) {
@@ -137,12 +144,14 @@ public final class Pool {
         }
     }
 
-    public void clientJoined() {
-        clients.incrementAndGet();
+    /** Servers of this pool per state; each {@code ServerConnection} keeps its own entry up to date. */
+    public StateCounts<ServerState> serverCounts() {
+        return serverCounts;
     }
 
-    public void clientLeft() {
-        clients.decrementAndGet();
+    /** Clients of this pool (and cancel requests aimed at them) per state, kept by the clients. */
+    public StateCounts<ClientState> clientCounts() {
+        return clientCounts;
     }
 
     public PoolStats stats() {
@@ -171,18 +180,17 @@ public final class Pool {
 
     /**
      * Servers that keep a PAUSE from completing: linked to a client, waiting for a cancel to finish, or running the
-     * reset query. Counted from the live states, so a concurrent release may make it stale by one.
+     * reset query or check.
      */
     public int busyServers() {
-        int busy = 0;
-        for (ServerConnection server : servers.keySet()) {
-            ServerConnection.State state = server.state();
-            if (state == ServerConnection.State.ACTIVE || state == ServerConnection.State.BEING_CANCELED
-                    || state == ServerConnection.State.TESTED) {
-                busy++;
-            }
-        }
-        return busy;
+        return serverCounts.get(ServerState.SV_ACTIVE) + serverCounts.get(ServerState.SV_BEING_CANCELED)
+                + serverCounts.get(ServerState.SV_TESTED);
+    }
+
+    /** How long the first client in the queue has waited, in nanoseconds at {@code now}; 0 when none waits. */
+    public synchronized long longestWaitNanos(long now) {
+        ServerWaiter first = waiters.peek();
+        return first == null ? 0 : Math.max(0, now - first.waitStartNanos());
     }
 
     /** How many servers are still waiting to be closed for a RECONNECT (WAIT_CLOSE). */
@@ -589,7 +597,7 @@ public final class Pool {
         if (settings.serverFastClose()) {
             // Sessions idle between queries see no ReadyForQuery that would close their server: check them here.
             for (ServerConnection server : servers.keySet()) {
-                if (server.state() == ServerConnection.State.ACTIVE && closeNeeded(server)) {
+                if (server.state() == ServerState.SV_ACTIVE && closeNeeded(server)) {
                     server.fastCloseIfIdle();
                 }
             }
@@ -618,12 +626,14 @@ public final class Pool {
                         && total - expired.size() > keep) {
                     it.remove();
                     expired.add(new Expired(server, "server idle timeout"));
+                } else if (current.needsCheck(server.idleSinceNanos(), now)) {
+                    server.markUsedIfIdle();
                 }
             }
             launch = reserveLogin();
             if (!launch && waiters.isEmpty() && logins == 0 && !loginRetryPending() && !paused()
                     && total - expired.size() < keep && (current.poolSize() <= 0 || total < current.poolSize())
-                    && (clients.get() > 0 || current.forcedUser())) {
+                    && (clientCounts.live() > 0 || current.forcedUser())) {
                 warm = takeSlot();
             }
             blocked = blockedByCap && !waiters.isEmpty();

@@ -7,6 +7,7 @@ import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.prepared.ServerStatements;
+import io.jbouncer.core.state.ServerState;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
@@ -38,17 +39,16 @@ import java.util.function.Consumer;
  * {@link #releaseDetached}, which only publish a volatile field or hop to that loop. Output goes to the client's
  * channel from this loop; Netty makes that write safe and the flush happens once per read burst.
  *
- * <p><b>States</b> (PgBouncer's names in SHOW SERVERS): LOGIN until the first ReadyForQuery; IDLE in the pool;
- * ACTIVE while linked; BEING_CANCELED after a release while cancel requests sent for its last client's query are
- * still in flight (it is not reused until they finish, so a late cancel never hits the next client's query);
- * TESTED while the reset query runs after a release; CLOSED at the end.
+ * <p><b>States</b> ({@link ServerState}, PgBouncer's): SV_FREE until connected; SV_LOGIN until the login and its
+ * checks are done; SV_IDLE in the pool (SV_USED once idle past server_check_delay); SV_ACTIVE while linked;
+ * SV_BEING_CANCELED after a release while cancel requests sent for its last client's query are still in flight (it
+ * is not reused until they finish, so a late cancel never hits the next client's query); SV_TESTED while the reset
+ * query or the server check runs; SV_JUSTFREE at the end. Every move goes through {@link #tryTransition}, which
+ * rejects a move the table does not allow and keeps the pool's per-state counts.
  */
 public final class ServerConnection extends ChannelInboundHandlerAdapter implements PacketScanner.Handler {
 
     private static final String CONFIGURATION_CHANGED = "database configuration changed";
-
-    /** Lifecycle states; transitions happen on the server's event loop only. */
-    public enum State { LOGIN, IDLE, ACTIVE, BEING_CANCELED, TESTED, CLOSED }
 
     private final Pool pool;
     /** The host (of a host list, the one chosen) this server connects to; cancels for it go there too. */
@@ -68,7 +68,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(ServerConnection.class, "state", State.class);
+            STATE = MethodHandles.lookup().findVarHandle(ServerConnection.class, "state", ServerState.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -84,7 +84,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** Set when a login failed by the pooler's own verdict (server_connect_timeout): counted as a failure. */
     private volatile String loginFailure;
     private Channel channel;
-    private volatile State state = State.LOGIN;
+    /**
+     * Written only through {@link #tryTransition}. Moves happen on the server's loop, except two that compete with
+     * it and are therefore compare-and-set: a client's loop taking it from the pool ({@link #assign}) and the
+     * janitor marking it used ({@link #markUsedIfIdle}).
+     */
+    private volatile ServerState state = ServerState.SV_FREE;
     private volatile Link link;
     private BackendKeyData backendKey;
     private ErrorResponse resetError;
@@ -95,10 +100,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** While the target_session_attrs check runs, right after the login's ReadyForQuery; null otherwise. */
     private SessionCheck sessionCheck;
     /**
-     * Cancel requests sent for this server's running query whose cancel connection has not finished (written on
-     * the server loop only; read by SHOW POOLS).
+     * Cancel requests sent for this server's running query whose cancel connection has not finished (server loop
+     * only).
      */
-    private volatile int cancelsInFlight;
+    private int cancelsInFlight;
     private final CompletableFuture<Void> gone = new CompletableFuture<>();
     /** The outcome callbacks of a running server check (server loop only). */
     private Runnable checkPassed;
@@ -119,6 +124,43 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         this.startupParameters = startupParameters;
         this.login = new ServerLogin(credentials);
         this.scanner = new PacketScanner(maxPacketSize);
+        pool.serverCounts().enter(ServerState.SV_FREE);
+    }
+
+    /**
+     * Moves from {@code from} to {@code to} if the state is still {@code from}; the pool's counts follow.
+     *
+     * @throws IllegalStateException when the state table has no such move: a pooler bug, never a client's doing
+     */
+    private boolean tryTransition(ServerState from, ServerState to) {
+        if (!from.canMoveTo(to)) {
+            throw new IllegalStateException("S-" + logId() + ": no move from " + from + " to " + to);
+        }
+        if (!STATE.compareAndSet(this, from, to)) {
+            return false;
+        }
+        pool.serverCounts().moved(from, to);
+        return true;
+    }
+
+    /** Moves to {@code to} from whatever the state is now; returns the state left. Server loop. */
+    private ServerState transition(ServerState to) {
+        while (true) {
+            ServerState from = state;
+            if (tryTransition(from, to)) {
+                return from;
+            }
+        }
+    }
+
+    /** Ends the life of this connection's state, once; returns the state it had (SV_JUSTFREE if ended before). */
+    private ServerState endState() {
+        while (true) {
+            ServerState from = state;
+            if (from == ServerState.SV_JUSTFREE || tryTransition(from, ServerState.SV_JUSTFREE)) {
+                return from;
+            }
+        }
     }
 
     public Pool pool() {
@@ -148,6 +190,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         idleSinceNanos = nanos;
     }
 
+    /**
+     * The janitor, under the pool's lock, for a server on the idle list unused for server_check_delay: it shows as
+     * {@code used} until the check before its next use (PgBouncer's SV_USED).
+     */
+    public void markUsedIfIdle() {
+        if (state == ServerState.SV_IDLE) {
+            tryTransition(ServerState.SV_IDLE, ServerState.SV_USED);
+        }
+    }
+
     /** Read by the pool under its lock. */
     public long idleSinceNanos() {
         return idleSinceNanos;
@@ -159,7 +211,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         return current == null ? null : current.client();
     }
 
-    public State state() {
+    public ServerState state() {
         return state;
     }
 
@@ -189,16 +241,22 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     public Link assign(ClientPeer client) {
         Link assigned = new Link(client, this);
         // A server handed over can die before the hand-off reaches the client. Publish the link first, then move
-        // IDLE -> ACTIVE; channelInactive writes CLOSED first, then reads the link. Whichever comes second sees the
-        // other: either the dying server fails this client, or this CAS fails and the client asks again.
+        // IDLE -> ACTIVE; channelInactive ends the state first, then reads the link. Whichever comes second sees
+        // the other: either the dying server fails this client, or this CAS fails and the client asks again.
         link = assigned;
-        if (!STATE.compareAndSet(this, State.IDLE, State.ACTIVE)) {
+        if (!takeFromPool()) {
             link = null;
             assigned.invalidate();
             return null;
         }
         channel.config().setAutoRead(client.channel().isWritable());
         return assigned;
+    }
+
+    /** Idle (or used) to active, unless the server died or moved meanwhile; any thread. */
+    private boolean takeFromPool() {
+        return tryTransition(ServerState.SV_IDLE, ServerState.SV_ACTIVE)
+                || tryTransition(ServerState.SV_USED, ServerState.SV_ACTIVE);
     }
 
     /**
@@ -242,7 +300,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** Server loop, at a message boundary: writes the synthesised replies that are due, if any. */
     private void writeSynthesizedNow(Link current) {
         ServerStatements tracked = statements;
-        if (tracked != null && state == State.ACTIVE && !current.inSetup() && !scanner.inMessage()) {
+        if (tracked != null && state == ServerState.SV_ACTIVE && !current.inSetup() && !scanner.inMessage()) {
             Channel client = current.client().channel();
             ByteBuf replies = tracked.synthesizedBefore(client.alloc());
             if (replies != null) {
@@ -293,6 +351,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         });
     }
 
+    /** Whether the connection or login is still under way (server_connect_timeout applies). */
+    public boolean loggingIn() {
+        ServerState current = state;
+        return current == ServerState.SV_FREE || current == ServerState.SV_LOGIN;
+    }
+
+    /** The connection could not be opened: a login failure, cached for server_login_retry. */
+    public void connectFailed(String reason) {
+        endState();
+        pool.loginFailed(this, null, reason);
+    }
+
     /** server_connect_timeout expired during login: a login failure, cached for server_login_retry. */
     public void loginTimedOut() {
         loginFailure = "connect timeout";
@@ -323,6 +393,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        tryTransition(ServerState.SV_FREE, ServerState.SV_LOGIN);
         ByteBuf startup = ctx.alloc().buffer();
         StartupMessage.encode(startup, startupParameters);
         ctx.writeAndFlush(startup);
@@ -360,7 +431,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (current != null) {
             current.client().channel().flush();
         }
-        if (state == State.LOGIN || state == State.TESTED) {
+        if (state == ServerState.SV_LOGIN || state == ServerState.SV_TESTED) {
             ctx.flush();
         }
     }
@@ -378,8 +449,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         inbound.release();
-        State previous = state;
-        state = State.CLOSED;
+        ServerState previous = endState();
         Runnable failedCheck = checkFailed;
         checkFailed = null;
         checkPassed = null;
@@ -388,7 +458,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (interrupted != null) {
             interrupted.complete(new AuthQuery.Outcome.Failed("server conn crashed?"));
         }
-        if (previous == State.LOGIN) {
+        if (previous == ServerState.SV_FREE || previous == ServerState.SV_LOGIN) {
             if (closeReason != null && loginFailure == null) {
                 pool.loginAborted(this); // closed on purpose (KILL, PAUSE...): PostgreSQL refused nothing
             } else {
@@ -422,7 +492,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     @Override
     public PacketScanner.Action onHeader(byte tag, int length) {
         Link current = link;
-        if (state != State.ACTIVE || current == null) {
+        if (state != ServerState.SV_ACTIVE || current == null) {
             return PacketScanner.Action.INSPECT;
         }
         if (current.inSetup()) {
@@ -445,8 +515,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     @Override
     public boolean onMessage(byte tag, ByteBuf message) {
         switch (state) {
-            case LOGIN -> onLoginMessage(tag, message);
-            case ACTIVE -> {
+            case SV_LOGIN -> onLoginMessage(tag, message);
+            case SV_ACTIVE -> {
                 if (link != null) {
                     return onActiveMessage(tag, message);
                 }
@@ -454,7 +524,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
                     onLookupReply(tag, message);
                 }
             }
-            case TESTED -> onResetReply(tag, message);
+            case SV_TESTED -> onResetReply(tag, message);
             default -> {
                 // An idle server has nothing to say; PostgreSQL only speaks unasked when it terminates the session.
                 Log.debug("S-%s: idle server sent '%c'", logId(), (char) tag);
@@ -502,7 +572,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             }
         } catch (ServerLogin.LoginFailure failure) {
             Log.warning("S-%s: %s server login failed: %s", logId(), pool.key(), failure.getMessage());
-            state = State.CLOSED;
+            endState();
             pool.loginFailed(this, failure.serverError, "server login failed: " + failure.getMessage());
             channel.close();
         }
@@ -525,7 +595,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             } else {
                 Log.info("S-%s: %s server at %s does not fit target_session_attrs = %s: %s", logId(), pool.key(),
                         address, check.attrs().configName(), check.found());
-                state = State.CLOSED;
+                endState();
                 pool.loginFailed(this, null, "server does not fit target_session_attrs = "
                         + check.attrs().configName());
                 channel.close();
@@ -560,7 +630,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     private void loginDone() {
-        state = State.IDLE;
+        transition(ServerState.SV_IDLE);
         loggedIn = true;
         Log.debug("S-%s: %s new connection to server", logId(), pool.key());
         pool.loginSucceeded(this, parameters);
@@ -596,7 +666,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (status != ReadyForQuery.IDLE && pool.settings().mode() == PoolMode.STATEMENT) {
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
                     "transaction blocks not allowed in statement pooling mode"));
-            state = State.CLOSED;
             close("transaction blocks not allowed in statement pooling mode");
             return false;
         }
@@ -654,7 +723,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             current.setupReplied();
             if (setupFailed) {
                 failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "invalid server parameter"));
-                state = State.CLOSED;
                 close("invalid server parameter");
             }
         }
@@ -664,35 +732,35 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * Forwards a cancel for the query {@code requested} is running, if that link still holds this server when the
      * server's loop looks; any thread. {@code sender} sends the CancelRequest and runs its argument, on any thread,
      * once PostgreSQL has closed the cancel connection (or it failed or timed out): until then a released server
-     * waits in BEING_CANCELED instead of serving another client.
+     * waits in SV_BEING_CANCELED instead of serving another client, and the cancel connection counts as
+     * SV_ACTIVE_CANCEL. When the query finished first there is nothing to cancel, as in PgBouncer:
+     * {@code notSent} runs instead.
      */
-    public void cancelQueryOf(Link requested, Consumer<Runnable> sender) {
+    public void cancelQueryOf(Link requested, Consumer<Runnable> sender, Runnable notSent) {
         executor().execute(() -> {
-            if (link != requested || requested.isReleased() || state != State.ACTIVE) {
-                return; // the query finished first: nothing to cancel, as in PgBouncer
+            if (link != requested || requested.isReleased() || state != ServerState.SV_ACTIVE) {
+                notSent.run();
+                return;
             }
             cancelsInFlight++;
+            pool.serverCounts().enter(ServerState.SV_ACTIVE_CANCEL);
             sender.accept(() -> executor().execute(this::cancelFinished));
         });
     }
 
     private void cancelFinished() {
+        pool.serverCounts().moved(ServerState.SV_ACTIVE_CANCEL, ServerState.SV_JUSTFREE);
         cancelsInFlight--;
-        if (cancelsInFlight == 0 && state == State.BEING_CANCELED) {
+        if (cancelsInFlight == 0 && state == ServerState.SV_BEING_CANCELED) {
             returnToPool();
         }
-    }
-
-    /** Cancel requests in flight for this server's query (SHOW POOLS' cancel columns). */
-    public int cancelsInFlight() {
-        return cancelsInFlight;
     }
 
     /** A release: back to the pool, once no cancel for the last client's query is in flight. */
     private void release() {
         link = null;
         if (cancelsInFlight > 0) {
-            state = State.BEING_CANCELED;
+            transition(ServerState.SV_BEING_CANCELED);
             return;
         }
         returnToPool();
@@ -701,18 +769,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** Back to the pool: through the reset query when the mode asks for it. */
     private void returnToPool() {
         if (pool.lifetimeOver(this)) {
-            state = State.CLOSED;
             close("server lifetime over");
             return;
         }
         channel.config().setAutoRead(true);
         String resetQuery = pool.settings().serverResetQuery();
         if (pool.settings().resetOnRelease()) {
-            state = State.TESTED;
+            transition(ServerState.SV_TESTED);
             resetError = null;
             writeQuery(resetQuery);
         } else {
-            state = State.IDLE;
+            transition(ServerState.SV_IDLE);
             pool.checkin(this);
         }
     }
@@ -729,11 +796,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             if (!ok) {
                 close(passed != null ? "server check failed" : "server_reset_query failed");
             } else if (passed != null) {
-                state = State.IDLE;
+                transition(ServerState.SV_IDLE);
                 checkFailed = null;
                 passed.run();
             } else {
-                state = State.IDLE;
+                transition(ServerState.SV_IDLE);
                 pool.checkin(this);
             }
         }
@@ -747,11 +814,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      */
     public void check(String query, Runnable passed, Runnable failed) {
         executor().execute(() -> {
-            if (state != State.IDLE || !channel.isActive()) {
+            ServerState from = state;
+            if (from != ServerState.SV_IDLE && from != ServerState.SV_USED || !channel.isActive()
+                    || !tryTransition(from, ServerState.SV_TESTED)) {
                 failed.run();
                 return;
             }
-            state = State.TESTED;
             resetError = null;
             checkPassed = passed;
             checkFailed = failed;
@@ -772,7 +840,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      */
     public void runAuthQuery(AuthQuery query) {
         executor().execute(() -> {
-            if (!STATE.compareAndSet(this, State.IDLE, State.ACTIVE)) {
+            if (!takeFromPool()) {
                 query.complete(new AuthQuery.Outcome.ServerGone()); // it died after it left the pool
                 return;
             }
@@ -792,7 +860,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
         if (tag == 'Z') {
             lookup = null;
-            state = State.IDLE;
+            transition(ServerState.SV_IDLE);
             query.complete(query.result());
             pool.checkin(this);
             return;
@@ -820,7 +888,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     public void fastCloseIfIdle() {
         executor().execute(() -> {
             Link current = link;
-            if (state == State.ACTIVE && current != null && pool.closeNeeded(this) && current.detachIfIdle()) {
+            if (state == ServerState.SV_ACTIVE && current != null && pool.closeNeeded(this) && current.detachIfIdle()) {
                 failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, CONFIGURATION_CHANGED));
                 close(CONFIGURATION_CHANGED);
             }
