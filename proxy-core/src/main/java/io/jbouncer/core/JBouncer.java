@@ -32,6 +32,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
+import io.netty.channel.Channel;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -118,6 +119,12 @@ public final class JBouncer {
             @Override
             public void apply(Config changed) {
                 JBouncer.this.applySet(changed);
+            }
+
+            @Override
+            public List<Channel> listeningSockets() {
+                Listener current = listener;
+                return current == null ? List.of() : current.channels();
             }
 
             @Override

@@ -4,6 +4,7 @@ import static io.jbouncer.it.support.ServerErrors.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
 import io.jbouncer.it.support.JBouncerConfig;
@@ -61,7 +62,8 @@ class AdminConsoleAccessIT {
     @Test
     void adminMayRunEveryCommand() throws SQLException {
         try (Connection admin = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
-            assertEquals(List.of(), AdminConsole.rows(admin, "SHOW FDS"), "FDS: no online restart, no rows");
+            assertTrue(AdminConsole.rows(admin, "SHOW FDS").stream().anyMatch(row -> "pooler".equals(row.get("task"))
+                    && String.valueOf(config.port()).equals(row.get("port"))), "FDS lists the listening socket");
             for (String command : List.of("RELOAD", "PAUSE", "RESUME", "DISABLE app", "ENABLE app", "RECONNECT app",
                     "WAIT_CLOSE app", "PAUSE app", "RESUME app")) {
                 AdminConsole.command(admin, command);

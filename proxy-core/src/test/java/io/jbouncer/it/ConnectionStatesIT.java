@@ -68,6 +68,9 @@ class ConnectionStatesIT {
                         && column(console, "sv_active").equals("0") && column(console, "sv_idle").equals("1")),
                         () -> "the server never went back to idle: " + pools(console));
                 assertEquals("2", column(console, "cl_active"), () -> pools(console));
+                assertFdsListSocketsOfThePool(console);
+                Map<String, String> clientCache = AdminConsole.row(console, "SHOW MEM", "name", "client_cache");
+                assertEquals("3", clientCache.get("used"), "A, B and the console: " + clientCache);
 
                 // Unused for server_check_delay, the idle server shows as used until the check before its next use.
                 assertTrue(Poll.until(SETTLE, () -> column(console, "sv_used").equals("1")),
@@ -89,6 +92,23 @@ class ConnectionStatesIT {
             assertFalse(bouncer.log().contains("LEAK:"), bouncer::log);
             assertFalse(bouncer.log().contains("no move from"), bouncer::log);
         }
+    }
+
+    /** SHOW FDS: real descriptors for the listener, both clients and the idle server; the console is left out. */
+    private static void assertFdsListSocketsOfThePool(Connection console) throws SQLException {
+        List<Map<String, String>> fds = AdminConsole.rows(console, "SHOW FDS");
+        assertTrue(fds.stream().anyMatch(r -> "pooler".equals(r.get("task"))), fds::toString);
+        List<Map<String, String>> clients = fds.stream().filter(r -> "client".equals(r.get("task"))).toList();
+        assertEquals(2, clients.size(), fds::toString);
+        assertTrue(clients.stream().allMatch(r -> "st".equals(r.get("database"))
+                && "states_user".equals(r.get("user")) && !"0".equals(r.get("cancel"))
+                && "UTF8".equals(r.get("client_encoding"))), clients::toString);
+        Map<String, String> server = fds.stream().filter(r -> "server".equals(r.get("task"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no server row: " + fds));
+        assertEquals("0", server.get("link"), "an idle server is linked to nobody: " + server);
+        assertTrue(Integer.parseInt(server.get("fd")) > 2, server::toString);
+        long distinct = fds.stream().map(r -> r.get("fd")).distinct().count();
+        assertEquals(fds.size(), distinct, "one row per descriptor: " + fds);
     }
 
     private static int selectOne(Connection c) {

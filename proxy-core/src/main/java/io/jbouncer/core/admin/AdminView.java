@@ -40,6 +40,9 @@ import io.jbouncer.core.stats.StatsPeriod;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.core.net.Reading;
 import io.jbouncer.protocol.message.ErrorResponse;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,6 +87,9 @@ public final class AdminView implements PoolerView {
 
         /** SUSPEND / RESUME: stop or resume accepting new connections. */
         void setAccepting(boolean accepting);
+
+        /** The listening sockets (SHOW FDS' {@code pooler} rows). */
+        List<Channel> listeningSockets();
 
         void shutdown(ShutdownMode mode);
     }
@@ -307,10 +313,31 @@ public final class AdminView implements PoolerView {
         return List.of();
     }
 
-    /** PgBouncer lists its slab allocator caches; the JVM has none to show. */
+    /**
+     * PgBouncer lists its slab caches. The JVM allocates these objects on its heap without caches of fixed-size
+     * items, so the object rows give PgBouncer's names with the number in use (size, free and memtotal 0), and
+     * {@code iobuf_cache} gives the bytes Netty's buffer allocator has handed out for socket I/O as memtotal.
+     */
     @Override
     public List<MemRow> mem() {
-        return List.of();
+        ListsRow lists = lists();
+        List<MemRow> rows = new ArrayList<>();
+        rows.add(new MemRow("user_cache", 0, lists.users(), 0, 0));
+        rows.add(new MemRow("db_cache", 0, lists.databases(), 0, 0));
+        rows.add(new MemRow("peer_cache", 0, lists.peers(), 0, 0));
+        rows.add(new MemRow("pool_cache", 0, lists.pools(), 0, 0));
+        rows.add(new MemRow("server_cache", 0, lists.usedServers(), 0, 0));
+        rows.add(new MemRow("client_cache", 0, lists.usedClients() + lists.loginClients(), 0, 0));
+        rows.add(new MemRow("iobuf_cache", 0, 0, 0, (int) Math.min(Integer.MAX_VALUE, ioBufferBytes())));
+        return rows;
+    }
+
+    private static long ioBufferBytes() {
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
+            ByteBufAllocatorMetric metric = provider.metric();
+            return metric.usedDirectMemory() + metric.usedHeapMemory();
+        }
+        return 0;
     }
 
     /** DNS is resolved per connection by the JVM; there is no cache of our own to show. */
@@ -324,10 +351,9 @@ public final class AdminView implements PoolerView {
         return List.of();
     }
 
-    /** No online restart, so no file descriptors to hand over. */
     @Override
     public List<FdRow> fds() {
-        return List.of();
+        return FdRows.of(control.listeningSockets(), pooler.clients(), pooler.pools().all());
     }
 
     /** PAUSE [db]: stop handing out servers, close idle ones, reply once none is busy (fact sheet 7.3). */

@@ -58,14 +58,14 @@ final class ConnectionRows {
         return String.format("0x%x", id);
     }
 
-    private static String host(SocketAddress address) {
+    static String host(SocketAddress address) {
         if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
             return inet.getAddress().getHostAddress();
         }
         return address instanceof DomainSocketAddress ? "unix" : null;
     }
 
-    private static int port(SocketAddress address) {
+    static int port(SocketAddress address) {
         return address instanceof InetSocketAddress inet ? inet.getPort() : 0;
     }
 }

@@ -94,6 +94,11 @@ public final class Listener {
         }
     }
 
+    /** The listening sockets now bound (SHOW FDS). */
+    public List<Channel> channels() {
+        return List.copyOf(channels);
+    }
+
     /** SUSPEND: stop or resume accepting new connections on every listening socket (the sockets stay bound). */
     public void setAccepting(boolean accepting) {
         for (Channel channel : channels) {

@@ -58,6 +58,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final PacketScanner scanner;
     private final Cumulation inbound = new Cumulation();
     private final Map<String, String> parameters = new LinkedHashMap<>();
+    /** An immutable copy of {@link #parameters} for readers on other threads (SHOW FDS); renewed when they change. */
+    private volatile Map<String, String> parametersSnapshot = Map.of();
     /**
      * The client parameter snapshot this server's parameters were last made equal to; {@code null} once PostgreSQL
      * reports a change. Client snapshots are interned, so one identity check usually replaces the comparison.
@@ -226,6 +228,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The server's own cancel key: quoted when a client's query must be cancelled. */
     public BackendKeyData backendKey() {
         return backendKey;
+    }
+
+    /** The server's run-time parameters as last reported, for any thread (a snapshot). */
+    public Map<String, String> reportedParameters() {
+        return parametersSnapshot;
     }
 
     /** The server's current run-time parameters as it reported them. Server loop only. */
@@ -557,6 +564,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             if (tag == 'Z') {
                 backendKey = login.backendKey();
                 parameters.putAll(login.parameters());
+                parametersSnapshot = Map.copyOf(parameters);
                 TargetSessionAttrs attrs = pool.target().sessionAttrs();
                 if (attrs != TargetSessionAttrs.ANY) {
                     sessionCheck = new SessionCheck(attrs);
@@ -709,6 +717,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private ParameterStatus recordParameter(ByteBuf message) {
         ParameterStatus status = ParameterStatus.decode(PgBuf.body(message));
         parameters.put(status.name(), status.value());
+        parametersSnapshot = Map.copyOf(parameters);
         syncedTo = null;
         return status;
     }
