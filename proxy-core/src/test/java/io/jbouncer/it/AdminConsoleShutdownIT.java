@@ -10,6 +10,7 @@ import io.jbouncer.it.support.AdminConsole;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.ServerErrors;
 import io.jbouncer.it.support.TestRole;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -22,8 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.util.PSQLException;
 
 /**
- * {@code SHUTDOWN WAIT_FOR_CLIENTS} (fact sheet 7.3): the console answers {@code SHUTDOWN}, the TCP listener closes
- * at once, logged-in clients keep working, and the process exits by itself when the last client leaves.
+ * {@code SHUTDOWN WAIT_FOR_CLIENTS} and {@code WAIT_FOR_SERVERS} (fact sheet 7.3): the console answers
+ * {@code SHUTDOWN}, the TCP listener closes at once, and the process exits by itself when the last client leaves or
+ * the last server is closed.
  */
 class AdminConsoleShutdownIT {
 
@@ -71,6 +73,42 @@ class AdminConsoleShutdownIT {
         }
         assertEquals(OptionalInt.of(0), bouncer.awaitExit(Duration.ofSeconds(10)),
                 () -> "jbouncer did not exit after its last client left; log:\n" + bouncer.log());
+    }
+
+    /**
+     * {@code SHUTDOWN WAIT_FOR_SERVERS} in transaction mode: a client that asks for a server after the command is
+     * dropped with {@code server shutting down} at once instead of queueing behind the pause, the client holding a
+     * server inside its transaction finishes it, and the process exits once that server is closed.
+     */
+    @Test
+    void waitForServersDropsClientsThatWouldQueueAndExitsWhenTheLastServerCloses() throws SQLException {
+        PostgresCluster pg = PostgresCluster.shared();
+        TestRole role = TestRole.create(pg, "acsd_servers_user");
+        JBouncerConfig config = JBouncerConfig.create()
+                .set("admin_users", ADMIN)
+                .set("pool_mode", "transaction")
+                .set("ignore_startup_parameters", "extra_float_digits")
+                .database(DB, pg.connstring(PostgresCluster.DB))
+                .user(ADMIN, ADMIN_PASS)
+                .user(role.name(), role.password());
+        bouncer = JBouncerProcess.start(config.write(), config.port());
+
+        try (Connection inTransaction = role.connect(config.port(), DB);
+             Connection idle = role.connect(config.port(), DB)) {
+            inTransaction.setAutoCommit(false);
+            assertEquals(1, query(inTransaction, "SELECT 1"));
+            try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS);
+                 Statement st = console.createStatement()) {
+                assertFalse(st.execute("SHUTDOWN WAIT_FOR_SERVERS"), "SHUTDOWN answers no rows");
+            }
+            SQLException dropped = assertThrows(SQLException.class, () -> query(idle, "SELECT 2"));
+            ServerErrors.assertError("FATAL", "08P01", "server shutting down", dropped);
+            assertTrue(bouncer.awaitExit(STAYS_UP).isEmpty(), "jbouncer exited while a server was busy");
+            assertEquals(3, query(inTransaction, "SELECT 3"), "the open transaction goes on");
+            inTransaction.commit();
+            assertEquals(OptionalInt.of(0), bouncer.awaitExit(Duration.ofSeconds(10)),
+                    () -> "jbouncer did not exit after its last server closed; log:\n" + bouncer.log());
+        }
     }
 
     private static int query(Connection c, String sql) throws SQLException {

@@ -318,6 +318,12 @@ public final class Pool {
      * own event loop) or later, or {@link ServerWaiter#fail} when logins are failing.
      */
     public void acquire(ServerWaiter waiter) {
+        if (poolerState.shuttingDown() && poolerState.paused()) {
+            // SHUTDOWN WAIT_FOR_SERVERS drops waiting clients (fact sheet 7.3): one that would start waiting now
+            // is dropped the same way, instead of queueing behind a pause that ends only when the process exits.
+            waiter.fail(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server shutting down"));
+            return;
+        }
         ServerConnection server;
         ErrorResponse failFast = null;
         boolean launch = false;
