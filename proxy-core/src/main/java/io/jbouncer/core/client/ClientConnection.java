@@ -353,6 +353,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         channel.config().setAutoRead(true);
         if (welcome) {
             session.writeWelcome(channel, server.pool().welcomeParameters(), pooler.config().loginNotifyMessage());
+            // client_idle_timeout counts from the welcome: before it the client could only wait for us.
+            lastReadNanos = System.nanoTime();
             if (server.pool().settings().releasesAtIdle() && assigned.detachIfIdle()) {
                 // This server only taught us what to welcome the client with; its first query may go elsewhere.
                 link = null;
@@ -384,46 +386,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * The janitor's check of PgBouncer's client timers (fact sheet 5.4), on this client's loop. A per-user value
-     * overrides the global one when it is above 0. Closing the client with a request outstanding or a transaction
-     * open also closes its server (see {@link Link#abandon}).
+     * The janitor's check of PgBouncer's client timers (fact sheet 5.4), on this client's loop. Closing the client
+     * with a request outstanding or a transaction open also closes its server (see {@link Link#abandon}).
      */
     public void checkTimers(ClientTimeouts timeouts) {
         ClientSession current = session;
-        ClientState phase = state;
-        // A client still waiting for its welcome (CL_WAITING_LOGIN) has only the login and queue timers, as in
-        // PgBouncer, whose janitor applies these to its active and waiting lists.
-        if (current == null || current.pool() == null
-                || phase != ClientState.CL_ACTIVE && phase != ClientState.CL_WAITING) {
+        if (current == null || current.pool() == null) {
             return;
         }
-        long now = System.nanoTime();
         Link linked = link;
-        if (linked != null && linked.isReleased()) {
-            linked = null;
-        }
-        String expired = null;
-        if (state == ClientState.CL_WAITING) {
-            if (timeouts.query() > 0 && now - waitStartNanos >= timeouts.query()) {
-                expired = "query_timeout";
-            }
-        } else if (linked == null) {
-            if (timeouts.clientIdle() > 0 && now - lastReadNanos >= timeouts.clientIdle()) {
-                expired = "client_idle_timeout";
-            }
-        } else if (linked.pending() > 0) {
-            if (timeouts.query() > 0 && linked.requestNanos(now) >= timeouts.query()) {
-                expired = "query timeout";
-            }
-        } else if (linked.transactionStatus() != 'I') {
-            if (timeouts.idleTransaction() > 0 && now - linked.lastReadyNanos() >= timeouts.idleTransaction()) {
-                expired = "idle transaction timeout";
-            }
-        }
-        if (expired == null && linked != null && linked.transactionStatus() != 'I'
-                && timeouts.transaction() > 0 && linked.transactionNanos(now) >= timeouts.transaction()) {
-            expired = "transaction timeout";
-        }
+        String expired = timeouts.expired(state, System.nanoTime(), lastReadNanos, waitStartNanos,
+                linked == null || linked.isReleased() ? null : linked);
         if (expired != null) {
             if (state == ClientState.CL_WAITING) {
                 current.pool().cancelWait(this);

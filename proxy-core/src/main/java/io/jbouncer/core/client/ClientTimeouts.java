@@ -2,6 +2,8 @@ package io.jbouncer.core.client;
 
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.UserDef;
+import io.jbouncer.core.server.Link;
+import io.jbouncer.core.state.ClientState;
 import java.time.Duration;
 
 /**
@@ -21,6 +23,39 @@ public record ClientTimeouts(long query, long clientIdle, long idleTransaction, 
     /** Whether any timer is on: the janitor skips the per-client pass otherwise. */
     public boolean any() {
         return query > 0 || clientIdle > 0 || idleTransaction > 0 || transaction > 0;
+    }
+
+    /**
+     * Which timer has expired for a client in {@code state} at {@code now}, by PgBouncer's FATAL text, or
+     * {@code null}. Only logged-in clients are timed here, as PgBouncer's janitor walks its active and waiting
+     * lists: a client still waiting for its welcome has the login and queue timers only. A queued client counts
+     * {@code query_timeout} from when it started waiting; an unlinked one {@code client_idle_timeout} from its last
+     * byte; a linked one {@code query timeout} while a request is outstanding, else
+     * {@code idle transaction timeout} inside a transaction; {@code transaction timeout} from the transaction's
+     * start, whatever else.
+     *
+     * @param linked the client's server link, {@code null} when it has none (or it was released)
+     */
+    public String expired(ClientState state, long now, long lastReadNanos, long waitStartNanos, Link linked) {
+        if (state == ClientState.CL_WAITING) {
+            return query > 0 && now - waitStartNanos >= query ? "query_timeout" : null;
+        }
+        if (state != ClientState.CL_ACTIVE) {
+            return null;
+        }
+        if (linked == null) {
+            return clientIdle > 0 && now - lastReadNanos >= clientIdle ? "client_idle_timeout" : null;
+        }
+        boolean inTransaction = linked.transactionStatus() != 'I';
+        if (linked.pending() > 0) {
+            if (query > 0 && linked.requestNanos(now) >= query) {
+                return "query timeout";
+            }
+        } else if (inTransaction && idleTransaction > 0 && now - linked.lastReadyNanos() >= idleTransaction) {
+            return "idle transaction timeout";
+        }
+        return inTransaction && transaction > 0 && linked.transactionNanos(now) >= transaction
+                ? "transaction timeout" : null;
     }
 
     private static long pick(Duration perUser, Duration global) {

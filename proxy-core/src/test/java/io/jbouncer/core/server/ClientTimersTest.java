@@ -1,0 +1,73 @@
+package io.jbouncer.core.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.jbouncer.core.client.ClientTimeouts;
+import io.jbouncer.core.state.ClientState;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ClientTimeouts#expired}: which of PgBouncer's client timers fires, at a clock the test chooses. In this
+ * package because the links it judges are made here.
+ */
+class ClientTimersTest {
+    private static final long SECOND = 1_000_000_000L;
+    private static final ClientTimeouts ALL_ONE_SECOND = new ClientTimeouts(SECOND, SECOND, SECOND, SECOND);
+
+    @Test
+    void aQueuedClientCountsQueryTimeoutFromWhenItStartedWaiting() {
+        long start = 5 * SECOND;
+        assertNull(ALL_ONE_SECOND.expired(ClientState.CL_WAITING, start + SECOND / 2, 0, start, null));
+        assertEquals("query_timeout", ALL_ONE_SECOND.expired(ClientState.CL_WAITING, start + SECOND, 0, start, null));
+    }
+
+    @Test
+    void aClientWaitingForItsWelcomeOrLoggingInIsNotTimedHere() {
+        for (ClientState state : new ClientState[] {ClientState.CL_WAITING_LOGIN, ClientState.CL_LOGIN}) {
+            assertNull(ALL_ONE_SECOND.expired(state, 100 * SECOND, 0, 0, null), state.name());
+        }
+    }
+
+    @Test
+    void anUnlinkedClientCountsClientIdleTimeoutFromItsLastByte() {
+        assertNull(ALL_ONE_SECOND.expired(ClientState.CL_ACTIVE, 2 * SECOND - 1, SECOND, 0, null));
+        assertEquals("client_idle_timeout", ALL_ONE_SECOND.expired(ClientState.CL_ACTIVE, 2 * SECOND, SECOND, 0, null));
+        assertNull(new ClientTimeouts(0, 0, 0, 0).expired(ClientState.CL_ACTIVE, 100 * SECOND, 0, 0, null));
+    }
+
+    @Test
+    void aRunningRequestCountsQueryTimeout() {
+        Link link = new Link(null, null);
+        link.beforeForward((byte) 'Q');
+        long now = System.nanoTime();
+        assertNull(ALL_ONE_SECOND.expired(ClientState.CL_ACTIVE, now, 0, 0, link));
+        assertEquals("query timeout", ALL_ONE_SECOND.expired(ClientState.CL_ACTIVE, now + 2 * SECOND, 0, 0, link));
+        // A linked client is never idle-timed, however long since its last byte.
+        assertNull(new ClientTimeouts(0, SECOND, 0, 0).expired(ClientState.CL_ACTIVE, now + 9 * SECOND, 0, 0, link));
+    }
+
+    @Test
+    void anIdleTransactionCountsFromTheLastReadyForQuery() {
+        Link link = new Link(null, null);
+        link.beforeForward((byte) 'Q');
+        link.onReadyForQuery((byte) 'T', true);
+        long now = System.nanoTime();
+        ClientTimeouts idleOnly = new ClientTimeouts(0, 0, SECOND, 0);
+        assertNull(idleOnly.expired(ClientState.CL_ACTIVE, now, 0, 0, link));
+        assertEquals("idle transaction timeout", idleOnly.expired(ClientState.CL_ACTIVE, now + 2 * SECOND, 0, 0, link));
+    }
+
+    @Test
+    void aTransactionCountsTransactionTimeoutFromItsStartEvenWhileBusy() {
+        Link link = new Link(null, null);
+        link.beforeForward((byte) 'Q');
+        link.onReadyForQuery((byte) 'T', true);
+        link.beforeForward((byte) 'Q'); // busy again inside the transaction
+        long now = System.nanoTime();
+        ClientTimeouts transactionOnly = new ClientTimeouts(0, 0, 0, SECOND);
+        assertNull(transactionOnly.expired(ClientState.CL_ACTIVE, now, 0, 0, link));
+        assertEquals("transaction timeout",
+                transactionOnly.expired(ClientState.CL_ACTIVE, now + 2 * SECOND, 0, 0, link));
+    }
+}
