@@ -143,7 +143,7 @@ public final class IdleClients {
         parameters.put("user", user);
         parameters.put("database", database);
         ByteBuf buf = Unpooled.buffer();
-        StartupMessage.encode(buf, parameters);
+        StartupMessage.encode(buf, 0, parameters);
         return ByteBufUtil.getBytes(buf);
     }
 

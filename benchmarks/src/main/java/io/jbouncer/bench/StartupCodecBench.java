@@ -49,7 +49,7 @@ public class StartupCodecBench {
     @Setup
     public void setUp() {
         startupBody = PooledByteBufAllocator.DEFAULT.directBuffer();
-        StartupMessage.encode(startupBody, PARAMETERS);
+        StartupMessage.encode(startupBody, 0, PARAMETERS);
         startupBody.skipBytes(4);                 // length word
         version = startupBody.readInt();          // protocol version word: decode starts after it
         startupBody.markReaderIndex();
@@ -71,7 +71,7 @@ public class StartupCodecBench {
     @Benchmark
     public int encodeStartupMessage() {
         out.clear();
-        StartupMessage.encode(out, PARAMETERS);
+        StartupMessage.encode(out, 0, PARAMETERS);
         return out.writerIndex();
     }
 

@@ -13,6 +13,8 @@ import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.net.ClientAddress;
 import io.jbouncer.core.net.ProxyTrust;
 import io.jbouncer.core.net.ServerConnector;
+import io.jbouncer.core.peer.CancelKeyLayout;
+import io.jbouncer.core.peer.PeerPools;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolManager;
 import io.jbouncer.core.state.ClientState;
@@ -42,7 +44,7 @@ public final class Pooler {
     private final byte[] mockKey = new byte[32];
     private final AtomicInteger clients = new AtomicInteger();
     private final ClientCounts clientCounts = new ClientCounts();
-    private final Map<Long, ClientConnection> cancelKeys = new ConcurrentHashMap<>();
+    private final Map<BackendKeyData, ClientConnection> cancelKeys = new ConcurrentHashMap<>();
     private final StateCounts<ClientState> consoleCounts =
             new StateCounts<>(ClientState.class, ClientState.CL_JUSTFREE);
     /** Logged-in clients by id: SHOW CLIENTS and KILL_CLIENT. */
@@ -50,6 +52,7 @@ public final class Pooler {
     private volatile PoolerView adminView;
     private final ServerConnector connector;
     private final PoolManager pools;
+    private final PeerPools peers;
     private final PoolerEvents events;
     private volatile Config config;
     private volatile Map<String, StoredSecret> secrets;
@@ -67,6 +70,8 @@ public final class Pooler {
         this.connector = connector;
         this.events = events;
         this.pools = new PoolManager(this::config, connector, events);
+        this.peers = new PeerPools(config, (address, key, written, done) ->
+                connector.sendCancel(address, key, this.config.cancelWaitTimeout(), written, done), System::nanoTime);
         this.simpleQueryDisallowed = config.disablePqexec();
         applyTls(tls);
         apply(config, secrets, hba);
@@ -104,6 +109,7 @@ public final class Pooler {
         this.proxyTrust = ProxyTrust.of(newConfig);
         this.startupRules = new StartupParameters(trackExtraAtStart, newConfig.ignoreStartupParameters());
         pools.reconfigure(newConfig, this::serverSecret);
+        peers.reconfigure(newConfig);
         createForcedUserPools(newConfig);
     }
 
@@ -216,7 +222,7 @@ public final class Pooler {
         clients.decrementAndGet();
         loggedIn.remove(client.id());
         if (client.session() != null) {
-            cancelKeys.remove(keyOf(client.session().cancelKey()), client);
+            cancelKeys.remove(client.session().cancelKey(), client);
         }
     }
 
@@ -258,26 +264,39 @@ public final class Pooler {
     }
 
     /**
-     * Issues a client its cancel key: 8 random bytes with the top bit of byte 0 cleared (fact sheet 5.7), unique
-     * among live clients.
+     * Issues a client its cancel key, unique among live clients: PgBouncer's 8-byte key for a protocol 3.0 client, a
+     * 36-byte long key for a 3.2 client, both carrying {@code peer_id} when peering is on ({@link CancelKeyLayout}).
      */
-    public BackendKeyData registerForCancel(ClientConnection client) {
+    public BackendKeyData registerForCancel(ClientConnection client, boolean longKey) {
         while (true) {
-            BackendKeyData key = new BackendKeyData(random.nextInt() & 0x7FFFFFFF, random.nextInt());
-            if (cancelKeys.putIfAbsent(keyOf(key), client) == null) {
+            BackendKeyData key = CancelKeyLayout.issue(random, longKey, config.peerId());
+            if (cancelKeys.putIfAbsent(key, client) == null) {
                 return key;
             }
         }
     }
 
-    /** A CancelRequest arrived: the client holding that key, or {@code null} for an unknown key. */
+    /**
+     * A CancelRequest arrived: with peering on, a key of another peer is forwarded there (or dropped, TTL spent or
+     * peer unknown) and this returns {@code true}; {@code false} for a key of this process.
+     */
+    public boolean forwardToPeer(BackendKeyData key) {
+        return peers.forwardIfForeign(key);
+    }
+
+    /** A CancelRequest for this process: the client holding that key, or {@code null} for an unknown key. */
     public ClientConnection cancelTarget(BackendKeyData key) {
-        return cancelKeys.get(keyOf(key));
+        return cancelKeys.get(peers.ownKey(key));
     }
 
     /** Admin console sessions per state: the console's own row of SHOW POOLS. */
     public StateCounts<ClientState> consoleCounts() {
         return consoleCounts;
+    }
+
+    /** The cancel forwards to peers (SHOW PEER_POOLS). */
+    public PeerPools peers() {
+        return peers;
     }
 
     /**
@@ -289,7 +308,7 @@ public final class Pooler {
             done.run();
             return;
         }
-        connector.sendCancel(server, serverKey, config.cancelWaitTimeout(), done);
+        connector.sendCancel(server, serverKey, config.cancelWaitTimeout(), () -> { }, done);
     }
 
     /** Which TCP clients must open with a PROXY protocol header, as last applied. */
@@ -304,9 +323,5 @@ public final class Pooler {
             return inet.getAddress().getHostAddress() + ":" + inet.getPort();
         }
         return remote instanceof DomainSocketAddress || remote == null ? "unix" : remote.toString();
-    }
-
-    private static long keyOf(BackendKeyData key) {
-        return ((long) key.processId() << 32) | (key.secretKey() & 0xFFFFFFFFL);
     }
 }

@@ -38,11 +38,10 @@ class UnsupportedSettingsIT {
     private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(10);
     private static final String ADMIN = "unsupported_admin";
     private static final String ADMIN_PASS = "unsupported_admin_pass";
-    /** Values that ask for what jbouncer lacks (peering, PAM, syslog, a TLS key-exchange group, resolv.conf). */
+    /** Values that ask for what jbouncer lacks (PAM, syslog, a TLS key-exchange group, resolv.conf). */
     private static final Map<String, String> REFUSED = Map.of(
             "client_tls_ecdhcurve", "secp384r1",
             "resolv_conf", "/etc/resolv.conf",
-            "peer_id", "1",
             "auth_type", "pam",
             "syslog", "1");
 
@@ -112,7 +111,7 @@ class UnsupportedSettingsIT {
             assertEquals(1, reload.exitCode(), reload.stdout());
             assertTrue(reload.stderr().contains("ERROR:  F0000: RELOAD failed, see logs for additional details: "),
                     reload.stderr());
-            assertTrue(reload.stderr().contains("peer_id = 1 is not supported"), reload.stderr());
+            assertTrue(reload.stderr().contains("resolv_conf = /etc/resolv.conf is not supported"), reload.stderr());
             Map<String, String> state = console(config).state();
             assertEquals("failed", state.get("last_reload_result"), state::toString);
             assertTrue(state.get("last_reload_message").contains("syslog = 1 is not supported"), state::toString);

@@ -14,6 +14,13 @@ import java.util.Map;
 public record StartupMessage(int majorVersion, int minorVersion, Map<String, String> parameters) {
     /** Protocol version code of 3.0. */
     public static final int PROTOCOL_3 = 3;
+    /**
+     * The newest minor version of protocol 3 spoken here: 3.2 (PostgreSQL 18), whose only change is the cancel key
+     * of variable length. 3.1 was never used by PostgreSQL; it is accepted and treated as 3.0, as PostgreSQL does.
+     */
+    public static final int LATEST_MINOR = 2;
+    /** The first minor version with long cancel keys. */
+    public static final int LONG_KEYS_MINOR = 2;
 
     /** Decodes the body after the length word and the version word; {@code version} is that word. */
     public static StartupMessage decode(int version, ByteBuf body) {
@@ -37,11 +44,11 @@ public record StartupMessage(int majorVersion, int minorVersion, Map<String, Str
         return parameters.get(name);
     }
 
-    /** Encodes a 3.0 StartupMessage with the given parameters (the pooler logging in to PostgreSQL). */
-    public static void encode(ByteBuf out, Map<String, String> parameters) {
+    /** Encodes a StartupMessage for protocol 3.{@code minor} (the pooler logging in to PostgreSQL). */
+    public static void encode(ByteBuf out, int minor, Map<String, String> parameters) {
         int lengthIndex = out.writerIndex();
         out.writeInt(0);
-        out.writeInt(PROTOCOL_3 << 16);
+        out.writeInt(PROTOCOL_3 << 16 | minor);
         parameters.forEach((name, value) -> {
             PgBuf.writeCString(out, name);
             PgBuf.writeCString(out, value);

@@ -2,15 +2,19 @@ package io.jbouncer.protocol.message;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.protocol.PgProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BackendKeyDataTest {
 
-    /** Fact sheet 5.6: always the 8-byte protocol 3.0 key, length 12. */
+    /** A protocol 3.0 key: process id and a 4-byte secret, message length 12. */
     @Test
     void encodesTwelveByteMessage() {
         byte[] expected = {'K', 0, 0, 0, 12, 0x01, 0x02, 0x03, 0x04,
@@ -24,5 +28,44 @@ class BackendKeyDataTest {
         assertEquals(new BackendKeyData(12345, 0x80000001), BackendKeyData.decode(body));
         assertEquals(0, body.readableBytes());
         assertTrue(body.release());
+    }
+
+    /** Protocol 3.2: the secret is as long as the message says (PostgreSQL 18 sends 32 bytes). */
+    @Test
+    void longKeyRoundTripsThroughBackendKeyDataAndCancelRequest() {
+        byte[] wire = new byte[36];
+        for (int i = 0; i < wire.length; i++) {
+            wire[i] = (byte) (i + 1);
+        }
+        BackendKeyData key = BackendKeyData.of(wire);
+        assertEquals(0x01020304, key.processId());
+        assertEquals(32, key.secretLength());
+        byte[] message = WireBytes.encoded(key::encode);
+        assertEquals(1 + 4 + 36, message.length);
+        assertEquals(key, BackendKeyData.decode(Unpooled.wrappedBuffer(message, 5, 36)));
+
+        byte[] request = WireBytes.encoded(out -> CancelRequest.encode(out, key));
+        assertEquals(8 + 36, request.length);
+        assertEquals(8 + 36, Unpooled.wrappedBuffer(request).getInt(0));
+        assertEquals(CancelRequest.CODE, Unpooled.wrappedBuffer(request).getInt(4));
+        assertEquals(key, CancelRequest.decode(Unpooled.wrappedBuffer(request, 8, 36)));
+    }
+
+    @Test
+    void equalityIsByValueAndToStringHidesTheSecret() {
+        assertEquals(new BackendKeyData(1, 2), BackendKeyData.of(new byte[] {0, 0, 0, 1, 0, 0, 0, 2}));
+        assertEquals(new BackendKeyData(1, 2).hashCode(), BackendKeyData.of(new byte[] {0, 0, 0, 1, 0, 0, 0, 2})
+                .hashCode());
+        assertNotEquals(new BackendKeyData(1, 2), new BackendKeyData(1, 3));
+        assertEquals("BackendKeyData[pid=1, secret=4 bytes]", new BackendKeyData(1, 0x7fabcdef).toString());
+    }
+
+    /** Shorter than a 3.0 secret or longer than 256 bytes: a protocol violation, never an exception of the JDK. */
+    @Test
+    void refusesImpossibleLengths() {
+        for (int length : List.of(0, 4, 7, 4 + 257)) {
+            assertThrows(PgProtocolException.class, () -> BackendKeyData.of(new byte[length]), "length " + length);
+        }
+        assertEquals(256, BackendKeyData.of(new byte[4 + 256]).secretLength());
     }
 }

@@ -24,7 +24,7 @@ class StartupMessageTest {
         int length = 4 + 4 + "user\0alice\0database\0db\0\0".length();
         byte[] expected = WireBytes.of().int32(length).int32(3 << 16).cstring("user").cstring("alice")
                 .cstring("database").cstring("db").bytes(0).toArray();
-        assertArrayEquals(expected, WireBytes.encoded(out -> StartupMessage.encode(out, parameters)));
+        assertArrayEquals(expected, WireBytes.encoded(out -> StartupMessage.encode(out, 0, parameters)));
     }
 
     @Test
@@ -44,7 +44,7 @@ class StartupMessageTest {
     @Test
     void decodeThenEncodeRoundTrips() {
         Map<String, String> parameters = Map.of("user", "bob");
-        byte[] wire = WireBytes.encoded(out -> StartupMessage.encode(out, parameters));
+        byte[] wire = WireBytes.encoded(out -> StartupMessage.encode(out, 0, parameters));
         ByteBuf body = Unpooled.wrappedBuffer(wire, 8, wire.length - 8);
         assertEquals(parameters, StartupMessage.decode(StartupMessage.PROTOCOL_3 << 16, body).parameters());
         assertTrue(body.release());

@@ -12,6 +12,7 @@ import io.jbouncer.admin.view.ListsRow;
 import io.jbouncer.admin.view.MemRow;
 import io.jbouncer.admin.view.PeerPoolRow;
 import io.jbouncer.admin.view.PeerRow;
+import io.jbouncer.core.peer.PeerPools;
 import io.jbouncer.admin.view.PoolRow;
 import io.jbouncer.admin.view.SocketRow;
 import io.jbouncer.admin.view.StatCounters;
@@ -290,7 +291,8 @@ public final class AdminView implements PoolerView {
                 .count() + 1;
         int loggedIn = pooler.clients().size();
         int servers = pooler.pools().all().stream().mapToInt(p -> p.servers().size()).sum();
-        return new ListsRow(databases, users().size(), config.peers().size(), pooler.pools().all().size() + 1, 0, 0,
+        return new ListsRow(databases, users().size(), config.peers().size(), pooler.pools().all().size() + 1,
+                pooler.peers().rows().size(), 0,
                 loggedIn, Math.max(0, pooler.clientCount() - loggedIn), 0, servers, 0, 0, 0, 0);
     }
 
@@ -303,14 +305,15 @@ public final class AdminView implements PoolerView {
     @Override
     public List<PeerRow> peers() {
         List<PeerRow> rows = new ArrayList<>();
-        pooler.config().peers().values()
-                .forEach(p -> rows.add(new PeerRow(p.id(), p.host(), p.port(), p.poolSize())));
+        Config config = pooler.config();
+        config.peers().values().forEach(p -> rows.add(new PeerRow(p.id(), p.host(), p.port(),
+                PeerPools.effectivePoolSize(p, config))));
         return rows;
     }
 
     @Override
     public List<PeerPoolRow> peerPools() {
-        return List.of();
+        return pooler.peers().rows();
     }
 
     /**

@@ -702,8 +702,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             channel.writeAndFlush(no);
         } else if (code == CancelRequest.CODE) {
             closing = true; // nothing more is read from a cancel connection
-            ClientConnection target = body.readableBytes() == 8
-                    ? pooler.cancelTarget(new BackendKeyData(body.readInt(), body.readInt())) : null;
+            int keyLength = body.readableBytes();
+            // a 3.0 key is 8 bytes, a 3.2 key up to 260; anything else is dropped unanswered, as PostgreSQL does
+            BackendKeyData key = keyLength >= 8 && keyLength <= CancelRequest.MAX_PACKET_LENGTH - 8
+                    ? CancelRequest.decode(body) : null;
+            ClientConnection target = key == null || pooler.forwardToPeer(key) ? null : pooler.cancelTarget(key);
             if (target == null) {
                 channel.close(); // unknown keys are dropped silently, as PostgreSQL and PgBouncer do
             } else {
@@ -750,16 +753,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * A client asking for protocol 3.x with x &gt; 0, or sending {@code _pq_.*} options, is told we speak 3.0 and
-     * which options we ignored; it then goes on with 3.0 (fact sheet 5.6).
+     * Protocol 3.0 to 3.2 are spoken as asked. A client asking for a newer minor version (PostgreSQL 19's libpq probes
+     * with 3.9999), or naming {@code _pq_.*} options (none is known here), gets exactly one NegotiateProtocolVersion
+     * with the version it goes on with, the older of its own and 3.2, and those options; it is never refused for it
+     * (protocol docs, "Protocol versions"; PgBouncer answers 3.0 to any minor).
      */
     private void negotiateProtocolVersion(StartupMessage startup) {
         List<String> protocolOptions = startup.parameters().keySet().stream()
                 .filter(name -> name.startsWith("_pq_."))
                 .toList();
-        if (startup.minorVersion() > 0 || !protocolOptions.isEmpty()) {
+        if (startup.minorVersion() > StartupMessage.LATEST_MINOR || !protocolOptions.isEmpty()) {
             ByteBuf out = channel.alloc().buffer();
-            NegotiateProtocolVersion.encode(out, 0, protocolOptions);
+            new NegotiateProtocolVersion(StartupMessage.PROTOCOL_3,
+                    Math.min(startup.minorVersion(), StartupMessage.LATEST_MINOR), protocolOptions).encode(out);
             channel.write(out);
         }
     }

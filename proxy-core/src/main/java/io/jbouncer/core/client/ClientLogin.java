@@ -343,7 +343,7 @@ final class ClientLogin {
                 return fail("not allowed");
             }
             return Optional.of(new ClientSession(database, user, null, tracked,
-                    pooler.startupRules().trackedNames(), pooler.registerForCancel(client),
+                    pooler.startupRules().trackedNames(), pooler.registerForCancel(client, longCancelKey()),
                     pooler.describeRemote(client.channel()), consoleRole));
         }
         DatabaseDef def = pooler.database(database);
@@ -363,7 +363,7 @@ final class ClientLogin {
             pool.loginProved(secret, accepted.scramClientKey());
         }
         return Optional.of(new ClientSession(database, user, pool, tracked, pooler.startupRules().trackedNames(),
-                pooler.registerForCancel(client),
+                pooler.registerForCancel(client, longCancelKey()),
                 pooler.describeRemote(client.channel()), null));
     }
 
@@ -391,6 +391,14 @@ final class ClientLogin {
             }
         }
         return false;
+    }
+
+    /**
+     * Protocol 3.2 and later (a client asking for a newer minor goes on with 3.2) get a long cancel key; 3.0 and the
+     * never-used 3.1 the 8-byte one, as PostgreSQL 18 decides.
+     */
+    private boolean longCancelKey() {
+        return startup.minorVersion() >= StartupMessage.LONG_KEYS_MINOR;
     }
 
     ErrorResponse postAuthError() {

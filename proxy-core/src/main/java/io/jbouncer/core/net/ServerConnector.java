@@ -113,16 +113,19 @@ public final class ServerConnector implements ServerLauncher {
      * to close it: the postmaster signals the backend before it closes the connection, so once it is closed the
      * cancel can no longer reach a later query. PostgreSQL answers nothing; the running query fails with 57014 on
      * its own connection. {@code done} runs exactly once when the connection is over: closed, failed to connect,
-     * or cut after {@code waitLimit} ({@code cancel_wait_timeout}; zero waits for PostgreSQL alone).
+     * or cut after {@code waitLimit} ({@code cancel_wait_timeout}; zero waits for PostgreSQL alone). {@code written}
+     * runs before it, once the request has been written (a peer's SHOW PEER_POOLS tells sent from connecting).
+     * The key may be a 3.0 key or a 3.2 long key; a jbouncer or PgBouncer peer takes a forwarded request the same way.
      */
-    public void sendCancel(SocketAddress address, BackendKeyData serverKey, Duration waitLimit, Runnable done) {
+    public void sendCancel(SocketAddress address, BackendKeyData serverKey, Duration waitLimit, Runnable written,
+                           Runnable done) {
         bootstrap(group.next(), address)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelActive(ChannelHandlerContext ctx) {
-                        ByteBuf request = ctx.alloc().buffer(CancelRequest.PACKET_LENGTH);
-                        new CancelRequest(serverKey.processId(), serverKey.secretKey()).encode(request);
-                        ctx.writeAndFlush(request);
+                        ByteBuf request = ctx.alloc().buffer(8 + serverKey.length());
+                        CancelRequest.encode(request, serverKey);
+                        ctx.writeAndFlush(request).addListener(sent -> written.run());
                     }
                 })
                 .connect(address)

@@ -402,7 +402,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         channel = ctx.channel();
         tryTransition(ServerState.SV_FREE, ServerState.SV_LOGIN);
         ByteBuf startup = ctx.alloc().buffer();
-        StartupMessage.encode(startup, startupParameters);
+        // 3.2 (long cancel keys) where PostgreSQL 18+ speaks it; older servers negotiate down to 3.0 (ServerLogin)
+        StartupMessage.encode(startup, StartupMessage.LATEST_MINOR, startupParameters);
         ctx.writeAndFlush(startup);
     }
 
@@ -563,6 +564,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         try {
             if (tag == 'Z') {
                 backendKey = login.backendKey();
+                Log.debug("S-%s: %s server speaks protocol 3.%d, cancel key of %d bytes", logId(), pool.key(),
+                        login.protocolMinor(), backendKey == null ? 0 : backendKey.length());
                 parameters.putAll(login.parameters());
                 parametersSnapshot = Map.copyOf(parameters);
                 TargetSessionAttrs attrs = pool.target().sessionAttrs();

@@ -8,7 +8,9 @@ import io.jbouncer.protocol.auth.StoredSecret;
 import io.jbouncer.protocol.message.Authentication;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.ErrorResponse;
+import io.jbouncer.protocol.message.NegotiateProtocolVersion;
 import io.jbouncer.protocol.message.ParameterStatus;
+import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +43,8 @@ final class ServerLogin {
     private final Map<String, String> parameters = new LinkedHashMap<>();
     private BackendKeyData backendKey;
     private ScramClient scram;
+    /** The minor protocol version the connection speaks: asked for 3.2, lowered by a NegotiateProtocolVersion. */
+    private int protocolMinor = StartupMessage.LATEST_MINOR;
 
     ServerLogin(ServerCredentials credentials) {
         this.credentials = credentials;
@@ -50,8 +54,13 @@ final class ServerLogin {
         return parameters;
     }
 
+    /** The server's cancel key: 8 bytes from a 3.0 server, a long key (PostgreSQL 18: 36 bytes) over 3.2. */
     BackendKeyData backendKey() {
         return backendKey;
+    }
+
+    int protocolMinor() {
+        return protocolMinor;
     }
 
     /**
@@ -76,12 +85,28 @@ final class ServerLogin {
             case 'E':
                 ErrorResponse error = ErrorResponse.decode(body);
                 throw new LoginFailure(error.severity() + " " + error.message(), error);
-            case 'N':
             case 'v':
-                return null; // notices and protocol negotiation need no answer
+                negotiated(NegotiateProtocolVersion.decode(body));
+                return null;
+            case 'N':
+                return null; // notices need no answer
             default:
                 throw new LoginFailure("unexpected message during login: '" + (char) tag + "'", null);
         }
+    }
+
+    /**
+     * A server older than PostgreSQL 18 answers our 3.2 StartupMessage with the version it speaks (3.0) and goes on
+     * with it; that only changes the length of its BackendKeyData. Anything above what we asked for, below 3.0, or
+     * an option we never sent is a broken server.
+     */
+    private void negotiated(NegotiateProtocolVersion answer) throws LoginFailure {
+        if (answer.majorVersion() != StartupMessage.PROTOCOL_3 || answer.minorVersion() > protocolMinor
+                || !answer.unrecognizedOptions().isEmpty()) {
+            throw new LoginFailure("invalid protocol negotiation: server answered " + answer.majorVersion() + "."
+                    + answer.minorVersion() + " " + answer.unrecognizedOptions(), null);
+        }
+        protocolMinor = answer.minorVersion();
     }
 
     private ByteBuf authenticate(ByteBuf body, ByteBufAllocator alloc) throws LoginFailure {

@@ -1,5 +1,6 @@
 package io.jbouncer.core.net;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -50,14 +52,39 @@ class ServerConnectorCancelTest {
     void doneRunsWhenThePeerClosesAfterReadingTheRequest() throws Exception {
         try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CountDownLatch done = new CountDownLatch(1);
-            connector.sendCancel(peer.getLocalSocketAddress(), KEY, Duration.ofSeconds(30), done::countDown);
+            CountDownLatch written = new CountDownLatch(1);
+            connector.sendCancel(peer.getLocalSocketAddress(), KEY, Duration.ofSeconds(30), written::countDown,
+                    done::countDown);
             try (Socket accepted = peer.accept()) {
                 DataInputStream in = new DataInputStream(accepted.getInputStream());
                 assertEquals(CancelRequest.PACKET_LENGTH, in.readInt());
                 in.readInt(); // the cancel request code
                 assertEquals(4242, in.readInt());
                 assertEquals(0x5eed, in.readInt());
+                assertTrue(written.await(5, TimeUnit.SECONDS), "written did not run once the request was read");
                 assertFalse(done.await(200, TimeUnit.MILLISECONDS), "done before the peer closed");
+            }
+            assertTrue(done.await(5, TimeUnit.SECONDS), "done did not run after the peer closed");
+        }
+    }
+
+    /** A protocol 3.2 server key (PostgreSQL 18: 32-byte secret) is quoted whole: a 44-byte request. */
+    @Test
+    void longKeyIsSentWhole() throws Exception {
+        byte[] wire = new byte[36];
+        Arrays.fill(wire, (byte) 0x5a);
+        BackendKeyData longKey = BackendKeyData.of(wire);
+        try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CountDownLatch done = new CountDownLatch(1);
+            connector.sendCancel(peer.getLocalSocketAddress(), longKey, Duration.ofSeconds(30), () -> { },
+                    done::countDown);
+            try (Socket accepted = peer.accept()) {
+                DataInputStream in = new DataInputStream(accepted.getInputStream());
+                assertEquals(44, in.readInt());
+                assertEquals(CancelRequest.CODE, in.readInt());
+                byte[] quoted = new byte[36];
+                in.readFully(quoted);
+                assertArrayEquals(wire, quoted);
             }
             assertTrue(done.await(5, TimeUnit.SECONDS), "done did not run after the peer closed");
         }
@@ -68,7 +95,8 @@ class ServerConnectorCancelTest {
         try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CountDownLatch done = new CountDownLatch(1);
             long start = System.nanoTime();
-            connector.sendCancel(peer.getLocalSocketAddress(), KEY, Duration.ofMillis(300), done::countDown);
+            connector.sendCancel(peer.getLocalSocketAddress(), KEY, Duration.ofMillis(300), () -> { },
+                    done::countDown);
             try (Socket accepted = peer.accept()) {
                 assertTrue(done.await(5, TimeUnit.SECONDS), "cancel_wait_timeout did not end the cancel");
                 assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(300));
@@ -87,7 +115,7 @@ class ServerConnectorCancelTest {
         }
         CountDownLatch done = new CountDownLatch(1);
         connector.sendCancel(new InetSocketAddress(InetAddress.getLoopbackAddress(), closedPort), KEY,
-                Duration.ofSeconds(30), done::countDown);
+                Duration.ofSeconds(30), () -> { }, done::countDown);
 
         assertTrue(done.await(5, TimeUnit.SECONDS), "a failed connect must still release the server");
     }
