@@ -1,6 +1,5 @@
 package io.jbouncer.it;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,9 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The startup packet as PgBouncer handles it: SSLRequest and GSSENCRequest answered {@code N}, protocol 3.x
- * negotiated down to 3.0, startup parameters checked, garbage and unknown cancel keys refused, all seen from real
- * psql and from a raw socket.
+ * The startup packet as PgBouncer handles it: SSLRequest and GSSENCRequest answered {@code N}, startup parameters
+ * checked, garbage and unknown cancel keys refused, all seen from real psql and from a raw socket. (Protocol
+ * versions and their negotiation: ProtocolVersionIT.)
  */
 class StartupIT {
 
@@ -102,39 +101,6 @@ class StartupIT {
 
         assertEquals(0, result.exitCode(), result.stderr());
         assertEquals("Asia/Tokyo\n", result.stdout());
-    }
-
-    @Test
-    void protocol32IsNegotiatedDownTo30BeforeTheAuthRequest() {
-        try (RawConnection raw = RawConnection.open(config.port())) {
-            raw.send(RawConnection.startupMessage(3, 2, "user", USER, "database", PostgresCluster.DB));
-
-            RawConnection.Message negotiate = raw.readMessage();
-            assertEquals('v', negotiate.tag());
-            ByteBuffer body = negotiate.buffer();
-            assertEquals(0, body.getInt(), "newest minor version supported");
-            assertEquals(0, body.getInt(), "unrecognized protocol options");
-            assertAuthenticationMd5(raw.readMessage());
-        }
-    }
-
-    @Test
-    void protocolOptionsAreReportedAsUnrecognized() {
-        try (RawConnection raw = RawConnection.open(config.port())) {
-            raw.send(RawConnection.startupMessage(3, 0, "user", USER, "database", PostgresCluster.DB,
-                    "_pq_.test_option", "on"));
-
-            RawConnection.Message negotiate = raw.readMessage();
-            assertEquals('v', negotiate.tag());
-            ByteBuffer body = negotiate.buffer();
-            assertEquals(0, body.getInt(), "newest minor version supported");
-            assertEquals(1, body.getInt(), "unrecognized protocol options");
-            byte[] name = "_pq_.test_option\0".getBytes(StandardCharsets.US_ASCII);
-            byte[] actual = new byte[body.remaining()];
-            body.get(actual);
-            assertArrayEquals(name, actual);
-            assertAuthenticationMd5(raw.readMessage());
-        }
     }
 
     @ParameterizedTest
