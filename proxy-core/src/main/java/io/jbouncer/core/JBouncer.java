@@ -284,6 +284,9 @@ public final class JBouncer {
         shutdown = mode;
         pooler.pools().poolerState().setShuttingDown();
         listener.closeTcp();
+        // from here new clients reach the other processes sharing the port (so_reuseport): a rolling restart waits
+        // for this line before sending clients on
+        Log.debug("TCP listeners closed");
         if (mode == ShutdownMode.WAIT_FOR_SERVERS) {
             pooler.pools().poolerState().setPaused(true);
             pooler.pools().all().forEach(pool -> pool.pauseChanged());

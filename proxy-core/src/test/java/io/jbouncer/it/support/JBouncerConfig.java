@@ -27,6 +27,7 @@ public final class JBouncerConfig {
     private final Map<String, String> databases = new LinkedHashMap<>();
     private final Map<String, String> users = new LinkedHashMap<>();
     private final Map<String, String> userEntries = new LinkedHashMap<>();
+    private final Map<Integer, String> peers = new LinkedHashMap<>();
 
     private JBouncerConfig(Path dir) {
         this.dir = dir;
@@ -76,6 +77,17 @@ public final class JBouncerConfig {
         return this;
     }
 
+    /** Adds or replaces the {@code [peers]} entry {@code id = settings} ({@code host=... port=... pool_size=...}). */
+    public JBouncerConfig peer(int id, String settings) {
+        peers.put(id, settings);
+        return this;
+    }
+
+    /** The Unix socket this configuration listens on: {@code <unix_socket_dir>/.s.PGSQL.<listen_port>}. */
+    public Path unixSocket() {
+        return Path.of(settings.get("unix_socket_dir"), ".s.PGSQL." + port());
+    }
+
     /** The TCP port clients connect to ({@code listen_port}). */
     public int port() {
         return Integer.parseInt(settings.get("listen_port"));
@@ -95,6 +107,10 @@ public final class JBouncerConfig {
         if (!userEntries.isEmpty()) {
             ini.append("\n[users]\n");
             userEntries.forEach((name, entry) -> ini.append(name).append(" = ").append(entry).append('\n'));
+        }
+        if (!peers.isEmpty()) {
+            ini.append("\n[peers]\n");
+            peers.forEach((id, entry) -> ini.append(id).append(" = ").append(entry).append('\n'));
         }
         StringBuilder userlist = new StringBuilder();
         users.forEach((name, secret) -> userlist.append(quoted(name)).append(' ').append(quoted(secret)).append('\n'));

@@ -1,5 +1,11 @@
 package io.jbouncer.it.support;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,6 +57,21 @@ public record RawLogin(RawConnection connection, List<RawConnection.Message> neg
             if (!cancel.closedByPeer()) {
                 throw new IllegalStateException("the pooler did not close the cancel connection");
             }
+        }
+    }
+
+    /**
+     * Sends {@code request} over the Unix socket {@code socket} (one chosen instance of several sharing a TCP port)
+     * and closes: the pooler reads a CancelRequest whole before it acts on it.
+     */
+    public static void sendCancelOverUnixSocket(Path socket, byte[] request) {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            ByteBuffer bytes = ByteBuffer.wrap(request);
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot send a cancel request to " + socket, e);
         }
     }
 

@@ -1,0 +1,244 @@
+package io.jbouncer.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.JBouncerConfig;
+import io.jbouncer.it.support.JBouncerProcess;
+import io.jbouncer.it.support.Jdbc;
+import io.jbouncer.it.support.PgStatActivity;
+import io.jbouncer.it.support.Poll;
+import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.RawConnection;
+import io.jbouncer.it.support.RawLogin;
+import io.jbouncer.it.support.WireMessages;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Peering (issue 20, section 4): three jbouncer processes share one TCP port with {@code so_reuseport}, each with its
+ * own {@code peer_id} and Unix socket, and list each other in {@code [peers]} by those sockets. A client's cancel
+ * key says which process it is on; a CancelRequest that lands on another one is forwarded to the owner, which
+ * cancels the query on the real PostgreSQL (57014). Deterministic: the query's process is read from its key, and the
+ * cancel is sent to a chosen other process over its Unix socket.
+ */
+class PeeringIT {
+
+    private static final String USER = PostgresCluster.TRUST_USER;
+    private static final int INSTANCES = 3;
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final String ADMIN = "peering_admin";
+    private static final int CONNECTIONS_AFTER_SIGTERM = 15;
+
+    private static PostgresCluster pg;
+    private static final List<JBouncerConfig> configs = new ArrayList<>();
+    private static final List<JBouncerProcess> bouncers = new ArrayList<>();
+    private static int port;
+
+    @BeforeAll
+    static void start() {
+        pg = PostgresCluster.shared();
+        for (int id = 1; id <= INSTANCES; id++) {
+            configs.add(config(id));
+        }
+        port = configs.get(0).port();
+        for (JBouncerConfig config : configs) {
+            for (int id = 1; id <= INSTANCES; id++) {
+                config.peer(id, "host=" + configs.get(id - 1).dir() + " port=" + port);
+            }
+            JBouncerProcess bouncer = JBouncerProcess.start(config.write(), port);
+            bouncers.add(bouncer);
+            assertTrue(bouncer.awaitLog("listening on unix:", TIMEOUT), bouncer::log);
+        }
+    }
+
+    private static JBouncerConfig config(int peerId) {
+        JBouncerConfig config = JBouncerConfig.create()
+                .set("auth_type", "trust")
+                .set("so_reuseport", "1")
+                .set("peer_id", Integer.toString(peerId))
+                .set("admin_users", ADMIN)
+                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
+                .user(USER, "")
+                .user(ADMIN, "");
+        if (!configs.isEmpty()) {
+            config.set("listen_port", Integer.toString(configs.get(0).port()));
+        }
+        return config;
+    }
+
+    @AfterAll
+    static void stop() {
+        for (JBouncerProcess bouncer : bouncers) {
+            bouncer.close();
+            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
+        }
+    }
+
+    private static RawLogin login(int minor) {
+        return RawLogin.of(port, minor, "user", USER, "database", PostgresCluster.DB);
+    }
+
+    /** The peer id in bytes 1-2 of a key (PgBouncer's layout): which process the client is on. */
+    private static int ownerOf(byte[] key) {
+        return (key[1] & 0xFF) | (key[2] & 0xFF) << 8;
+    }
+
+    /**
+     * For keys of both lengths, and for each of the other two processes as the receiver: the cancel is forwarded
+     * to the owner and the query ends with 57014.
+     */
+    @ParameterizedTest(name = "protocol 3.{0}")
+    @ValueSource(ints = {0, 2})
+    void cancelLandingOnAnotherProcessIsForwardedToTheOwner(int minor) {
+        for (int hop = 1; hop < INSTANCES; hop++) {
+            String sleep = "SELECT pg_sleep(30) /* peering 3." + minor + " hop " + hop + " */";
+            try (RawLogin login = login(minor)) {
+                int owner = ownerOf(login.cancelKey());
+                assertTrue(owner >= 1 && owner <= INSTANCES, "peer id " + owner + " in the key");
+                int receiver = (owner - 1 + hop) % INSTANCES + 1;
+                login.connection().send(WireMessages.query(sleep));
+                assertTrue(Poll.until(TIMEOUT, () -> PgStatActivity.of(pg).activeQueries(sleep) == 1),
+                        "not running");
+
+                RawLogin.sendCancelOverUnixSocket(configs.get(receiver - 1).unixSocket(), login.cancelRequest());
+
+                assertEquals("57014", errorCode(login.connection()), "cancel sent to " + receiver + " for " + owner);
+            }
+        }
+    }
+
+    /** Through the shared port the cancel lands on any process, and always reaches its query. */
+    @Test
+    void cancelThroughTheSharedPortAlwaysArrives() {
+        for (int i = 0; i < INSTANCES; i++) {
+            String sleep = "SELECT pg_sleep(30) /* shared port " + i + " */";
+            try (RawLogin login = login(0)) {
+                login.connection().send(WireMessages.query(sleep));
+                assertTrue(Poll.until(TIMEOUT, () -> PgStatActivity.of(pg).activeQueries(sleep) == 1),
+                        "not running");
+
+                RawLogin.sendCancel(port, login.cancelRequest());
+
+                assertEquals("57014", errorCode(login.connection()));
+            }
+        }
+    }
+
+    /** A key whose TTL is spent (low 2 bits of byte 7 = 0) is not forwarded again: the query runs to its end. */
+    @Test
+    void spentTtlIsDropped() {
+        String sleep = "SELECT pg_sleep(1.5) /* ttl spent */";
+        try (RawLogin login = login(0)) {
+            byte[] spent = login.cancelKey().clone();
+            spent[7] &= ~0x03;
+            int receiver = ownerOf(spent) % INSTANCES + 1;
+            login.connection().send(WireMessages.query(sleep));
+            assertTrue(Poll.until(TIMEOUT, () -> PgStatActivity.of(pg).activeQueries(sleep) == 1), "not running");
+
+            RawLogin.sendCancelOverUnixSocket(configs.get(receiver - 1).unixSocket(),
+                    RawConnection.startupPacket(RawConnection.CANCEL_REQUEST, spent));
+
+            assertEquals("D: C Z", WireMessages.replies(login.connection()), "pg_sleep ran to its end");
+        }
+    }
+
+    /** SHOW PEERS lists the [peers] section by id with the effective pool_size (default_pool_size, 20). */
+    @Test
+    void showPeersListsTheSection() throws SQLException {
+        try (Connection console = AdminConsole.connect(port, ADMIN, "")) {
+            List<Map<String, String>> rows = AdminConsole.rows(console, "SHOW PEERS");
+            assertEquals(INSTANCES, rows.size(), rows::toString);
+            for (int id = 1; id <= INSTANCES; id++) {
+                Map<String, String> row = rows.get(id - 1);
+                assertEquals(Integer.toString(id), row.get("peer_id"));
+                assertEquals(configs.get(id - 1).dir().toString(), row.get("host"));
+                assertEquals(Integer.toString(port), row.get("port"));
+                assertEquals("20", row.get("pool_size"));
+            }
+        }
+    }
+
+    /**
+     * Rolling restart: SIGTERM one process while clients keep connecting through the shared port, one transaction
+     * per connection. The stopping process closes its TCP listener at once and finishes the session it still has;
+     * every new connection lands on the others, and no client sees an error.
+     */
+    @Test
+    void rollingRestartWithSigtermCostsClientsNothing() throws Exception {
+        JBouncerConfig config = config(9).set("listen_port", Integer.toString(port));
+        JBouncerProcess stopping = JBouncerProcess.start(config.write(), port, "-v");
+        assertTrue(stopping.awaitLog("listening on unix:", TIMEOUT), stopping::log);
+        RawLogin held = null;
+        List<RawLogin> others = new ArrayList<>();
+        try {
+            while (held == null) { // a session on the process about to stop
+                RawLogin login = login(0);
+                if (ownerOf(login.cancelKey()) == 9) {
+                    held = login;
+                } else {
+                    others.add(login);
+                }
+            }
+            held.connection().send(WireMessages.query("BEGIN"));
+            assertEquals("C Z", WireMessages.replies(held.connection()));
+
+            stopping.signal("TERM");
+            assertTrue(stopping.awaitLog("TCP listeners closed", TIMEOUT), stopping::log);
+            int served = 0;
+            for (int i = 0; i < CONNECTIONS_AFTER_SIGTERM; i++) {
+                try (Connection c = Jdbc.connect("127.0.0.1", port, PostgresCluster.DB, USER, null);
+                     Statement st = c.createStatement()) {
+                    c.setAutoCommit(false);
+                    try (ResultSet rs = st.executeQuery("SELECT 1")) {
+                        rs.next();
+                        served += rs.getInt(1);
+                    }
+                    c.commit();
+                }
+            }
+            assertEquals(CONNECTIONS_AFTER_SIGTERM, served);
+            assertTrue(stopping.awaitExit(Duration.ofMillis(200)).isEmpty(), "it waits for its client");
+
+            held.connection().send(WireMessages.query("SELECT 1; COMMIT"));
+            assertEquals("D:1 C C Z", WireMessages.replies(held.connection()), "the held session finishes");
+            held.close();
+            held = null;
+            OptionalInt exit = stopping.awaitExit(TIMEOUT);
+            assertEquals(OptionalInt.of(0), exit, stopping::log);
+        } finally {
+            if (held != null) {
+                held.close();
+            }
+            others.forEach(RawLogin::close);
+            stopping.close();
+            assertFalse(stopping.log().contains("LEAK:"), stopping::log);
+        }
+    }
+
+    private static String errorCode(RawConnection raw) {
+        String code = null;
+        while (true) {
+            RawConnection.Message m = raw.readMessage();
+            if (m.tag() == 'E') {
+                code = m.fields().get('C');
+            } else if (m.tag() == 'Z') {
+                return code;
+            }
+        }
+    }
+}
