@@ -122,8 +122,24 @@ public final class PostgresCluster {
         return sharedTls;
     }
 
+    /**
+     * A cluster of its own from the server binaries in {@code binDir} (for example another major version than the
+     * shared one), with the same roles and databases. It is stopped at JVM exit, or earlier by {@link #close()}.
+     */
+    public static PostgresCluster startWith(Path binDir) {
+        return launch(binDir, null);
+    }
+
+    /** Stops this cluster and deletes its directory, for a cluster of {@link #startWith}; idempotent. */
+    public void close() {
+        stop();
+    }
+
     private static PostgresCluster launch(TestCertificates certificates) {
-        Path binDir = findBinDir();
+        return launch(findBinDir(), certificates);
+    }
+
+    private static PostgresCluster launch(Path binDir, TestCertificates certificates) {
         Path baseDir;
         try {
             baseDir = Files.createTempDirectory(Path.of("/tmp"), "jbouncer-pg-");
@@ -464,9 +480,14 @@ public final class PostgresCluster {
         }
     }
 
-    /** Polls {@code pg_isready} until the server accepts connections on its TCP port. */
+    /**
+     * Polls {@code pg_isready} until the server accepts connections on its TCP port. Server-only binaries (the
+     * PostgreSQL 18 of Protocol32ServerIT) have none: the newest Debian one asks as well.
+     */
     private void awaitReady() {
-        List<String> isReady = List.of(binary("pg_isready").toString(), "-h", HOST, "-p", Integer.toString(port),
+        Path pgIsReady = Files.isExecutable(binary("pg_isready")) ? binary("pg_isready")
+                : newestDebianBinDir().map(dir -> dir.resolve("pg_isready")).orElse(binary("pg_isready"));
+        List<String> isReady = List.of(pgIsReady.toString(), "-h", HOST, "-p", Integer.toString(port),
                 "-U", SUPERUSER, "-d", "postgres", "-t", "2");
         if (!Poll.until(READY_TIMEOUT, () -> Exec.run(baseDir, COMMAND_TIMEOUT, isReady).succeeded())) {
             throw failure("PostgreSQL did not accept connections on " + HOST + ":" + port + " within "
