@@ -56,6 +56,7 @@ class SettingSupportTest {
                 Arguments.of("client_tls_dheparams = none", "client_tls_dheparams = none"),
                 Arguments.of("auth_type = pam", "auth_type = pam"),
                 Arguments.of("syslog = 1", "syslog = 1"),
+                Arguments.of("peer_id = 65536", "peer_id = 65536"),
                 Arguments.of("resolv_conf = /etc/resolv.conf", "resolv_conf = /etc/resolv.conf"),
                 Arguments.of("user = " + otherUser(), "user = " + otherUser()));
     }
@@ -78,7 +79,7 @@ class SettingSupportTest {
                 "auth_hba_file = /etc/pgbouncer/hba.conf", "auth_type = ldap", "auth_ldap_options = ldapserver=x",
                 "client_tls_sslmode = require", "client_tls_sslmode = verify-full", "server_tls_sslmode = prefer",
                 "server_tls_sslmode = verify-full", "auth_type = cert", "client_tls_ecdhcurve = auto",
-                "syslog = 0", "peer_id = 0", "peer_id = 1", "max_db_client_connections = 10", "max_user_client_connections = 10",
+                "syslog = 0", "peer_id = 0", "peer_id = 1", "peer_id = 65535", "max_db_client_connections = 10", "max_user_client_connections = 10",
                 "pool_idle_timeout = 30", "autodb_idle_timeout = 60", "server_fast_close = 1", "pkt_buf = 8192",
                 "cancel_wait_timeout = 3", "query_wait_notify = 1", "tcp_keepidle = 30", "verbose = 2",
                 "login_notify_message = hello", "disable_pqexec = 1", "so_reuseport = 1",
