@@ -278,10 +278,12 @@ public final class Pooler {
 
     /**
      * A CancelRequest arrived: with peering on, a key of another peer is forwarded there (or dropped, TTL spent or
-     * peer unknown) and this returns {@code true}; {@code false} for a key of this process.
+     * peer unknown) and this returns {@code true}; {@code over} runs once, on any thread, when the forward is over
+     * (the peer closed the connection, it failed or was cut) or at once for a dropped request. {@code false} for a
+     * key of this process ({@code over} is not run).
      */
-    public boolean forwardToPeer(BackendKeyData key) {
-        return peers.forwardIfForeign(key);
+    public boolean forwardToPeer(BackendKeyData key, Runnable over) {
+        return peers.forwardIfForeign(key, over);
     }
 
     /** A CancelRequest for this process: the client holding that key, or {@code null} for an unknown key. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.FreePort;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
@@ -34,13 +35,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * own {@code peer_id} and Unix socket, and list each other in {@code [peers]} by those sockets. A client's cancel
  * key says which process it is on; a CancelRequest that lands on another one is forwarded to the owner, which
  * cancels the query on the real PostgreSQL (57014). Deterministic: the query's process is read from its key, and the
- * cancel is sent to a chosen other process over its Unix socket.
+ * cancel is sent to a chosen other process over its Unix socket. The rolling restart runs two processes of its own
+ * on another port.
  */
 class PeeringIT {
 
     private static final String USER = PostgresCluster.TRUST_USER;
     private static final int INSTANCES = 3;
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** A JVM starting on a loaded 2-core machine may take a while before it listens. */
+    private static final Duration STARTUP = Duration.ofSeconds(60);
     private static final String ADMIN = "peering_admin";
     private static final int CONNECTIONS_AFTER_SIGTERM = 15;
 
@@ -62,23 +66,20 @@ class PeeringIT {
             }
             JBouncerProcess bouncer = JBouncerProcess.start(config.write(), port);
             bouncers.add(bouncer);
-            assertTrue(bouncer.awaitLog("listening on unix:", TIMEOUT), bouncer::log);
+            assertTrue(bouncer.awaitLog("listening on unix:", STARTUP), bouncer::log);
         }
     }
 
     private static JBouncerConfig config(int peerId) {
-        JBouncerConfig config = JBouncerConfig.create()
+        return JBouncerConfig.create()
                 .set("auth_type", "trust")
                 .set("so_reuseport", "1")
                 .set("peer_id", Integer.toString(peerId))
                 .set("admin_users", ADMIN)
                 .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
                 .user(USER, "")
-                .user(ADMIN, "");
-        if (!configs.isEmpty()) {
-            config.set("listen_port", Integer.toString(configs.get(0).port()));
-        }
-        return config;
+                .user(ADMIN, "")
+                .set("listen_port", Integer.toString(configs.isEmpty() ? FreePort.find() : configs.get(0).port()));
     }
 
     @AfterAll
@@ -90,7 +91,11 @@ class PeeringIT {
     }
 
     private static RawLogin login(int minor) {
-        return RawLogin.of(port, minor, "user", USER, "database", PostgresCluster.DB);
+        return login(port, minor);
+    }
+
+    private static RawLogin login(int onPort, int minor) {
+        return RawLogin.of(onPort, minor, "user", USER, "database", PostgresCluster.DB);
     }
 
     /** The peer id in bytes 1-2 of a key (PgBouncer's layout): which process the client is on. */
@@ -174,59 +179,54 @@ class PeeringIT {
     }
 
     /**
-     * Rolling restart: SIGTERM one process while clients keep connecting through the shared port, one transaction
-     * per connection. The stopping process closes its TCP listener at once and finishes the session it still has;
-     * every new connection lands on the others, and no client sees an error.
+     * Rolling restart with two processes of their own on another port: SIGTERM one while clients keep connecting
+     * through the shared port, one transaction per connection. The stopping process closes its TCP listener at once
+     * and finishes the session it still has; every new connection lands on the other, and no client sees an error.
      */
     @Test
     void rollingRestartWithSigtermCostsClientsNothing() throws Exception {
-        JBouncerConfig config = config(9).set("listen_port", Integer.toString(port));
-        JBouncerProcess stopping = JBouncerProcess.start(config.write(), port, "-v");
-        assertTrue(stopping.awaitLog("listening on unix:", TIMEOUT), stopping::log);
-        RawLogin held = null;
-        List<RawLogin> others = new ArrayList<>();
-        try {
-            while (held == null) { // a session on the process about to stop
-                RawLogin login = login(0);
-                if (ownerOf(login.cancelKey()) == 9) {
-                    held = login;
-                } else {
-                    others.add(login);
+        JBouncerConfig staying = config(1).set("listen_port", Integer.toString(FreePort.find()));
+        int shared = staying.port();
+        JBouncerConfig leaving = config(2).set("listen_port", Integer.toString(shared));
+        try (JBouncerProcess stays = JBouncerProcess.start(staying.write(), shared);
+             JBouncerProcess stopping = JBouncerProcess.start(leaving.write(), shared, "-v")) {
+            assertTrue(stopping.awaitLog("listening on unix:", STARTUP), stopping::log);
+            List<RawLogin> logins = new ArrayList<>();
+            try {
+                RawLogin held = null;
+                while (held == null) { // a session on the process about to stop
+                    RawLogin login = login(shared, 0);
+                    logins.add(login);
+                    held = ownerOf(login.cancelKey()) == 2 ? login : null;
                 }
-            }
-            held.connection().send(WireMessages.query("BEGIN"));
-            assertEquals("C Z", WireMessages.replies(held.connection()));
+                held.connection().send(WireMessages.query("BEGIN"));
+                assertEquals("C Z", WireMessages.replies(held.connection()));
 
-            stopping.signal("TERM");
-            assertTrue(stopping.awaitLog("TCP listeners closed", TIMEOUT), stopping::log);
-            int served = 0;
-            for (int i = 0; i < CONNECTIONS_AFTER_SIGTERM; i++) {
-                try (Connection c = Jdbc.connect("127.0.0.1", port, PostgresCluster.DB, USER, null);
-                     Statement st = c.createStatement()) {
-                    c.setAutoCommit(false);
-                    try (ResultSet rs = st.executeQuery("SELECT 1")) {
-                        rs.next();
-                        served += rs.getInt(1);
+                stopping.signal("TERM");
+                assertTrue(stopping.awaitLog("TCP listeners closed", TIMEOUT), stopping::log);
+                int served = 0;
+                for (int i = 0; i < CONNECTIONS_AFTER_SIGTERM; i++) {
+                    try (Connection c = Jdbc.connect("127.0.0.1", shared, PostgresCluster.DB, USER, null);
+                         Statement st = c.createStatement()) {
+                        c.setAutoCommit(false);
+                        try (ResultSet rs = st.executeQuery("SELECT 1")) {
+                            rs.next();
+                            served += rs.getInt(1);
+                        }
+                        c.commit();
                     }
-                    c.commit();
                 }
-            }
-            assertEquals(CONNECTIONS_AFTER_SIGTERM, served);
-            assertTrue(stopping.awaitExit(Duration.ofMillis(200)).isEmpty(), "it waits for its client");
+                assertEquals(CONNECTIONS_AFTER_SIGTERM, served);
+                assertTrue(stopping.awaitExit(Duration.ofMillis(200)).isEmpty(), "it waits for its client");
 
-            held.connection().send(WireMessages.query("SELECT 1; COMMIT"));
-            assertEquals("D:1 C C Z", WireMessages.replies(held.connection()), "the held session finishes");
-            held.close();
-            held = null;
-            OptionalInt exit = stopping.awaitExit(TIMEOUT);
-            assertEquals(OptionalInt.of(0), exit, stopping::log);
-        } finally {
-            if (held != null) {
-                held.close();
+                held.connection().send(WireMessages.query("SELECT 1; COMMIT"));
+                assertEquals("D:1 C C Z", WireMessages.replies(held.connection()), "the held session finishes");
+            } finally {
+                logins.forEach(RawLogin::close);
             }
-            others.forEach(RawLogin::close);
-            stopping.close();
+            assertEquals(OptionalInt.of(0), stopping.awaitExit(TIMEOUT), stopping::log);
             assertFalse(stopping.log().contains("LEAK:"), stopping::log);
+            assertFalse(stays.log().contains("LEAK:"), stays::log);
         }
     }
 

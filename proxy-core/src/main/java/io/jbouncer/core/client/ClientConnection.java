@@ -706,7 +706,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             // a 3.0 key is 8 bytes, a 3.2 key up to 260; anything else is dropped unanswered, as PostgreSQL does
             BackendKeyData key = keyLength >= 8 && keyLength <= CancelRequest.MAX_PACKET_LENGTH - 8
                     ? CancelRequest.decode(body) : null;
-            ClientConnection target = key == null || pooler.forwardToPeer(key) ? null : pooler.cancelTarget(key);
+            EventExecutor loop = executor();
+            // another peer's key: this connection closes once the forward is over, as for one of ours below
+            if (key != null && pooler.forwardToPeer(key, () -> loop.execute(channel::close))) {
+                return;
+            }
+            ClientConnection target = key == null ? null : pooler.cancelTarget(key);
             if (target == null) {
                 channel.close(); // unknown keys are dropped silently, as PostgreSQL and PgBouncer do
             } else {

@@ -8,6 +8,8 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,7 +19,7 @@ import java.util.function.LongSupplier;
  * it meant has likely ended by then. Thread-safe: requests arrive on any client loop, connections end on any loop.
  */
 final class PeerPool {
-    private record Waiting(BackendKeyData key, long sinceNanos) {
+    private record Waiting(BackendKeyData key, Runnable over, long sinceNanos) {
     }
 
     private final PeerDef peer;
@@ -58,23 +60,31 @@ final class PeerPool {
         waitLimitNanos = nanos;
     }
 
-    /** Forwards {@code key} now, or queues it while {@code pool_size} forwards are in flight. */
-    void forward(BackendKeyData key) {
+    /**
+     * Forwards {@code key} now, or queues it while {@code pool_size} forwards are in flight; {@code over} runs once
+     * its forward is over, or it is dropped.
+     */
+    void forward(BackendKeyData key, Runnable over) {
         synchronized (this) {
             if (limit > 0 && connecting + sent >= limit) {
-                waiting.add(new Waiting(key, nanoClock.getAsLong()));
+                waiting.add(new Waiting(key, over, nanoClock.getAsLong()));
                 return;
             }
             connecting++;
         }
-        launch(key);
+        launch(new Waiting(key, over, 0));
     }
 
     /** The peer left the configuration: queued requests are dropped; those in flight finish on their own. */
-    synchronized void drop() {
-        if (!waiting.isEmpty()) {
-            Log.debug("peer %d removed, dropping %d queued cancel requests", peer.id(), waiting.size());
+    void drop() {
+        List<Waiting> dropped;
+        synchronized (this) {
+            dropped = List.copyOf(waiting);
             waiting.clear();
+        }
+        if (!dropped.isEmpty()) {
+            Log.debug("peer %d removed, dropping %d queued cancel requests", peer.id(), dropped.size());
+            dropped.forEach(request -> request.over().run());
         }
     }
 
@@ -82,20 +92,25 @@ final class PeerPool {
         return new PeerPoolRow(peer.id(), sent, waiting.size() + connecting, sent, connecting);
     }
 
-    private void launch(BackendKeyData key) {
+    private void launch(Waiting request) {
         Log.debug("forwarding cancel request to peer %d", peer.id());
-        Forward forward = new Forward();
-        sender.send(address, key, forward::connected, forward::finished);
+        Forward forward = new Forward(request.over());
+        sender.send(address, request.key(), forward::connected, forward::finished);
     }
 
     /** One connection to the peer; whether its request was written decides which count it leaves. */
     private final class Forward {
+        private final Runnable requestOver;
         private boolean written; // guarded by the pool
-        private boolean over; // guarded by the pool
+        private boolean ended; // guarded by the pool
+
+        Forward(Runnable requestOver) {
+            this.requestOver = requestOver;
+        }
 
         void connected() {
             synchronized (PeerPool.this) {
-                if (over) {
+                if (ended) {
                     return; // a failed write may be reported after the close
                 }
                 written = true;
@@ -106,32 +121,38 @@ final class PeerPool {
 
         /** The connection ended (the peer closed it, or it failed): the next queued request goes out. */
         void finished() {
-            BackendKeyData next;
+            requestOver.run();
+            Waiting next;
+            List<Waiting> stale = new ArrayList<>();
             synchronized (PeerPool.this) {
-                over = true;
+                ended = true;
                 if (written) {
                     sent--;
                 } else {
                     connecting--;
                 }
-                next = nextFresh();
-                if (next == null) {
-                    return;
+                next = nextFresh(stale);
+                if (next != null) {
+                    connecting++;
                 }
-                connecting++;
             }
-            launch(next);
+            stale.forEach(request -> request.over().run());
+            if (next != null) {
+                launch(next);
+            }
         }
     }
 
-    private BackendKeyData nextFresh() {
+    /** The first queued request that has not waited past the limit; older ones go to {@code stale}. */
+    private Waiting nextFresh(List<Waiting> stale) {
         long now = nanoClock.getAsLong();
         Waiting head;
         while ((head = waiting.poll()) != null) {
             if (waitLimitNanos <= 0 || now - head.sinceNanos() < waitLimitNanos) {
-                return head.key();
+                return head;
             }
             Log.debug("cancel request for peer %d waited longer than cancel_wait_timeout, dropped", peer.id());
+            stale.add(head);
         }
         return null;
     }

@@ -36,12 +36,13 @@ public final class PeerPools {
     /**
      * Forwards a cancel request quoting another peer's key to that peer, with its TTL lowered by one; one whose TTL
      * is spent, or whose peer is not configured, is dropped (PgBouncer's rules). With peering off every key counts
-     * as this process's own.
+     * as this process's own. {@code over} runs once the forward is over (the peer closed the connection, it failed
+     * or was cut) or the request was dropped; not at all when this returns {@code false}.
      *
      * @return {@code true} when the request was for another peer and has been dealt with here; {@code false} when it
      *         is for this process (look it up as {@link #ownKey})
      */
-    public boolean forwardIfForeign(BackendKeyData key) {
+    public boolean forwardIfForeign(BackendKeyData key, Runnable over) {
         Config current = config;
         int own = current.peerId();
         if (own <= 0) {
@@ -54,14 +55,17 @@ public final class PeerPools {
         int ttl = CancelKeyLayout.ttl(key);
         if (ttl == 0) {
             Log.debug("failed to forward cancel request because its TTL was exhausted");
+            over.run();
             return true;
         }
         PeerDef peer = current.peers().get(owner);
         if (peer == null) {
             Log.debug("could not find peer %d to forward cancel request to", owner);
+            over.run();
             return true;
         }
-        pools.computeIfAbsent(owner, id -> newPool(peer, current)).forward(CancelKeyLayout.withTtl(key, ttl - 1));
+        pools.computeIfAbsent(owner, id -> newPool(peer, current)).forward(CancelKeyLayout.withTtl(key, ttl - 1),
+                over);
         return true;
     }
 

@@ -29,6 +29,12 @@ class PeerPoolsTest {
     Path dir;
     private final List<Sent> sent = new ArrayList<>();
     private long now;
+    /** How many requests the pools said were over (forwarded and closed, or dropped). */
+    private int over;
+
+    private void over() {
+        over++;
+    }
     private final Random random = new Random(1);
 
     private Config config(String peers, String extra) throws Exception {
@@ -46,12 +52,12 @@ class PeerPoolsTest {
     void ownKeyIsLookedUpWithFullTtlAndForeignKeyIsForwardedWithTtlLowered() throws Exception {
         PeerPools pools = pools(config("1 = host=127.0.0.1 port=6001\n2 = host=127.0.0.2 port=6002", ""));
         BackendKeyData own = CancelKeyLayout.withTtl(CancelKeyLayout.issue(random, false, 1), 1);
-        assertFalse(pools.forwardIfForeign(own));
+        assertFalse(pools.forwardIfForeign(own, this::over));
         assertEquals(3, CancelKeyLayout.ttl(pools.ownKey(own)));
         assertTrue(sent.isEmpty());
 
         BackendKeyData foreign = CancelKeyLayout.issue(random, true, 2);
-        assertTrue(pools.forwardIfForeign(foreign));
+        assertTrue(pools.forwardIfForeign(foreign, this::over));
         assertEquals(1, sent.size());
         assertEquals(InetSocketAddress.createUnresolved("127.0.0.2", 6002), sent.get(0).address());
         assertEquals(CancelKeyLayout.withTtl(foreign, 2), sent.get(0).key());
@@ -60,9 +66,11 @@ class PeerPoolsTest {
     @Test
     void spentTtlAndUnknownPeerAreDropped() throws Exception {
         PeerPools pools = pools(config("2 = host=127.0.0.2", ""));
-        assertTrue(pools.forwardIfForeign(CancelKeyLayout.withTtl(CancelKeyLayout.issue(random, false, 2), 0)));
-        assertTrue(pools.forwardIfForeign(CancelKeyLayout.issue(random, false, 3)));
+        BackendKeyData spent = CancelKeyLayout.withTtl(CancelKeyLayout.issue(random, false, 2), 0);
+        assertTrue(pools.forwardIfForeign(spent, this::over));
+        assertTrue(pools.forwardIfForeign(CancelKeyLayout.issue(random, false, 3), this::over));
         assertTrue(sent.isEmpty());
+        assertEquals(2, over, "a dropped request is over at once: its connection is closed");
         assertEquals(List.of(), pools.rows(), "no forward, no peer pool");
     }
 
@@ -72,7 +80,7 @@ class PeerPoolsTest {
         Files.writeString(ini, "[pgbouncer]\n[peers]\n2 = host=127.0.0.2\n");
         PeerPools pools = pools(ConfigLoader.load(ini));
         BackendKeyData key = CancelKeyLayout.issue(random, false, 2);
-        assertFalse(pools.forwardIfForeign(key));
+        assertFalse(pools.forwardIfForeign(key, this::over));
         assertEquals(key, pools.ownKey(key));
     }
 
@@ -82,8 +90,8 @@ class PeerPoolsTest {
         PeerPools pools = pools(config("2 = host=/tmp/peer2 port=6002 pool_size=1", "cancel_wait_timeout = 10"));
         BackendKeyData first = CancelKeyLayout.issue(random, false, 2);
         BackendKeyData stale = CancelKeyLayout.issue(random, false, 2);
-        pools.forwardIfForeign(first);
-        pools.forwardIfForeign(stale);
+        pools.forwardIfForeign(first, this::over);
+        pools.forwardIfForeign(stale, this::over);
         assertEquals(1, sent.size());
         assertEquals("/tmp/peer2/.s.PGSQL.6002", sent.get(0).address().toString().replace("DomainSocketAddress", "")
                 .replaceAll("[^/A-Za-z0-9.]", ""));
@@ -93,12 +101,15 @@ class PeerPoolsTest {
 
         now += TimeUnit.SECONDS.toNanos(11);
         BackendKeyData fresh = CancelKeyLayout.issue(random, false, 2);
-        pools.forwardIfForeign(fresh);
+        pools.forwardIfForeign(fresh, this::over);
+        assertEquals(0, over);
         sent.get(0).done().run();
         assertEquals(2, sent.size(), "the fresh request goes out, the stale one is dropped");
+        assertEquals(2, over, "the first one ended, the stale one was dropped");
         assertEquals(CancelKeyLayout.withTtl(fresh, 2), sent.get(1).key());
         sent.get(1).done().run(); // never connected
         assertEquals(List.of(new PeerPoolRow(2, 0, 0, 0, 0)), pools.rows());
+        assertEquals(3, over);
     }
 
     @Test
@@ -107,13 +118,30 @@ class PeerPoolsTest {
         assertEquals(7, PeerPools.effectivePoolSize(before.peers().get(2), before));
         assertEquals(4, PeerPools.effectivePoolSize(before.peers().get(3), before));
         PeerPools pools = pools(before);
-        pools.forwardIfForeign(CancelKeyLayout.issue(random, false, 2));
-        pools.forwardIfForeign(CancelKeyLayout.issue(random, false, 3));
+        pools.forwardIfForeign(CancelKeyLayout.issue(random, false, 2), this::over);
+        pools.forwardIfForeign(CancelKeyLayout.issue(random, false, 3), this::over);
         assertEquals(2, pools.rows().size());
 
         pools.reconfigure(config("3 = host=127.0.0.3 pool_size=4", "default_pool_size = 7"));
         assertEquals(List.of(3), pools.rows().stream().map(PeerPoolRow::peerId).toList());
-        assertTrue(pools.forwardIfForeign(CancelKeyLayout.issue(random, false, 2)));
+        assertTrue(pools.forwardIfForeign(CancelKeyLayout.issue(random, false, 2), this::over));
         assertEquals(2, sent.size(), "a removed peer gets nothing more");
+        assertEquals(1, over, "and the request for it is over at once");
+    }
+
+    /** A reload that removes a peer drops the requests queued for it, and their connections are closed. */
+    @Test
+    void queuedRequestsOfARemovedPeerAreOver() throws Exception {
+        PeerPools pools = pools(config("2 = host=127.0.0.2 pool_size=1", ""));
+        pools.forwardIfForeign(CancelKeyLayout.issue(random, false, 2), this::over);
+        pools.forwardIfForeign(CancelKeyLayout.issue(random, false, 2), this::over);
+        assertEquals(1, sent.size());
+
+        pools.reconfigure(config("3 = host=127.0.0.3", ""));
+
+        assertEquals(1, over, "the queued one is dropped");
+        sent.get(0).done().run();
+        assertEquals(2, over, "the one in flight ends on its own");
+        assertEquals(1, sent.size());
     }
 }
