@@ -12,6 +12,7 @@ import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.PgStatActivity;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.Psql;
 import io.jbouncer.it.support.RawConnection;
 import io.jbouncer.it.support.RawLogin;
 import io.jbouncer.it.support.WireMessages;
@@ -123,8 +124,22 @@ class PeeringIT {
                 RawLogin.sendCancelOverUnixSocket(configs.get(receiver - 1).unixSocket(), login.cancelRequest());
 
                 assertEquals("57014", errorCode(login.connection()), "cancel sent to " + receiver + " for " + owner);
+                // the receiver made a pool for the owner; its forward ends once the owner has closed the connection
+                assertTrue(Poll.until(TIMEOUT, () -> peerPools(receiver).contains(owner + "|0|0|0|0")),
+                        () -> peerPools(receiver));
             }
         }
+    }
+
+    /**
+     * SHOW PEER_POOLS of process {@code id}, asked over its own Unix socket with psql, unaligned: one
+     * {@code peer_id|cl_active_cancel_req|cl_waiting_cancel_req|sv_active_cancel|sv_login} line per peer pool.
+     */
+    private static String peerPools(int id) {
+        Psql.Result result = Psql.of(pg).run("host=" + configs.get(id - 1).dir() + " port=" + port
+                + " dbname=pgbouncer user=" + ADMIN, null, "-A", "-t", "-c", "SHOW PEER_POOLS");
+        assertEquals(0, result.exitCode(), result.stderr());
+        return result.stdout();
     }
 
     /** Through the shared port the cancel lands on any process, and always reaches its query. */
