@@ -74,8 +74,18 @@ final class FdRows {
         return channel instanceof UnixChannel unix ? unix.fd().intValue() : 0;
     }
 
-    /** PgBouncer prints its 8-byte cancel key as one 64-bit number. */
+    /**
+     * PgBouncer prints its 8-byte cancel key as one 64-bit number; of a protocol 3.2 long key, the first 8 bytes
+     * stand for it (the process id and the routing bytes, see {@code CancelKeyLayout}).
+     */
     private static long key(BackendKeyData key) {
-        return key == null ? 0 : (long) key.processId() << 32 | key.secretKey() & 0xFFFFFFFFL;
+        if (key == null) {
+            return 0;
+        }
+        long value = 0;
+        for (int i = 0; i < 8; i++) {
+            value = value << 8 | key.byteAt(i) & 0xFF;
+        }
+        return value;
     }
 }
