@@ -18,6 +18,7 @@ import io.jbouncer.core.prepared.StatementRewriter;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.Link;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.session.SessionSettings;
 import io.jbouncer.core.state.ClientState;
 import io.jbouncer.core.state.StateCounts;
 import io.jbouncer.core.stats.PoolerEvents;
@@ -44,6 +45,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -117,6 +119,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * {@code max_prepared_statements > 0}, fact sheet 6); {@code null} otherwise: everything is forwarded unread.
      */
     private ClientStatements statements;
+    /**
+     * The session settings the client makes with SQL, when {@code track_session_settings} is on in transaction or
+     * statement mode; {@code null} otherwise (requests are then forwarded unread, as in PgBouncer).
+     */
+    private SessionSettings sessionSettings;
     /** Last byte from the client, for client_idle_timeout and SHOW CLIENTS' request_time. */
     private volatile long lastReadNanos = System.nanoTime();
 
@@ -363,7 +370,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 return;
             }
         }
-        server.syncParameters(assigned, session.trackedParameters());
+        // With tracking off the map is empty: a server left with settings (tracking was on before a reload)
+        // loses them before it serves this client.
+        server.syncParameters(assigned, session.trackedParameters(),
+                sessionSettings == null ? Map.of() : sessionSettings.committed());
         drain();
     }
 
@@ -378,6 +388,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             link = null;
             closeWithError(error);
         });
+    }
+
+    @Override
+    public SessionSettings sessionSettings() {
+        return sessionSettings;
     }
 
     @Override
@@ -443,7 +458,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             return PacketScanner.Action.INSPECT;
         }
         Link current = link;
+        boolean readsSettings = sessionSettings != null && SessionSettings.readsRequest(tag);
+        if (readsSettings && current != null && inbound.buffer().readableBytes() <= length) {
+            return PacketScanner.Action.STOP; // read whole below, on a later scan: no side effects before that
+        }
         if (current != null && current.beforeForward(tag)) {
+            if (readsSettings) {
+                ByteBuf buffer = inbound.buffer();
+                sessionSettings.onRequest(tag, buffer.slice(buffer.readerIndex() + 5, length - 4));
+            }
             // Parse, Bind, Describe and Close are batch messages: once counted, beforeForward adds nothing more,
             // so offering the same header again while an inspected message is incomplete changes nothing.
             ServerStatements tracked = statements == null ? null : current.server().statements();
@@ -459,7 +482,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (console != null) {
             console.handle(message);
         } else if (tag != 'X') {
-            return trackNamed(tag, PgBuf.body(message));
+            return statements == null || trackNamed(tag, PgBuf.body(message));
         } else {
             // Terminate: the client is done. Not forwarded: the server stays open for the next client.
             closeReason = "client close request";
@@ -840,6 +863,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             statements = new ClientStatements(StatementRegistry.shared(),
                     Math.max(MIN_CLIENT_STATEMENTS, CLIENT_STATEMENTS_PER_SERVER_SLOT * maxPrepared),
                     MAX_CLIENT_STATEMENT_BYTES);
+        }
+        if (pooler.config().trackSessionSettings() && pool.settings().releasesAtIdle()) {
+            StartupParameters rules = pooler.startupRules();
+            sessionSettings = new SessionSettings(logId() + ": " + started.describe(),
+                    name -> rules.trackedName(name) != null);
         }
         if (pool.welcomeParameters() != null) {
             loginTimer = cancel(loginTimer);

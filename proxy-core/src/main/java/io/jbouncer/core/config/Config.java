@@ -597,6 +597,15 @@ public final class Config {
         return list("track_extra_parameters");
     }
 
+    /**
+     * {@code track_session_settings} (a jbouncer extension): in transaction and statement mode, the settings a
+     * client makes with SQL ({@code SET search_path}, {@code SET ROLE}...) follow it from server to server
+     * (docs/transaction-mode.md). Read when a client logs in.
+     */
+    public boolean trackSessionSettings() {
+        return bool("track_session_settings");
+    }
+
     /** {@code transaction_timeout}: Whole-transaction limit (0 = off). */
     public Duration transactionTimeout() {
         return time("transaction_timeout");

@@ -152,6 +152,7 @@ public final class SettingSupport {
             Map.entry("tcp_socket_buffer", implemented()),
             Map.entry("tcp_user_timeout", implemented()),
             Map.entry("track_extra_parameters", implemented()),
+            Map.entry("track_session_settings", implemented()),
             Map.entry("transaction_timeout", implemented()),
             Map.entry("unix_socket_dir", implemented()),
             Map.entry("unix_socket_group", implemented()),

@@ -23,7 +23,7 @@ import java.util.Map;
  * HEAD additions named in the fact sheet ({@code login_notify_message}, {@code pool_idle_timeout}), plus jbouncer's
  * own {@code log_format}, {@code metrics_addr} and {@code metrics_port} (not in PgBouncer; docs/metrics.md) and
  * {@code hold_on_server_restart}, {@code proxy_protocol} and {@code proxy_trusted_networks} (not in PgBouncer;
- * docs/operations.md).
+ * docs/operations.md) and {@code track_session_settings} (not in PgBouncer; docs/transaction-mode.md).
  *
  * <p>Order is SHOW CONFIG order: alphabetical, except that {@code pool_idle_timeout} follows {@code pool_mode} as in
  * PgBouncer HEAD. The Windows-only {@code service_name} alias is left out. Defaults are PgBouncer's literal default
@@ -149,6 +149,7 @@ public final class Settings {
             new Setting("tcp_socket_buffer", INT, "0", RELOADABLE),
             new Setting("tcp_user_timeout", INT, "0", RELOADABLE),
             new Setting("track_extra_parameters", LIST, "IntervalStyle", RESTART_ONLY),
+            new Setting("track_session_settings", BOOL, "0", RELOADABLE),
             new Setting("transaction_timeout", TIME, "0", RELOADABLE),
             new Setting("unix_socket_dir", STRING, "/tmp", RESTART_ONLY),
             new Setting("unix_socket_group", STRING, "", RESTART_ONLY),

@@ -1,5 +1,6 @@
 package io.jbouncer.core.server;
 
+import io.jbouncer.core.session.SessionSettings;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.netty.channel.Channel;
 
@@ -19,4 +20,9 @@ public interface ClientPeer {
      * server's event loop; the client remembers tracked parameters so its next server gets the same value.
      */
     void parameterChanged(String name, String value);
+
+    /** The session settings the client makes with SQL, when {@code track_session_settings} follows them. */
+    default SessionSettings sessionSettings() {
+        return null;
+    }
 }

@@ -1,5 +1,6 @@
 package io.jbouncer.core.server;
 
+import io.jbouncer.core.session.SessionSettings;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,6 +24,8 @@ public final class Link {
 
     private final ClientPeer client;
     private final ServerConnection server;
+    /** The client's tracked session settings, or {@code null}: read once, the server checks it on every reply. */
+    private final SessionSettings sessionSettings;
     private final AtomicInteger pending = new AtomicInteger();
     /** Client loop only: an extended-protocol batch was counted and its Sync not yet sent. */
     private boolean batchOpen;
@@ -43,6 +46,7 @@ public final class Link {
     Link(ClientPeer client, ServerConnection server) {
         this.client = client;
         this.server = server;
+        this.sessionSettings = client.sessionSettings();
     }
 
     public ClientPeer client() {
@@ -51,6 +55,11 @@ public final class Link {
 
     public ServerConnection server() {
         return server;
+    }
+
+    /** The linked client's session settings, or {@code null} when they are not tracked. */
+    public SessionSettings sessionSettings() {
+        return sessionSettings;
     }
 
     /**

@@ -7,6 +7,9 @@ import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.prepared.ServerStatements;
+import io.jbouncer.core.session.AppliedSettings;
+import io.jbouncer.core.session.SessionSettings;
+import io.jbouncer.core.session.TrackedSetting;
 import io.jbouncer.core.state.ServerState;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgBuf;
@@ -65,6 +68,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * reports a change. Client snapshots are interned, so one identity check usually replaces the comparison.
      */
     private Map<String, String> syncedTo;
+    /** The session settings (track_session_settings) this server got from its clients' SQL. */
+    private final AppliedSettings sessionSettings = new AppliedSettings();
 
     private static final VarHandle STATE;
 
@@ -319,22 +324,24 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /**
      * Client loop, right after {@link #assign}: makes the server's tracked parameters equal the client's with one
      * {@code SET name='value';...} query whose replies are swallowed (fact sheet 5.6). It is written before any of
-     * the client's own messages, so PostgreSQL runs it first.
+     * the client's own messages, so PostgreSQL runs it first. The same query gives the server the client's session
+     * settings ({@code track_session_settings}) and takes away those of earlier clients.
      *
-     * @param wanted the client's tracked-parameter snapshot ({@code ClientSession#trackedParameters}, interned)
+     * @param wanted         the client's tracked-parameter snapshot ({@code ClientSession#trackedParameters}, interned)
+     * @param wantedSettings the client's committed session settings; empty when they are not tracked
      */
-    public void syncParameters(Link assigned, Map<String, String> wanted) {
-        if (wanted == syncedTo) {
-            return;
-        }
-        syncedTo = wanted;
+    public void syncParameters(Link assigned, Map<String, String> wanted, Map<String, TrackedSetting> wantedSettings) {
         StringBuilder sql = new StringBuilder();
-        wanted.forEach((name, value) -> {
-            String current = parameters.get(name);
-            if (current == null || !current.equalsIgnoreCase(value)) {
-                sql.append("SET ").append(name).append("='").append(value.replace("'", "''")).append("';");
-            }
-        });
+        if (wanted != syncedTo) {
+            syncedTo = wanted;
+            wanted.forEach((name, value) -> {
+                String current = parameters.get(name);
+                if (current == null || !current.equalsIgnoreCase(value)) {
+                    sql.append("SET ").append(name).append("='").append(value.replace("'", "''")).append("';");
+                }
+            });
+        }
+        sessionSettings.changeTo(wantedSettings, sql);
         if (sql.isEmpty()) {
             return;
         }
@@ -344,6 +351,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         PgBuf.writeCString(query, sql.toString());
         PgBuf.endMessage(query, len);
         channel.write(query);
+    }
+
+    /** The session settings this server has from its clients' SQL (SHOW SERVERS gains nothing; for tests). */
+    public Map<String, TrackedSetting> sessionSettings() {
+        return sessionSettings.current();
     }
 
     /**
@@ -506,7 +518,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (current.inSetup()) {
             return PacketScanner.Action.INSPECT;
         }
-        if (tag == 'Z' || tag == 'S') {
+        if (tag == 'Z' || tag == 'S' || current.sessionSettings() != null && SessionSettings.readsReply(tag)) {
             return PacketScanner.Action.INSPECT;
         }
         ServerStatements tracked = statements;
@@ -666,6 +678,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             current.client().parameterChanged(status.name(), status.value());
             return true;
         }
+        SessionSettings settings = current.sessionSettings();
+        if (settings != null) {
+            settings.onReply(tag, message, sessionSettings);
+        }
         ServerStatements tracked = statements;
         if (tracked != null) {
             boolean forward = acceptTracked(tracked, current, tag, message);
@@ -812,6 +828,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
                 checkFailed = null;
                 passed.run();
             } else {
+                sessionSettings.afterReset(pool.settings().serverResetQuery());
                 transition(ServerState.SV_IDLE);
                 pool.checkin(this);
             }

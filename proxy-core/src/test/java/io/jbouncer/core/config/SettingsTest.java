@@ -128,6 +128,7 @@ class SettingsTest {
             tcp_socket_buffer|0|0|yes
             tcp_user_timeout|0|0|yes
             track_extra_parameters|IntervalStyle|IntervalStyle|no
+            track_session_settings|0|0|yes
             transaction_timeout|0|0|yes
             unix_socket_dir|/tmp|/tmp|no
             unix_socket_group|||no
