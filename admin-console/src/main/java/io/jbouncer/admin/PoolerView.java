@@ -11,6 +11,7 @@ import io.jbouncer.admin.view.MemRow;
 import io.jbouncer.admin.view.PeerPoolRow;
 import io.jbouncer.admin.view.PeerRow;
 import io.jbouncer.admin.view.PoolRow;
+import io.jbouncer.admin.view.SessionSettingRow;
 import io.jbouncer.admin.view.SocketRow;
 import io.jbouncer.admin.view.StateRow;
 import io.jbouncer.admin.view.StatsRow;
@@ -38,6 +39,12 @@ public interface PoolerView {
     List<ConnectionRow> clients();
 
     List<ConnectionRow> servers();
+
+    /**
+     * SHOW SESSION_SETTINGS (a jbouncer extension): every client's settings tracked by
+     * {@code track_session_settings}, in SHOW CLIENTS order; empty when the switch is off.
+     */
+    List<SessionSettingRow> sessionSettings();
 
     List<SocketRow> sockets();
 

@@ -11,6 +11,7 @@ import io.jbouncer.admin.view.MemRow;
 import io.jbouncer.admin.view.PeerPoolRow;
 import io.jbouncer.admin.view.PeerRow;
 import io.jbouncer.admin.view.PoolRow;
+import io.jbouncer.admin.view.SessionSettingRow;
 import io.jbouncer.admin.view.SocketRow;
 import io.jbouncer.admin.view.StatCounters;
 import io.jbouncer.admin.view.StateRow;
@@ -107,6 +108,11 @@ final class FakePoolerView implements PoolerView {
     @Override
     public List<PeerRow> peers() {
         return List.of();
+    }
+
+    @Override
+    public List<SessionSettingRow> sessionSettings() {
+        return List.of(new SessionSettingRow(7, "0x7", "app", "db", "search_path", "tenant_1"));
     }
 
     @Override

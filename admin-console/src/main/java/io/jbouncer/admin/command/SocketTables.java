@@ -2,10 +2,14 @@ package io.jbouncer.admin.command;
 
 import io.jbouncer.admin.PoolerView;
 import io.jbouncer.admin.view.ConnectionRow;
+import io.jbouncer.admin.view.SessionSettingRow;
 import io.jbouncer.admin.view.SocketRow;
 import java.util.List;
 
-/** SHOW CLIENTS, SERVERS, SOCKETS and ACTIVE_SOCKETS: the 21 connection columns, plus 7 buffer columns. */
+/**
+ * SHOW CLIENTS, SERVERS, SOCKETS and ACTIVE_SOCKETS: the 21 connection columns, plus 7 buffer columns; and
+ * jbouncer's SHOW SESSION_SETTINGS, one row per setting of a client.
+ */
 final class SocketTables {
     private static final long MICROS = 1_000_000L;
 
@@ -27,7 +31,15 @@ final class SocketTables {
                 connectionColumns().build("servers", PoolerView::servers),
                 sockets.build("sockets", PoolerView::sockets),
                 sockets.build("active_sockets",
-                        view -> view.sockets().stream().filter(SocketRow::buffered).toList()));
+                        view -> view.sockets().stream().filter(SocketRow::buffered).toList()),
+                new TableBuilder<SessionSettingRow>()
+                        .int4("id", SessionSettingRow::id)
+                        .text("ptr", SessionSettingRow::ptr)
+                        .text("user", SessionSettingRow::user)
+                        .text("database", SessionSettingRow::database)
+                        .text("name", SessionSettingRow::name)
+                        .text("value", SessionSettingRow::value)
+                        .build("session_settings", PoolerView::sessionSettings));
     }
 
     private static TableBuilder<ConnectionRow> connectionColumns() {

@@ -14,6 +14,7 @@ import io.jbouncer.admin.view.PeerPoolRow;
 import io.jbouncer.admin.view.PeerRow;
 import io.jbouncer.core.peer.PeerPools;
 import io.jbouncer.admin.view.PoolRow;
+import io.jbouncer.admin.view.SessionSettingRow;
 import io.jbouncer.admin.view.SocketRow;
 import io.jbouncer.admin.view.StatCounters;
 import io.jbouncer.admin.view.StateRow;
@@ -24,6 +25,7 @@ import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.Version;
 import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.client.ClientSession;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.config.SettingDef;
@@ -34,6 +36,7 @@ import io.jbouncer.core.pool.DatabaseState;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolerState;
 import io.jbouncer.core.server.ServerConnection;
+import io.jbouncer.core.session.SessionSettings;
 import io.jbouncer.core.state.ClientState;
 import io.jbouncer.core.state.ServerState;
 import io.jbouncer.core.state.StateCounts;
@@ -153,6 +156,21 @@ public final class AdminView implements PoolerView {
         List<ConnectionRow> rows = new ArrayList<>();
         for (ClientConnection client : sortedClients()) {
             rows.add(ConnectionRows.of(client));
+        }
+        return rows;
+    }
+
+    @Override
+    public List<SessionSettingRow> sessionSettings() {
+        List<SessionSettingRow> rows = new ArrayList<>();
+        for (ClientConnection client : sortedClients()) {
+            SessionSettings tracked = client.sessionSettings();
+            ClientSession session = client.session();
+            if (tracked != null && session != null) {
+                tracked.committed().values().forEach(setting -> rows.add(new SessionSettingRow(client.id(),
+                        ConnectionRows.ptr(client.id()), session.user(), session.database(), setting.key(),
+                        setting.value())));
+            }
         }
         return rows;
     }

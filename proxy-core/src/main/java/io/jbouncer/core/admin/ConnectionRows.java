@@ -54,7 +54,8 @@ final class ConnectionRows {
     }
 
     /** PgBouncer prints a pointer; ours is the connection id in the same hexadecimal form. */
-    private static String ptr(long id) {
+    /** PgBouncer's {@code ptr} column: the connection's id in hex. */
+    static String ptr(long id) {
         return String.format("0x%x", id);
     }
 

@@ -121,9 +121,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private ClientStatements statements;
     /**
      * The session settings the client makes with SQL, when {@code track_session_settings} is on in transaction or
-     * statement mode; {@code null} otherwise (requests are then forwarded unread, as in PgBouncer).
+     * statement mode; {@code null} otherwise (requests are then forwarded unread, as in PgBouncer). Set once at
+     * login; volatile for the console.
      */
-    private SessionSettings sessionSettings;
+    private volatile SessionSettings sessionSettings;
     /** Last byte from the client, for client_idle_timeout and SHOW CLIENTS' request_time. */
     private volatile long lastReadNanos = System.nanoTime();
 
