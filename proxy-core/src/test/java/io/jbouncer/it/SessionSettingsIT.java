@@ -205,6 +205,21 @@ class SessionSettingsIT {
     }
 
     @Test
+    void aSessionAdvisoryLockIsWarnedAboutOncePerClient() throws Exception {
+        String warning = "pg_advisory_lock() leaves session state on its server";
+        try (Connection c = role.connect(config.port(), SINGLE)) {
+            for (int i = 0; i < 2; i++) {
+                execute(c, "SELECT pg_advisory_lock(18); SELECT pg_advisory_unlock(18)");
+            }
+            execute(c, "CREATE TEMP TABLE scratch (a int); DROP TABLE scratch");
+            assertTrue(bouncer.awaitLog(warning, Duration.ofSeconds(10)), bouncer.log());
+            String log = bouncer.log();
+            assertEquals(log.indexOf(warning), log.lastIndexOf(warning), log);
+            assertFalse(log.contains("CREATE TEMP leaves"), "one warning per client, whatever the statement");
+        }
+    }
+
+    @Test
     void psycopgClientsKeepTheirSearchPath() throws Exception {
         Path output = Files.createTempFile("jbouncer-psycopg", ".out");
         try {
