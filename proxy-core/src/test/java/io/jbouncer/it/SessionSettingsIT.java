@@ -179,9 +179,14 @@ class SessionSettingsIT {
             assertEquals(List.of("tenant_4"), column(c, "SHOW search_path"));
             assertEquals(List.of("tenant_4"), column(c, "SELECT tenant FROM items LIMIT 1"));
 
-            execute(c, "RESET ALL");
+            execute(c, "SET ROLE sess_tenant_a; RESET ALL");
             assertEquals(List.of("tenant_9"), column(other, "SHOW search_path"));
             assertEquals(List.of("\"$user\", public"), column(c, "SHOW search_path"));
+            assertEquals(List.of("sess_tenant_a"), column(c, "SELECT current_user"), "RESET ALL keeps the role");
+
+            execute(c, "DISCARD ALL");
+            execute(other, "SELECT 1");
+            assertEquals(List.of(role.name()), column(c, "SELECT current_user"), "DISCARD ALL resets it");
         }
     }
 

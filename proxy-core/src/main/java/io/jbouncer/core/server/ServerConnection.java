@@ -327,8 +327,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * the client's own messages, so PostgreSQL runs it first. The same query gives the server the client's session
      * settings ({@code track_session_settings}) and takes away those of earlier clients.
      *
-     * @param wanted         the client's tracked-parameter snapshot ({@code ClientSession#trackedParameters}, interned)
-     * @param wantedSettings the client's committed session settings; empty when they are not tracked
+     * @param wanted         the client's tracked-parameter snapshot ({@code ClientSession#trackedParameters},
+     *                       interned)
+     * @param wantedSettings the client's committed session settings ({@code SessionSettings#committed}); empty when
+     *                       they are not tracked
      */
     public void syncParameters(Link assigned, Map<String, String> wanted, Map<String, TrackedSetting> wantedSettings) {
         StringBuilder sql = new StringBuilder();
@@ -351,11 +353,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         PgBuf.writeCString(query, sql.toString());
         PgBuf.endMessage(query, len);
         channel.write(query);
-    }
-
-    /** The session settings this server has from its clients' SQL (SHOW SERVERS gains nothing; for tests). */
-    public Map<String, TrackedSetting> sessionSettings() {
-        return sessionSettings.current();
     }
 
     /**

@@ -70,13 +70,10 @@ public final class AppliedSettings {
         if (commands == null) {
             return;
         }
-        LinkedHashMap<String, TrackedSetting> left = new LinkedHashMap<>(had);
+        Map<String, TrackedSetting> left = new LinkedHashMap<>(had);
         for (SessionCommand command : commands) {
-            if (command instanceof SessionCommand.ResetAll all) {
-                left.keySet().removeIf(key -> all.discard() || !key.equals(TrackedSetting.ROLE)
-                        && !key.equals(TrackedSetting.SESSION_AUTHORIZATION));
-            } else if (command instanceof SessionCommand.Reset reset) {
-                left.remove(reset.key());
+            if (command instanceof SessionCommand.Reset || command instanceof SessionCommand.ResetAll) {
+                SessionSettings.apply(command, left);
             }
         }
         current = left.isEmpty() ? Map.of() : Collections.unmodifiableMap(left);

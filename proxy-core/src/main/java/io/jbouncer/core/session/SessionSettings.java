@@ -233,28 +233,36 @@ public final class SessionSettings {
         }
         Map<String, TrackedSetting> next = new LinkedHashMap<>(committed);
         for (Object change : pending) {
-            if (change instanceof SessionCommand.Set set) {
-                String key = set.setting().key();
-                if (key.equals(TrackedSetting.SESSION_AUTHORIZATION)) {
-                    next.remove(TrackedSetting.ROLE); // PostgreSQL resets the role with the session user
-                }
-                next.put(key, set.setting());
-            } else if (change instanceof SessionCommand.Reset reset) {
-                next.remove(reset.key());
-                if (reset.key().equals(TrackedSetting.SESSION_AUTHORIZATION)) {
-                    next.remove(TrackedSetting.ROLE);
-                }
-            } else if (change instanceof SessionCommand.ResetAll all) {
-                if (all.discard()) {
-                    next.clear();
-                } else {
-                    next.keySet().removeIf(key -> !key.equals(TrackedSetting.ROLE) && !key.equals(TrackedSetting.SESSION_AUTHORIZATION));
-                }
+            if (change instanceof SessionCommand command) {
+                apply(command, next);
             }
         }
         pending.clear();
         Map<String, TrackedSetting> settled = next.isEmpty() ? Map.of() : Collections.unmodifiableMap(next);
         committed = settled;
         server.now(settled);
+    }
+
+    /**
+     * What a confirmed {@code SET}, {@code RESET}, {@code RESET ALL} or {@code DISCARD ALL} does to a session's
+     * settings, as PostgreSQL does it: a new session authorization resets the role; {@code RESET ALL} leaves the
+     * role and the session authorization.
+     */
+    static void apply(SessionCommand command, Map<String, TrackedSetting> settings) {
+        if (command instanceof SessionCommand.Set set) {
+            String key = set.setting().key();
+            if (key.equals(TrackedSetting.SESSION_AUTHORIZATION)) {
+                settings.remove(TrackedSetting.ROLE);
+            }
+            settings.put(key, set.setting());
+        } else if (command instanceof SessionCommand.Reset reset) {
+            settings.remove(reset.key());
+            if (reset.key().equals(TrackedSetting.SESSION_AUTHORIZATION)) {
+                settings.remove(TrackedSetting.ROLE);
+            }
+        } else if (command instanceof SessionCommand.ResetAll all) {
+            settings.keySet().removeIf(key -> all.discard()
+                    || !key.equals(TrackedSetting.ROLE) && !key.equals(TrackedSetting.SESSION_AUTHORIZATION));
+        }
     }
 }

@@ -47,7 +47,8 @@ class SessionStatementsTest {
 
     @Test
     void commentsBetweenTokensAreLeftOut() {
-        assertEquals("SET lock_timeout TO 10", set("/* c */ SET -- c\n lock_timeout /* c */ = 10").setting().applySql());
+        assertEquals("SET lock_timeout TO 10",
+                set("/* c */ SET -- c\n lock_timeout /* c */ = 10").setting().applySql());
     }
 
     @Test
