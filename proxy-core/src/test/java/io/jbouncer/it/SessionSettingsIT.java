@@ -255,6 +255,25 @@ class SessionSettingsIT {
         }
     }
 
+    /**
+     * With {@code server_reset_query_always = 1} every release runs DISCARD ALL: jbouncer must know the server lost
+     * the settings, or it would skip giving them back to the very client that made them.
+     */
+    @Test
+    void afterTheResetQueryTheClientGetsItsSettingsBack() throws Exception {
+        JBouncerConfig resetting = bouncerConfig().set("track_session_settings", "1")
+                .set("server_reset_query_always", "1");
+        try (JBouncerProcess process = JBouncerProcess.start(resetting.write(), resetting.port())) {
+            try (Connection c = role.connect(resetting.port(), SINGLE)) {
+                execute(c, "SET search_path = tenant_5");
+                for (int round = 0; round < 3; round++) {
+                    assertEquals(List.of("tenant_5"), column(c, "SELECT tenant FROM items LIMIT 1"));
+                }
+            }
+            assertFalse(process.log().contains("LEAK:"), process.log());
+        }
+    }
+
     @Test
     void withTheSwitchOffASettingStaysOnTheServerAsInPgBouncer() throws Exception {
         try (Connection setter = role.connect(offConfig.port(), SINGLE);
