@@ -190,6 +190,18 @@ class SessionSettingsIT {
         }
     }
 
+    /** A request larger than one read is read whole before it is forwarded, in as many reads as it takes. */
+    @Test
+    void aSetAfterAMegabyteOfQueryIsRecorded() throws Exception {
+        try (Connection c = role.connect(config.port(), SINGLE); Connection other = role.connect(config.port(),
+                SINGLE)) {
+            execute(c, "SELECT length('" + "x".repeat(1 << 20) + "'); SET search_path = tenant_3");
+            execute(other, "SET search_path = tenant_8");
+            assertEquals(List.of("tenant_3"), column(c, "SELECT tenant FROM items LIMIT 1"));
+            assertEquals(List.of("tenant_8"), column(other, "SELECT tenant FROM items LIMIT 1"));
+        }
+    }
+
     @Test
     void theConsoleShowsEachClientsSettings() throws Exception {
         try (Connection c = role.connect(config.port(), SINGLE);
