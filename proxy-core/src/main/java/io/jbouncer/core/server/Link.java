@@ -24,8 +24,6 @@ public final class Link {
 
     private final ClientPeer client;
     private final ServerConnection server;
-    /** The client's tracked session settings, or {@code null}: read once, the server checks it on every reply. */
-    private final SessionSettings sessionSettings;
     private final AtomicInteger pending = new AtomicInteger();
     /** Client loop only: an extended-protocol batch was counted and its Sync not yet sent. */
     private boolean batchOpen;
@@ -46,7 +44,6 @@ public final class Link {
     Link(ClientPeer client, ServerConnection server) {
         this.client = client;
         this.server = server;
-        this.sessionSettings = client.sessionSettings();
     }
 
     public ClientPeer client() {
@@ -59,7 +56,7 @@ public final class Link {
 
     /** The linked client's session settings, or {@code null} when they are not tracked. */
     public SessionSettings sessionSettings() {
-        return sessionSettings;
+        return client.sessionSettings();
     }
 
     /**
