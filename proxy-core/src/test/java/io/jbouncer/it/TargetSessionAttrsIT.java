@@ -36,10 +36,15 @@ class TargetSessionAttrsIT {
         try (PostgresCluster.Standby standby = pg.startStandby(STANDBY_ADDRESS)) {
             JBouncerConfig config = config(pg, role)
                     .database("rw", entry(pg, STANDBY_ADDRESS + ",127.0.0.1", "read-write"))
-                    .database("ro", entry(pg, "127.0.0.1," + STANDBY_ADDRESS, "standby"));
+                    .database("ro", entry(pg, "127.0.0.1," + STANDBY_ADDRESS, "standby"))
+                    .database("ps", entry(pg, "127.0.0.1," + STANDBY_ADDRESS, "prefer-standby"))
+                    .database("ps_primary_only", entry(pg, "127.0.0.1", "prefer-standby"));
             try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
                 assertEquals("f", inRecovery(role, config, "rw"), "the read-write pool skipped the standby");
                 assertEquals("t", inRecovery(role, config, "ro"), "the standby pool skipped the primary");
+                assertEquals("t", inRecovery(role, config, "ps"), "prefer-standby tried the standby first");
+                assertEquals("f", inRecovery(role, config, "ps_primary_only"),
+                        "prefer-standby without a standby takes the primary on its second pass");
                 assertTrue(bouncer.log().contains("does not fit target_session_attrs = read-write"), bouncer::log);
                 assertFalse(bouncer.log().contains("LEAK:"), bouncer::log);
             }
@@ -72,11 +77,15 @@ class TargetSessionAttrsIT {
                 try {
                     assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() >= 50), "the writer did not start");
                     standby.promote();
+                    long stoppedAt = System.nanoTime();
                     pg.stopForAWhile();
                     int atStop = written.get();
 
-                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() >= atStop + 50),
+                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() > atStop),
                             "writes did not resume on the promoted standby; log:\n" + bouncer.log());
+                    report("primary stopped", stoppedAt);
+                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() >= atStop + 50),
+                            "writes did not carry on on the promoted standby; log:\n" + bouncer.log());
                     assertEquals("f", inRecovery(role, config, "rw"));
                     assertTrue(failed.get() <= 1, failed.get() + " writes failed: more than the one in flight");
                 } finally {
@@ -86,6 +95,74 @@ class TargetSessionAttrsIT {
                 }
             }
         }
+    }
+
+    /**
+     * The old primary stays up but is fenced read-only by a reload ({@code default_transaction_read_only = on}) after
+     * the standby is promoted: no server connection breaks, so only the role re-check before reuse (with {@code
+     * server_check_delay = 0}, before every hand-out) moves the read-write pool to the new primary. Without it every
+     * later write would fail with "cannot execute INSERT in a read-only transaction".
+     */
+    @Test
+    void aFencedPrimaryIsLeftForThePromotedStandbyWithoutFailedWrites() throws Exception {
+        PostgresCluster pg = PostgresCluster.shared();
+        TestRole role = TestRole.create(pg, "attrs_fenced");
+        try (Connection admin = pg.superuserJdbc(PostgresCluster.DB); Statement st = admin.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS attrs_writes (n int)");
+            st.execute("GRANT ALL ON attrs_writes TO " + role.name());
+        }
+        try (PostgresCluster.Standby standby = pg.startStandby(STANDBY_ADDRESS)) {
+            JBouncerConfig config = config(pg, role)
+                    .set("pool_mode", "transaction")
+                    .set("hold_on_server_restart", "1")
+                    .set("server_check_delay", "0")
+                    .database("rw", entry(pg, "127.0.0.1," + STANDBY_ADDRESS, "read-write"));
+            AtomicInteger written = new AtomicInteger();
+            AtomicInteger failed = new AtomicInteger();
+            AtomicBoolean stop = new AtomicBoolean();
+            try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+                Thread load = new Thread(() -> write(role, config, written, failed, stop), "attrs-fenced-writer");
+                load.start();
+                try {
+                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() >= 50), "the writer did not start");
+                    standby.promote();
+                    long fencedAt = System.nanoTime();
+                    setPrimaryReadOnly(pg, true);
+                    int atFence = written.get();
+
+                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() > atFence),
+                            "writes did not move to the promoted standby; log:\n" + bouncer.log());
+                    report("primary fenced read-only", fencedAt);
+                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() >= atFence + 50),
+                            "writes did not carry on on the promoted standby; log:\n" + bouncer.log());
+                    assertEquals("f", inRecovery(role, config, "rw"));
+                    assertTrue(bouncer.log().contains("no longer fits target_session_attrs = read-write"),
+                            bouncer::log);
+                    // A write whose server read the reload between the check and the INSERT fails, as it would
+                    // with libpq; every later one goes to the new primary.
+                    assertTrue(failed.get() <= 1, failed.get() + " writes failed: more than the one in flight");
+                } finally {
+                    stop.set(true);
+                    load.join(30_000);
+                    setPrimaryReadOnly(pg, false);
+                }
+                assertFalse(bouncer.log().contains("LEAK:"), bouncer::log);
+            }
+        }
+    }
+
+    /** Fences (or unfences) the shared cluster the way a failover tool does: read-only by default, by a reload. */
+    private static void setPrimaryReadOnly(PostgresCluster pg, boolean readOnly) throws SQLException {
+        try (Connection admin = pg.superuserJdbc("postgres"); Statement st = admin.createStatement()) {
+            st.execute(readOnly ? "ALTER SYSTEM SET default_transaction_read_only = on"
+                    : "ALTER SYSTEM RESET default_transaction_read_only");
+            st.execute("SELECT pg_reload_conf()");
+        }
+    }
+
+    private static void report(String event, long sinceNanos) {
+        System.out.printf("TargetSessionAttrsIT: writes resumed %d ms after the %s%n",
+                Duration.ofNanos(System.nanoTime() - sinceNanos).toMillis(), event);
     }
 
     private static JBouncerConfig config(PostgresCluster pg, TestRole role) {

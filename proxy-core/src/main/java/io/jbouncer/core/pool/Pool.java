@@ -1,5 +1,6 @@
 package io.jbouncer.core.pool;
 
+import io.jbouncer.core.config.TargetSessionAttrs;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
 import io.jbouncer.protocol.SqlState;
@@ -79,6 +80,8 @@ public final class Pool {
     /** Under the lock: the position in a host list, and connections that failed in a row since the last login. */
     private int hostCursor;
     private int hostFailuresInARow;
+    /** Under the lock: {@code prefer-standby} found no standby on its last pass, so this pass takes any server. */
+    private boolean anyRolePass;
     private ErrorResponse lastLoginError;
     private boolean retryScheduled;
     /** The last launch attempt was refused by max_db_connections / max_user_connections: eviction may help. */
@@ -229,6 +232,7 @@ public final class Pool {
             lastLoginFailureNanos = 0;
             hostCursor = 0;
             hostFailuresInARow = 0;
+            anyRolePass = false;
         }
         reconnect();
     }
@@ -359,6 +363,7 @@ public final class Pool {
             lastLoginError = null;
             lastLoginFailureNanos = 0;
             hostFailuresInARow = 0;
+            anyRolePass = false;
             holding = false;
             if (welcomeParameters == null) {
                 welcomeParameters = Map.copyOf(parameters);
@@ -420,17 +425,27 @@ public final class Pool {
      */
     private boolean tryAnotherHost() {
         int hosts = target.addresses().size();
-        if (hosts < 2) {
-            return false;
-        }
-        if (!target.roundRobin()) {
+        if (hosts > 1 && !target.roundRobin()) {
             hostCursor++; // disable: leave the failed host, also for the retry after a whole list failed
         }
         if (++hostFailuresInARow < hosts) {
             return true;
         }
-        hostFailuresInARow = 0; // the whole list failed: reported now, tried afresh after server_login_retry
+        hostFailuresInARow = 0;
+        if (target.sessionAttrs() == TargetSessionAttrs.PREFER_STANDBY && !anyRolePass) {
+            anyRolePass = true; // libpq's second pass: no standby answered, so any server will do
+            return true;
+        }
+        anyRolePass = false; // the whole list failed: reported now, tried afresh after server_login_retry
         return false;
+    }
+
+    /**
+     * The {@code target_session_attrs} the next login checks: the target's, except on {@code prefer-standby}'s
+     * second pass over the host list, which takes any server.
+     */
+    public synchronized TargetSessionAttrs loginSessionAttrs() {
+        return anyRolePass ? TargetSessionAttrs.ANY : target.sessionAttrs();
     }
 
     /**
@@ -728,16 +743,24 @@ public final class Pool {
 
     /**
      * Hands an idle server over, first running the server check when it has been unused for server_check_delay.
-     * A server that fails the check is closed and the waiter asks again.
+     * In a pool with a {@code target_session_attrs} whose servers can change role, a server whose role was last
+     * checked server_check_delay ago or more is checked again instead (the role query also proves the server is
+     * alive), so after a promotion or a fencing reload a server of the wrong role is closed, not handed out. A
+     * server that fails the check is closed and the waiter asks again.
      */
     private void handOffChecked(ServerWaiter waiter, ServerConnection server) {
         PoolSettings current = settings;
-        if (!current.needsCheck(server.idleSinceNanos(), System.nanoTime())) {
+        long now = System.nanoTime();
+        Runnable passed = () -> handOff(waiter, server);
+        Runnable failed = () -> waiter.executor().execute(() -> acquire(waiter));
+        TargetSessionAttrs attrs = target.sessionAttrs();
+        if (attrs.rechecked() && current.needsRoleCheck(server.roleCheckedNanos(), now)) {
+            server.checkRole(attrs, passed, failed);
+        } else if (current.needsCheck(server.idleSinceNanos(), now)) {
+            server.check(current.serverCheckQuery(), passed, failed);
+        } else {
             handOff(waiter, server);
-            return;
         }
-        server.check(current.serverCheckQuery(), () -> handOff(waiter, server),
-                () -> waiter.executor().execute(() -> acquire(waiter)));
     }
 
     private static void handOff(ServerWaiter waiter, ServerConnection server) {

@@ -17,7 +17,8 @@ import java.time.Duration;
  * @param serverIdleTimeout  servers idle longer than this are closed; 0 disables
  * @param serverLoginRetry   how long a failed login keeps the pool failing fast
  * @param forcedUser         the database entry forces a user: min_pool_size applies even without clients
- * @param serverCheckDelay   idle servers unused this long are checked before reuse; 0 checks every time
+ * @param serverCheckDelay   idle servers unused this long are checked before reuse; 0 checks every time; in a
+ *                           pool with a {@code target_session_attrs}, also how old a server's role check may be
  * @param serverCheckQuery   the check ({@code <empty>} = an empty Query); empty disables checks
  * @param queryWaitTimeout   how long a client may queue for a server; 0 disables (per user and per database in
  *                           PgBouncer HEAD, where any explicit value, 0 included, overrides the wider one)
@@ -47,6 +48,15 @@ public record PoolSettings(
     /** Whether a server idle since {@code idleSinceNanos} must pass the check query before reuse at {@code now}. */
     public boolean needsCheck(long idleSinceNanos, long now) {
         return !serverCheckQuery.isEmpty() && now - idleSinceNanos >= serverCheckDelay.toNanos();
+    }
+
+    /**
+     * Whether a server whose {@code target_session_attrs} role was last checked at {@code roleCheckedNanos} must be
+     * checked again before reuse at {@code now}: a busy server is re-checked too, not only an idle one, since a
+     * failover does not wait for the pool to go quiet.
+     */
+    public boolean needsRoleCheck(long roleCheckedNanos, long now) {
+        return now - roleCheckedNanos >= serverCheckDelay.toNanos();
     }
 
     /** Transaction and statement mode give the server back at the first idle ReadyForQuery. */

@@ -86,6 +86,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final long createdNanos = System.nanoTime();
     /** When the server last went idle; written under the pool's lock, read by the janitor under it. */
     private long idleSinceNanos;
+    private volatile long roleCheckedNanos;
     /** Why this connection is being closed, for the pool's cached error and the log. */
     private volatile String closeReason;
     /** Set when a login failed by the pooler's own verdict (server_connect_timeout): counted as a failure. */
@@ -106,6 +107,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private boolean connectQueryRunning;
     /** While the target_session_attrs check runs, right after the login's ReadyForQuery; null otherwise. */
     private SessionCheck sessionCheck;
+    /** While an idle server's {@code target_session_attrs} is checked again before reuse (TESTED); null otherwise. */
+    private SessionCheck roleRecheck;
     /**
      * Cancel requests sent for this server's running query whose cancel connection has not finished (server loop
      * only).
@@ -210,6 +213,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** Read by the pool under its lock. */
     public long idleSinceNanos() {
         return idleSinceNanos;
+    }
+
+    /** When this server last passed its {@code target_session_attrs} check (written on the server loop). */
+    public long roleCheckedNanos() {
+        return roleCheckedNanos;
     }
 
     /** The linked client, or {@code null}; for SHOW SERVERS. */
@@ -577,7 +585,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
                         login.protocolMinor(), backendKey == null ? 0 : backendKey.length());
                 parameters.putAll(login.parameters());
                 parametersSnapshot = Map.copyOf(parameters);
-                TargetSessionAttrs attrs = pool.target().sessionAttrs();
+                TargetSessionAttrs attrs = pool.loginSessionAttrs();
                 if (attrs != TargetSessionAttrs.ANY) {
                     sessionCheck = new SessionCheck(attrs);
                     writeQuery(SessionCheck.QUERY);
@@ -611,6 +619,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         } else if (tag == 'Z') {
             sessionCheck = null;
             if (check.passed()) {
+                roleCheckedNanos = System.nanoTime();
                 runConnectQueryOrFinish();
             } else {
                 Log.info("S-%s: %s server at %s does not fit target_session_attrs = %s: %s", logId(), pool.key(),
@@ -814,15 +823,26 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             resetError = ErrorResponse.decode(PgBuf.body(message));
         } else if (tag == 'C' && statements != null && ServerStatements.discardsAll(message)) {
             statements.serverReset();
+        } else if (tag == 'D' && roleRecheck != null) {
+            roleRecheck.row(PgBuf.body(message));
         } else if (tag == 'Z') {
             boolean ok = resetError == null && ReadyForQuery.statusAt(message, 0) == ReadyForQuery.IDLE;
             Runnable passed = checkPassed;
             checkPassed = null;
-            if (!ok) {
+            SessionCheck role = roleRecheck;
+            roleRecheck = null;
+            if (ok && role != null && !role.passed()) {
+                Log.info("S-%s: %s server at %s no longer fits target_session_attrs = %s: %s", logId(), pool.key(),
+                        address, role.attrs().configName(), role.found());
+                close("server no longer fits target_session_attrs = " + role.attrs().configName());
+            } else if (!ok) {
                 close(passed != null ? "server check failed" : "server_reset_query failed");
             } else if (passed != null) {
                 transition(ServerState.SV_IDLE);
                 checkFailed = null;
+                if (role != null) {
+                    roleCheckedNanos = System.nanoTime();
+                }
                 passed.run();
             } else {
                 sessionSettings.afterReset(pool.settings().serverResetQuery());
@@ -839,6 +859,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * pool: the caller hands it on), {@code failed} when it errored or its connection is gone (it is closed).
      */
     public void check(String query, Runnable passed, Runnable failed) {
+        startCheck("<empty>".equals(query) ? "" : query, null, passed, failed);
+    }
+
+    /**
+     * The {@code target_session_attrs} check again, on an idle server about to be handed out, with the callbacks of
+     * {@link #check}: a server whose role changed since it logged in (its standby promoted, its primary fenced
+     * read-only) fails it and is closed.
+     */
+    public void checkRole(TargetSessionAttrs attrs, Runnable passed, Runnable failed) {
+        startCheck(SessionCheck.QUERY, new SessionCheck(attrs), passed, failed);
+    }
+
+    private void startCheck(String sql, SessionCheck role, Runnable passed, Runnable failed) {
         executor().execute(() -> {
             ServerState from = state;
             if (from != ServerState.SV_IDLE && from != ServerState.SV_USED || !channel.isActive()
@@ -847,14 +880,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
                 return;
             }
             resetError = null;
+            roleRecheck = role;
             checkPassed = passed;
             checkFailed = failed;
-            String sql = "<empty>".equals(query) ? "" : query;
-            ByteBuf out = channel.alloc().buffer(sql.length() + 6);
-            int len = PgBuf.beginMessage(out, 'Q');
-            PgBuf.writeCString(out, sql);
-            PgBuf.endMessage(out, len);
-            channel.writeAndFlush(out);
+            writeQuery(sql);
         });
     }
 
