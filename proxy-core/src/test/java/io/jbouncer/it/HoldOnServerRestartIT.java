@@ -10,16 +10,26 @@ import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.TestRole;
+import io.jbouncer.it.support.Pgbench;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * hold_on_server_restart (issue 19, beyond PgBouncer): while PostgreSQL is down, clients that are not in a
@@ -29,6 +39,8 @@ import org.junit.jupiter.api.Test;
 class HoldOnServerRestartIT {
 
     private static final int CLIENTS = 5;
+    private static final int BENCH_CLIENTS = 16;
+    private static final int BENCH_POOL_SIZE = 4;
     private static final String ADMIN = "hold_admin";
     private static final String ADMIN_PASS = "hold_admin_pass";
 
@@ -78,6 +90,95 @@ class HoldOnServerRestartIT {
             for (Connection c : clients) {
                 c.close();
             }
+        }
+    }
+
+    /**
+     * {@code pg_ctl restart -m fast} in the middle of a pgbench run in transaction mode (16 clients on pool_size 4):
+     * only clients whose transaction was open on a server at the restart may fail (pgbench aborts such a client),
+     * so at most pool_size; every other client rides through the restart and carries on. The pause (the longest gap
+     * between two completed transactions) is reported.
+     */
+    @Test
+    void pgbenchRidesThroughAFastRestart(@TempDir Path dir) throws Exception {
+        PostgresCluster pg = PostgresCluster.shared();
+        TestRole role = TestRole.create(pg, "hold_bench");
+        JBouncerConfig config = JBouncerConfig.create()
+                .set("pool_mode", "transaction")
+                .set("hold_on_server_restart", "1")
+                .database("held", pg.connstring(PostgresCluster.DB) + " pool_size=" + BENCH_POOL_SIZE)
+                .user(role.name(), role.password());
+        Path script = dir.resolve("bench.sql");
+        Files.writeString(script, """
+                BEGIN;
+                SELECT count(*) FROM pg_class;
+                SELECT pg_sleep(0.002);
+                END;
+                """, StandardCharsets.UTF_8);
+        Path logPrefix = dir.resolve("tx");
+        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+            CompletableFuture<Pgbench.Result> bench = CompletableFuture.supplyAsync(() -> Pgbench.of(pg).run(
+                    role.password(), "-n", "-c", Integer.toString(BENCH_CLIENTS), "-j", "2", "-T", "10",
+                    "-f", script.toString(), "-l", "--log-prefix=" + logPrefix,
+                    "-h", "127.0.0.1", "-p", Integer.toString(config.port()), "-U", role.name(), "held"));
+            assertTrue(Poll.until(Duration.ofSeconds(20), () -> bench.isDone() || loggedSome(dir)),
+                    "pgbench logged no transaction");
+            long restartedAtMicros = epochMicros();
+            pg.restart();
+            long readyAtMicros = epochMicros();
+            Pgbench.Result result = bench.get(60, TimeUnit.SECONDS);
+
+            long aborted = result.output().lines().filter(line -> line.contains("aborted in command")).count();
+            assertTrue(aborted <= BENCH_POOL_SIZE, aborted + " pgbench clients failed; only the " + BENCH_POOL_SIZE
+                    + " that can hold a server may:\n" + result.output());
+            assertTrue(result.output().contains("number of failed transactions: 0 (0.000%)"), result::output);
+            List<Long> completions = completionsMicros(dir);
+            long after = completions.stream().filter(t -> t > readyAtMicros).count();
+            assertTrue(after >= 100, "only " + after + " transactions after the restart:\n" + result.output());
+            System.out.printf("HoldOnServerRestartIT: pg_ctl restart -m fast took %d ms; longest gap between "
+                    + "transactions %d ms; %d of %d clients aborted%n", (readyAtMicros - restartedAtMicros) / 1000,
+                    longestGapMicros(completions) / 1000, aborted, BENCH_CLIENTS);
+            result.output().lines().filter(line -> line.contains("aborted in command")).forEach(System.out::println);
+            assertFalse(bouncer.log().contains("LEAK:"), bouncer::log);
+        }
+    }
+
+    /** When each logged transaction finished (pgbench -l: {@code client tx latency script epoch_s epoch_us}). */
+    private static List<Long> completionsMicros(Path dir) throws IOException {
+        List<Long> times = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("tx.")).toList()) {
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    String[] fields = line.trim().split("\\s+");
+                    if (fields.length >= 6) {
+                        times.add(Long.parseLong(fields[4]) * 1_000_000 + Long.parseLong(fields[5]));
+                    }
+                }
+            }
+        }
+        Collections.sort(times);
+        return times;
+    }
+
+    private static long longestGapMicros(List<Long> sortedTimes) {
+        long longest = 0;
+        for (int i = 1; i < sortedTimes.size(); i++) {
+            longest = Math.max(longest, sortedTimes.get(i) - sortedTimes.get(i - 1));
+        }
+        return longest;
+    }
+
+    private static long epochMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    }
+
+    /** Whether pgbench has flushed its first transaction log lines (a buffer's worth: the load is running). */
+    private static boolean loggedSome(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().startsWith("tx.") && f.toFile().length() > 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
