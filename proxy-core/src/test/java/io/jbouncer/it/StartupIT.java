@@ -84,16 +84,6 @@ class StartupIT {
                 result.stderr());
     }
 
-    /** Replication connections are not implemented yet: refused with a clear FATAL, never pooled. */
-    @Test
-    void replicationConnectionIsRefused() {
-        Psql.Result result = psql.run(connstring("sslmode=disable replication=database"), PASSWORD,
-                "-c", "IDENTIFY_SYSTEM");
-
-        assertEquals(2, result.exitCode(), result.stdout());
-        assertTrue(result.stderr().contains("FATAL:  unsupported startup parameter: replication"), result.stderr());
-    }
-
     @Test
     void optionsWithATrackedParameterReachTheSession() {
         Psql.Result result = psql.run(connstring("sslmode=disable options='-c TimeZone=Asia/Tokyo'"), PASSWORD,

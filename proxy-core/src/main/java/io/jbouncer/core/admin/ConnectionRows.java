@@ -28,7 +28,7 @@ final class ConnectionRows {
         String state = clientState.waiting() ? "waiting"
                 : clientState == ClientState.CL_ACTIVE && (server != null || client.isConsole()) ? "active" : "idle";
         Channel channel = client.channel();
-        return new ConnectionRow("C", session.user(), session.database(), "none", state,
+        return new ConnectionRow("C", session.user(), session.database(), session.replication().shownAs(), state,
                 host(ClientAddress.of(channel)), port(ClientAddress.of(channel)), host(channel.localAddress()),
                 port(channel.localAddress()), client.connectedMillis(), client.requestMillis(),
                 client.waitingNanos() / 1000, false, ptr(client.id()), server == null ? "" : ptr(server.id()), 0,
@@ -46,7 +46,8 @@ final class ConnectionRows {
         String link = client instanceof ClientConnection linked ? ptr(linked.id()) : "";
         SocketAddress remote = channel == null ? null : channel.remoteAddress();
         SocketAddress local = channel == null ? null : channel.localAddress();
-        return new ConnectionRow("S", pool.key().user(), pool.key().database(), "none", state, host(remote),
+        return new ConnectionRow("S", pool.key().user(), pool.key().database(), server.replication().shownAs(), state,
+                host(remote),
                 port(remote), host(local), port(local), server.createdMillis(), server.createdMillis(), 0,
                 pool.closeNeeded(server), ptr(server.id()), link, key == null ? 0 : key.processId(),
                 TlsInfo.describe(channel), "",

@@ -5,6 +5,7 @@ import io.jbouncer.admin.ReplySink;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.Version;
+import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.auth.AuthStep;
 import io.jbouncer.core.auth.ClientAuthenticator;
 import io.jbouncer.core.net.ConnectionIds;
@@ -338,13 +339,22 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void assign(ServerConnection server) {
+        boolean dedicated = server.dedicatedTo() != null;
         if (state == ClientState.CL_JUSTFREE) {
-            server.pool().checkin(server); // the client left while queued: the server is still clean
+            if (dedicated) {
+                server.close("replication client left"); // made for this client alone
+            } else {
+                server.pool().checkin(server); // the client left while queued: the server is still clean
+            }
             return;
         }
         Link assigned = server.assign(this);
         if (assigned == null) {
-            server.pool().acquire(this); // it died on the way here: ask again, still queued with our timers
+            if (dedicated) {
+                closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
+            } else {
+                server.pool().acquire(this); // it died on the way here: ask again, still queued with our timers
+            }
             return;
         }
         boolean welcome = state == ClientState.CL_WAITING_LOGIN;
@@ -359,6 +369,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         transition(ClientState.CL_ACTIVE);
         server.pool().stats().serverAssigned(System.nanoTime() - waitStartNanos);
         channel.config().setAutoRead(true);
+        if (dedicated) {
+            // Its own server, logged in with this client's parameters: welcomed with what it reported, no SET.
+            session.writeWelcome(channel, server.reportedParameters(), pooler.config().loginNotifyMessage());
+            drain();
+            return;
+        }
         if (welcome) {
             session.writeWelcome(channel, server.pool().welcomeParameters(), pooler.config().loginNotifyMessage());
             // client_idle_timeout counts from the welcome: before it the client could only wait for us.
@@ -581,7 +597,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private void waitForServer() {
         waitStartNanos = System.nanoTime();
         armWaitTimer();
-        session.pool().acquire(this);
+        if (session.replication() != ReplicationMode.NONE) {
+            session.pool().acquireDedicated(this, session.replication(), session.replicationParameters());
+        } else {
+            session.pool().acquire(this);
+        }
     }
 
     /**
@@ -859,6 +879,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         Pool pool = started.pool();
         countIn(pool.clientCounts());
+        if (started.replication() != ReplicationMode.NONE) {
+            // Never pooled (PgBouncer 1.23): welcomed only once its own server logged in, so PostgreSQL's refusal
+            // of an unprivileged user reaches the client as PostgreSQL sent it.
+            transition(ClientState.CL_WAITING_LOGIN);
+            waitForServer();
+            return;
+        }
         int maxPrepared = pooler.config().maxPreparedStatements();
         if (maxPrepared > 0 && pool.settings().releasesAtIdle()) {
             statements = new ClientStatements(StatementRegistry.shared(),

@@ -11,6 +11,7 @@ import io.jbouncer.core.config.AuthType;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.config.HbaRules;
+import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.config.LdapOptions;
 import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.pool.Pool;
@@ -59,6 +60,7 @@ final class ClientLogin {
     private String user;
     private String database;
     private Map<String, String> tracked;
+    private ReplicationMode replication = ReplicationMode.NONE;
     private ClientAuthenticator authenticator;
     /** The secret the client is checked against: auth_file's, else what auth_query returned; null = unknown. */
     private StoredSecret secret;
@@ -91,6 +93,7 @@ final class ClientLogin {
             return refuse(checked.error());
         }
         tracked = checked.tracked();
+        replication = checked.replication();
         if (config.applicationNameAddHost()) {
             tracked = withClientAddress(checked.tracked());
         }
@@ -103,8 +106,9 @@ final class ClientLogin {
         }
         if (config.logConnections()) {
             String tls = TlsInfo.describe(client.channel());
-            Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=%s", client.logId(), database, user,
-                    pooler.describeRemote(client.channel()), database, user, tls.isEmpty() ? "no" : tls);
+            Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=%s replication=%s", client.logId(), database,
+                    user, pooler.describeRemote(client.channel()), database, user, tls.isEmpty() ? "no" : tls,
+                    replication.logged());
         }
         StoredSecret known = pooler.secretOf(user);
         AuthType authType = config.authType();
@@ -179,7 +183,7 @@ final class ClientLogin {
         AuthType method = config.authType();
         if (method == AuthType.HBA || method == AuthType.LDAP) {
             HbaRules.Rule rule = pooler.hba().ruleFor(ClientAddress.of(client.channel()),
-                    TlsInfo.isTls(client.channel()), database, user);
+                    TlsInfo.isTls(client.channel()), database, user, replication == ReplicationMode.PHYSICAL);
             if (rule == null) {
                 return new AuthStep.Refused("no authentication method is found");
             }
@@ -344,7 +348,7 @@ final class ClientLogin {
             }
             return Optional.of(new ClientSession(database, user, null, tracked,
                     pooler.startupRules().trackedNames(), pooler.registerForCancel(client, longCancelKey()),
-                    pooler.describeRemote(client.channel()), consoleRole));
+                    pooler.describeRemote(client.channel()), consoleRole, ReplicationMode.NONE, Map.of()));
         }
         DatabaseDef def = pooler.database(database);
         if (def == null) {
@@ -364,7 +368,24 @@ final class ClientLogin {
         }
         return Optional.of(new ClientSession(database, user, pool, tracked, pooler.startupRules().trackedNames(),
                 pooler.registerForCancel(client, longCancelKey()),
-                pooler.describeRemote(client.channel()), null));
+                pooler.describeRemote(client.channel()), null, replication, replicationParameters()));
+    }
+
+    /**
+     * What a replication client's dedicated server gets in its StartupMessage besides the pool's own parameters, as
+     * PgBouncer 1.23 passes them: the client's tracked parameters and its {@code options} as sent (a logical
+     * replication subscriber sets {@code extra_float_digits} there, which a pooled session would not keep).
+     */
+    private Map<String, String> replicationParameters() {
+        if (replication == ReplicationMode.NONE) {
+            return Map.of();
+        }
+        Map<String, String> parameters = new LinkedHashMap<>(tracked);
+        String options = startup.parameter("options");
+        if (options != null) {
+            parameters.put("options", options);
+        }
+        return parameters;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.jbouncer.core.client;
 
 import io.jbouncer.admin.ConsoleRole;
+import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.protocol.message.Authentication;
 import io.jbouncer.protocol.message.BackendKeyData;
@@ -31,14 +32,22 @@ public final class ClientSession {
     private final BackendKeyData cancelKey;
     private final String remote;
     private final ConsoleRole consoleRole;
+    private final ReplicationMode replication;
+    private final Map<String, String> replicationParameters;
 
     /**
      * @param pool        the pool, or {@code null} for an admin console session
      * @param consoleRole the console rights, or {@code null} for a pooled session
+     * @param replication the replication the client asked for: other than NONE, it gets a dedicated server
+     * @param replicationParameters what that server's StartupMessage adds for the client: its tracked parameters
+     *                    and its {@code options}
      */
     ClientSession(String database, String user, Pool pool, Map<String, String> trackedParameters,
-                  Collection<String> trackedNames, BackendKeyData cancelKey, String remote, ConsoleRole consoleRole) {
+                  Collection<String> trackedNames, BackendKeyData cancelKey, String remote, ConsoleRole consoleRole,
+                  ReplicationMode replication, Map<String, String> replicationParameters) {
         this.consoleRole = consoleRole;
+        this.replication = replication;
+        this.replicationParameters = Map.copyOf(replicationParameters);
         this.trackedNames = trackedNames;
         this.database = database;
         this.user = user;
@@ -63,6 +72,15 @@ public final class ClientSession {
     /** The admin console rights of this session, or {@code null} when it is a pooled session. */
     public ConsoleRole consoleRole() {
         return consoleRole;
+    }
+
+    public ReplicationMode replication() {
+        return replication;
+    }
+
+    /** A replication client's parameters for its dedicated server (tracked ones and {@code options}). */
+    public Map<String, String> replicationParameters() {
+        return replicationParameters;
     }
 
     public BackendKeyData cancelKey() {

@@ -1,5 +1,6 @@
 package io.jbouncer.core.client;
 
+import io.jbouncer.core.config.ReplicationMode;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,8 +12,8 @@ import java.util.Set;
  * PgBouncer's rules for a client's StartupMessage parameters (fact sheet 5.6): which are accepted, which are
  * tracked (and so re-applied on whichever server the client gets), and how {@code options} is read.
  *
- * <p>Accepted: {@code user}, {@code database}, {@code options}, {@code replication} when false (replication
- * connections are refused: not implemented yet), {@code _pq_.*} (ignored),
+ * <p>Accepted: {@code user}, {@code database}, {@code options}, {@code replication} (read into a
+ * {@link ReplicationMode}), {@code _pq_.*} (ignored),
  * the tracked parameters, and anything in {@code ignore_startup_parameters}. Anything else is refused with
  * {@code unsupported startup parameter: <p>}.
  */
@@ -21,10 +22,10 @@ public final class StartupParameters {
     private static final List<String> ALWAYS_TRACKED = List.of(
             "DateStyle", "client_encoding", "TimeZone", "standard_conforming_strings", "application_name");
 
-    /** The outcome: tracked values by canonical name, or the refusal text. */
-    public record Result(Map<String, String> tracked, String error) {
+    /** The outcome: tracked values by canonical name and the replication mode asked for, or the refusal text. */
+    public record Result(Map<String, String> tracked, ReplicationMode replication, String error) {
         static Result refused(String error) {
-            return new Result(Map.of(), error);
+            return new Result(Map.of(), ReplicationMode.NONE, error);
         }
     }
 
@@ -54,17 +55,14 @@ public final class StartupParameters {
     /** Checks the client's parameters and extracts the tracked values (names compared case-insensitively). */
     public Result check(Map<String, String> parameters) {
         Map<String, String> tracked = new LinkedHashMap<>();
+        ReplicationMode replication = ReplicationMode.NONE;
         for (Map.Entry<String, String> entry : parameters.entrySet()) {
             String name = entry.getKey();
             String canonical = trackedName(name);
             if (canonical != null) {
                 tracked.put(canonical, entry.getValue());
             } else if (name.equals("replication")) {
-                if (asksForReplication(entry.getValue())) {
-                    // Not implemented yet (PgBouncer 1.23+ gives such a client a dedicated server): refused with
-                    // PgBouncer 1.22's text rather than pooled as an ordinary client, which would break it.
-                    return Result.refused("unsupported startup parameter: replication");
-                }
+                replication = ReplicationMode.of(entry.getValue());
             } else if (name.equals("options")) {
                 if (!ignored.contains("options")) {
                     String error = readOptions(entry.getValue(), tracked);
@@ -76,22 +74,11 @@ public final class StartupParameters {
                 return Result.refused("unsupported startup parameter: " + name);
             }
         }
-        return new Result(tracked, null);
+        return new Result(tracked, replication, null);
     }
 
     private static boolean isAlwaysAccepted(String name) {
         return name.equals("user") || name.equals("database") || name.startsWith("_pq_.");
-    }
-
-    /**
-     * PostgreSQL's reading of {@code replication}: {@code database} (logical) or a true boolean (physical) asks
-     * for a walsender; a false boolean is an ordinary connection.
-     */
-    private static boolean asksForReplication(String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "false", "off", "no", "0" -> false;
-            default -> true;
-        };
     }
 
     /** {@code options} may only hold {@code -c name=value} and {@code --name=value} for accepted parameters. */

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  *
  * <p>Supported: connection types {@code local}, {@code host}, {@code hostssl}, {@code hostnossl}; database lists with
  * {@code all},
- * {@code sameuser}, {@code replication} (matches nothing: jbouncer takes no replication connections), names and
+ * {@code sameuser}, {@code replication} (physical replication connections, which {@code all} does not match), names and
  * {@code @file}; user lists with {@code all}, names and {@code @file}; addresses {@code all}, CIDR or address and mask;
  * methods {@code trust}, {@code reject}, {@code md5}, {@code password}, {@code scram-sha-256}, {@code peer},
  * {@code cert} (the TLS client certificate's common name must be the user name), and {@code ldap} with its
@@ -220,6 +220,7 @@ public final class HbaFile {
     private HbaRules.Names names(List<Token> field, boolean databases) throws ConfigException {
         boolean all = false;
         boolean sameUser = false;
+        boolean replication = false;
         Set<String> names = new LinkedHashSet<>();
         for (Token token : field) {
             if (token.is("all")) {
@@ -227,7 +228,7 @@ public final class HbaFile {
             } else if (databases && token.is("sameuser")) {
                 sameUser = true;
             } else if (databases && token.is("replication")) {
-                continue; // physical replication connections only, which jbouncer does not take
+                replication = true;
             } else if (databases && (token.is("samerole") || token.is("samegroup"))) {
                 throw error(token.text() + " is not supported");
             } else if (!databases && !token.quoted() && token.text().startsWith("+")) {
@@ -238,7 +239,7 @@ public final class HbaFile {
                 names.add(token.text());
             }
         }
-        return new HbaRules.Names(all, sameUser, Set.copyOf(names));
+        return new HbaRules.Names(all, sameUser, replication, Set.copyOf(names));
     }
 
     /** {@code @file}: names separated by blanks or commas, {@code #} comments, relative to the HBA file's directory. */

@@ -47,15 +47,22 @@ public record HbaRules(List<Rule> rules, IdentMap ident) {
     public enum ConnectionType { LOCAL, HOST, HOSTSSL, HOSTNOSSL }
 
     /**
-     * A database or user field: {@code all}, or a set of names; for databases also {@code sameuser}.
+     * A database or user field: {@code all}, or a set of names; for databases also {@code sameuser} and
+     * {@code replication}.
      *
-     * @param all      matches every name
-     * @param sameUser (databases only) matches the database named like the user
-     * @param names    the listed names (from the line and its {@code @file}s)
+     * @param all         matches every name, except (databases) a physical replication connection
+     * @param sameUser    (databases only) matches the database named like the user
+     * @param replication (databases only) matches a physical replication connection, and only that, as in
+     *                    PostgreSQL's {@code pg_hba.conf}
+     * @param names       the listed names (from the line and its {@code @file}s)
      */
-    public record Names(boolean all, boolean sameUser, Set<String> names) {
+    public record Names(boolean all, boolean sameUser, boolean replication, Set<String> names) {
         boolean matches(String name, String user) {
             return all || names.contains(name) || sameUser && name.equals(user);
+        }
+
+        boolean matchesDatabase(String database, String user, boolean physicalReplication) {
+            return physicalReplication ? replication : matches(database, user);
         }
     }
 
@@ -69,7 +76,8 @@ public record HbaRules(List<Rule> rules, IdentMap ident) {
     public record Rule(int line, ConnectionType type, Names databases, Names users, Cidr network,
                        Method method, LdapOptions ldap, String map) {
 
-        boolean matches(SocketAddress remote, boolean tls, String database, String user) {
+        boolean matches(SocketAddress remote, boolean tls, String database, String user,
+                boolean physicalReplication) {
             boolean unix = !(remote instanceof InetSocketAddress);
             boolean typeMatches = switch (type) {
                 case LOCAL -> unix;
@@ -80,7 +88,7 @@ public record HbaRules(List<Rule> rules, IdentMap ident) {
             if (!typeMatches) {
                 return false;
             }
-            if (!databases.matches(database, user) || !users.matches(user, user)) {
+            if (!databases.matchesDatabase(database, user, physicalReplication) || !users.matches(user, user)) {
                 return false;
             }
             return unix || network == null || network.contains(((InetSocketAddress) remote).getAddress());
@@ -93,7 +101,7 @@ public record HbaRules(List<Rule> rules, IdentMap ident) {
 
     /** {@code auth_type = ldap}: every login, over TCP or the Unix socket, is checked against LDAP. */
     public static HbaRules ldapForAll(LdapOptions options) {
-        Names all = new Names(true, false, Set.of());
+        Names all = new Names(true, false, true, Set.of());
         return new HbaRules(List.of(
                 new Rule(0, ConnectionType.LOCAL, all, all, null, Method.LDAP, options, null),
                 new Rule(0, ConnectionType.HOST, all, all, null, Method.LDAP, options, null)), IdentMap.NONE);
@@ -115,10 +123,13 @@ public record HbaRules(List<Rule> rules, IdentMap ident) {
      *                 (or {@code null}) for the Unix socket
      * @param tls      whether the client completed a TLS handshake
      * @param database the database name the client asked for (the console is {@code pgbouncer})
+     * @param physicalReplication whether the client asked for physical replication ({@code replication=true}):
+     *                 only rules whose database field has {@code replication} match it
      */
-    public Rule ruleFor(SocketAddress remote, boolean tls, String database, String user) {
+    public Rule ruleFor(SocketAddress remote, boolean tls, String database, String user,
+            boolean physicalReplication) {
         for (Rule rule : rules) {
-            if (rule.matches(remote, tls, database, user)) {
+            if (rule.matches(remote, tls, database, user, physicalReplication)) {
                 return rule;
             }
         }

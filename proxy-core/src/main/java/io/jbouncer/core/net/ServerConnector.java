@@ -1,8 +1,10 @@
 package io.jbouncer.core.net;
 
 import io.jbouncer.core.Log;
+import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.ServerLauncher;
+import io.jbouncer.core.pool.ServerWaiter;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.stats.PoolerEvents;
 import io.jbouncer.core.tls.ServerTls;
@@ -26,6 +28,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -67,8 +70,19 @@ public final class ServerConnector implements ServerLauncher {
     @Override
     public void launch(Pool pool, EventExecutor loop) {
         SocketAddress address = pool.nextAddress();
-        ServerConnection server = new ServerConnection(pool, address, pool.credentials(),
-                pool.target().startupParameters(), maxPacketSize);
+        open(pool, loop, address, new ServerConnection(pool, address, pool.credentials(),
+                pool.target().startupParameters(), maxPacketSize));
+    }
+
+    @Override
+    public void launchDedicated(Pool pool, ServerWaiter waiter, ReplicationMode replication,
+            Map<String, String> startupParameters) {
+        SocketAddress address = pool.nextAddress();
+        open(pool, waiter.executor(), address, new ServerConnection(pool, address, pool.credentials(),
+                startupParameters, maxPacketSize, waiter, replication));
+    }
+
+    private void open(Pool pool, EventExecutor loop, SocketAddress address, ServerConnection server) {
         Duration timeout = pool.settings().serverConnectTimeout();
         pool.track(server);
         if (address instanceof DomainSocketAddress && !transport.domainSockets()) {

@@ -1,5 +1,6 @@
 package io.jbouncer.core.pool;
 
+import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.config.TargetSessionAttrs;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -351,6 +353,19 @@ public final class Pool {
         }
     }
 
+    /**
+     * A replication client's own server (PgBouncer 1.23: never pooled): a new connection with the target's
+     * StartupMessage plus the client's {@code parameters} and {@code replication}, handed to {@code waiter} alone
+     * once logged in; a login error is passed to it as PostgreSQL sent it. Such a server is listed in SHOW SERVERS
+     * but takes no {@code pool_size} slot and is closed when its client leaves.
+     */
+    public void acquireDedicated(ServerWaiter waiter, ReplicationMode replication, Map<String, String> parameters) {
+        Map<String, String> startup = new LinkedHashMap<>(target.startupParameters());
+        startup.putAll(parameters);
+        startup.put("replication", replication == ReplicationMode.LOGICAL ? "database" : "true");
+        launcher.launchDedicated(this, waiter, replication, Map.copyOf(startup));
+    }
+
     /** Forgets a waiter whose client left or timed out; harmless if it was already served. */
     public synchronized boolean cancelWait(ServerWaiter waiter) {
         return waiters.remove(waiter);
@@ -358,6 +373,10 @@ public final class Pool {
 
     /** A server finished logging in. */
     public void loginSucceeded(ServerConnection server, Map<String, String> parameters) {
+        if (server.dedicatedTo() != null) {
+            handOff(server.dedicatedTo(), server);
+            return;
+        }
         synchronized (this) {
             logins--;
             lastLoginError = null;
@@ -382,6 +401,14 @@ public final class Pool {
      */
     public void loginFailed(ServerConnection server, ErrorResponse serverError, String reason) {
         servers.remove(server);
+        ServerWaiter dedicated = server.dedicatedTo();
+        if (dedicated != null) {
+            ErrorResponse error = serverError != null
+                    ? ErrorResponse.fatal(serverError.sqlState(), serverError.message())
+                    : ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, reason);
+            dedicated.executor().execute(() -> dedicated.fail(error));
+            return;
+        }
         releaseCaps();
         List<ServerWaiter> failed = List.of();
         ErrorResponse reported = null;
@@ -454,6 +481,10 @@ public final class Pool {
      */
     public void loginAborted(ServerConnection server) {
         servers.remove(server);
+        if (server.dedicatedTo() != null) {
+            loginFailed(server, null, "server connection closed");
+            return;
+        }
         releaseCaps();
         synchronized (this) {
             logins--;
@@ -496,6 +527,9 @@ public final class Pool {
      */
     public void closed(ServerConnection server) {
         servers.remove(server);
+        if (server.dedicatedTo() != null) {
+            return; // it took no slot; its client was told by the server
+        }
         releaseCaps();
         synchronized (this) {
             total--;

@@ -1,7 +1,9 @@
 package io.jbouncer.core.pool;
 
+import io.jbouncer.core.config.ReplicationMode;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
+import java.util.Map;
 
 /** Opens server connections for pools; implemented over Netty's Bootstrap. */
 public interface ServerLauncher {
@@ -10,6 +12,13 @@ public interface ServerLauncher {
      * the result is reported back to the pool through {@link Pool#loginSucceeded} or {@link Pool#loginFailed}.
      */
     void launch(Pool pool, EventExecutor loop);
+
+    /**
+     * Starts a server of {@code pool} for one replication client, {@code waiter}, with {@code startupParameters};
+     * the result is reported through the same callbacks, which hand it to that waiter alone.
+     */
+    void launchDedicated(Pool pool, ServerWaiter waiter, ReplicationMode replication,
+            Map<String, String> startupParameters);
 
     /** Runs {@code task} once after {@code delay} (timers of the pool). */
     void schedule(Runnable task, Duration delay);

@@ -1,11 +1,13 @@
 package io.jbouncer.core.server;
 
 import io.jbouncer.core.Log;
-import io.jbouncer.core.config.TargetSessionAttrs;
 import io.jbouncer.core.config.PoolMode;
+import io.jbouncer.core.config.ReplicationMode;
+import io.jbouncer.core.config.TargetSessionAttrs;
 import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.pool.ServerWaiter;
 import io.jbouncer.core.prepared.ServerStatements;
 import io.jbouncer.core.session.AppliedSettings;
 import io.jbouncer.core.session.SessionSettings;
@@ -57,6 +59,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The host (of a host list, the one chosen) this server connects to; cancels for it go there too. */
     private final SocketAddress address;
     private final Map<String, String> startupParameters;
+    /** The replication client this server was opened for, or {@code null} for a pooled server. */
+    private final ServerWaiter dedicatedTo;
+    private final ReplicationMode replication;
     private final ServerLogin login;
     private final PacketScanner scanner;
     private final Cumulation inbound = new Cumulation();
@@ -129,6 +134,20 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      */
     public ServerConnection(Pool pool, SocketAddress address, ServerCredentials credentials,
                             Map<String, String> startupParameters, int maxPacketSize) {
+        this(pool, address, credentials, startupParameters, maxPacketSize, null, ReplicationMode.NONE);
+    }
+
+    /**
+     * A replication client's own server (PgBouncer 1.23): {@code startupParameters} carry the client's parameters
+     * and {@code replication}; once logged in it goes to {@code dedicatedTo} alone, never to the idle list, skips
+     * the pool's {@code target_session_attrs} check and {@code connect_query} (a walsender runs no SQL), never
+     * leaves its client at a ReadyForQuery, and is closed when its client leaves.
+     */
+    public ServerConnection(Pool pool, SocketAddress address, ServerCredentials credentials,
+                            Map<String, String> startupParameters, int maxPacketSize, ServerWaiter dedicatedTo,
+                            ReplicationMode replication) {
+        this.dedicatedTo = dedicatedTo;
+        this.replication = replication;
         this.pool = pool;
         this.address = address;
         this.startupParameters = startupParameters;
@@ -246,6 +265,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The server's run-time parameters as last reported, for any thread (a snapshot). */
     public Map<String, String> reportedParameters() {
         return parametersSnapshot;
+    }
+
+    /** The replication client this server was opened for, or {@code null} for a pooled server. */
+    public ServerWaiter dedicatedTo() {
+        return dedicatedTo;
+    }
+
+    /** {@code none} for a pooled server, else the replication its client asked for (SHOW SERVERS). */
+    public ReplicationMode replication() {
+        return replication;
     }
 
     /** The server's current run-time parameters as it reported them. Server loop only. */
@@ -585,6 +614,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
                         login.protocolMinor(), backendKey == null ? 0 : backendKey.length());
                 parameters.putAll(login.parameters());
                 parametersSnapshot = Map.copyOf(parameters);
+                if (dedicatedTo != null) {
+                    loginDone();
+                    return;
+                }
                 TargetSessionAttrs attrs = pool.loginSessionAttrs();
                 if (attrs != TargetSessionAttrs.ANY) {
                     sessionCheck = new SessionCheck(attrs);
@@ -696,7 +729,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             }
         }
         byte status = ReadyForQuery.statusAt(message, 0);
-        if (status != ReadyForQuery.IDLE && pool.settings().mode() == PoolMode.STATEMENT) {
+        if (status != ReadyForQuery.IDLE && dedicatedTo == null && pool.settings().mode() == PoolMode.STATEMENT) {
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
                     "transaction blocks not allowed in statement pooling mode"));
             close("transaction blocks not allowed in statement pooling mode");
@@ -707,7 +740,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (status == ReadyForQuery.IDLE) {
             pool.stats().xactDone(current.transactionNanos(now));
         }
-        if (!current.onReadyForQuery(status, pool.settings().releasesAtIdle())) {
+        if (!current.onReadyForQuery(status, dedicatedTo == null && pool.settings().releasesAtIdle())) {
             if (status == ReadyForQuery.IDLE && pool.settings().serverFastClose() && pool.closeNeeded(this)) {
                 fastCloseIfIdle(); // after this ReadyForQuery has reached the client
             }
@@ -802,6 +835,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /** Back to the pool: through the reset query when the mode asks for it. */
     private void returnToPool() {
+        if (dedicatedTo != null) {
+            close("replication client left"); // never pooled: it carries that client's parameters
+            return;
+        }
         if (pool.lifetimeOver(this)) {
             close("server lifetime over");
             return;

@@ -3,6 +3,7 @@ package io.jbouncer.core.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.jbouncer.core.config.ReplicationMode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +24,19 @@ class StartupParametersTest {
         assertEquals(Map.of(), result.tracked());
     }
 
-    /** Replication connections are not implemented yet: refused, never pooled as ordinary clients. */
+    /** replication is read as PostgreSQL reads it: database is logical, a true boolean physical. */
     @Test
-    void replicationConnectionsAreRefused() {
-        for (String value : List.of("database", "true", "on", "yes", "1")) {
-            assertEquals("unsupported startup parameter: replication",
-                    defaults.check(params("user", "u", "replication", value)).error(), value);
+    void replicationIsReadIntoItsMode() {
+        assertEquals(ReplicationMode.LOGICAL, defaults.check(params("user", "u", "replication", "database"))
+                .replication());
+        for (String value : List.of("true", "on", "yes", "1")) {
+            StartupParameters.Result result = defaults.check(params("user", "u", "replication", value));
+            assertNull(result.error(), value);
+            assertEquals(ReplicationMode.PHYSICAL, result.replication(), value);
         }
         for (String value : List.of("false", "OFF", "no", "0")) {
-            assertNull(defaults.check(params("user", "u", "replication", value)).error(), value);
+            assertEquals(ReplicationMode.NONE, defaults.check(params("user", "u", "replication", value))
+                    .replication(), value);
         }
     }
 

@@ -36,7 +36,7 @@ class HbaFileTest {
 
     private static HbaRules.Method method(HbaRules rules, InetSocketAddress remote, boolean tls, String database,
             String user) {
-        HbaRules.Rule rule = rules.ruleFor(remote, tls, database, user);
+        HbaRules.Rule rule = rules.ruleFor(remote, tls, database, user, false);
         return rule == null ? null : rule.method();
     }
 
@@ -132,6 +132,16 @@ class HbaFileTest {
 
         assertEquals(HbaRules.Method.TRUST, method(rules, LOOPBACK, "app", "carol"));
         assertNull(method(rules, LOOPBACK, "app", "dave"), "replication matches no ordinary connection");
+    }
+
+    /** As in PostgreSQL: a physical replication connection matches only replication lines, never all. */
+    @Test
+    void physicalReplicationMatchesOnlyReplicationLines() throws Exception {
+        HbaRules rules = load("host all all 0.0.0.0/0 reject\nhost replication all 0.0.0.0/0 md5\n");
+
+        assertEquals(HbaRules.Method.MD5, rules.ruleFor(LOOPBACK, false, "app", "carol", true).method());
+        assertEquals(HbaRules.Method.REJECT, rules.ruleFor(LOOPBACK, false, "app", "carol", false).method(),
+                "a logical replication connection matches by database name, like an ordinary one");
     }
 
     @ParameterizedTest(name = "{0}")

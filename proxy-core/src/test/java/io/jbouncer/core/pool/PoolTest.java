@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.core.config.PoolMode;
+import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.config.TargetSessionAttrs;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
@@ -32,10 +33,17 @@ class PoolTest {
         final List<EventExecutor> launches = new ArrayList<>();
         final List<Runnable> timers = new ArrayList<>();
         final List<Duration> delays = new ArrayList<>();
+        final List<Map<String, String>> dedicated = new ArrayList<>();
 
         @Override
         public void launch(Pool pool, EventExecutor loop) {
             launches.add(loop);
+        }
+
+        @Override
+        public void launchDedicated(Pool pool, ServerWaiter waiter, ReplicationMode replication,
+                Map<String, String> startupParameters) {
+            dedicated.add(startupParameters);
         }
 
         @Override
@@ -347,6 +355,40 @@ class PoolTest {
                 waiter.onlyFailure().message());
         assertEquals(new PoolCounts(0, 0, 0, 0), pool.counts());
         assertEquals(0, launcher.timers.size(), "no retry timer without waiting clients");
+    }
+
+    /** A replication client's server: the target's StartupMessage with the client's parameters, never a pool slot. */
+    @Test
+    void dedicatedServerCarriesTheClientsParametersAndTakesNoSlot() {
+        Pool pool = pool(1, LONG_RETRY);
+        pool.acquireDedicated(new Waiter(), ReplicationMode.LOGICAL, Map.of("application_name", "sub"));
+        pool.acquireDedicated(new Waiter(), ReplicationMode.PHYSICAL, Map.of());
+
+        assertEquals(List.of(Map.of("user", "u", "database", "d", "application_name", "sub", "replication",
+                "database"), Map.of("user", "u", "database", "d", "replication", "true")), launcher.dedicated);
+        assertEquals(new PoolCounts(0, 0, 0, 0), pool.counts());
+        assertTrue(launcher.launches.isEmpty(), "no pooled server launched");
+    }
+
+    /** prefer-standby: a pass over the list that found no standby is followed by one that takes any server. */
+    @Test
+    void preferStandbyTakesAnyServerOnItsSecondPass() {
+        ServerTarget both = hosts(false, "a", "b");
+        Pool pool = pool(10, LONG_RETRY, new ServerTarget(both.addresses(), false, "u", null,
+                both.startupParameters(), null, TargetSessionAttrs.PREFER_STANDBY));
+        Waiter waiter = new Waiter();
+        pool.acquire(waiter);
+        assertEquals(TargetSessionAttrs.PREFER_STANDBY, pool.loginSessionAttrs());
+
+        pool.loginFailed(server(pool), null, "server does not fit target_session_attrs = prefer-standby");
+        pool.loginFailed(server(pool), null, "server does not fit target_session_attrs = prefer-standby");
+
+        assertEquals(TargetSessionAttrs.ANY, pool.loginSessionAttrs(), "the second pass takes any server");
+        assertTrue(waiter.failures.isEmpty(), "nothing reported after the first pass");
+        pool.loginFailed(server(pool), null, "connect failed");
+        pool.loginFailed(server(pool), null, "connect failed");
+        assertEquals(TargetSessionAttrs.PREFER_STANDBY, pool.loginSessionAttrs(), "the next login starts afresh");
+        assertEquals(1, waiter.failures.size(), "both passes failed: reported");
     }
 
     private static ServerTarget hosts(boolean roundRobin, String... names) {

@@ -82,10 +82,16 @@ public final class PostgresCluster {
     private final boolean runAsServerOwner;
     /** The certificates of a TLS cluster; {@code null} for the plaintext one. */
     private final TestCertificates certificates;
+    /** Lines added to postgresql.conf and put before the usual pg_hba.conf lines (a private cluster's own). */
+    private final List<String> extraSettings;
+    private final List<String> extraHba;
     private boolean stopped;
 
-    private PostgresCluster(Path binDir, Path baseDir, int port, TestCertificates certificates) {
+    private PostgresCluster(Path binDir, Path baseDir, int port, TestCertificates certificates,
+            List<String> extraSettings, List<String> extraHba) {
         this.certificates = certificates;
+        this.extraSettings = List.copyOf(extraSettings);
+        this.extraHba = List.copyOf(extraHba);
         this.binDir = binDir;
         this.baseDir = baseDir;
         this.dataDir = baseDir.resolve("data");
@@ -127,26 +133,41 @@ public final class PostgresCluster {
      * shared one), with the same roles and databases. It is stopped at JVM exit, or earlier by {@link #close()}.
      */
     public static PostgresCluster startWith(Path binDir) {
-        return launch(binDir, null);
+        return launch(binDir, null, List.of(), List.of());
     }
 
-    /** Stops this cluster and deletes its directory, for a cluster of {@link #startWith}; idempotent. */
+    /**
+     * A cluster of the caller's own, with the usual roles and databases, {@code settings} added to postgresql.conf
+     * and {@code hbaLines} before the usual pg_hba.conf lines: for what the shared cluster should not pay for in
+     * every test (e.g. {@code wal_level = logical} and replication lines). It is stopped at JVM exit, or earlier by
+     * {@link #close()}.
+     */
+    public static PostgresCluster startPrivate(List<String> settings, List<String> hbaLines) {
+        return launch(findBinDir(), null, settings, hbaLines);
+    }
+
+    /**
+     * Stops this cluster and deletes its directory, for a cluster of {@link #startWith} or {@link #startPrivate};
+     * idempotent.
+     */
     public void close() {
         stop();
     }
 
     private static PostgresCluster launch(TestCertificates certificates) {
-        return launch(findBinDir(), certificates);
+        return launch(findBinDir(), certificates, List.of(), List.of());
     }
 
-    private static PostgresCluster launch(Path binDir, TestCertificates certificates) {
+    private static PostgresCluster launch(Path binDir, TestCertificates certificates, List<String> extraSettings,
+            List<String> extraHba) {
         Path baseDir;
         try {
             baseDir = Files.createTempDirectory(Path.of("/tmp"), "jbouncer-pg-");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the cluster directory under /tmp", e);
         }
-        PostgresCluster cluster = new PostgresCluster(binDir, baseDir, FreePort.find(), certificates);
+        PostgresCluster cluster = new PostgresCluster(binDir, baseDir, FreePort.find(), certificates, extraSettings,
+                extraHba);
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "postgres-cluster-stop"));
         cluster.create();
         cluster.startServer();
@@ -386,6 +407,7 @@ public final class PostgresCluster {
                 "max_connections = 300",
                 "shared_buffers = 64MB",
                 ""));
+        append(dataDir.resolve("postgresql.conf"), String.join("\n", extraSettings) + "\n");
         // hostssl lines are errors while ssl is off: only the TLS cluster has them.
         String tlsOnly = certificates == null ? "" : String.join("\n",
                 "hostssl all " + TLS_USER + " " + HOST + "/32 scram-sha-256",
@@ -396,7 +418,8 @@ public final class PostgresCluster {
         if (certificates != null) {
             enableTls();
         }
-        write(dataDir.resolve("pg_hba.conf"), tlsOnly + String.join("\n",
+        String ownLines = extraHba.isEmpty() ? "" : String.join("\n", extraHba) + "\n";
+        write(dataDir.resolve("pg_hba.conf"), tlsOnly + ownLines + String.join("\n",
                 "local all all trust",
                 "local replication all trust", // pg_basebackup of a standby (startStandby)
                 "host all " + SUPERUSER + " " + HOST + "/32 trust",

@@ -1,0 +1,313 @@
+package io.jbouncer.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.JBouncerConfig;
+import io.jbouncer.it.support.JBouncerProcess;
+import io.jbouncer.it.support.Jdbc;
+import io.jbouncer.it.support.PgTool;
+import io.jbouncer.it.support.Poll;
+import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.Psql;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.util.PSQLException;
+
+/**
+ * Replication connections through jbouncer (PgBouncer 1.23 semantics, issue 20): {@code replication=true} and
+ * {@code replication=database} clients get a dedicated server with their own parameters, never pooled, in session
+ * mode whatever the pool's mode, closed when they leave. Real replication clients run through it against a private
+ * cluster with {@code wal_level = logical}: pg_basebackup, pg_receivewal, pg_recvlogical with test_decoding, and a
+ * logical-replication subscriber on a second cluster. The pool is in transaction mode on purpose.
+ */
+class ReplicationIT {
+
+    private static final String REPL_USER = "repl_user";
+    private static final String REPL_PASS = "repl_pass";
+    private static final String ADMIN = "repl_admin";
+    private static final String ADMIN_PASS = "repl_admin_pass";
+    private static final String TABLE = "repl_items";
+    private static final Duration GONE_WITHIN = Duration.ofSeconds(10);
+
+    private static PostgresCluster pg;
+    private static JBouncerConfig config;
+    private static JBouncerProcess bouncer;
+
+    @BeforeAll
+    static void startClusterAndBouncer() throws Exception {
+        pg = PostgresCluster.startPrivate(
+                List.of("wal_level = logical", "max_wal_senders = 10", "max_replication_slots = 10"),
+                List.of("host replication all 127.0.0.1/32 scram-sha-256"));
+        try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE " + REPL_USER + " LOGIN REPLICATION PASSWORD '" + REPL_PASS + "'");
+            st.execute("CREATE TABLE " + TABLE + " (id int PRIMARY KEY, v text)");
+            st.execute("GRANT SELECT ON " + TABLE + " TO " + REPL_USER);
+            st.execute("CREATE PUBLICATION repl_pub FOR TABLE " + TABLE);
+        }
+        config = JBouncerConfig.create();
+        Path hba = config.dir().resolve("hba.conf");
+        Files.writeString(hba, String.join("\n",
+                "host replication " + REPL_USER + " 127.0.0.1/32 scram-sha-256",
+                "host all all 127.0.0.1/32 scram-sha-256", ""), StandardCharsets.UTF_8);
+        config.set("auth_type", "hba")
+                .set("auth_hba_file", hba.toString())
+                .set("pool_mode", "transaction")
+                .set("admin_users", ADMIN)
+                .set("ignore_startup_parameters", "extra_float_digits")
+                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
+                // pg_basebackup and pg_receivewal ask for database "replication" (PostgreSQL ignores the name of a
+                // physical replication connection): the entry says which server they reach.
+                .database("replication", pg.connstring(PostgresCluster.DB))
+                .user(REPL_USER, REPL_PASS)
+                .user(PostgresCluster.SCRAM_USER, PostgresCluster.SCRAM_PASS)
+                .user(ADMIN, ADMIN_PASS);
+        bouncer = JBouncerProcess.start(config.write(), config.port());
+    }
+
+    @AfterAll
+    static void stopAll() {
+        if (bouncer != null) {
+            bouncer.close();
+            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @Test
+    void pgBasebackupCopiesTheClusterThroughJbouncer(@TempDir Path dir) {
+        Path backup = dir.resolve("backup");
+        PgTool.Result result = PgTool.of(pg, "pg_basebackup").run(REPL_PASS, "-h", "127.0.0.1", "-p",
+                Integer.toString(config.port()), "-U", REPL_USER, "-D", backup.toString(), "-X", "stream",
+                "-c", "fast", "--no-sync");
+
+        assertEquals(0, result.exitCode(), result.output());
+        assertTrue(Files.isRegularFile(backup.resolve("PG_VERSION")), "the backup has the data directory");
+        assertTrue(Files.isRegularFile(backup.resolve("backup_manifest")), "the backup finished");
+        assertNoReplicationLeft();
+    }
+
+    @Test
+    void pgReceivewalStreamsWalUpToAnEndPosition(@TempDir Path dir) throws Exception {
+        String endLsn = writeAndGetLsn(1000, "for pg_receivewal");
+        PgTool.Result result = PgTool.of(pg, "pg_receivewal").run(REPL_PASS, "-h", "127.0.0.1", "-p",
+                Integer.toString(config.port()), "-U", REPL_USER, "-D", dir.toString(), "--endpos=" + endLsn,
+                "--no-loop", "--no-sync");
+
+        assertEquals(0, result.exitCode(), result.output());
+        try (Stream<Path> files = Files.list(dir)) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().matches("[0-9A-F]{24}(\\.partial)?")),
+                    "a WAL segment was received");
+        }
+        assertNoReplicationLeft();
+    }
+
+    /**
+     * pg_recvlogical streams until stopped (its {@code --endpos} may stop at a keepalive before the change is
+     * decoded), so it runs until the change is in its output and is then stopped as a user would, by SIGTERM.
+     */
+    @Test
+    void pgRecvlogicalDecodesChangesWithTestDecoding(@TempDir Path dir) throws Exception {
+        PgTool recvlogical = PgTool.of(pg, "pg_recvlogical");
+        List<String> connection = List.of("-h", "127.0.0.1", "-p", Integer.toString(config.port()), "-U",
+                REPL_USER, "-d", PostgresCluster.DB, "--slot=jb_decoding");
+        PgTool.Result created = recvlogical.run(REPL_PASS, args(connection, "--create-slot",
+                "--plugin=test_decoding"));
+        assertEquals(0, created.exitCode(), created.output());
+        Path output = dir.resolve("decoded.txt");
+        Process streaming = recvlogical.start(REPL_PASS, output, args(connection, "--start", "-f", "-",
+                "--no-loop"));
+        String expected = "table public." + TABLE + ": INSERT: id[integer]:2000 v[text]:'decoded through jbouncer'";
+        try {
+            writeAndGetLsn(2000, "decoded through jbouncer");
+            assertTrue(Poll.until(Duration.ofSeconds(20), () -> read(output).contains(expected)),
+                    () -> read(output) + "\nlog:\n" + bouncer.log());
+        } finally {
+            streaming.destroy();
+            streaming.waitFor();
+            PgTool.Result dropped = recvlogical.run(REPL_PASS, args(connection, "--drop-slot"));
+            assertEquals(0, dropped.exitCode(), dropped.output());
+        }
+        assertNoReplicationLeft();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A logical replication connection holds its own server for as long as it stays, even in a transaction-mode
+     * pool and between commands; SHOW CLIENTS and SHOW SERVERS name it {@code logical}; when it leaves, its
+     * server (a walsender) is closed, not pooled.
+     */
+    @Test
+    void replicationConnectionsAreListedAndTheirServersClosedWhenTheyLeave() throws Exception {
+        try (Connection replication = replicationJdbc(REPL_USER, REPL_PASS, config.port())) {
+            assertNotNull(identifySystem(replication));
+            assertNotNull(identifySystem(replication), "the same server answers again: it was not released");
+
+            try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
+                Map<String, String> client = AdminConsole.row(console, "SHOW CLIENTS", "user", REPL_USER);
+                assertEquals("logical", client.get("replication"));
+                Map<String, String> server = AdminConsole.row(console, "SHOW SERVERS", "user", REPL_USER);
+                assertEquals("logical", server.get("replication"));
+                assertEquals("active", server.get("state"), "linked to its client between commands");
+                assertEquals(client.get("ptr"), server.get("link"));
+                assertEquals(1, AdminConsole.number(console, "SHOW POOLS", "user", REPL_USER, "sv_active"));
+            }
+            assertEquals(1, walsenders());
+        }
+        assertNoReplicationLeft();
+    }
+
+    /** PostgreSQL refuses a user without REPLICATION; jbouncer passes that error on as PostgreSQL sent it. */
+    @Test
+    void unprivilegedUsersAreRefusedAsPostgresRefusesThem() {
+        PSQLException direct = assertThrows(PSQLException.class,
+                () -> replicationJdbc(PostgresCluster.SCRAM_USER, PostgresCluster.SCRAM_PASS, pg.port()).close());
+        PSQLException through = assertThrows(PSQLException.class, () -> replicationJdbc(PostgresCluster.SCRAM_USER,
+                PostgresCluster.SCRAM_PASS, config.port()).close());
+
+        assertEquals("42501", direct.getSQLState(), direct.getMessage());
+        assertEquals(direct.getSQLState(), through.getSQLState(), through.getMessage());
+        assertEquals(direct.getServerErrorMessage().getMessage(), through.getServerErrorMessage().getMessage());
+    }
+
+    /**
+     * hba's {@code replication} keyword: a physical replication connection matches only such lines ({@code all}
+     * does not match it), as in PostgreSQL.
+     */
+    @Test
+    void physicalReplicationNeedsAReplicationLineInTheHbaFile() {
+        Psql psql = Psql.of(pg);
+        Psql.Result allowed = psql.run(connstring(REPL_USER, "true"), REPL_PASS, "-Atc", "IDENTIFY_SYSTEM");
+        Psql.Result refused = psql.run(connstring(PostgresCluster.SCRAM_USER, "true"), PostgresCluster.SCRAM_PASS,
+                "-Atc", "IDENTIFY_SYSTEM");
+
+        assertEquals(0, allowed.exitCode(), allowed.stderr());
+        assertTrue(allowed.stdout().contains("|"), allowed.stdout());
+        assertEquals(2, refused.exitCode(), refused.stdout());
+        assertTrue(refused.stderr().contains("no authentication method is found"), refused.stderr());
+        assertNoReplicationLeft();
+    }
+
+    /** CREATE SUBSCRIPTION on a second cluster, its connection string pointing at jbouncer. */
+    @Test
+    void aLogicalReplicationSubscriberFollowsThroughJbouncer() throws Exception {
+        writeAndGetLsn(3000, "copied at the start");
+        PostgresCluster subscriber = PostgresCluster.startPrivate(List.of(), List.of());
+        try (Connection c = subscriber.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + TABLE + " (id int PRIMARY KEY, v text)");
+            st.execute("CREATE SUBSCRIPTION repl_sub CONNECTION 'host=127.0.0.1 port=" + config.port() + " dbname="
+                    + PostgresCluster.DB + " user=" + REPL_USER + " password=" + REPL_PASS
+                    + "' PUBLICATION repl_pub");
+            assertTrue(Poll.until(Duration.ofSeconds(30), () -> count(subscriber, 3000) == 1),
+                    "the initial copy did not arrive; log:\n" + bouncer.log());
+            writeAndGetLsn(3001, "streamed later");
+            assertTrue(Poll.until(Duration.ofSeconds(30), () -> count(subscriber, 3001) == 1),
+                    "the streamed change did not arrive; log:\n" + bouncer.log());
+            st.execute("DROP SUBSCRIPTION repl_sub");
+        } finally {
+            subscriber.close();
+        }
+        assertNoReplicationLeft();
+    }
+
+    private static String[] args(List<String> first, String... more) {
+        return Stream.concat(first.stream(), Stream.of(more)).toArray(String[]::new);
+    }
+
+    private static String connstring(String user, String replication) {
+        return "host=127.0.0.1 port=" + config.port() + " dbname=" + PostgresCluster.DB + " user=" + user
+                + " replication=" + replication;
+    }
+
+    /** A pgjdbc logical replication connection ({@code replication=database}, simple query protocol). */
+    private static Connection replicationJdbc(String user, String password, int port) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("replication", "database");
+        props.setProperty("preferQueryMode", "simple");
+        props.setProperty("assumeMinServerVersion", "10");
+        return Jdbc.connect("127.0.0.1", port, PostgresCluster.DB, user, password, props);
+    }
+
+    private static String identifySystem(Connection replication) throws SQLException {
+        try (Statement st = replication.createStatement(); ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {
+            assertTrue(rs.next());
+            return rs.getString("systemid");
+        }
+    }
+
+    /** Inserts row {@code id} directly on PostgreSQL and returns the WAL position after it. */
+    private static String writeAndGetLsn(int id, String value) throws SQLException {
+        try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO " + TABLE + " VALUES (" + id + ", '" + value + "')");
+            try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()")) {
+                assertTrue(rs.next());
+                return rs.getString(1);
+            }
+        }
+    }
+
+    private static long count(PostgresCluster cluster, int id) {
+        try (Connection c = cluster.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM " + TABLE + " WHERE id = " + id)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int walsenders() {
+        try (Connection c = pg.superuserJdbc("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walsender'"
+                     + " AND usename = '" + REPL_USER + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Once a replication client has left: no server of jbouncer's is listed for it, and no walsender is left. */
+    private static void assertNoReplicationLeft() {
+        assertTrue(Poll.until(GONE_WITHIN, () -> walsenders() == 0 && replicationServers() == 0),
+                "a replication server outlived its client; log:\n" + bouncer.log());
+    }
+
+    private static long replicationServers() {
+        try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
+            return AdminConsole.rows(console, "SHOW SERVERS").stream()
+                    .filter(row -> !"none".equals(row.get("replication"))).count();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
