@@ -1,6 +1,7 @@
 package io.jbouncer.bench;
 
 import io.jbouncer.core.config.PoolMode;
+import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.pool.ConnectionCap;
 import io.jbouncer.core.pool.DatabaseState;
 import io.jbouncer.core.pool.Pool;
@@ -181,6 +182,12 @@ public class PoolAcquireBench {
     private static final class SuppliedServers implements ServerLauncher {
         @Override
         public void launch(Pool pool, EventExecutor loop) {
+        }
+
+        @Override
+        public void launchDedicated(Pool pool, ServerWaiter waiter, ReplicationMode replication,
+                                    Map<String, String> startupParameters) {
+            throw new UnsupportedOperationException("no replication client in this benchmark");
         }
 
         @Override
