@@ -1,10 +1,10 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PgbouncerExporterScrape;
@@ -18,9 +18,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A Prometheus exporter scraping jbouncer. Debian's {@code prometheus-pgbouncer-exporter} (1.7) predates PgBouncer
@@ -29,6 +29,9 @@ import org.junit.jupiter.api.Test;
  * over the simple query protocol, every column by name.
  */
 class AdminConsoleExporterIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String EXPORTER = "exporter";
     private static final String EXPORTER_PASS = "exporter_pass";
@@ -50,15 +53,7 @@ class AdminConsoleExporterIT {
                 .database(DB, pg.connstring(PostgresCluster.DB))
                 .user(EXPORTER, EXPORTER_PASS)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

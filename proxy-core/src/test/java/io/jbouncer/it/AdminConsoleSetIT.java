@@ -1,20 +1,20 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.PsqlConsole;
 import java.sql.Connection;
 import java.sql.SQLException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 /**
@@ -23,6 +23,9 @@ import org.postgresql.util.PSQLException;
  * session, and a RELOAD goes back to the file.
  */
 class AdminConsoleSetIT {
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
+
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
 
@@ -37,15 +40,7 @@ class AdminConsoleSetIT {
                 .set("default_pool_size", "20")
                 .database("app", pg.connstring(PostgresCluster.DB))
                 .user(ADMIN, ADMIN_PASS);
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PostgresCluster;
@@ -18,8 +19,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.OptionalInt;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 /**
@@ -29,6 +30,9 @@ import org.postgresql.util.PSQLException;
  */
 class AdminConsoleShutdownIT {
 
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
+
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
     private static final String DB = "app";
@@ -36,14 +40,6 @@ class AdminConsoleShutdownIT {
     private static final Duration STAYS_UP = Duration.ofSeconds(1);
 
     private JBouncerProcess bouncer;
-
-    @AfterEach
-    void stop() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
-    }
 
     @Test
     void waitForClientsExitsWhenTheLastClientDisconnects() throws SQLException {
@@ -55,7 +51,7 @@ class AdminConsoleShutdownIT {
                 .database(DB, pg.connstring(PostgresCluster.DB))
                 .user(ADMIN, ADMIN_PASS)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
+        bouncer = BOUNCERS.start(config);
 
         try (Connection client = role.connect(config.port(), DB)) {
             assertEquals(1, query(client, "SELECT 1"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Poll;
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.postgresql.util.ServerErrorMessage;
@@ -40,6 +42,9 @@ import org.postgresql.util.ServerErrorMessage;
  * and the extended query protocol, including server-side prepared statements with binary results.
  */
 class AdminConsoleSqlIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
@@ -69,7 +74,7 @@ class AdminConsoleSqlIT {
                 .database("other", pg.connstring(PostgresCluster.DB2))
                 .user(ADMIN, ADMIN_PASS)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
+        bouncer = BOUNCERS.start(config);
         console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS);
         holder = role.connect(config.port(), DB);
         waiter = role.connect(config.port(), DB);
@@ -96,10 +101,6 @@ class AdminConsoleSqlIT {
         }
         if (console != null) {
             console.close();
-        }
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
         }
     }
 

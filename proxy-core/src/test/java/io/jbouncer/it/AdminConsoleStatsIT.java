@@ -1,12 +1,12 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PgStatActivity;
@@ -32,6 +32,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The console's figures against activity the test itself causes through jbouncer (transaction pooling,
@@ -40,6 +41,9 @@ import org.junit.jupiter.api.Test;
  * PostgreSQL's {@code pg_stat_activity}, and SHOW CONFIG/VERSION/STATE/LISTS say what PgBouncer 1.25.2 says.
  */
 class AdminConsoleStatsIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
@@ -99,7 +103,7 @@ class AdminConsoleStatsIT {
                 .user(ADMIN, ADMIN_PASS)
                 .user(countedRole.name(), countedRole.password())
                 .user(narrowRole.name(), narrowRole.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
+        bouncer = BOUNCERS.start(config);
         console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS);
     }
 
@@ -107,10 +111,6 @@ class AdminConsoleStatsIT {
     static void stop() throws SQLException {
         if (console != null) {
             console.close();
-        }
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
         }
     }
 

@@ -1,10 +1,10 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PostgresCluster;
@@ -16,9 +16,9 @@ import java.sql.Statement;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 /**
@@ -26,6 +26,9 @@ import org.postgresql.util.PSQLException;
  * work continue; the pooler resumes by itself when no console session is left.
  */
 class AdminConsoleSuspendIT {
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
+
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
     private static final String DB = "suspended";
@@ -45,15 +48,7 @@ class AdminConsoleSuspendIT {
                 .database(DB, pg.connstring(PostgresCluster.DB))
                 .user(ADMIN, ADMIN_PASS)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

@@ -1,14 +1,13 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
-import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.PostgresCluster;
 import java.sql.Connection;
@@ -17,8 +16,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.postgresql.util.PSQLException;
@@ -44,19 +43,15 @@ class AuthIT {
     private static final String TRUST_PASS = "trust_pass";
     private static final String WRONG_SERVER_PASS = "not_the_server_password";
 
-    private static final Map<String, JBouncerProcess> BOUNCERS = new HashMap<>();
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
+
     private static final Map<String, Integer> PORTS = new HashMap<>();
     private static PostgresCluster pg;
 
     @BeforeAll
     static void startCluster() {
         pg = PostgresCluster.shared();
-    }
-
-    @AfterAll
-    static void stopBouncers() {
-        BOUNCERS.values().forEach(JBouncerProcess::close);
-        BOUNCERS.values().forEach(bouncer -> assertFalse(bouncer.log().contains("LEAK:"), bouncer.log()));
     }
 
     @ParameterizedTest(name = "auth_type={0}: {1}/{2} on {3} logs in as {4}")
@@ -126,9 +121,9 @@ class AuthIT {
     }
 
     private static synchronized int port(String authType) {
-        if (!BOUNCERS.containsKey(authType)) {
+        if (!PORTS.containsKey(authType)) {
             JBouncerConfig config = configFor(authType);
-            BOUNCERS.put(authType, JBouncerProcess.start(config.write(), config.port()));
+            BOUNCERS.startForClass(config);
             PORTS.put(authType, config.port());
         }
         return PORTS.get(authType);

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
-import io.jbouncer.it.support.StartedBouncers;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,10 +22,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -61,11 +60,10 @@ class AuthQueryIT {
     private static final String ADMIN_PASS = "aq_admin_pass";
 
     private static PostgresCluster pg;
-    /** Stopped, and checked for leaks, after the last test. */
-    private static final StartedBouncers BOUNCERS = new StartedBouncers();
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
     private static JBouncerProcess bouncer;
     private static int port;
-    private final StartedBouncers started = new StartedBouncers();
 
     @BeforeAll
     static void createRolesAndStart() throws SQLException {
@@ -112,16 +110,6 @@ class AuthQueryIT {
                 .user(SHADOWED_ROLE, "not_the_postgres_password");
         bouncer = BOUNCERS.start(config);
         port = config.port();
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        BOUNCERS.close();
-    }
-
-    @AfterEach
-    void stopOwnBouncers() {
-        started.close();
     }
 
     @ParameterizedTest(name = "{0} (only in PostgreSQL) logs in to {1}")
@@ -271,7 +259,7 @@ class AuthQueryIT {
                 .set("auth_query", "SELECT usename, passwd FROM pg_shadow WHERE usename = $1")
                 .database(DB, pg.connstring(DB))
                 .user(AUTH_USER, AUTH_PASS);
-        started.start(config);
+        BOUNCERS.start(config);
 
         String script = "import psycopg, sys\n"
                 + "with psycopg.connect(sys.argv[1], password=sys.argv[2]) as c:\n"

@@ -5,21 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
-import io.jbouncer.it.support.StartedBouncers;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code max_db_client_connections} and {@code max_user_client_connections} (PgBouncer 1.24) with real clients:
@@ -41,7 +41,8 @@ class ClientLimitsIT {
 
     private static PostgresCluster pg;
     /** Stopped, and checked for leaks, after the last test. */
-    private static final StartedBouncers BOUNCERS = new StartedBouncers();
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
     private static int port;
 
     @BeforeAll
@@ -63,11 +64,6 @@ class ClientLimitsIT {
                 .user(ADMIN, ADMIN_PASS);
         BOUNCERS.start(config);
         port = config.port();
-    }
-
-    @AfterAll
-    static void stop() {
-        BOUNCERS.close();
     }
 
     @Test
@@ -129,7 +125,6 @@ class ClientLimitsIT {
     private static Connection connect(String db, String user, String password) throws SQLException {
         return Jdbc.connect("127.0.0.1", port, db, user, password);
     }
-
 
     private static Map<String, String> databaseRow(Connection console) {
         try {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.FreePort;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
@@ -20,10 +21,14 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** PgBouncer's command line and exit codes, and the configuration shipped in {@code conf/}. */
 class CommandLineIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     @Test
     void versionNamesThePgBouncerReleaseAndExitsZero(@TempDir Path dir) {
@@ -155,7 +160,7 @@ class CommandLineIT {
                 .set("ignore_startup_parameters", "extra_float_digits")
                 .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
                 .user(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS);
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port(), "-u",
+        try (JBouncerProcess bouncer = BOUNCERS.start(config, "-u",
                 System.getProperty("user.name"));
              Connection c = Jdbc.connect("127.0.0.1", config.port(), PostgresCluster.DB, PostgresCluster.MD5_USER,
                      PostgresCluster.MD5_PASS)) {
@@ -178,7 +183,7 @@ class CommandLineIT {
         Files.createDirectories(dir.resolve("conf"));
         Files.copy(shipped.resolve("userlist.txt"), dir.resolve("conf/userlist.txt"));
 
-        try (JBouncerProcess bouncer = JBouncerProcess.start(copy, port)) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(copy, port)) {
             Psql psql = Psql.of(PostgresCluster.shared());
             String connstring = "host=127.0.0.1 port=" + port + " dbname=nosuch user=admin sslmode=disable";
             Psql.Result wrongPassword = psql.run(connstring, "wrong", "-c", "SELECT 1");

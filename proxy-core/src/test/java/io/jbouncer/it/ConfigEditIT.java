@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jbouncer.core.config.AuthFile;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.ConfigLoader;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
@@ -31,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code jbouncer-admin} against a live jbouncer (issue 6): 50 {@code db add} and 50 {@code user add} processes run
@@ -38,6 +40,9 @@ import org.junit.jupiter.api.Test;
  * the client saw no error, and after the reload a new user logs in to a new database.
  */
 class ConfigEditIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final int TENANTS = 50;
     private static final Duration EDIT_TIMEOUT = Duration.ofSeconds(60);
@@ -55,7 +60,7 @@ class ConfigEditIT {
         config.set("pidfile", pidfile.toString());
         Path ini = config.write();
         Path userlist = config.dir().resolve("userlist.txt");
-        try (JBouncerProcess bouncer = JBouncerProcess.start(ini, config.port());
+        try (JBouncerProcess bouncer = BOUNCERS.start(ini, config.port());
              Load load = new Load(config.port())) {
             List<Edit> edits = new ArrayList<>();
             for (int i = 0; i < TENANTS; i++) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.FreePort;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
@@ -27,9 +28,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,6 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the test cluster.
  */
 class ContainerEntrypointIT {
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
+
     private static PostgresCluster pg;
     private JBouncerProcess bouncer;
 
@@ -47,14 +51,6 @@ class ContainerEntrypointIT {
     @BeforeAll
     static void cluster() {
         pg = PostgresCluster.shared();
-    }
-
-    @AfterEach
-    void stop() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
     }
 
     @Test
@@ -68,7 +64,7 @@ class ContainerEntrypointIT {
         env.put("MAX_CLIENT_CONN", "50");
         env.put("METRICS_PORT", Integer.toString(metricsPort));
         env.put("METRICS_ADDR", "127.0.0.1");
-        bouncer = JBouncerProcess.startEntrypoint(confDir, env, port);
+        bouncer = BOUNCERS.adopt(JBouncerProcess.startEntrypoint(confDir, env, port));
 
         String ini = Files.readString(confDir.resolve("pgbouncer.ini"));
         assertTrue(ini.contains(PostgresCluster.DB + " = host=" + pg.host() + " port=" + pg.port() + "\n"), ini);
@@ -94,7 +90,7 @@ class ContainerEntrypointIT {
         env.put("AUTH_TYPE", "scram-sha-256");
         env.put("ADMIN_USERS", "boss");
         env.put("ADMIN_PASSWORDS", "boss_pw");
-        bouncer = JBouncerProcess.startEntrypoint(confDir, env, port);
+        bouncer = BOUNCERS.adopt(JBouncerProcess.startEntrypoint(confDir, env, port));
 
         List<String> users = Files.readAllLines(confDir.resolve("userlist.txt"));
         assertEquals("rw-------", PosixFilePermissions.toString(
@@ -125,7 +121,7 @@ class ContainerEntrypointIT {
         env.put("DB_HOST", "ignored.invalid");
         env.put("DB_USER", PostgresCluster.MD5_USER);
         env.put("DB_PASSWORD", "not-the-listed-one");
-        bouncer = JBouncerProcess.startEntrypoint(config.dir(), env, config.port());
+        bouncer = BOUNCERS.adopt(JBouncerProcess.startEntrypoint(config.dir(), env, config.port()));
 
         assertEquals(before, Files.readString(ini));
         assertEquals(usersBefore, Files.readString(config.dir().resolve("userlist.txt")), "listed users are kept");

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
-import io.jbouncer.it.support.StartedBouncers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,9 +21,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -56,7 +56,8 @@ class HbaIT {
     private static PostgresCluster pg;
     private static JBouncerConfig config;
     /** Stopped, and checked for leaks, after the last test. */
-    private static final StartedBouncers BOUNCERS = new StartedBouncers();
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
     private static int port;
 
     @BeforeAll
@@ -83,11 +84,6 @@ class HbaIT {
         config.set("auth_hba_file", writeRules(RULES).toString());
         BOUNCERS.start(config);
         port = config.port();
-    }
-
-    @AfterAll
-    static void stop() {
-        BOUNCERS.close();
     }
 
     @ParameterizedTest(name = "{0}/{1} on {2} ({3})")

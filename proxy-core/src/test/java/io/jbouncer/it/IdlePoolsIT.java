@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Poll;
@@ -17,6 +18,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * pool_idle_timeout (PgBouncer HEAD) and autodb_idle_timeout: pools and auto-databases nobody uses are freed, and
@@ -24,6 +26,9 @@ import org.junit.jupiter.api.Test;
  * is in use.
  */
 class IdlePoolsIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final Duration FREED_WITHIN = Duration.ofSeconds(15);
     private static final String ADMIN = "idle_pools_admin";
@@ -51,7 +56,7 @@ class IdlePoolsIT {
     void poolUnusedForPoolIdleTimeoutIsFreedAndMadeAgain() throws SQLException {
         JBouncerConfig config = config().set("pool_idle_timeout", "1")
                 .database("kept", pg.connstring(PostgresCluster.DB));
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             assertEquals(1, selectOne(config.port(), "kept"));
             assertTrue(listsPool(config, "kept"));
 
@@ -67,7 +72,7 @@ class IdlePoolsIT {
     void autoDatabaseUnusedForAutodbIdleTimeoutIsDropped() throws SQLException {
         JBouncerConfig config = config().set("autodb_idle_timeout", "1")
                 .database("*", "host=127.0.0.1 port=" + pg.port() + " dbname=" + PostgresCluster.DB);
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             assertEquals(1, selectOne(config.port(), "made_from_fallback"));
             assertTrue(listsPool(config, "made_from_fallback"));
             assertTrue(lists(config, "SHOW DATABASES", "name", "made_from_fallback"), "listed while it exists");

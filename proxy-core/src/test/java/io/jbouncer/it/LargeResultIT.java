@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Poll;
@@ -27,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The issue's 200 MB result ({@code SELECT repeat('x', 1000) FROM generate_series(1, 200000)}) streams through a
@@ -34,6 +36,9 @@ import org.junit.jupiter.api.Test;
  * so completing proves streaming, and its resident set is checked to grow by less than 64 MB.
  */
 class LargeResultIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     /**
      * A fixed, pre-touched heap: its pages are resident from the start, so growth of the resident set while
@@ -57,14 +62,13 @@ class LargeResultIT {
                 .set("auth_type", "trust")
                 .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
                 .user(USER, "");
-        bouncer = JBouncerProcess.start(config.write(), config.port(), SMALL_MEMORY);
+        bouncer = BOUNCERS.start(config, SMALL_MEMORY);
     }
 
+    /** Runs before the extension stops the process and checks it for {@code LEAK:}. */
     @AfterAll
-    static void stopBouncer() {
+    static void noOutOfMemoryError() {
         if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
             assertFalse(bouncer.log().contains("OutOfMemoryError"), bouncer.log());
         }
     }

@@ -4,12 +4,12 @@ import static io.jbouncer.it.support.ServerErrors.assertLoginRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
 import io.jbouncer.it.support.Slapd;
-import io.jbouncer.it.support.StartedBouncers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +18,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -40,16 +40,10 @@ class LdapIT {
     private static final String PEOPLE = "ou=people," + Slapd.BASE_DN;
 
     private static Slapd slapd;
-    /** Stopped, and checked for leaks, after the last test. */
-    private static final StartedBouncers BOUNCERS = new StartedBouncers();
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
     private static int simplePort;
     private static int hbaPort;
-    private final StartedBouncers started = new StartedBouncers();
-
-    @AfterEach
-    void stopOwnBouncers() {
-        started.close();
-    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -94,7 +88,6 @@ class LdapIT {
 
     @AfterAll
     static void stop() {
-        BOUNCERS.close();
         if (slapd != null) {
             slapd.close();
         }
@@ -145,7 +138,7 @@ class LdapIT {
                         + " ldapsuffix=\"," + PEOPLE + "\"")
                 .set("auth_user", "someone")
                 .database(PostgresCluster.DB, PostgresCluster.shared().connstring(PostgresCluster.DB));
-        started.start(config);
+        BOUNCERS.start(config);
 
         assertLoginRefused(config.port(), "app", ALICE, ALICE_PASS, "bouncer config error");
     }

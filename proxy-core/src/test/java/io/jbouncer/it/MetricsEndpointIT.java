@@ -1,11 +1,11 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.FreePort;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
@@ -38,9 +38,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The metrics endpoint ({@code metrics_port}) of a real jbouncer pooling a real PostgreSQL: values that move with
@@ -48,6 +48,9 @@ import org.junit.jupiter.api.Test;
  * escaping, {@code /health} through PAUSE and shutdown, and HTTP clients that misbehave without touching pooling.
  */
 class MetricsEndpointIT {
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
+
     private static final String DB = "metrics_db";
     /** A [databases] name that needs escaping in a label value. */
     private static final String ODD_DB = "odd\"name\\db";
@@ -76,15 +79,7 @@ class MetricsEndpointIT {
                 .database("'" + ODD_DB + "'", pg.connstring(DB)) // quoted: the ini key syntax allows any bytes
                 .user(ADMIN, ADMIN_PASS)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.PsqlConsole;
 import io.jbouncer.it.support.FreePort;
 import io.jbouncer.it.support.JBouncerConfig;
@@ -33,6 +34,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Hot reload of a running jbouncer process (issue 6): SIGHUP and the console's RELOAD after editing
@@ -40,6 +42,9 @@ import org.junit.jupiter.api.Test;
  * under pgbench load; log rotation; and that no password reaches the log.
  */
 class OperationsReloadIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(10);
     private static final String ADMIN = "ops_admin";
@@ -74,7 +79,7 @@ class OperationsReloadIT {
     @Test
     void sighupAddsDatabaseAndUser() throws SQLException {
         JBouncerConfig config = baseConfig();
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             bouncer.awaitSignalHandlers();
             assertTrue(loginFails(newUser, config.port(), "ops_added"));
 
@@ -114,7 +119,7 @@ class OperationsReloadIT {
                 SELECT pg_backend_pid(), now();
                 END;
                 """, StandardCharsets.UTF_8);
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             bouncer.awaitSignalHandlers();
             CompletableFuture<Pgbench.Result> bench = CompletableFuture.supplyAsync(() -> Pgbench.of(pg).run(
                     user.password(), "-n", "-c", "20", "-j", "2", "-T", "6", "-f", script.toString(),
@@ -153,7 +158,7 @@ class OperationsReloadIT {
     @Test
     void brokenConfigIsRejectedAndTheOldOneKeepsServing() throws Exception {
         JBouncerConfig config = baseConfig();
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             bouncer.awaitSignalHandlers();
             Path ini = config.database("ops_half", pg.connstring(PostgresCluster.DB)).set("no_such_key", "1").write();
             String location = ini + ":" + lineOf(ini, "no_such_key = 1") + ": no_such_key: unknown parameter: "
@@ -178,7 +183,7 @@ class OperationsReloadIT {
     @Test
     void removedDatabaseRefusesNewLoginsButKeepsItsClient() throws SQLException {
         JBouncerConfig config = baseConfig().database("ops_gone", pg.connstring(PostgresCluster.DB));
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port());
+        try (JBouncerProcess bouncer = BOUNCERS.start(config);
              Connection client = user.connect(config.port(), "ops_gone");
              Statement st = client.createStatement()) {
             bouncer.awaitSignalHandlers();
@@ -206,7 +211,7 @@ class OperationsReloadIT {
     @Test
     void changedPortClosesIdleServersAndNewQueriesFailFast() throws Exception {
         JBouncerConfig config = baseConfig().set("query_wait_timeout", "30");
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port());
+        try (JBouncerProcess bouncer = BOUNCERS.start(config);
              Connection a = user.connect(config.port(), PostgresCluster.DB);
              Connection b = user.connect(config.port(), PostgresCluster.DB)) {
             bouncer.awaitSignalHandlers();
@@ -244,7 +249,7 @@ class OperationsReloadIT {
         Path logfile = config.dir().resolve("jbouncer.log");
         Path rotated = config.dir().resolve("jbouncer.log.1");
         config.set("logfile", logfile.toString()).set("log_connections", "1");
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             bouncer.awaitSignalHandlers();
             assertTrue(Poll.until(RELOAD_TIMEOUT, () -> read(logfile).contains("process up")), bouncer::log);
             Files.move(logfile, rotated);
@@ -269,7 +274,7 @@ class OperationsReloadIT {
         Path logfile = config.dir().resolve("jbouncer.log");
         config.set("logfile", logfile.toString()).set("log_connections", "1").set("log_disconnections", "1");
         String wrongPassword = "wrong_pw_8x7y6z";
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port(), "-v")) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config, "-v")) {
             assertEquals(1, selectOne(user, config.port(), PostgresCluster.DB));
             Psql.Result wrong = Psql.of(pg).run(user.connstring(config.port(), PostgresCluster.DB), wrongPassword,
                     "-c", "SELECT 1");
@@ -291,7 +296,7 @@ class OperationsReloadIT {
         JBouncerConfig config = baseConfig();
         Path logfile = config.dir().resolve("jbouncer.log");
         config.set("logfile", logfile.toString()).set("log_connections", "1").set("log_format", "json");
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             bouncer.awaitSignalHandlers();
             assertEquals(1, selectOne(user, config.port(), PostgresCluster.DB));
             assertTrue(Poll.until(RELOAD_TIMEOUT, () -> read(logfile).contains("\"message\":\"login attempt")),

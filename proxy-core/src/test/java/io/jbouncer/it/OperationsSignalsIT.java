@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Poll;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * PgBouncer's signals, pidfile and {@code --check} on a real jbouncer process (issue 6, fact sheet 8): TERM waits
@@ -34,6 +36,9 @@ import org.junit.jupiter.api.Test;
  * and resume.
  */
 class OperationsSignalsIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
     /** How long a process that must keep running is watched for an early exit. */
@@ -72,7 +77,7 @@ class OperationsSignalsIT {
     @Test
     void sigtermWaitsForClientsWhileTheUnixSocketServesTheConsole() throws SQLException {
         JBouncerConfig config = config("transaction");
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             bouncer.awaitSignalHandlers();
             assertEquals(bouncer.pid() + "\n", read(pidfile(config)));
             try (Connection client = user.connect(config.port(), PostgresCluster.DB);
@@ -104,7 +109,7 @@ class OperationsSignalsIT {
     @Test
     void sigintLetsTheTransactionFinishThenExits() throws SQLException {
         JBouncerConfig config = config("transaction");
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port());
+        try (JBouncerProcess bouncer = BOUNCERS.start(config);
              Connection client = user.connect(config.port(), PostgresCluster.DB);
              Statement st = client.createStatement()) {
             bouncer.awaitSignalHandlers();
@@ -126,7 +131,7 @@ class OperationsSignalsIT {
     @Test
     void secondSigtermExitsAtOnce() throws SQLException {
         JBouncerConfig config = config("session");
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port());
+        try (JBouncerProcess bouncer = BOUNCERS.start(config);
              Connection client = user.connect(config.port(), PostgresCluster.DB);
              Statement st = client.createStatement()) {
             bouncer.awaitSignalHandlers();
@@ -149,7 +154,7 @@ class OperationsSignalsIT {
     @Test
     void sighupAsSoonAsJBouncerListensReloads() {
         JBouncerConfig config = config("session");
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             bouncer.signal("HUP");
 
             assertTrue(bouncer.awaitLog("got SIGHUP, re-reading config", SIGNAL_TIMEOUT),
@@ -195,7 +200,7 @@ class OperationsSignalsIT {
     @Test
     void sigquitExitsAtOnceWith131() throws SQLException {
         JBouncerConfig config = config("session");
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port());
+        try (JBouncerProcess bouncer = BOUNCERS.start(config);
              Connection client = user.connect(config.port(), PostgresCluster.DB);
              Statement st = client.createStatement()) {
             bouncer.awaitSignalHandlers();
@@ -210,7 +215,7 @@ class OperationsSignalsIT {
     @Test
     void sigusr1PausesAndSigusr2Resumes() {
         JBouncerConfig config = config("session");
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             bouncer.awaitSignalHandlers();
             assertEquals("no", console(config).state().get("paused"));
 
@@ -228,7 +233,7 @@ class OperationsSignalsIT {
     void pidfileOfALiveInstanceRefusesASecondOne() throws IOException {
         JBouncerConfig first = config("session");
         Path pidfile = pidfile(first);
-        try (JBouncerProcess bouncer = JBouncerProcess.start(first.write(), first.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(first)) {
             Path second = config("session").set("pidfile", pidfile.toString()).write();
 
             JBouncerProcess.Exited refused = JBouncerProcess.run(second.getParent(), second.toString());
@@ -246,7 +251,7 @@ class OperationsSignalsIT {
         Process dead = new ProcessBuilder("true").start();
         dead.waitFor();
         Files.writeString(pidfile(config), dead.pid() + "\n", StandardCharsets.US_ASCII);
-        try (JBouncerProcess bouncer = JBouncerProcess.start(config.write(), config.port())) {
+        try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
             bouncer.awaitSignalHandlers();
             assertEquals(bouncer.pid() + "\n", read(pidfile(config)));
 

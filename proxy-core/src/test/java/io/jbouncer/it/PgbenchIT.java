@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.BackendSampler;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Pgbench;
@@ -13,8 +14,8 @@ import io.jbouncer.it.support.TestRole;
 import java.sql.SQLException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,6 +25,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * client. The tables are created by {@code pgbench -i} directly on PostgreSQL.
  */
 class PgbenchIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String DB = "bench";
     private static final int POOL_SIZE = 10;
@@ -45,15 +49,7 @@ class PgbenchIT {
                 .set("max_client_conn", "200")
                 .database(DB, pg.connstring(DB) + " pool_size=" + POOL_SIZE)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @ParameterizedTest(name = "-M {0}")

@@ -5,21 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.Backends;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.HeldTransactions;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PeakSampler;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
-import io.jbouncer.it.support.StartedBouncers;
 import io.jbouncer.it.support.TestRole;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.function.IntSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Pool sizes and connection caps in transaction pooling, as PostgreSQL sees them (fact sheet 5.2): the reserve
@@ -37,16 +37,12 @@ class PoolLimitsIT {
     private static final Duration FINISH = Duration.ofSeconds(20);
 
     private static PostgresCluster pg;
-    private final StartedBouncers bouncers = new StartedBouncers();
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     @BeforeAll
     static void cluster() {
         pg = PostgresCluster.shared();
-    }
-
-    @AfterEach
-    void stopBouncers() {
-        bouncers.close();
     }
 
     private static JBouncerConfig transactionConfig() {
@@ -66,7 +62,7 @@ class PoolLimitsIT {
                 .set("reserve_pool_timeout", "1")
                 .database("reserve", pg.connstring(PostgresCluster.DB) + " pool_size=2 reserve_pool_size=1")
                 .user(role.name(), role.password());
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         Backends backends = Backends.of(pg, role.name());
         try (PeakSampler sampler = PeakSampler.start("reserve", backends::count);
              HeldTransactions held = HeldTransactions.start(3, client -> role.connect(config.port(), "reserve"))) {
@@ -92,7 +88,7 @@ class PoolLimitsIT {
                 .set("reserve_pool_timeout", "0")
                 .database("noreserve", pg.connstring(PostgresCluster.DB) + " pool_size=2 reserve_pool_size=1")
                 .user(role.name(), role.password());
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         Backends backends = Backends.of(pg, role.name());
         try (PeakSampler sampler = PeakSampler.start("noreserve", backends::count);
              HeldTransactions held = HeldTransactions.start(3, client -> role.connect(config.port(), "noreserve"))) {
@@ -118,7 +114,7 @@ class PoolLimitsIT {
                 .database("capdb", pg.connstring(PostgresCluster.DB) + " pool_size=3 max_db_connections=" + CAP)
                 .user(first.name(), first.password())
                 .user(second.name(), second.password());
-        JBouncerProcess bouncer = bouncers.start(config, "-v");
+        JBouncerProcess bouncer = BOUNCERS.start(config, "-v");
         Backends firstBackends = Backends.of(pg, first.name());
         Backends secondBackends = Backends.of(pg, second.name());
         assertCapSharedByTwoPools(bouncer, Backends.of(pg, first.name(), second.name())::count,
@@ -135,7 +131,7 @@ class PoolLimitsIT {
                 .database("capuser1", pg.connstring(PostgresCluster.DB) + " pool_size=3")
                 .database("capuser2", pg.connstring(PostgresCluster.DB2) + " pool_size=3")
                 .user(user.name(), user.password());
-        JBouncerProcess bouncer = bouncers.start(config, "-v");
+        JBouncerProcess bouncer = BOUNCERS.start(config, "-v");
         Backends backends = Backends.of(pg, user.name());
         assertCapSharedByTwoPools(bouncer, backends::count,
                 new PoolSide(client -> user.connect(config.port(), "capuser1"),
@@ -203,7 +199,7 @@ class PoolLimitsIT {
         JBouncerConfig config = transactionConfig()
                 .database("warm", pg.connstring(PostgresCluster.DB) + " pool_size=5 min_pool_size=2")
                 .user(role.name(), role.password());
-        bouncers.start(config);
+        BOUNCERS.start(config);
         Backends backends = Backends.of(pg, role.name());
         try (Connection c = role.connect(config.port(), "warm"); Statement st = c.createStatement()) {
             st.execute("SELECT 1");
@@ -229,7 +225,7 @@ class PoolLimitsIT {
         JBouncerConfig config = transactionConfig()
                 .database("forced", pg.connstring(PostgresCluster.DB) + " user=" + role.name() + " password="
                         + role.password() + " pool_size=5 min_pool_size=2");
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         Backends backends = Backends.of(pg, role.name());
         assertTrue(Poll.until(Duration.ofSeconds(3), () -> backends.count() == 2),
                 () -> "min_pool_size=2 for a forced user: " + backends.count() + " backends; log:\n" + bouncer.log());

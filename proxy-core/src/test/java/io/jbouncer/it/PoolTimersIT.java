@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.Backends;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.FreePort;
 import io.jbouncer.it.support.HeldTransactions;
 import io.jbouncer.it.support.JBouncerConfig;
@@ -15,7 +16,6 @@ import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
 import io.jbouncer.it.support.ServerErrors;
-import io.jbouncer.it.support.StartedBouncers;
 import io.jbouncer.it.support.TestRole;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,9 +29,9 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Properties;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 /**
@@ -47,16 +47,12 @@ class PoolTimersIT {
     private static final Duration CLOSE = Duration.ofSeconds(5);
 
     private static PostgresCluster pg;
-    private final StartedBouncers bouncers = new StartedBouncers();
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     @BeforeAll
     static void cluster() {
         pg = PostgresCluster.shared();
-    }
-
-    @AfterEach
-    void stopBouncers() {
-        bouncers.close();
     }
 
     /** Transaction pooling, database {@value #DB} (pool_size=5 plus {@code dbSettings}), {@code role} listed. */
@@ -74,7 +70,7 @@ class PoolTimersIT {
     void serverIdleTimeoutClosesIdleServers() throws Exception {
         TestRole role = TestRole.create(pg, "timers_idle_user");
         JBouncerConfig config = config(role, "").set("server_idle_timeout", "1");
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         Backends backends = Backends.of(pg, role.name());
         openThreeServers(role, config);
         long released = System.nanoTime();
@@ -90,7 +86,7 @@ class PoolTimersIT {
     void serverIdleTimeoutKeepsMinPoolSize() throws Exception {
         TestRole role = TestRole.create(pg, "timers_idle_min_user");
         JBouncerConfig config = config(role, "min_pool_size=1").set("server_idle_timeout", "1");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         Backends backends = Backends.of(pg, role.name());
         openThreeServers(role, config);
 
@@ -115,7 +111,7 @@ class PoolTimersIT {
     void serverLifetimeClosesAnOldServerWhenReleased() throws Exception {
         TestRole role = TestRole.create(pg, "timers_lifetime_user");
         JBouncerConfig config = config(role, "").set("server_lifetime", "1");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         Backends backends = Backends.of(pg, role.name());
         try (Connection c = role.connect(config.port(), DB)) {
             int young = backendPid(c);
@@ -139,7 +135,7 @@ class PoolTimersIT {
     void serverLifetimeZeroUsesEachServerOnce() throws Exception {
         TestRole role = TestRole.create(pg, "timers_single_use_user");
         JBouncerConfig config = config(role, "").set("server_lifetime", "0");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         Set<Integer> pids = new HashSet<>();
         try (Connection c = role.connect(config.port(), DB)) {
             for (int i = 0; i < 5; i++) {
@@ -160,7 +156,7 @@ class PoolTimersIT {
     void queryTimeoutDisconnectsTheClientAndClosesItsServer() throws Exception {
         TestRole role = TestRole.create(pg, "timers_query_user");
         JBouncerConfig config = config(role, "").set("query_timeout", "1");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         assertQueryTimeout(role, config.port());
     }
 
@@ -173,7 +169,7 @@ class PoolTimersIT {
         Path ini = config.write();
         Files.writeString(ini, "\n[users]\n" + limited.name() + " = query_timeout=1\n", StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
-        bouncers.start(ini, config.port());
+        BOUNCERS.start(ini, config.port());
 
         try (Connection c = free.connect(config.port(), DB); Statement st = c.createStatement()) {
             st.execute("SELECT pg_sleep(1.6)");
@@ -203,7 +199,7 @@ class PoolTimersIT {
     void idleTransactionTimeoutDisconnectsAClientIdleInATransaction() throws Exception {
         TestRole role = TestRole.create(pg, "timers_idle_tx_user");
         JBouncerConfig config = config(role, "").set("idle_transaction_timeout", "1");
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         Backends backends = Backends.of(pg, role.name());
         try (Connection c = role.connect(config.port(), DB); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
@@ -223,7 +219,7 @@ class PoolTimersIT {
     void clientIdleTimeoutDisconnectsAnIdleClient() throws Exception {
         TestRole role = TestRole.create(pg, "timers_client_idle_user");
         JBouncerConfig config = config(role, "").set("client_idle_timeout", "1");
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         try (Connection c = role.connect(config.port(), DB); Statement st = c.createStatement()) {
             st.execute("SELECT 1");
             long idleSince = System.nanoTime();
@@ -243,7 +239,7 @@ class PoolTimersIT {
     void transactionTimeoutEndsALongTransaction() throws Exception {
         TestRole role = TestRole.create(pg, "timers_tx_user");
         JBouncerConfig config = config(role, "").set("transaction_timeout", "2");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         Backends backends = Backends.of(pg, role.name());
         try (Connection c = role.connect(config.port(), DB); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
@@ -292,7 +288,7 @@ class PoolTimersIT {
                 .set("server_connect_timeout", "2")
                 .database(DB, "host=127.0.0.1 port=" + FreePort.find() + " dbname=" + PostgresCluster.DB)
                 .user(role.name(), role.password());
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
 
         long start = System.nanoTime();
         assertFastFail(role, config.port());
@@ -337,7 +333,7 @@ class PoolTimersIT {
     void applicationNameAddHostAppendsTheClientAddress() throws Exception {
         TestRole role = TestRole.create(pg, "timers_app_name_user");
         JBouncerConfig config = config(role, "").set("application_name_add_host", "1");
-        bouncers.start(config);
+        BOUNCERS.start(config);
 
         Psql.Result psql = Psql.of(pg).run(role.connstring(config.port(), DB), role.password(), "-At", "-c",
                 "SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()");

@@ -8,9 +8,9 @@ import static io.jbouncer.it.support.WireMessages.parse;
 import static io.jbouncer.it.support.WireMessages.replies;
 import static io.jbouncer.it.support.WireMessages.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
@@ -23,9 +23,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * DDL that changes the result type of a prepared statement (issue 7): the client gets PostgreSQL's
@@ -35,6 +35,9 @@ import org.junit.jupiter.api.Test;
  * stale plan.
  */
 class PreparedDriversDdlIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String DB = "prepddl";
     private static final String CACHED_PLAN = "cached plan must not change result type";
@@ -58,15 +61,7 @@ class PreparedDriversDdlIT {
                 .set("auth_type", "trust")
                 .database(DB, pg.connstring(PostgresCluster.DB) + " pool_size=1")
                 .user(PostgresCluster.TRUST_USER, "unused");
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

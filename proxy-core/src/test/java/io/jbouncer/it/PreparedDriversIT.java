@@ -1,11 +1,11 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.jbouncer.it.support.BackendSampler;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PostgresCluster;
@@ -20,9 +20,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two more real drivers preparing every statement server-side through transaction pooling on a pool much smaller
@@ -33,6 +33,9 @@ import org.junit.jupiter.api.Test;
  * <p>Nothing is skipped: a missing driver fails the test with the way {@code .ci/run} installs it.
  */
 class PreparedDriversIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String DB = "prepdrivers";
     private static final int POOL_SIZE = 3;
@@ -56,15 +59,7 @@ class PreparedDriversIT {
                 .set("max_client_conn", "100")
                 .database(DB, pg.connstring(PostgresCluster.DB) + " pool_size=" + POOL_SIZE)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

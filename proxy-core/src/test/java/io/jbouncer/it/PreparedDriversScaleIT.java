@@ -1,10 +1,10 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.BackendSampler;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.ConcurrentClients;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
@@ -18,9 +18,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 7 at scale: 200 pgjdbc connections with {@code prepareThreshold=1} (every statement named server-side from
@@ -28,6 +28,9 @@ import org.junit.jupiter.api.Test;
  * mixed statements (shared reads, a per-client statement, an update), with zero errors.
  */
 class PreparedDriversScaleIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String DB = "prepscale";
     private static final int POOL_SIZE = 10;
@@ -49,15 +52,7 @@ class PreparedDriversScaleIT {
                 .set("max_client_conn", "300")
                 .database(DB, pg.connstring(PostgresCluster.DB) + " pool_size=" + POOL_SIZE)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.BackendSampler;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.ConcurrentClients;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
@@ -32,9 +33,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,6 +46,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the names.
  */
 class PreparedStatementsIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String DB = "prep5";
     private static final String BENCH_DB = "prepbench";
@@ -78,24 +82,14 @@ class PreparedStatementsIT {
                 .database(DB, pg.connstring(PostgresCluster.DB) + " pool_size=" + POOL_SIZE)
                 .database(BENCH_DB, pg.connstring(BENCH_DB) + " pool_size=" + POOL_SIZE)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
+        bouncer = BOUNCERS.start(config);
         smallConfig = JBouncerConfig.create()
                 .set("pool_mode", "transaction")
                 .set("auth_type", "trust")
                 .set("max_prepared_statements", "2")
                 .database(DB, pg.connstring(PostgresCluster.DB) + " pool_size=1")
                 .user(PostgresCluster.TRUST_USER, "unused");
-        smallBouncer = JBouncerProcess.start(smallConfig.write(), smallConfig.port());
-    }
-
-    @AfterAll
-    static void stopBouncers() {
-        for (JBouncerProcess process : new JBouncerProcess[] {bouncer, smallBouncer}) {
-            if (process != null) {
-                process.close();
-                assertFalse(process.log().contains("LEAK:"), process.log());
-            }
-        }
+        smallBouncer = BOUNCERS.start(smallConfig);
     }
 
     private static Connection connect(String prepareThreshold) throws SQLException {

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.PsqlConsole;
 import io.jbouncer.it.support.RawConnection;
-import io.jbouncer.it.support.StartedBouncers;
 import io.jbouncer.it.support.TestCertificates;
 import io.jbouncer.it.support.TlsProbe;
 import io.jbouncer.it.support.WireMessages;
@@ -22,8 +22,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The PROXY protocol (issue 19, beyond PgBouncer): behind a trusted load balancer a client's header, v1 or v2, gives
@@ -37,12 +37,8 @@ class ProxyProtocolIT {
     private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54,
         0x0A};
 
-    private final StartedBouncers bouncers = new StartedBouncers();
-
-    @AfterEach
-    void stop() {
-        bouncers.close();
-    }
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static JBouncerConfig config(String trusted) {
         PostgresCluster pg = PostgresCluster.shared();
@@ -89,7 +85,7 @@ class ProxyProtocolIT {
     @Test
     void v1HeaderGivesTheClientItsProxiedAddress() {
         JBouncerConfig config = config("127.0.0.0/8");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         try (RawConnection raw = loginBehind(config.port(), v1("203.0.113.7", 41234, config.port()))) {
             Map<String, String> row = clientRow(config);
 
@@ -103,7 +99,7 @@ class ProxyProtocolIT {
     @Test
     void v2HeaderWithAnIpv6SourceWorksToo() throws Exception {
         JBouncerConfig config = config("127.0.0.1/32, ::1/128");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         try (RawConnection raw = loginBehind(config.port(), v2Tcp6("2001:db8::42", 5000, config.port()))) {
             assertEquals("2001:db8:0:0:0:0:0:42", clientRow(config).get("addr"));
         }
@@ -112,7 +108,7 @@ class ProxyProtocolIT {
     @Test
     void trustedPeerWithoutAHeaderIsRefused() {
         JBouncerConfig config = config("127.0.0.0/8");
-        bouncers.start(config);
+        BOUNCERS.start(config);
 
         long start = System.nanoTime();
         assertThrows(SQLException.class, () -> Jdbc.connect("127.0.0.1", config.port(), PostgresCluster.DB, USER,
@@ -128,7 +124,7 @@ class ProxyProtocolIT {
     @Test
     void untrustedPeerCannotClaimAnotherAddress() throws SQLException {
         JBouncerConfig config = config("10.0.0.0/8");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         try (RawConnection raw = RawConnection.open(config.port())) {
             raw.send(v1("203.0.113.7", 41234, config.port()));
             RawConnection.Message refused = raw.readMessage();
@@ -147,7 +143,7 @@ class ProxyProtocolIT {
         Path hba = Files.writeString(config.dir().resolve("hba.conf"),
                 "host all all 203.0.113.0/24 reject\nhost all all 0.0.0.0/0 trust\nlocal all all trust\n");
         config.set("auth_hba_file", hba.toString());
-        bouncers.start(config);
+        BOUNCERS.start(config);
 
         try (RawConnection raw = RawConnection.open(config.port())) {
             raw.send(v1("203.0.113.7", 41234, config.port()));
@@ -170,7 +166,7 @@ class ProxyProtocolIT {
                 .set("client_tls_sslmode", "prefer")
                 .set("client_tls_key_file", certs.file("bouncer.key").toString())
                 .set("client_tls_cert_file", certs.file("bouncer.crt").toString());
-        bouncers.start(config);
+        BOUNCERS.start(config);
         try (RawConnection raw = RawConnection.open(config.port())) {
             raw.send(v1("203.0.113.7", 41234, config.port()));
             raw.send(TlsProbe.sslRequest());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
@@ -41,9 +42,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.jdbc.PgConnection;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
@@ -54,6 +55,9 @@ import org.postgresql.util.ServerErrorMessage;
  * inside a transaction.
  */
 class SessionPoolIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     /** A role of this class only, so counting its backends counts this class's pools only. */
     private static final String POOL_USER = "session_pool_user";
@@ -81,15 +85,7 @@ class SessionPoolIT {
                 .user(POOL_USER, POOL_PASS)
                 .user(PostgresCluster.MD5_USER,
                         PostgresCluster.md5Secret(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS));
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     private static Connection connect(int port, String db, String user, String password) throws SQLException {
@@ -231,7 +227,7 @@ class SessionPoolIT {
                 .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
                 .user(PostgresCluster.MD5_USER,
                         PostgresCluster.md5Secret(PostgresCluster.MD5_USER, PostgresCluster.MD5_PASS));
-        try (JBouncerProcess limitedBouncer = JBouncerProcess.start(limited.write(), limited.port())) {
+        try (JBouncerProcess limitedBouncer = BOUNCERS.start(limited)) {
             List<Connection> open = new ArrayList<>();
             try {
                 for (int i = 0; i < 3; i++) {

@@ -1,9 +1,9 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PostgresCluster;
@@ -12,9 +12,9 @@ import io.jbouncer.it.support.RawConnection;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,6 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * versions and their negotiation: ProtocolVersionIT.)
  */
 class StartupIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String USER = PostgresCluster.MD5_USER;
     private static final String PASSWORD = PostgresCluster.MD5_PASS;
@@ -40,15 +43,7 @@ class StartupIT {
         config = JBouncerConfig.create()
                 .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
                 .user(USER, PostgresCluster.md5Secret(USER, PASSWORD));
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     private static String connstring(String extra) {

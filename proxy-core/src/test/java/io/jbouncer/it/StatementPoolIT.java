@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.BackendSampler;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.ConcurrentClients;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
@@ -20,9 +21,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Statement pooling chosen by the {@code [databases]} entry ({@code pool_mode=statement}) while the global mode
@@ -30,6 +31,9 @@ import org.junit.jupiter.api.Test;
  * disconnected with PgBouncer's FATAL.
  */
 class StatementPoolIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String DB = "stmt";
     private static final String TABLE = "stmt_rows";
@@ -52,15 +56,7 @@ class StatementPoolIT {
                 .set("ignore_startup_parameters", "extra_float_digits")
                 .database(DB, pg.connstring(PostgresCluster.DB) + " pool_mode=statement pool_size=" + POOL_SIZE)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

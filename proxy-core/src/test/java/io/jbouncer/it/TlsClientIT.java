@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.Exec;
 import io.jbouncer.it.support.FreePort;
 import io.jbouncer.it.support.JBouncerConfig;
@@ -12,7 +13,6 @@ import io.jbouncer.it.support.MetricsScrape;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
-import io.jbouncer.it.support.StartedBouncers;
 import io.jbouncer.it.support.TestCertificates;
 import io.jbouncer.it.support.TlsProbe;
 import java.io.IOException;
@@ -30,9 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code client_tls_*} and {@code auth_type = cert} (issue 13), driven with psql, pgjdbc and psycopg using the
@@ -52,18 +52,14 @@ class TlsClientIT {
     private static PostgresCluster pg;
     private static TestCertificates certs;
     private static Psql psql;
-    private final StartedBouncers bouncers = new StartedBouncers();
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     @BeforeAll
     static void setUp() {
         pg = PostgresCluster.shared();
         certs = TestCertificates.shared();
         psql = Psql.of(pg);
-    }
-
-    @AfterEach
-    void stop() {
-        bouncers.close();
     }
 
     /** Client TLS in {@code mode} with jbouncer's RSA (PKCS#1) key, the test CA for client certificates. */
@@ -125,7 +121,7 @@ class TlsClientIT {
     @Test
     void requireServesTlsClientsAndRefusesPlaintextLogins() {
         JBouncerConfig config = config("require");
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         assertServes(psql(config, "plain", USER, verifyFull(), "SELECT 1"));
         assertRefused(psql(config, "plain", USER, "sslmode=disable", "SELECT 1"), "SSL required");
         // Unix-socket clients never use TLS and are not refused.
@@ -146,7 +142,7 @@ class TlsClientIT {
     void preferAndAllowServeBothPlaintextAndTls() {
         for (String mode : List.of("prefer", "allow")) {
             JBouncerConfig config = config(mode);
-            bouncers.start(config);
+            BOUNCERS.start(config);
             assertServes(psql(config, "plain", USER, "sslmode=disable", "SELECT 1"));
             assertServes(psql(config, "plain", USER, "sslmode=require", "SELECT 1"));
         }
@@ -155,7 +151,7 @@ class TlsClientIT {
     @Test
     void disableAnswersNoToTheSslRequest() {
         JBouncerConfig config = config("disable");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         assertServes(psql(config, "plain", USER, "sslmode=prefer", "SELECT 1"));
         assertRefused(psql(config, "plain", USER, "sslmode=require", "SELECT 1"), "server does not support SSL");
     }
@@ -164,7 +160,7 @@ class TlsClientIT {
     void verifyModesRequireAClientCertificateFromTheCa() {
         for (String mode : List.of("verify-ca", "verify-full")) {
             JBouncerConfig config = config(mode);
-            bouncers.start(config);
+            BOUNCERS.start(config);
             assertServes(psql(config, "plain", USER, withClientCert("client-tls_user"), "SELECT 1"));
             assertNotEquals(0, psql(config, "plain", USER, verifyFull() + " sslcert=/nonexistent", "SELECT 1")
                     .exitCode(), "no client certificate");
@@ -176,7 +172,7 @@ class TlsClientIT {
     @Test
     void pgjdbcAndPsycopgConnectWithVerifyFull() throws Exception {
         JBouncerConfig config = config("require");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         assertEquals("42", pgjdbcQuery(config, USER, PASS, Map.of("ssl", "true"), "SELECT 42"));
         String script = "import psycopg\n"
                 + "with psycopg.connect('host=localhost port=" + config.port() + " dbname=plain user=" + USER
@@ -191,7 +187,7 @@ class TlsClientIT {
         // The plaintext cluster has no tls_user: the database entry forces a user PostgreSQL knows.
         JBouncerConfig config = config("verify-full").set("auth_type", "cert")
                 .database("certdb", pg.connstring(PostgresCluster.DB) + " user=" + USER);
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         String asTlsUser = "host=localhost port=" + config.port() + " dbname=certdb user=" + PostgresCluster.TLS_USER;
         assertServes(psql.run(asTlsUser + " " + withClientCert("client-tls_user"), null, "-At", "-c", "SELECT 1"));
         Psql.Result wrongName = psql.run(asTlsUser + " " + withClientCert("client-wrong-cn"), null, "-At", "-c",
@@ -222,7 +218,7 @@ class TlsClientIT {
                 "hostssl   all    all 127.0.0.1/32 md5",
                 "hostnossl all    all 127.0.0.1/32 reject", ""));
         config.set("auth_hba_file", hba.toString());
-        bouncers.start(config);
+        BOUNCERS.start(config);
 
         assertServes(psql(config, "plain", USER, verifyFull(), "SELECT 1"));
         assertRefused(psql(config, "plain", USER, "sslmode=disable", "SELECT 1"), "login rejected");
@@ -237,7 +233,7 @@ class TlsClientIT {
     void tlsHandshakesAreCountedInTheMetrics() throws IOException {
         int metricsPort = FreePort.find();
         JBouncerConfig config = config("prefer").set("metrics_port", Integer.toString(metricsPort));
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         assertServes(psql(config, "plain", USER, verifyFull(), "SELECT 1"));
         try (Socket garbage = TlsProbe.requestTls(config.port(), 'S')) {
             OutputStream out = garbage.getOutputStream();
@@ -258,7 +254,7 @@ class TlsClientIT {
     @Test
     void misbehavingTlsClientsAreClosedAndTheProcessServesOn() throws IOException {
         JBouncerConfig config = config("prefer");
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         // A second SSLRequest inside TLS: closed without an answer.
         try (SSLSocket tls = TlsProbe.handshake(config.port())) {
             tls.getOutputStream().write(TlsProbe.sslRequest());
@@ -293,7 +289,7 @@ class TlsClientIT {
     @Test
     void reloadSwapsTheCertificateAndABadFileKeepsTheOldOne() throws IOException {
         JBouncerConfig config = config("prefer");
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         assertEquals("RSA", TlsProbe.presentedKeyAlgorithm(config.port()));
 
         config.set("client_tls_key_file", certs.file("bouncer-ec.key").toString())
@@ -358,7 +354,7 @@ class TlsClientIT {
         String scramUser = PostgresCluster.SCRAM_USER;
         JBouncerConfig config = config("prefer").set("auth_type", "scram-sha-256")
                 .user(scramUser, pg.scramSecretOf(scramUser));
-        bouncers.start(config);
+        BOUNCERS.start(config);
         String base = "host=localhost port=" + config.port() + " dbname=plain user=" + scramUser;
         Psql.Result bound = psql.run(base + " " + verifyFull() + " channel_binding=require",
                 PostgresCluster.SCRAM_PASS, "-At", "-c", "SELECT 1");
@@ -376,7 +372,7 @@ class TlsClientIT {
     @Test
     void directTlsWithAlpnPostgresql() throws Exception {
         JBouncerConfig config = config("require");
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         assertEquals("7", pgjdbcQuery(config, USER, PASS, Map.of("sslNegotiation", "direct"), "SELECT 7"));
         try (SSLSocket alpn = TlsProbe.direct(config.port(), "postgresql")) {
             assertEquals("postgresql", alpn.getApplicationProtocol());

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
-import io.jbouncer.it.support.StartedBouncers;
 import io.jbouncer.it.support.TestCertificates;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -19,9 +19,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code server_tls_*} (issue 13) against a real PostgreSQL with {@code ssl = on} whose {@code pg_hba.conf} admits
@@ -39,18 +39,14 @@ class TlsServerIT {
     private static PostgresCluster tlsPg;
     private static PostgresCluster plainPg;
     private static TestCertificates certs;
-    private final StartedBouncers bouncers = new StartedBouncers();
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     @BeforeAll
     static void clusters() {
         certs = TestCertificates.shared();
         tlsPg = PostgresCluster.sharedTls();
         plainPg = PostgresCluster.shared();
-    }
-
-    @AfterEach
-    void stop() {
-        bouncers.close();
     }
 
     /** jbouncer with {@code app} on the TLS cluster at {@code host}, {@code plain} on the shared one, and a console. */
@@ -101,7 +97,7 @@ class TlsServerIT {
     @Test
     void preferTheDefaultUsesTlsWhereOfferedAndPlaintextWhereRefused() throws SQLException {
         JBouncerConfig config = config("prefer", "127.0.0.1");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         assertTrue(serverSideSsl(config.port()), "prefer must encrypt towards a server that offers TLS");
         queryPlain(config.port()); // the shared cluster answers N: plaintext fallback
         List<Map<String, String>> rows = servers(config.port());
@@ -116,7 +112,7 @@ class TlsServerIT {
     @Test
     void allowAlsoAsksForTlsFirst() throws SQLException {
         JBouncerConfig config = config("allow", "127.0.0.1");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         assertTrue(serverSideSsl(config.port()));
         queryPlain(config.port());
     }
@@ -124,7 +120,7 @@ class TlsServerIT {
     @Test
     void disableSpeaksPlaintextSoTheTlsOnlyUserIsRejectedByPostgres() throws SQLException {
         JBouncerConfig config = config("disable", "127.0.0.1");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         SQLException e = loginFails(config.port(), "app", PostgresCluster.TLS_USER, PostgresCluster.TLS_PASS);
         assertTrue(e.getMessage().contains("no encryption"), e::getMessage);
         queryPlain(config.port());
@@ -133,7 +129,7 @@ class TlsServerIT {
     @Test
     void requireEncryptsWithoutCheckingTheCertificateAndRefusesAPlaintextServer() throws SQLException {
         JBouncerConfig config = config("require", "localhost"); // a name the certificate does not carry
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         assertTrue(serverSideSsl(config.port()));
         SQLException e = loginFails(config.port(), "plain", PostgresCluster.TRUST_USER, "x");
         assertTrue(e.getMessage().contains("server refused SSL"), e::getMessage);
@@ -144,12 +140,12 @@ class TlsServerIT {
     void verifyCaChecksTheChainAgainstTheCaFile() throws SQLException {
         JBouncerConfig trusted = config("verify-ca", "localhost")
                 .set("server_tls_ca_file", certs.file("ca.crt").toString());
-        bouncers.start(trusted);
+        BOUNCERS.start(trusted);
         assertTrue(serverSideSsl(trusted.port()), "verify-ca does not check the host name");
 
         JBouncerConfig untrusted = config("verify-ca", "127.0.0.1")
                 .set("server_tls_ca_file", certs.file("other-ca.crt").toString());
-        JBouncerProcess bouncer = bouncers.start(untrusted);
+        JBouncerProcess bouncer = BOUNCERS.start(untrusted);
         SQLException e = loginFails(untrusted.port(), "app", PostgresCluster.TLS_USER, PostgresCluster.TLS_PASS);
         assertTrue(e.getMessage().contains("TLS handshake error"), e::getMessage);
         assertTrue(bouncer.awaitLog("closing because: TLS handshake error", LOG_TIMEOUT), bouncer::log);
@@ -159,12 +155,12 @@ class TlsServerIT {
     void verifyFullChecksTheHostNameOfTheDatabaseEntry() throws SQLException {
         JBouncerConfig matching = config("verify-full", "127.0.0.1") // the certificate's IP SAN
                 .set("server_tls_ca_file", certs.file("ca.crt").toString());
-        bouncers.start(matching);
+        BOUNCERS.start(matching);
         assertTrue(serverSideSsl(matching.port()));
 
         JBouncerConfig otherName = config("verify-full", "localhost")
                 .set("server_tls_ca_file", certs.file("ca.crt").toString());
-        bouncers.start(otherName);
+        BOUNCERS.start(otherName);
         SQLException e = loginFails(otherName.port(), "app", PostgresCluster.TLS_USER, PostgresCluster.TLS_PASS);
         assertTrue(e.getMessage().contains("TLS handshake error"), e::getMessage);
         SQLException plain = loginFails(otherName.port(), "plain", PostgresCluster.TRUST_USER, "x");
@@ -179,7 +175,7 @@ class TlsServerIT {
                 .set("server_tls_key_file", certs.file("client-cert_user.key").toString())
                 .set("server_tls_cert_file", certs.file("client-cert_user.crt").toString())
                 .user(PostgresCluster.CERT_USER, "x");
-        bouncers.start(config);
+        BOUNCERS.start(config);
         try (Connection c = Jdbc.connect("127.0.0.1", config.port(), "app", PostgresCluster.CERT_USER, "x");
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) {
@@ -193,14 +189,14 @@ class TlsServerIT {
     void requireWithACaFileEncrypts() throws SQLException {
         JBouncerConfig config = config("require", "127.0.0.1")
                 .set("server_tls_ca_file", certs.file("ca.crt").toString());
-        bouncers.start(config);
+        BOUNCERS.start(config);
         assertTrue(serverSideSsl(config.port()));
     }
 
     @Test
     void reloadingOtherServerTlsSettingsRetiresTheOpenServers() throws SQLException {
         JBouncerConfig config = config("disable", "127.0.0.1");
-        JBouncerProcess bouncer = bouncers.start(config);
+        JBouncerProcess bouncer = BOUNCERS.start(config);
         queryPlain(config.port());
         assertEquals("", servers(config.port()).get(0).get("tls"));
 
@@ -228,7 +224,7 @@ class TlsServerIT {
                 .set("client_tls_key_file", certs.file("bouncer.key").toString())
                 .set("client_tls_cert_file", certs.file("bouncer.crt").toString())
                 .set("client_tls_ca_file", certs.file("ca.crt").toString());
-        bouncers.start(config);
+        BOUNCERS.start(config);
         Psql.Result result = Psql.of(plainPg).run("host=localhost port=" + config.port() + " dbname=app user="
                         + PostgresCluster.TLS_USER + " sslmode=verify-full sslrootcert=" + certs.file("ca.crt")
                         + " sslcert=" + certs.file("client-tls_user.crt") + " sslkey=" + certs.file("client-tls_user.key"),

@@ -1,8 +1,8 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PostgresCluster;
@@ -14,9 +14,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -25,6 +25,9 @@ import org.postgresql.copy.CopyManager;
  * while CopyData flows) and is released after it, so two clients sharing one server connection take turns.
  */
 class TransactionPoolCopyIT {
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
+
     private static final String DB = "copy1";
     private static final int ROWS = 50_000;
 
@@ -46,15 +49,7 @@ class TransactionPoolCopyIT {
                 .set("ignore_startup_parameters", "extra_float_digits")
                 .database(DB, pg.connstring(PostgresCluster.DB) + " pool_size=1")
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.BackendSampler;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.ConcurrentClients;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
@@ -29,9 +30,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Transaction pooling ({@code pool_mode = transaction} set globally) end to end with pgjdbc: many clients on few
@@ -40,6 +41,9 @@ import org.junit.jupiter.api.Test;
  * {@link TransactionPoolParameterIT}'s subject.
  */
 class TransactionPoolIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String DB10 = "txn10";
     private static final String DB5 = "txn5";
@@ -70,15 +74,7 @@ class TransactionPoolIT {
                 .database(DB5, pg.connstring(PostgresCluster.DB) + " pool_size=5")
                 .user(manyRole.name(), manyRole.password())
                 .user(cancelRole.name(), cancelRole.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     private static JBouncerConfig transactionConfig() {
@@ -235,7 +231,7 @@ class TransactionPoolIT {
                 .set("query_wait_timeout", "1")
                 .database("single", pg.connstring(PostgresCluster.DB) + " pool_size=1")
                 .user(waitRole.name(), waitRole.password());
-        JBouncerProcess waitBouncer = JBouncerProcess.start(waitConfig.write(), waitConfig.port());
+        JBouncerProcess waitBouncer = BOUNCERS.start(waitConfig);
         try (Connection holder = waitRole.connect(waitConfig.port(), "single");
              Connection waiter = waitRole.connect(waitConfig.port(), "single");
              Statement holding = holder.createStatement();
@@ -257,10 +253,7 @@ class TransactionPoolIT {
                 assertTrue(rs.next());
                 assertEquals(42, rs.getInt(1));
             }
-        } finally {
-            waitBouncer.close();
         }
-        assertFalse(waitBouncer.log().contains("LEAK:"), waitBouncer.log());
     }
 
     /**
@@ -276,31 +269,29 @@ class TransactionPoolIT {
                 .user(dbLimited.name(), dbLimited.password())
                 .user(unlimited.name(), unlimited.password())
                 .userEntry(unlimited.name(), "query_wait_timeout=0");
-        try (JBouncerProcess waitBouncer = JBouncerProcess.start(waitConfig.write(), waitConfig.port())) {
-            try (Connection holder = dbLimited.connect(waitConfig.port(), "single_db");
-                 Connection waiter = dbLimited.connect(waitConfig.port(), "single_db");
-                 Statement holding = holder.createStatement();
-                 Statement waiting = waiter.createStatement()) {
-                holder.setAutoCommit(false);
-                holding.execute("SELECT pg_backend_pid()");
+        BOUNCERS.start(waitConfig);
+        try (Connection holder = dbLimited.connect(waitConfig.port(), "single_db");
+             Connection waiter = dbLimited.connect(waitConfig.port(), "single_db");
+             Statement holding = holder.createStatement();
+             Statement waiting = waiter.createStatement()) {
+            holder.setAutoCommit(false);
+            holding.execute("SELECT pg_backend_pid()");
 
-                SQLException e = assertThrows(SQLException.class, () -> waiting.executeQuery("SELECT 1").close());
+            SQLException e = assertThrows(SQLException.class, () -> waiting.executeQuery("SELECT 1").close());
 
-                ServerErrors.assertError("FATAL", "08P01", "query_wait_timeout", e);
-                holder.commit();
-            }
-            try (Connection holder = unlimited.connect(waitConfig.port(), "single_db");
-                 Connection waiter = unlimited.connect(waitConfig.port(), "single_db");
-                 Statement holding = holder.createStatement()) {
-                holder.setAutoCommit(false);
-                holding.execute("SELECT pg_backend_pid()");
-                CompletableFuture<Integer> waited = intInBackground(waiter.createStatement(), "SELECT 7");
-                // Past the database's 1 s: the user's 0 keeps the client queued instead.
-                assertThrows(TimeoutException.class, () -> waited.get(2500, TimeUnit.MILLISECONDS));
-                holder.commit();
-                assertEquals(7, waited.get(10, TimeUnit.SECONDS));
-            }
-            assertFalse(waitBouncer.log().contains("LEAK:"), waitBouncer::log);
+            ServerErrors.assertError("FATAL", "08P01", "query_wait_timeout", e);
+            holder.commit();
+        }
+        try (Connection holder = unlimited.connect(waitConfig.port(), "single_db");
+             Connection waiter = unlimited.connect(waitConfig.port(), "single_db");
+             Statement holding = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            holding.execute("SELECT pg_backend_pid()");
+            CompletableFuture<Integer> waited = intInBackground(waiter.createStatement(), "SELECT 7");
+            // Past the database's 1 s: the user's 0 keeps the client queued instead.
+            assertThrows(TimeoutException.class, () -> waited.get(2500, TimeUnit.MILLISECONDS));
+            holder.commit();
+            assertEquals(7, waited.get(10, TimeUnit.SECONDS));
         }
     }
 
@@ -315,7 +306,7 @@ class TransactionPoolIT {
                 .set("query_wait_notify", "1")
                 .database("single_notify", pg.connstring(PostgresCluster.DB) + " pool_size=1")
                 .user(role.name(), role.password());
-        try (JBouncerProcess notifyBouncer = JBouncerProcess.start(notifyConfig.write(), notifyConfig.port());
+        try (JBouncerProcess notifyBouncer = BOUNCERS.start(notifyConfig);
              Connection holder = role.connect(notifyConfig.port(), "single_notify");
              Connection waiter = role.connect(notifyConfig.port(), "single_notify");
              Statement holding = holder.createStatement();

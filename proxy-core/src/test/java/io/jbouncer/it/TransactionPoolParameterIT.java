@@ -1,10 +1,10 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.ConcurrentClients;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
@@ -26,9 +26,9 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.IntFunction;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.jdbc.PgConnection;
 
 /**
@@ -38,6 +38,9 @@ import org.postgresql.jdbc.PgConnection;
  * values ({@code SET}) before each query on a server another client used last.
  */
 class TransactionPoolParameterIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String DB = "txn2";
     private static final int POOL_SIZE = 2;
@@ -79,15 +82,7 @@ class TransactionPoolParameterIT {
                 .set("ignore_startup_parameters", "extra_float_digits")
                 .database(DB, pg.connstring(PostgresCluster.DB) + " pool_size=" + POOL_SIZE)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

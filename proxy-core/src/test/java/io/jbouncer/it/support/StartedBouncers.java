@@ -21,7 +21,11 @@ public final class StartedBouncers implements AutoCloseable {
 
     /** Starts jbouncer on an ini already written (for example with sections {@link JBouncerConfig} lacks). */
     public JBouncerProcess start(Path ini, int port, String... args) {
-        JBouncerProcess process = JBouncerProcess.start(ini, port, args);
+        return adopt(JBouncerProcess.start(ini, port, args));
+    }
+
+    /** Takes a process started some other way (with JVM options, through the entrypoint) into this set. */
+    public JBouncerProcess adopt(JBouncerProcess process) {
         processes.add(process);
         return process;
     }
