@@ -1,19 +1,14 @@
 package io.jbouncer.admin;
 
+import static io.jbouncer.admin.SessionInput.feed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.protocol.message.Parse;
 import io.jbouncer.protocol.message.Query;
-import io.netty.buffer.AbstractByteBufAllocator;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledHeapByteBuf;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,28 +16,6 @@ import org.junit.jupiter.api.Test;
  * suspected leak, proved here: without {@link AdminSession#disconnected} the reply being built stayed allocated).
  */
 class DisconnectReleaseTest {
-
-    /** Records every buffer the session allocates (all on the heap), to check each has been released. */
-    private static final class RecordingAllocator extends AbstractByteBufAllocator {
-        final List<ByteBuf> allocated = new ArrayList<>();
-
-        @Override
-        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-            ByteBuf buf = new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
-            allocated.add(buf);
-            return buf;
-        }
-
-        @Override
-        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-            return newHeapBuffer(initialCapacity, maxCapacity);
-        }
-
-        @Override
-        public boolean isDirectBufferPooled() {
-            return false;
-        }
-    }
 
     private final FakePoolerView view = new FakePoolerView();
     private final RecordingSink sink = new RecordingSink();
@@ -74,17 +47,5 @@ class DisconnectReleaseTest {
         assertFalse(alloc.allocated.isEmpty());
         assertTrue(alloc.allocated.stream().allMatch(buf -> buf.refCnt() == 0), "queued copies were released");
         assertEquals(List.of(), sink.drain(), "the delayed reply is dropped, not sent");
-    }
-
-    private static void feed(AdminSession session, Consumer<ByteBuf> writer) {
-        ByteBuf all = Unpooled.buffer();
-        writer.accept(all);
-        try {
-            while (all.isReadable()) {
-                session.handle(all.readSlice(all.getInt(all.readerIndex() + 1) + 1));
-            }
-        } finally {
-            all.release();
-        }
     }
 }

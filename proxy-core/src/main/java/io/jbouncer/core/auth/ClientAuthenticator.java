@@ -2,6 +2,7 @@ package io.jbouncer.core.auth;
 
 import io.jbouncer.core.config.AuthType;
 import io.jbouncer.protocol.PgBuf;
+import io.jbouncer.protocol.PgProtocolException;
 import io.jbouncer.protocol.auth.CleartextAuth;
 import io.jbouncer.protocol.auth.Md5Auth;
 import io.jbouncer.protocol.auth.ScramException;
@@ -93,7 +94,11 @@ public final class ClientAuthenticator {
         return new AuthStep.Challenge(request);
     }
 
-    /** Handles the body of a PasswordMessage / SASLInitialResponse / SASLResponse ('p'). */
+    /**
+     * Handles the body of a PasswordMessage / SASLInitialResponse / SASLResponse ('p').
+     *
+     * @throws PgProtocolException for a message cut short (the client gets an ErrorResponse and is closed)
+     */
     public AuthStep onPasswordMessage(ByteBuf body, ByteBufAllocator alloc) {
         return switch (method) {
             case PLAIN -> verifyCleartext(PgBuf.readCString(body));
@@ -119,6 +124,9 @@ public final class ClientAuthenticator {
         boolean plus = tlsServerEndPoint != null && ScramServer.MECHANISM_PLUS.equals(mechanism);
         if (!plus && !ScramServer.MECHANISM.equals(mechanism)) {
             return new AuthStep.Refused("client selected an invalid SASL authentication mechanism");
+        }
+        if (body.readableBytes() < 4) { // cut short after the mechanism: PgBouncer's "malformed SASL message"
+            throw new PgProtocolException("malformed SASL message");
         }
         int length = body.readInt();
         if (length < 0 || length > body.readableBytes()) {
