@@ -131,7 +131,7 @@ class PoolFailureIT {
         List<SQLException> errors = endings.stream().filter(Objects::nonNull).toList();
         assertFalse(errors.isEmpty(), "no client was mid-transaction when PostgreSQL went down?");
         for (SQLException e : errors) {
-            assertTrue(isExpectedRestartError(e), () -> "unexpected error for a client during the restart: "
+            assertTrue(ServerErrors.isServerGone(e), () -> "unexpected error for a client during the restart: "
                     + describe(e) + "; all: " + errors.stream().map(PoolFailureIT::describe).toList());
         }
         List<Integer> pids = ConcurrentClients.run(3 * RESTART_POOL_SIZE, Duration.ofSeconds(30), client -> {
@@ -171,23 +171,6 @@ class PoolFailureIT {
             c.setAutoCommit(true);
             return null;
         }
-    }
-
-    /**
-     * What a client may see when PostgreSQL goes away under it: PostgreSQL's own FATAL (57P01 terminating
-     * connection due to administrator command, 57P03 while it shuts down or starts up), a lost connection (08006),
-     * or jbouncer's {@code server conn crashed?} or cached login error (08P01).
-     */
-    private static boolean isExpectedRestartError(SQLException e) {
-        String state = Objects.requireNonNullElse(e.getSQLState(), "");
-        ServerErrorMessage server = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
-        String message = server == null ? "" : server.getMessage();
-        return switch (state) {
-            case "08006", "57P01", "57P03" -> true;
-            case "08P01" -> "server conn crashed?".equals(message)
-                    || message.startsWith("server login has been failing, cached error: ");
-            default -> false;
-        };
     }
 
     private static String describe(SQLException e) {

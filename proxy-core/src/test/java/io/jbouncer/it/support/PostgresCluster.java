@@ -286,6 +286,15 @@ public final class PostgresCluster {
     }
 
     /**
+     * Restarts the server as after a crash ({@code pg_ctl restart -m immediate}: no shutdown checkpoint, every
+     * backend gone at once, crash recovery on start) and waits until it accepts connections again.
+     */
+    public synchronized void restartImmediately() {
+        pgCtl("-m", "immediate", "restart");
+        awaitReady();
+    }
+
+    /**
      * Stops the server for a while ({@code pg_ctl stop -m fast}): every connection is terminated and the port
      * refuses; {@link #startAgain()} brings it back.
      */

@@ -35,4 +35,21 @@ public final class ServerErrors {
                 () -> Jdbc.connect("127.0.0.1", port, db, user, password).close());
         assertError("FATAL", "08P01", message, e);
     }
+
+    /**
+     * Whether {@code e} is what a client may see when its server goes away under it: PostgreSQL's own FATAL (57P01
+     * terminating connection due to administrator command, 57P03 while it shuts down or starts up), a lost
+     * connection (08006), or jbouncer's {@code server conn crashed?} or cached login error (08P01).
+     */
+    public static boolean isServerGone(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        ServerErrorMessage server = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
+        String message = server == null ? "" : server.getMessage();
+        return switch (state) {
+            case "08006", "57P01", "57P03" -> true;
+            case "08P01" -> "server conn crashed?".equals(message)
+                    || message.startsWith("server login has been failing, cached error: ");
+            default -> false;
+        };
+    }
 }

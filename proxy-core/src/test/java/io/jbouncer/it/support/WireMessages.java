@@ -95,6 +95,20 @@ public final class WireMessages {
         return message('Q', sql);
     }
 
+    /** SASLInitialResponse choosing SCRAM-SHA-256 with {@code clientFirst} (length-prefixed, not NUL-terminated). */
+    public static byte[] saslInitialResponse(String clientFirst) {
+        byte[] first = clientFirst.getBytes(StandardCharsets.UTF_8);
+        byte[] mechanism = "SCRAM-SHA-256\0".getBytes(StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(9 + mechanism.length + first.length).put((byte) 'p')
+                .putInt(8 + mechanism.length + first.length).put(mechanism).putInt(first.length).put(first).array();
+    }
+
+    /** SASLResponse carrying {@code clientFinal}. */
+    public static byte[] saslResponse(String clientFinal) {
+        byte[] body = clientFinal.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(5 + body.length).put((byte) 'p').putInt(4 + body.length).put(body).array();
+    }
+
     public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] part : parts) {
