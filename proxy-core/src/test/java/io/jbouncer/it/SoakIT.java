@@ -97,7 +97,8 @@ class SoakIT {
                 .database(BENCH_DB, pg.connstring(BENCH_DB) + " pool_size=" + BENCH_POOL)
                 .database(SESSION_DB, pg.connstring(BENCH_DB) + " pool_mode=session pool_size=" + SESSION_POOL)
                 .user(role.name(), role.password());
-        JBouncerProcess bouncer = BOUNCERS.start(config);
+        // jcmd without the attach listener running would send SIGQUIT, which ends jbouncer as it ends PgBouncer.
+        JBouncerProcess bouncer = BOUNCERS.start(config, List.of("-XX:+StartAttachListener"));
         long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
         AtomicLong errors = new AtomicLong();
         List<String> firstErrors = new ArrayList<>();
