@@ -87,7 +87,7 @@ class AdminConsoleShutdownIT {
                 .database(DB, pg.connstring(PostgresCluster.DB))
                 .user(ADMIN, ADMIN_PASS)
                 .user(role.name(), role.password());
-        bouncer = JBouncerProcess.start(config.write(), config.port());
+        bouncer = BOUNCERS.start(config);
 
         try (Connection inTransaction = role.connect(config.port(), DB);
              Connection idle = role.connect(config.port(), DB)) {
