@@ -74,7 +74,6 @@ class NetworkFuzzIT {
                 .set("pool_mode", "transaction")
                 .set("max_client_conn", "500")
                 .set("admin_users", role.name())
-                .set("client_login_timeout", "2")
                 .database(DB, pg.connstring(DB) + " pool_size=5")
                 .user(role.name(), role.password());
         JBouncerProcess bouncer = BOUNCERS.start(config);
