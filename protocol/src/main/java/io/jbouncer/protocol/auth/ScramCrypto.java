@@ -94,12 +94,21 @@ final class ScramCrypto {
         return Base64.getEncoder().encodeToString(bytes);
     }
 
-    /** Decodes the value of attribute {@code name}, turning bad base64 into a loggable {@link ScramException}. */
+    /**
+     * Decodes the value of attribute {@code name}, turning bad base64 into a loggable {@link ScramException}. Only
+     * the one canonical encoding passes (RFC 5802: padded, no stray bits): the JDK's decoder also takes a proof
+     * without its {@code =} padding, which PostgreSQL refuses (found by ScramFuzzTest).
+     */
     static byte[] decodeBase64(char name, String value) throws ScramException {
+        byte[] decoded;
         try {
-            return Base64.getDecoder().decode(value);
+            decoded = Base64.getDecoder().decode(value);
         } catch (IllegalArgumentException e) {
+            decoded = null;
+        }
+        if (decoded == null || !base64(decoded).equals(value)) {
             throw new ScramException("malformed SCRAM message: attribute '" + name + "' is not valid base64");
         }
+        return decoded;
     }
 }
