@@ -131,7 +131,7 @@ class DecoderFuzzTest {
         params.put("database", "app");
         params.put("options", "-c search_path=x");
         params.put("_pq_.foo", "bar");
-        byte[] packet = encoded(out -> StartupMessage.encode(out, params));
+        byte[] packet = encoded(out -> StartupMessage.encode(out, 0, params));
         byte[] body = Arrays.copyOfRange(packet, 8, packet.length);
         return Mutations.arbitraryOrMutated(body, new byte[] {0}, new byte[] {'u', 0, 'x', 0, 0});
     }

@@ -44,8 +44,6 @@ class TargetSessionAttrsIT {
                     .database("ps", entry(pg, "127.0.0.1," + STANDBY_ADDRESS, "prefer-standby"))
                     .database("ps_primary_only", entry(pg, "127.0.0.1", "prefer-standby"));
             try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
-                    .database("ro", entry(pg, "127.0.0.1," + STANDBY_ADDRESS, "standby"));
-            try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
                 assertEquals("f", inRecovery(role, config, "rw"), "the read-write pool skipped the standby");
                 assertEquals("t", inRecovery(role, config, "ro"), "the standby pool skipped the primary");
                 assertEquals("t", inRecovery(role, config, "ps"), "prefer-standby tried the standby first");
