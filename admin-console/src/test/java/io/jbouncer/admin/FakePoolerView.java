@@ -34,7 +34,7 @@ final class FakePoolerView implements PoolerView {
             pool("reports", "carol", 0, 5, 7_000_001));
 
     static PoolRow pool(String db, String user, int active, int waiting, long maxWaitMicros) {
-        return new PoolRow(db, user, active, waiting, 0, 0, 1, 0, 0, 2, 0, 0, 0, maxWaitMicros, "transaction", null);
+        return new PoolRow(db, user, active, waiting, 0, 0, 1, 0, 0, 2, 0, 0, 0, maxWaitMicros, "transaction", null, 0);
     }
 
     static StatsRow stats(String db, long avgXactTime) {

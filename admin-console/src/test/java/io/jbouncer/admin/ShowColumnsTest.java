@@ -38,7 +38,7 @@ class ShowColumnsTest {
                 Arguments.of("POOLS", "database:t user:t cl_active:i cl_waiting:i cl_active_cancel_req:i "
                         + "cl_waiting_cancel_req:i sv_active:i sv_active_cancel:i sv_being_canceled:i sv_idle:i "
                         + "sv_used:i sv_tested:i sv_login:i maxwait:i maxwait_us:i pool_mode:t "
-                        + "load_balance_hosts:t"),
+                        + "load_balance_hosts:t sv_listen:i"),
                 Arguments.of("PEER_POOLS", "peer_id:i cl_active_cancel_req:i cl_waiting_cancel_req:i "
                         + "sv_active_cancel:i sv_login:i"),
                 Arguments.of("DATABASES", "name:t host:t port:i database:t force_user:t pool_size:i "

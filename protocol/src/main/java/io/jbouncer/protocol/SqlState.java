@@ -11,6 +11,8 @@ public final class SqlState {
     public static final String INVALID_PASSWORD = "28P01";
     public static final String INVALID_AUTHORIZATION = "28000";
     public static final String TOO_MANY_CONNECTIONS = "53300";
+    /** PostgreSQL's configuration_limit_exceeded: a client overran its {@code notify_queue_size}. */
+    public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
     public static final String QUERY_CANCELED = "57014";
     public static final String ADMIN_SHUTDOWN = "57P01";
     public static final String SYNTAX_ERROR = "42601";

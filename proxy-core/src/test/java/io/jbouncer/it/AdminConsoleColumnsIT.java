@@ -96,7 +96,7 @@ class AdminConsoleColumnsIT {
                 Arguments.of("POOLS", "database:t user:t cl_active:i cl_waiting:i cl_active_cancel_req:i"
                         + " cl_waiting_cancel_req:i sv_active:i sv_active_cancel:i sv_being_canceled:i sv_idle:i"
                         + " sv_used:i sv_tested:i sv_login:i maxwait:i maxwait_us:i pool_mode:t"
-                        + " load_balance_hosts:t"),
+                        + " load_balance_hosts:t sv_listen:i"),
                 Arguments.of("LISTS", "list:t items:i"),
                 Arguments.of("USERS", "name:t pool_size:t reserve_pool_size:t pool_mode:t max_user_connections:i"
                         + " current_connections:i max_user_client_connections:i current_client_connections:i"),

@@ -117,12 +117,14 @@ class PreparedDriversIT {
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Map<String, String> environment = builder.environment();
             environment.keySet().removeIf(name -> name.startsWith("PG"));
-            environment.put("PGHOST", "127.0.0.1");
-            environment.put("PGPORT", Integer.toString(config.port()));
-            environment.put("PGUSER", role.name());
-            environment.put("PGPASSWORD", role.password());
-            environment.put("PGDATABASE", DB);
-            environment.put("PGSSLMODE", "disable");
+            if (config != null) { // null when another test class runs a script, with its own PG* in env
+                environment.put("PGHOST", "127.0.0.1");
+                environment.put("PGPORT", Integer.toString(config.port()));
+                environment.put("PGUSER", role.name());
+                environment.put("PGPASSWORD", role.password());
+                environment.put("PGDATABASE", DB);
+                environment.put("PGSSLMODE", "disable");
+            }
             environment.putAll(env);
             Process process = builder.start();
             if (!process.waitFor(SCRIPT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -38,6 +38,7 @@ final class PoolTables {
                 .int4("maxwait_us", row -> row.maxWaitMicros() % MICROS)
                 .text("pool_mode", PoolRow::poolMode)
                 .text("load_balance_hosts", PoolRow::loadBalanceHosts)
+                .int4("sv_listen", PoolRow::svListen) // jbouncer's own: always the last column
                 .build("pools", PoolerView::pools);
     }
 

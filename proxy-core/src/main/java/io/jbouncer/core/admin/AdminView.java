@@ -35,6 +35,8 @@ import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.pool.DatabaseState;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolerState;
+import io.jbouncer.core.listen.PoolListener;
+import io.jbouncer.core.server.ListenerConnection;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.session.SessionSettings;
 import io.jbouncer.core.state.ClientState;
@@ -143,12 +145,19 @@ public final class AdminView implements PoolerView {
                 servers.get(ServerState.SV_BEING_CANCELED), servers.get(ServerState.SV_IDLE),
                 servers.get(ServerState.SV_USED), servers.get(ServerState.SV_TESTED),
                 servers.get(ServerState.SV_FREE) + servers.get(ServerState.SV_LOGIN),
-                pool.longestWaitNanos(System.nanoTime()) / 1000, pool.settings().mode().configName(), null);
+                pool.longestWaitNanos(System.nanoTime()) / 1000, pool.settings().mode().configName(), null,
+                listenerOf(pool) == null ? 0 : 1);
+    }
+
+    /** The pool's LISTEN connection of transaction mode, open or opening, or {@code null}. */
+    private static ListenerConnection listenerOf(Pool pool) {
+        PoolListener listener = pool.listenerIfAny();
+        return listener == null ? null : listener.connection();
     }
 
     private PoolRow consolePoolRow() {
         int active = pooler.consoleCounts().get(ClientState.CL_ACTIVE);
-        return new PoolRow(CONSOLE, CONSOLE, active, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "statement", null);
+        return new PoolRow(CONSOLE, CONSOLE, active, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "statement", null, 0);
     }
 
     @Override
@@ -181,6 +190,10 @@ public final class AdminView implements PoolerView {
         for (Pool pool : pooler.pools().all()) {
             for (ServerConnection server : pool.servers()) {
                 rows.add(ConnectionRows.of(server));
+            }
+            ListenerConnection listener = listenerOf(pool);
+            if (listener != null) {
+                rows.add(ConnectionRows.of(listener, pool));
             }
         }
         return rows;

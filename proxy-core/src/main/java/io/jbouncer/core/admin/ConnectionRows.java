@@ -6,6 +6,7 @@ import io.jbouncer.core.client.ClientSession;
 import io.jbouncer.core.net.ClientAddress;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.server.ClientPeer;
+import io.jbouncer.core.server.ListenerConnection;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.state.ClientState;
 import io.jbouncer.core.tls.TlsInfo;
@@ -52,6 +53,21 @@ final class ConnectionRows {
                 pool.closeNeeded(server), ptr(server.id()), link, key == null ? 0 : key.processId(),
                 TlsInfo.describe(channel), "",
                 server.preparedStatementCount(), server.id());
+    }
+
+    /**
+     * The LISTEN connection of a pool (docs/transaction-mode.md): {@code active} once logged in ({@code new} before),
+     * linked to no client, {@code application_name} {@code listener} so it stands out from the pooled servers.
+     */
+    static ConnectionRow of(ListenerConnection listener, Pool pool) {
+        Channel channel = listener.channel();
+        BackendKeyData key = listener.backendKey();
+        SocketAddress remote = channel == null ? null : channel.remoteAddress();
+        SocketAddress local = channel == null ? null : channel.localAddress();
+        return new ConnectionRow("S", pool.key().user(), pool.key().database(), "none",
+                listener.isReady() ? "active" : "new", host(remote), port(remote), host(local), port(local),
+                listener.createdMillis(), listener.createdMillis(), 0, false, ptr(listener.id()), "",
+                key == null ? 0 : key.processId(), TlsInfo.describe(channel), "listener", 0, listener.id());
     }
 
     /** PgBouncer prints a pointer; ours is the connection id in the same hexadecimal form. */

@@ -8,6 +8,7 @@ import io.jbouncer.core.Version;
 import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.auth.AuthStep;
 import io.jbouncer.core.auth.ClientAuthenticator;
+import io.jbouncer.core.listen.ClientListens;
 import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.pool.Pool;
@@ -67,7 +68,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #transition}, which rejects a move the table does not allow and keeps the per-pool counts.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
-        implements PacketScanner.Handler, ServerWaiter, ClientPeer {
+        implements PacketScanner.Handler, ServerWaiter, ClientPeer, ClientListens.Client {
 
     private static final int SSL_REQUEST = 80877103;
     private static final int GSSENC_REQUEST = 80877104;
@@ -126,6 +127,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * login; volatile for the console.
      */
     private volatile SessionSettings sessionSettings;
+    /**
+     * The client's LISTEN state in transaction or statement mode with {@code transaction_listen} (see
+     * {@link ClientListens}); {@code null} otherwise: LISTEN then runs on the server like any statement.
+     */
+    private ClientListens listens;
     /** Last byte from the client, for client_idle_timeout and SHOW CLIENTS' request_time. */
     private volatile long lastReadNanos = System.nanoTime();
 
@@ -290,6 +296,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (statements != null) {
             statements.closeAll();
         }
+        if (listens != null) {
+            listens.close();
+        }
         if (console != null) {
             console.disconnected();
         }
@@ -417,6 +426,31 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         session.parameterChanged(pooler.startupRules().trackedName(name), value);
     }
 
+    @Override
+    public boolean watchesReply(byte tag) {
+        ClientListens current = listens;
+        return current != null && (tag == 'Z' || current.watching());
+    }
+
+    @Override
+    public CompletionStage<?> serverReplied(byte tag, ByteBuf message) {
+        return listens.serverReplied(tag, message);
+    }
+
+    @Override
+    public void released() {
+        ClientListens current = listens;
+        if (current != null) {
+            current.serverReleased();
+        }
+    }
+
+    @Override
+    public boolean betweenServerReplies() {
+        Link current = link;
+        return current == null || current.isReleased();
+    }
+
     /**
      * The janitor's check of PgBouncer's client timers (fact sheet 5.4), on this client's loop. Closing the client
      * with a request outstanding or a transaction open also closes its server (see {@link Link#abandon}).
@@ -476,10 +510,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         Link current = link;
         boolean readsSettings = sessionSettings != null && SessionSettings.readsRequest(tag);
-        if (readsSettings && current != null && inbound.buffer().readableBytes() <= length) {
+        boolean readsListen = listens != null && ClientListens.readsWhole(tag, length);
+        if ((readsSettings || readsListen) && current != null && inbound.buffer().readableBytes() <= length) {
             return PacketScanner.Action.STOP; // read whole below, on a later scan: no side effects before that
         }
         if (current != null && current.beforeForward(tag)) {
+            if (readsListen && listens.forwarding(tag, length, inbound.buffer())) {
+                current.server().listenedOn();
+            }
             if (readsSettings) {
                 ByteBuf buffer = inbound.buffer();
                 sessionSettings.onRequest(tag, buffer.slice(buffer.readerIndex() + 5, length - 4));
@@ -589,6 +627,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     private void requestServer() {
+        if (listens != null && listens.holdsRequests(this::drain)) {
+            return; // the last server's ReadyForQuery waits for a LISTEN elsewhere: nothing may overtake it
+        }
         transition(ClientState.CL_WAITING);
         waitForServer();
     }
@@ -885,6 +926,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             transition(ClientState.CL_WAITING_LOGIN);
             waitForServer();
             return;
+        }
+        if (pooler.config().transactionListen() && pool.settings().releasesAtIdle()) {
+            listens = new ClientListens(this, pool.listener(), pooler.config().notifyQueueSize());
         }
         int maxPrepared = pooler.config().maxPreparedStatements();
         if (maxPrepared > 0 && pool.settings().releasesAtIdle()) {

@@ -257,6 +257,22 @@ public final class Config {
         return bool("hold_on_server_restart");
     }
 
+    /**
+     * {@code transaction_listen} (a jbouncer extension, docs/transaction-mode.md): in transaction and statement mode
+     * a client's LISTEN is served by one listener connection per pool instead of sticking to a pooled server.
+     */
+    public boolean transactionListen() {
+        return bool("transaction_listen");
+    }
+
+    /**
+     * {@code notify_queue_size} (a jbouncer extension): how many notifications may wait for one client that does not
+     * read them before it is disconnected.
+     */
+    public int notifyQueueSize() {
+        return integer("notify_queue_size");
+    }
+
     /** {@code idle_transaction_timeout}: Idle-in-transaction limit (0 = off). */
     public Duration idleTransactionTimeout() {
         return time("idle_transaction_timeout");

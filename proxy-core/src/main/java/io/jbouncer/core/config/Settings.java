@@ -23,7 +23,8 @@ import java.util.Map;
  * HEAD additions named in the fact sheet ({@code login_notify_message}, {@code pool_idle_timeout}), plus jbouncer's
  * own {@code log_format}, {@code metrics_addr} and {@code metrics_port} (not in PgBouncer; docs/metrics.md) and
  * {@code hold_on_server_restart}, {@code proxy_protocol} and {@code proxy_trusted_networks} (not in PgBouncer;
- * docs/operations.md) and {@code track_session_settings} (not in PgBouncer; docs/transaction-mode.md).
+ * docs/operations.md), {@code track_session_settings}, {@code transaction_listen} and {@code notify_queue_size} (not
+ * in PgBouncer; docs/transaction-mode.md).
  *
  * <p>Order is SHOW CONFIG order: alphabetical, except that {@code pool_idle_timeout} follows {@code pool_mode} as in
  * PgBouncer HEAD. The Windows-only {@code service_name} alias is left out. Defaults are PgBouncer's literal default
@@ -102,6 +103,7 @@ public final class Settings {
             new Setting("metrics_addr", STRING, "127.0.0.1", RESTART_ONLY),
             new Setting("metrics_port", INT, "0", RESTART_ONLY),
             new Setting("min_pool_size", INT, "0", RELOADABLE),
+            new Setting("notify_queue_size", INT, "1000", RELOADABLE),
             new Setting("peer_id", INT, "0", RELOADABLE),
             new Setting("pidfile", STRING, "", RESTART_ONLY),
             new Setting("pkt_buf", INT, "4096", RESTART_ONLY),
@@ -150,6 +152,7 @@ public final class Settings {
             new Setting("tcp_user_timeout", INT, "0", RELOADABLE),
             new Setting("track_extra_parameters", LIST, "IntervalStyle", RESTART_ONLY),
             new Setting("track_session_settings", BOOL, "0", RELOADABLE),
+            new Setting("transaction_listen", BOOL, "1", RELOADABLE),
             new Setting("transaction_timeout", TIME, "0", RELOADABLE),
             new Setting("unix_socket_dir", STRING, "/tmp", RESTART_ONLY),
             new Setting("unix_socket_group", STRING, "", RESTART_ONLY),

@@ -5,6 +5,7 @@ import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.ServerLauncher;
 import io.jbouncer.core.pool.ServerWaiter;
+import io.jbouncer.core.server.ListenerConnection;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.stats.PoolerEvents;
 import io.jbouncer.core.tls.ServerTls;
@@ -13,7 +14,9 @@ import io.jbouncer.protocol.message.CancelRequest;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -30,6 +33,7 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -90,18 +94,7 @@ public final class ServerConnector implements ServerLauncher {
             return;
         }
         EventLoop eventLoop = loop != null ? (EventLoop) loop : group.next();
-        ServerTls serverTls = tls;
-        bootstrap(eventLoop, address)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
-                .handler(serverTls.appliesTo(address) ? new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel channel) {
-                        channel.pipeline().addLast(serverTls.negotiation((InetSocketAddress) address,
-                                server::failLogin, ok -> events.tlsHandshake(PoolerEvents.TlsSide.SERVER, ok)),
-                                server);
-                    }
-                } : server)
-                .connect(address)
+        open(eventLoop, address, timeout, server, server::failLogin)
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
                         Log.warning("%s: connect failed: %s", pool.key(), future.cause().getMessage());
@@ -115,6 +108,46 @@ public final class ServerConnector implements ServerLauncher {
                         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
                     }
                 });
+    }
+
+    @Override
+    public void launchListener(Pool pool, ListenerConnection listener) {
+        Duration timeout = pool.settings().serverConnectTimeout();
+        if (listener.address() instanceof DomainSocketAddress && !transport.domainSockets()) {
+            listener.failed("unix sockets are not available with the " + transport.name() + " transport");
+            return;
+        }
+        open(group.next(), listener.address(), timeout, listener, listener::failed)
+                .addListener((ChannelFutureListener) future -> {
+                    if (!future.isSuccess()) {
+                        listener.failed("connect failed: " + future.cause().getMessage());
+                    } else if (timeout.toMillis() > 0) {
+                        future.channel().eventLoop().schedule(() -> {
+                            if (!listener.isReady()) {
+                                listener.failed("connect timeout");
+                            }
+                        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                });
+    }
+
+    /**
+     * Connects {@code handler} to PostgreSQL at {@code address}, behind the {@code server_tls_*} negotiation where
+     * it applies ({@code tlsFailed} is told why a negotiation failed).
+     */
+    private ChannelFuture open(EventLoop eventLoop, SocketAddress address, Duration timeout, ChannelHandler handler,
+                               Consumer<String> tlsFailed) {
+        ServerTls serverTls = tls;
+        return bootstrap(eventLoop, address)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                .handler(serverTls.appliesTo(address) ? new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        channel.pipeline().addLast(serverTls.negotiation((InetSocketAddress) address,
+                                tlsFailed, ok -> events.tlsHandshake(PoolerEvents.TlsSide.SERVER, ok)), handler);
+                    }
+                } : handler)
+                .connect(address);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.jbouncer.core.pool;
 
 import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.config.TargetSessionAttrs;
+import io.jbouncer.core.listen.PoolListener;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
 import io.jbouncer.protocol.SqlState;
@@ -105,6 +106,9 @@ public final class Pool {
     /** ParameterStatus values of the pool's first server login: what new clients are welcomed with. */
     private volatile Map<String, String> welcomeParameters;
 
+    /** The LISTEN connection and subscriptions of this pool's transaction-mode clients; made on first use. */
+    private PoolListener listener;
+
     public Pool(PoolKey key, PoolSettings settings, ServerTarget target, ServerLauncher launcher, PoolShared shared) {
         this.key = key;
         this.settings = settings;
@@ -115,6 +119,19 @@ public final class Pool {
         this.poolerState = shared.pooler();
         this.stats = new PoolStats(shared.databaseEvents());
         this.launcher = launcher;
+    }
+
+    /** This pool's LISTEN side (docs/transaction-mode.md), made on first use. */
+    public synchronized PoolListener listener() {
+        if (listener == null) {
+            listener = new PoolListener(this, launcher);
+        }
+        return listener;
+    }
+
+    /** This pool's LISTEN side if a client ever needed it, else {@code null} (SHOW SERVERS, SHOW POOLS). */
+    public synchronized PoolListener listenerIfAny() {
+        return listener;
     }
 
     public PoolKey key() {

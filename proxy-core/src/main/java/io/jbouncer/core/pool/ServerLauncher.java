@@ -2,6 +2,7 @@ package io.jbouncer.core.pool;
 
 import io.jbouncer.core.config.ReplicationMode;
 import io.netty.util.concurrent.EventExecutor;
+import io.jbouncer.core.server.ListenerConnection;
 import java.time.Duration;
 import java.util.Map;
 
@@ -19,6 +20,15 @@ public interface ServerLauncher {
      */
     void launchDedicated(Pool pool, ServerWaiter waiter, ReplicationMode replication,
             Map<String, String> startupParameters);
+
+    /**
+     * Starts connecting and logging in {@code listener}, the LISTEN connection of {@code pool}, to the pool's next
+     * host; outside the pool's counts. A failure is reported through {@link ListenerConnection#failed}. Launchers
+     * that open no real connections (tests) fail it at once.
+     */
+    default void launchListener(Pool pool, ListenerConnection listener) {
+        listener.failed("this launcher opens no listener connections");
+    }
 
     /** Runs {@code task} once after {@code delay} (timers of the pool). */
     void schedule(Runnable task, Duration delay);

@@ -125,6 +125,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private Runnable checkFailed;
     /** The auth_query lookup running on this server (server loop only), or {@code null}. */
     private AuthQuery lookup;
+    /** The reset query running after a release (server loop only). */
+    private String resetRunning = "";
+    /** A client's LISTEN or UNLISTEN ran on this session: {@code UNLISTEN *} before it goes back to the pool. */
+    private volatile boolean listened;
     /** Prepared-statement state, created by the first client that tracks statements; {@code null} until then. */
     private volatile ServerStatements statements;
 
@@ -358,6 +362,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
+    /** Client loop, before it forwards a LISTEN or UNLISTEN: the session must forget it when released. */
+    public void listenedOn() {
+        listened = true;
+    }
+
     /**
      * Client loop, right after {@link #assign}: makes the server's tracked parameters equal the client's with one
      * {@code SET name='value';...} query whose replies are swallowed (fact sheet 5.6). It is written before any of
@@ -555,6 +564,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (tag == 'Z' || tag == 'S' || current.sessionSettings() != null && SessionSettings.readsReply(tag)) {
             return PacketScanner.Action.INSPECT;
         }
+        if ((tag == 'C' || tag == 'E') && current.client().watchesReply(tag) || tag == 'A' && listened) {
+            return PacketScanner.Action.INSPECT;
+        }
         ServerStatements tracked = statements;
         if (tracked == null || tag == 'D' || tag == 'd' || tag == 'N' || tag == 'A') {
             return PacketScanner.Action.FORWARD; // rows, COPY data and asynchronous messages end no request
@@ -712,6 +724,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             onSetupReply(current, tag, message);
             return false;
         }
+        if (tag == 'A') {
+            return false; // the client LISTENed here: its pool's listener connection delivers that channel already
+        }
+        CompletionStage<?> subscribed = null;
+        if ((tag == 'C' || tag == 'E' || tag == 'Z') && current.client().watchesReply(tag)) {
+            subscribed = current.client().serverReplied(tag, message);
+        }
         if (tag == 'S') {
             ParameterStatus status = recordParameter(message);
             current.client().parameterChanged(status.name(), status.value());
@@ -744,11 +763,24 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             if (status == ReadyForQuery.IDLE && pool.settings().serverFastClose() && pool.closeNeeded(this)) {
                 fastCloseIfIdle(); // after this ReadyForQuery has reached the client
             }
+            if (subscribed != null) {
+                current.client().released(); // still linked (pipelined requests): the reply cannot wait
+            }
             return true;
         }
         Channel client = current.client().channel();
-        client.writeAndFlush(message.retainedDuplicate());
-        release();
+        ByteBuf ready = message.retainedDuplicate();
+        if (subscribed == null) {
+            client.writeAndFlush(ready);
+            release();
+            current.client().released();
+        } else {
+            release();
+            subscribed.whenComplete((done, error) -> { // see ClientListens: a LISTEN is answered once in force
+                client.writeAndFlush(ready);
+                current.client().released();
+            });
+        }
         return false;
     }
 
@@ -845,9 +877,19 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
         channel.config().setAutoRead(true);
         String resetQuery = pool.settings().serverResetQuery();
-        if (pool.settings().resetOnRelease()) {
+        boolean reset = pool.settings().resetOnRelease();
+        if (listened) {
+            // A client's LISTEN ran here (transaction mode, see ClientListens): its notifications must not reach
+            // the next client, so the session forgets it before anyone else gets this server.
+            listened = false;
             transition(ServerState.SV_TESTED);
             resetError = null;
+            resetRunning = reset ? "UNLISTEN *;" + resetQuery : "UNLISTEN *";
+            writeQuery(resetRunning);
+        } else if (reset) {
+            transition(ServerState.SV_TESTED);
+            resetError = null;
+            resetRunning = resetQuery;
             writeQuery(resetQuery);
         } else {
             transition(ServerState.SV_IDLE);
@@ -882,7 +924,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
                 }
                 passed.run();
             } else {
-                sessionSettings.afterReset(pool.settings().serverResetQuery());
+                sessionSettings.afterReset(resetRunning); // what ran: the UNLISTEN * alone resets no setting
                 transition(ServerState.SV_IDLE);
                 pool.checkin(this);
             }

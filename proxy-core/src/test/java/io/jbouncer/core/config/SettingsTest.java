@@ -81,6 +81,7 @@ class SettingsTest {
             metrics_addr|127.0.0.1|127.0.0.1|no
             metrics_port|0|0|no
             min_pool_size|0|0|yes
+            notify_queue_size|1000|1000|yes
             peer_id|0|0|yes
             pidfile|||no
             pkt_buf|4096|4096|no
@@ -129,6 +130,7 @@ class SettingsTest {
             tcp_user_timeout|0|0|yes
             track_extra_parameters|IntervalStyle|IntervalStyle|no
             track_session_settings|0|0|yes
+            transaction_listen|1|1|yes
             transaction_timeout|0|0|yes
             unix_socket_dir|/tmp|/tmp|no
             unix_socket_group|||no

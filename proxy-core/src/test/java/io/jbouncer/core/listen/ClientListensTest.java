@@ -1,0 +1,216 @@
+package io.jbouncer.core.listen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jbouncer.core.config.PoolMode;
+import io.jbouncer.core.config.ReplicationMode;
+import io.jbouncer.core.pool.ConnectionCap;
+import io.jbouncer.core.pool.DatabaseState;
+import io.jbouncer.core.pool.Pool;
+import io.jbouncer.core.pool.PoolKey;
+import io.jbouncer.core.pool.PoolSettings;
+import io.jbouncer.core.pool.PoolShared;
+import io.jbouncer.core.pool.PoolerState;
+import io.jbouncer.core.pool.ServerLauncher;
+import io.jbouncer.core.pool.ServerTarget;
+import io.jbouncer.core.pool.ServerWaiter;
+import io.jbouncer.core.stats.DatabaseEvents;
+import io.jbouncer.protocol.PgBuf;
+import io.jbouncer.protocol.message.ErrorResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When a recorded LISTEN/UNLISTEN takes effect: the request cycles and transaction outcomes ClientListens reads
+ * from the server's replies. The pool's listener connection cannot open here (the launcher opens nothing), which
+ * only means a subscription's wait ends at once.
+ */
+class ClientListensTest {
+
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+    private final ClientListens listens = new ClientListens(new ClientListens.Client() {
+        @Override
+        public Channel channel() {
+            return channel;
+        }
+
+        @Override
+        public EventExecutor executor() {
+            return channel.eventLoop();
+        }
+
+        @Override
+        public boolean betweenServerReplies() {
+            return true;
+        }
+
+        @Override
+        public void closeWithError(ErrorResponse error) {
+            throw new AssertionError(error.message());
+        }
+    }, pool().listener(), 10);
+
+    @AfterEach
+    void close() {
+        listens.close();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void listenOutsideATransactionTakesEffectAtItsReadyForQuery() {
+        send('Q', "LISTEN Jobs");
+        assertTrue(listens.watching());
+        reply('C', "LISTEN");
+        assertEquals(List.of(), listens.channels(), "not before the ReadyForQuery");
+        CompletableFuture<Void> wait = ready('I');
+        assertNotNull(wait, "the ReadyForQuery waits for the listener connection");
+        assertTrue(wait.isDone(), "a connection attempt that failed at once ends the wait (the NOTICE comes later)");
+        assertEquals(List.of("jobs"), listens.channels());
+        assertFalse(listens.watching());
+    }
+
+    @Test
+    void rolledBackAndFailedTransactionsSubscribeNothingCommittedOnesDo() {
+        send('Q', "BEGIN");
+        ready('T');
+        send('Q', "LISTEN rolled_back");
+        reply('C', "LISTEN");
+        assertNull(ready('T'));
+        send('Q', "ROLLBACK");
+        reply('C', "ROLLBACK");
+        ready('I');
+
+        send('Q', "LISTEN failed; SELECT 1/0");
+        reply('C', "LISTEN");
+        reply('E', null);
+        ready('I');
+
+        send('Q', "BEGIN; LISTEN committed");
+        reply('C', "BEGIN");
+        reply('C', "LISTEN");
+        ready('T');
+        send('Q', "COMMIT");
+        reply('C', "COMMIT");
+        ready('I');
+        assertEquals(List.of("committed"), listens.channels());
+    }
+
+    @Test
+    void anEarlierPipelinedRequestDoesNotDecideALaterListen() {
+        send('Q', "SELECT 1");
+        send('Q', "LISTEN later");
+        reply('C', "SELECT 1");
+        assertNull(ready('I'), "the SELECT's ReadyForQuery");
+        assertEquals(List.of(), listens.channels());
+        reply('C', "LISTEN");
+        reply('E', null); // this one failed after all
+        ready('I');
+        assertEquals(List.of(), listens.channels());
+    }
+
+    @Test
+    void extendedProtocolBatchCountsAsOneCycleAndUnlistenAllEndsEverything() {
+        send('P', "LISTEN a");
+        send('B', null);
+        send('E', null);
+        send('S', null);
+        send('Q', "LISTEN b");
+        reply('C', "LISTEN");
+        ready('I');
+        assertEquals(List.of("a"), listens.channels());
+        reply('C', "LISTEN");
+        ready('I');
+        assertEquals(List.of("a", "b"), listens.channels().stream().sorted().toList());
+
+        send('Q', "UNLISTEN *");
+        reply('C', "UNLISTEN");
+        assertNull(ready('I'), "an UNLISTEN waits for nothing");
+        assertEquals(List.of(), listens.channels());
+    }
+
+    // ---- messages --------------------------------------------------------------------------------------------
+
+    /** The client forwards a message; a Query or Parse carries {@code sql}. */
+    private void send(char tag, String sql) {
+        ByteBuf message = message(tag, out -> {
+            if (tag == 'P') {
+                PgBuf.writeCString(out, ""); // unnamed statement
+            }
+            if (sql != null) {
+                PgBuf.writeCString(out, sql);
+            }
+        });
+        try {
+            listens.forwarding((byte) tag, message.readableBytes() - 1, message);
+        } finally {
+            message.release();
+        }
+    }
+
+    private void reply(char tag, String text) {
+        ByteBuf message = message(tag, out -> PgBuf.writeCString(out, text == null ? "" : text));
+        try {
+            if (tag == 'Z' || listens.watching()) {
+                assertNull(listens.serverReplied((byte) tag, message));
+            }
+        } finally {
+            message.release();
+        }
+    }
+
+    private CompletableFuture<Void> ready(char status) {
+        ByteBuf message = message('Z', out -> out.writeByte(status));
+        try {
+            return listens.serverReplied((byte) 'Z', message);
+        } finally {
+            message.release();
+        }
+    }
+
+    private static ByteBuf message(char tag, Consumer<ByteBuf> body) {
+        ByteBuf out = Unpooled.buffer();
+        int length = PgBuf.beginMessage(out, tag);
+        body.accept(out);
+        PgBuf.endMessage(out, length);
+        return out;
+    }
+
+    private static Pool pool() {
+        PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, 1, 0, Duration.ZERO, 0, "DISCARD ALL", false,
+                false, Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(15),
+                false, Duration.ofSeconds(30), "", Duration.ofSeconds(120), false, false);
+        ServerLauncher opensNothing = new ServerLauncher() {
+            @Override
+            public void launch(Pool pool, EventExecutor loop) {
+            }
+
+            @Override
+            public void launchDedicated(Pool pool, ServerWaiter waiter, ReplicationMode replication,
+                    Map<String, String> startupParameters) {
+            }
+
+            @Override
+            public void schedule(Runnable task, Duration delay) {
+            }
+        };
+        return new Pool(new PoolKey("d", "u"), settings, ServerTarget.single(InetSocketAddress.createUnresolved("db",
+                5432), "u", null, Map.of("user", "u", "database", "d")), opensNothing, new PoolShared(
+                new ConnectionCap(0), new ConnectionCap(0), new DatabaseState(), new PoolerState(),
+                DatabaseEvents.NONE));
+    }
+}
