@@ -8,7 +8,8 @@
 # Environment (defaults in brackets):
 #   DURATION [10] seconds per pgbench run      REPEATS [3] rounds of the whole matrix
 #   CLIENTS ["10 100 1000"]                    CONNECT_CLIENTS ["10 100"] clients of the -C cases
-#   SCRIPTS ["select tpcb"]                    MODES ["simple extended"]
+#   SCRIPTS ["select tpcb"] (also setselect:   MODES ["simple extended"]
+#   a SET and a one-row SELECT, set-select.sql)
 #   LATENCY_CASE [1] adds "select simple -c 1" (the added-latency goal); 0 leaves it out
 #   TARGETS ["direct pgbouncer jbouncer"]      SCALE [10] pgbench -i scale
 #   WARMUP [10] seconds of unrecorded select-only load on each target first (JIT, caches, server pools)
@@ -104,6 +105,7 @@ run_case() {
     local args=(-h 127.0.0.1 -p "$port" -U "$BENCH_USER" -n -T "$DURATION" -c "$clients"
         -j "$(( clients < $(nproc) ? clients : $(nproc) ))" -M "$mode" -l --log-prefix="$run_dir/tx")
     [[ $script == select ]] && args+=(-S)
+    [[ $script == setselect ]] && args+=(-f "$E2E_DIR/set-select.sql")
     [[ $connect == C ]] && args+=(-C)
     local ticks_before=0 ticks_after=0
     [[ -n $pid ]] && ticks_before=$(cpu_ticks "$pid")
