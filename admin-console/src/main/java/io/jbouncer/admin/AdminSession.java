@@ -31,7 +31,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One client session of the virtual {@code pgbouncer} database, after login: it reads whole frontend messages
- * and writes the replies PgBouncer 1.25.2 would send (fact sheet 7).
+ * and writes the replies PgBouncer 1.25.2 would send (usage.md, Admin console).
  *
  * <p><b>Beyond PgBouncer</b> (deliberate extensions, each documented in docs/admin-console.md):
  * <ol>

@@ -1,7 +1,7 @@
 package io.jbouncer.admin;
 
 /**
- * What a console user may do (fact sheet 7.2). proxy-core decides the role at login: admin_users and the
+ * What a console user may do (PgBouncer usage.md). proxy-core decides the role at login: admin_users and the
  * same-UID {@code pgbouncer} user are {@link #ADMIN}; stats_users (and every console user under
  * {@code auth_type=any} that is not an admin) are {@link #STATS}; others never reach the console.
  */

@@ -24,7 +24,7 @@ import java.util.concurrent.CompletionStage;
  * What the console sees of the pooler: snapshots for the SHOW commands and the control verbs. Implemented by
  * proxy-core; the console never sees a pool, a channel or a config object.
  *
- * <p>Snapshot methods are thread-safe, cheap, and return rows already in PgBouncer's order (fact sheet 7.4:
+ * <p>Snapshot methods are thread-safe, cheap, and return rows already in PgBouncer's order (src/admin.c:
  * pools by database then user, clients active/waiting/cancel lists, ...). Control verbs complete, possibly later
  * and from any thread, with {@code null} on success or the PgBouncer error text (for example
  * {@code "already suspended/paused"}); the console wraps the text in an ERROR 08P01 (F0000 for RELOAD).

@@ -1,6 +1,6 @@
 package io.jbouncer.admin;
 
-/** The three forms of the SHUTDOWN console command (fact sheet 7.3). */
+/** The three forms of the SHUTDOWN console command (PgBouncer usage.md). */
 public enum ShutdownMode {
     /** {@code SHUTDOWN}: exit now, no reply. */
     IMMEDIATE,

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** PgBouncer's console grammar, errors, permissions and command replies (fact sheet 7.1-7.4). */
+/** PgBouncer's console grammar, errors, permissions and command replies (PgBouncer usage.md, src/admin.c). */
 class ConsoleCommandsTest {
     private final ConsoleClient admin = new ConsoleClient(ConsoleRole.ADMIN);
     private final ConsoleClient stats = new ConsoleClient(ConsoleRole.STATS);

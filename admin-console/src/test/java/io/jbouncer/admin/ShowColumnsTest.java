@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Column names and type OIDs of every SHOW, as in fact sheet 7.4 (PgBouncer 1.25.2). */
+/** Column names and type OIDs of every SHOW, as PgBouncer 1.25.2 sends them (usage.md, src/admin.c). */
 class ShowColumnsTest {
     private static final String CONNECTION = "type:t user:t database:t replication:t state:t addr:t port:i "
             + "local_addr:t local_port:i connect_time:t request_time:t wait:i wait_us:i close_needed:i ptr:t "

@@ -2,7 +2,7 @@ package io.jbouncer.protocol;
 
 /**
  * The SQLSTATE codes jbouncer emits itself. PgBouncer reports almost everything it originates as 08P01
- * (fact sheet 9.2); codes relayed from a PostgreSQL server are passed through as received.
+ * (as PgBouncer 1.25 does); codes relayed from a PostgreSQL server are passed through as received.
  */
 public final class SqlState {
     public static final String SUCCESSFUL_COMPLETION = "00000";

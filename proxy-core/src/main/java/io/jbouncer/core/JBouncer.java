@@ -51,7 +51,7 @@ public final class JBouncer {
      */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
-    /** PgBouncer's janitor runs about three times a second (fact sheet 5.3). */
+    /** PgBouncer's janitor runs about three times a second (src/janitor.c). */
     private static final long JANITOR_PERIOD_MS = 333;
     /** PgBouncer's console timestamp format. */
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z");
@@ -141,7 +141,7 @@ public final class JBouncer {
         pooler.setAdminView(view);
         adminView = view;
         workers.scheduleAtFixedRate(this::janitorTick, JANITOR_PERIOD_MS, JANITOR_PERIOD_MS, TimeUnit.MILLISECONDS);
-        // stats_period is read once at start, as in PgBouncer (fact sheet 2.1).
+        // stats_period is read once at start, as in PgBouncer 1.25 (its stats timer is armed once).
         int period = Math.max(1, config.statsPeriod());
         workers.scheduleAtFixedRate(() -> view.statsPeriod().refresh(pooler.config().logStats()),
                 period, period, TimeUnit.SECONDS);
@@ -270,7 +270,7 @@ public final class JBouncer {
     }
 
     /**
-     * Starts a shutdown (fact sheet 7.3, 8.2). IMMEDIATE stops now. WAIT_FOR_CLIENTS closes the TCP listeners,
+     * Starts a shutdown (PgBouncer usage.md). IMMEDIATE stops now. WAIT_FOR_CLIENTS closes the TCP listeners,
      * refuses new logins except to the console, and stops once no pooled client is left. WAIT_FOR_SERVERS also
      * pauses every pool, drops queued clients ({@code server shutting down}) and stops once no server is left.
      * A second request, or any request during a shutdown, stops at once.

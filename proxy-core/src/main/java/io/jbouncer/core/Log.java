@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
 
 /**
- * PgBouncer-compatible log lines (fact sheet 9.1): {@code YYYY-MM-DD HH:MM:SS.mmm TZ [pid] LEVEL message},
+ * PgBouncer-compatible log lines (as PgBouncer 1.25): {@code YYYY-MM-DD HH:MM:SS.mmm TZ [pid] LEVEL message},
  * to stderr unless quiet, and appended to {@code logfile} when set. With {@code log_format = json} (a jbouncer
  * extension) each line is a JSON object instead; see {@link LogLine}. Syslog is not supported.
  *

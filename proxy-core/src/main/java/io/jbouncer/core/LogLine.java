@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * Renders one log line in a {@link LogFormat}.
  *
- * <p>{@code text} is PgBouncer's line, {@code YYYY-MM-DD HH:MM:SS.mmm TZ [pid] LEVEL message} (fact sheet 9.1).
+ * <p>{@code text} is PgBouncer's line, {@code YYYY-MM-DD HH:MM:SS.mmm TZ [pid] LEVEL message} (PgBouncer 1.25).
  * {@code json} is one JSON object per line: {@code time} (ISO-8601 with milliseconds and offset), {@code pid}
  * (a number), {@code level} (PgBouncer's level name) and {@code message}. When the message starts with PgBouncer's
  * connection prefix ({@code C-id: db/user@addr } or {@code S-id: db/user }), the prefix is split into

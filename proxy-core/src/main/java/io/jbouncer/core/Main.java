@@ -109,7 +109,7 @@ public final class Main {
     }
 
     /**
-     * PgBouncer's signals (fact sheet 8.2): HUP reload; TERM = SHUTDOWN WAIT_FOR_CLIENTS; INT = SHUTDOWN
+     * PgBouncer's signals (usage.md, Signals): HUP reload; TERM = SHUTDOWN WAIT_FOR_CLIENTS; INT = SHUTDOWN
      * WAIT_FOR_SERVERS; a second TERM or INT while shutting down exits at once; QUIT exits at once (default action,
      * see {@link NativeSignals}); USR1 = PAUSE; USR2 = RESUME (ignored during shutdown).
      */

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * PgBouncer's pidfile (fact sheet 8.1): {@code <pid>\n}, created exclusively; start is refused while another
+ * PgBouncer's pidfile (PgBouncer 1.25 src/main.c): {@code <pid>\n}, created exclusively; start is refused while another
  * live process holds it; a stale one (its process gone) is replaced; removed at exit.
  */
 final class PidFile {

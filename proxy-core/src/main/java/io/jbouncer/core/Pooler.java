@@ -99,7 +99,7 @@ public final class Pooler {
 
     /** Publishes a new configuration, auth_file and auth_hba_file snapshot for new logins. */
     public void apply(Config newConfig, Map<String, StoredSecret> newSecrets, HbaRules newHba) {
-        // track_extra_parameters needs a restart (fact sheet 2.1): the value from start stays.
+        // track_extra_parameters needs a restart (PgBouncer SHOW CONFIG): the value from start stays.
         if (trackExtraAtStart == null) {
             trackExtraAtStart = List.copyOf(newConfig.trackExtraParameters());
         }
@@ -115,7 +115,7 @@ public final class Pooler {
 
     /**
      * Pools of databases with a forced user exist from the start, not from the first client, so min_pool_size can
-     * keep them warm before anyone connects (PgBouncer 1.21+, fact sheet 5.2).
+     * keep them warm before anyone connects (PgBouncer 1.21 changelog).
      */
     private void createForcedUserPools(Config newConfig) {
         for (DatabaseDef database : newConfig.databases().values()) {
@@ -191,7 +191,7 @@ public final class Pooler {
     }
 
     /**
-     * The credentials servers of a pool use (fact sheet 4.3): the connection string's password for the forced user,
+     * The credentials servers of a pool use (config.md): the connection string's password for the forced user,
      * else the auth_file entry of the pool user (an auth pool's {@code auth_user} is not the forced user).
      */
     public StoredSecret serverSecret(DatabaseDef database, String poolUser) {

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Who may do what on the console (fact sheet 4.6, 7.2): {@code admin_users} everything, {@code stats_users} the
+ * Who may do what on the console (PgBouncer usage.md): {@code admin_users} everything, {@code stats_users} the
  * read-only SHOWs (anything else is ERROR 08P01 {@code admin access needed}, and the session goes on), a user in
  * neither list FATAL {@code not allowed}, a wrong password the usual authentication failure.
  */

@@ -32,8 +32,8 @@ import org.postgresql.util.PSQLWarning;
 
 /**
  * Every SHOW of PgBouncer 1.25.2's console, read with pgjdbc from a running jbouncer: column names, their order and
- * their type OIDs (as pgjdbc names them) must be exactly the fact sheet's (section 7.4), because exporters and
- * scripts read them by name and type. The expected lists are written here from the fact sheet, not from the
+ * their type OIDs (as pgjdbc names them) must be exactly PgBouncer 1.25.2's (usage.md), because exporters and
+ * scripts read them by name and type. The expected lists are written here from PgBouncer, not from the
  * implementation.
  */
 class AdminConsoleColumnsIT {
@@ -44,7 +44,7 @@ class AdminConsoleColumnsIT {
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
 
-    /** Fact sheet type letters to the names pgjdbc gives their OIDs. */
+    /** PgBouncer's type letters (src/admin.c) to the names pgjdbc gives their OIDs. */
     private static final Map<Character, String> TYPE_NAMES = Map.of(
             't', "text", 'i', "int4", 'q', "int8", 'n', "numeric", 'b', "bytea");
 
@@ -80,7 +80,7 @@ class AdminConsoleColumnsIT {
         }
     }
 
-    /** Fact sheet 7.4, PgBouncer 1.25.2 (no HEAD-only columns such as total_client_login_count). */
+    /** PgBouncer 1.25.2, usage.md SHOW commands (no HEAD-only columns such as total_client_login_count). */
     static Stream<Arguments> showColumns() {
         return Stream.of(
                 Arguments.of("STATS", "database:t " + numeric("total_", STAT_NAMES + " received sent " + TIMES

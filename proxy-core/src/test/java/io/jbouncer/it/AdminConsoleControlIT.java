@@ -38,7 +38,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 /**
- * The console's control verbs against real clients in transaction pooling (fact sheet 7.3): PAUSE waits for the
+ * The console's control verbs against real clients in transaction pooling (PgBouncer usage.md): PAUSE waits for the
  * running transaction and holds new queries until RESUME; the per-database forms; DISABLE, KILL, KILL_CLIENT,
  * RECONNECT and WAIT_CLOSE with the errors clients see. Orderings are observed through futures and the console
  * itself, never through sleeps; "does not answer" is a bounded wait that must time out.

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 /**
- * The console's {@code SET key = value} (fact sheet 7.3): reloadable settings change at once, restart-only ones
+ * The console's {@code SET key = value} (PgBouncer usage.md): reloadable settings change at once, restart-only ones
  * report success but keep their value, unknown keys and refused values answer {@code SET failed} and keep the
  * session, and a RELOAD goes back to the file.
  */
@@ -77,7 +77,7 @@ class AdminConsoleSetIT {
 
     /**
      * The pseudo user {@code pgbouncer} is admin without a password over the Unix socket from the same OS user
-     * (fact sheet 4.6); over TCP it is an ordinary, unknown user.
+     * (PgBouncer usage.md, Admin console); over TCP it is an ordinary, unknown user.
      */
     @Test
     void pseudoUserPgbouncerIsAdminOverTheUnixSocketOnly() {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 /**
- * {@code SHUTDOWN WAIT_FOR_CLIENTS} and {@code WAIT_FOR_SERVERS} (fact sheet 7.3): the console answers
+ * {@code SHUTDOWN WAIT_FOR_CLIENTS} and {@code WAIT_FOR_SERVERS} (PgBouncer usage.md): the console answers
  * {@code SHUTDOWN}, the TCP listener closes at once, and the process exits by itself when the last client leaves or
  * the last server is closed.
  */

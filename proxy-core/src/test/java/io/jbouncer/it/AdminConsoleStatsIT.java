@@ -54,7 +54,7 @@ class AdminConsoleStatsIT {
     private static final int TRANSACTIONS = 100;
     private static final Duration SETTLE = Duration.ofSeconds(10);
     /**
-     * The settings of PgBouncer 1.25.2 (fact sheet section 2), without HEAD-only ones, the Windows-only
+     * The settings of PgBouncer 1.25.2 (PgBouncer config.md), without HEAD-only ones, the Windows-only
      * {@code service_name} and the LDAP build option {@code auth_ldap_options}.
      */
     private static final List<String> SETTINGS = List.of(("logfile pidfile listen_addr listen_port unix_socket_dir"
@@ -76,7 +76,7 @@ class AdminConsoleStatsIT {
             + " server_tls_cert_file server_tls_protocols server_tls_ciphers server_tls13_ciphers pkt_buf"
             + " max_packet_size listen_backlog sbuf_loopcnt so_reuseport tcp_defer_accept tcp_socket_buffer"
             + " tcp_keepalive tcp_keepcnt tcp_keepidle tcp_keepintvl tcp_user_timeout").split(" "));
-    /** The settings SHOW CONFIG marks {@code changeable = no} (fact sheet: the complete restart-only set). */
+    /** The settings SHOW CONFIG marks {@code changeable = no} (PgBouncer 1.25.2: the complete restart-only set). */
     private static final Set<String> RESTART_ONLY = Set.of("disable_pqexec", "job_name", "listen_addr",
             "listen_backlog", "listen_port", "pidfile", "pkt_buf", "resolv_conf", "so_reuseport",
             "track_extra_parameters", "unix_socket_dir", "unix_socket_group", "unix_socket_mode", "user");

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 /**
- * SUSPEND (fact sheet 7.3): pooled sockets stop being read while console sessions go on; RESUME lets the held
+ * SUSPEND (PgBouncer usage.md): pooled sockets stop being read while console sessions go on; RESUME lets the held
  * work continue; the pooler resumes by itself when no console session is left.
  */
 class AdminConsoleSuspendIT {

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@code auth_type = hba} with an {@code auth_hba_file} (fact sheet 4.5) against real clients: each method
+ * {@code auth_type = hba} with an {@code auth_hba_file} (config.md, HBA file format) against real clients: each method
  * (trust, reject, md5, password, scram-sha-256, peer over the Unix socket) and line form (local, host with CIDR and
  * with address and mask, hostnossl, lists, {@code sameuser}, {@code @file}), the refusals, and a file with a line
  * jbouncer cannot apply rejected by {@code --check} and by RELOAD, which keeps the rules in force.

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * PgBouncer's signals, pidfile and {@code --check} on a real jbouncer process (issue 6, fact sheet 8): TERM waits
+ * PgBouncer's signals, pidfile and {@code --check} on a real jbouncer process (issue 6, PgBouncer usage.md): TERM waits
  * for clients, INT for servers, a second TERM exits at once, QUIT exits at once with status 131, USR1/USR2 pause
  * and resume.
  */

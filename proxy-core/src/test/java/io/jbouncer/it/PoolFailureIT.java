@@ -190,7 +190,7 @@ class PoolFailureIT {
      * PostgreSQL unreachable (a closed port): the first client gets a FATAL within
      * {@code server_connect_timeout} plus a margin, not a hang. PgBouncer itself keeps a client of a pool that never
      * logged in waiting until {@code client_login_timeout} (set below that bound here) and then sends
-     * {@code client_login_timeout (server down)} (fact sheet 5.4); failing it at once with the cached connect error
+     * {@code client_login_timeout (server down)} (as PgBouncer 1.25); failing it at once with the cached connect error
      * is accepted too. The next client, within {@code server_login_retry} of the last failed connect, gets the
      * cached error at once (5.5).
      */

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Pool sizes and connection caps in transaction pooling, as PostgreSQL sees them (fact sheet 5.2): the reserve
+ * Pool sizes and connection caps in transaction pooling, as PostgreSQL sees them (PgBouncer config.md): the reserve
  * pool only after {@code reserve_pool_timeout}, {@code max_db_connections} and {@code max_user_connections} shared
  * by two pools (clients queue, idle servers of the other pool are evicted) and {@code min_pool_size}. Every test
  * starts a jbouncer of its own, since most of these settings are global, and uses roles of its own, so a backend

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
 
 /**
- * PgBouncer's timers in transaction pooling (fact sheet 5.3-5.5): server_idle_timeout (down to min_pool_size),
+ * PgBouncer's timers in transaction pooling (PgBouncer config.md): server_idle_timeout (down to min_pool_size),
  * server_lifetime (0 = single use), the client timers that end a client with a FATAL 08P01 (query_timeout,
  * idle_transaction_timeout, client_idle_timeout, transaction_timeout, a per-user override), the
  * server_login_retry fast fail, and application_name_add_host, which also shapes what the server sees. Every test

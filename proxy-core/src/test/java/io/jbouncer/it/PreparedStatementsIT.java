@@ -40,8 +40,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Protocol-level named prepared statements through transaction pooling ({@code max_prepared_statements}, fact sheet
- * 6): real drivers preparing statements on a pool smaller than their number, pipelines with errors, LRU eviction
+ * Protocol-level named prepared statements through transaction pooling ({@code max_prepared_statements}, config.md):
+ * real drivers preparing statements on a pool smaller than their number, pipelines with errors, LRU eviction
  * on the server connection, Close and DISCARD ALL, checked at the wire with a raw connection where pgjdbc would hide
  * the names.
  */

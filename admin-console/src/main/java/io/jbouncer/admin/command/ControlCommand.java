@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The admin-only control commands of fact sheet 7.3 (RELOAD, PAUSE, RESUME, SUSPEND, DISABLE, ENABLE,
+ * The admin-only control commands of PgBouncer usage.md (RELOAD, PAUSE, RESUME, SUSPEND, DISABLE, ENABLE,
  * RECONNECT, KILL, KILL_CLIENT, WAIT_CLOSE, SHUTDOWN). The checks run in PgBouncer's order: the argument checks
  * that PgBouncer makes before the permission check (RELOAD, SUSPEND and SHUTDOWN reject any argument with
  * {@code invalid command}) come first. The command tag is the command word in upper case.

@@ -1,7 +1,7 @@
 package io.jbouncer.admin.view;
 
 /**
- * One client or server connection: the 21 columns of SHOW CLIENTS / SHOW SERVERS (fact sheet 7.4).
+ * One client or server connection: the 21 columns of SHOW CLIENTS / SHOW SERVERS (PgBouncer usage.md).
  *
  * <p>{@code type} is {@code "C"} or {@code "S"}; {@code state} is the final text PgBouncer prints (an unlinked
  * active client is {@code idle}); times are epoch milliseconds (0 prints as now); {@code waitMicros} is the time

@@ -1,7 +1,7 @@
 package io.jbouncer.admin.view;
 
 /**
- * The eleven PgBouncer 1.25 statistics, either totals or per-second averages (fact sheet 7.4).
+ * The eleven PgBouncer 1.25 statistics, either totals or per-second averages (PgBouncer usage.md, SHOW STATS).
  * {@code bytesReceived} counts bytes from clients, {@code bytesSent} bytes from servers; times are microseconds.
  */
 public record StatCounters(long serverAssignmentCount, long xactCount, long queryCount, long bytesReceived,

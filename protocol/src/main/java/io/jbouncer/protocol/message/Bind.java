@@ -5,8 +5,8 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * Bind ('B', frontend), decoded as a header view: portal and statement names, the number of parameter values
- * and the result-column format codes. Parameter values are skipped, never copied (fact sheet 9.3: eager header,
- * lazy body); a pooler that forwards Bind forwards the original bytes.
+ * and the result-column format codes. Parameter values are skipped, never copied (docs/architecture.md 2.1: eager
+ * header, lazy body); a pooler that forwards Bind forwards the original bytes.
  *
  * @see <a href="https://www.postgresql.org/docs/current/protocol-message-formats.html">Message formats</a>
  */

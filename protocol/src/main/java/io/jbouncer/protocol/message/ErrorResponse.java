@@ -7,7 +7,7 @@ import io.netty.buffer.ByteBufAllocator;
 /**
  * ErrorResponse ('E') and, with {@link #notice}, NoticeResponse ('N'): the fields PgBouncer reads or writes.
  *
- * <p>PgBouncer sends only S, C and M (fact sheet 9.2); we add D when a detail is given. When decoding a
+ * <p>PgBouncer 1.25 sends only S, C and M; we add D when a detail is given. When decoding a
  * server's message only severity, SQLSTATE and message are kept: the rest is forwarded as bytes.
  *
  * @see <a href="https://www.postgresql.org/docs/current/protocol-error-fields.html">Error and notice fields</a>

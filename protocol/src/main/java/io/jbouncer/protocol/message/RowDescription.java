@@ -9,7 +9,7 @@ import java.util.List;
  * PostgreSQL are never decoded: their RowDescription is forwarded as bytes.
  */
 public final class RowDescription {
-    /** Type OIDs used by PgBouncer's console (fact sheet 7.4). */
+    /** Type OIDs used by PgBouncer's console (PgBouncer's src/admin.c; OIDs from PostgreSQL's pg_type). */
     public static final int TEXT = 25;
     public static final int INT4 = 23;
     public static final int INT8 = 20;

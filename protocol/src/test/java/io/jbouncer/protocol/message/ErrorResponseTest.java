@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class ErrorResponseTest {
 
-    /** Fact sheet 9.2: PgBouncer's own errors carry the fields S, C and M only. */
+    /** PgBouncer's own errors carry the fields S, C and M only (as PgBouncer 1.25 sends them). */
     @Test
     void fatalEncodesSeverityCodeAndMessageOnly() {
         byte[] expected = WireBytes.of()

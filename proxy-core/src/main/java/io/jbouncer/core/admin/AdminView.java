@@ -390,7 +390,7 @@ public final class AdminView implements PoolerView {
         return FdRows.of(control.listeningSockets(), pooler.clients(), pooler.pools().all());
     }
 
-    /** PAUSE [db]: stop handing out servers, close idle ones, reply once none is busy (fact sheet 7.3). */
+    /** PAUSE [db]: stop handing out servers, close idle ones, reply once none is busy (PgBouncer usage.md). */
     @Override
     public CompletionStage<String> pause(String dbOrNull) {
         if (dbOrNull == null) {
@@ -451,7 +451,7 @@ public final class AdminView implements PoolerView {
     }
 
     /**
-     * SUSPEND (fact sheet 7.3): stop accepting and stop reading every pooled client and server socket (console
+     * SUSPEND (PgBouncer usage.md): stop accepting and stop reading every pooled client and server socket (console
      * sessions go on, so RESUME can be sent); reply once what was already written has been flushed, or after
      * {@code suspend_timeout}. RESUME undoes it; it also ends by itself when no console session remains.
      */
@@ -609,7 +609,7 @@ public final class AdminView implements PoolerView {
     }
 
     /**
-     * {@code SET key = value} (fact sheet 7.3): a reloadable setting takes effect at once, as if the file said so
+     * {@code SET key = value} (PgBouncer usage.md): a reloadable setting takes effect at once, as if the file said so
      * (until the next RELOAD re-reads the file); a restart-only one is reported as set but keeps its value, as in
      * PgBouncer; an unknown key, a refused value, or a value jbouncer does not support ({@link SettingSupport})
      * answers {@code SET failed}.

@@ -16,7 +16,7 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
-/** SHOW CLIENTS / SHOW SERVERS rows (fact sheet 7.4) from live connections. */
+/** SHOW CLIENTS / SHOW SERVERS rows (PgBouncer usage.md) from live connections. */
 final class ConnectionRows {
     private ConnectionRows() {
     }

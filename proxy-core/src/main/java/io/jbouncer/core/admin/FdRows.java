@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * SHOW FDS rows (fact sheet 7.4): the listening sockets ({@code pooler}), logged-in clients and pool servers, with
+ * SHOW FDS rows (PgBouncer usage.md): the listening sockets ({@code pooler}), logged-in clients and pool servers, with
  * their real file descriptor numbers, skipping TLS sockets as PgBouncer does. PgBouncer lists them for an online
  * restart, which jbouncer does not do; the rows still tell an operator which descriptor is which. The
  * {@code password} and SCRAM key columns stay empty: with no restart to hand secrets to, the console does not

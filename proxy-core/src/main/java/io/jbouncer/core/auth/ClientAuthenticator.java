@@ -16,7 +16,7 @@ import java.security.SecureRandom;
 import java.util.List;
 
 /**
- * The server side of one client login, with PgBouncer's rules (fact sheet 4.2):
+ * The server side of one client login, with PgBouncer's rules (config.md auth_type):
  * <ul>
  *   <li>{@code any} accepts; {@code trust} accepts known users only;</li>
  *   <li>{@code plain} checks a cleartext password against any stored form;</li>

@@ -118,7 +118,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private boolean waitNoticeSent;
     /**
      * The client's named prepared statements, when they are tracked (transaction or statement mode with
-     * {@code max_prepared_statements > 0}, fact sheet 6); {@code null} otherwise: everything is forwarded unread.
+     * {@code max_prepared_statements > 0}, config.md); {@code null} otherwise: everything is forwarded unread.
      */
     private ClientStatements statements;
     /**
@@ -452,7 +452,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * The janitor's check of PgBouncer's client timers (fact sheet 5.4), on this client's loop. Closing the client
+     * The janitor's check of PgBouncer's client timers (config.md), on this client's loop. Closing the client
      * with a request outstanding or a transaction open also closes its server (see {@link Link#abandon}).
      */
     public void checkTimers(ClientTimeouts timeouts) {

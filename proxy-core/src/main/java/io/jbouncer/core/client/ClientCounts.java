@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * How many clients each database and each user has, for {@code max_db_client_connections} and
- * {@code max_user_client_connections} (PgBouncer 1.24, fact sheet 5.2) and SHOW DATABASES / SHOW USERS
+ * {@code max_user_client_connections} (PgBouncer 1.24, config.md) and SHOW DATABASES / SHOW USERS
  * {@code current_client_connections}. A client counts from the check before its password exchange until it
  * disconnects, as in PgBouncer, so clients still logging in count too. Thread-safe.
  */

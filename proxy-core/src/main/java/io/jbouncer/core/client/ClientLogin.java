@@ -39,7 +39,7 @@ import java.util.OptionalInt;
 
 /**
  * A client's login from its StartupMessage to the pool it will use, with PgBouncer's order of checks
- * (fact sheet 4.2, 5.2, 5.6): startup parameters, {@code max_client_conn}, user lookup, authentication (mock
+ * (config.md; PgBouncer 1.25's order): startup parameters, {@code max_client_conn}, user lookup, authentication (mock
  * authentication for unknown users), and only then the database, so an unknown database is reported after a
  * successful login and nothing reveals which users exist.
  *
@@ -175,7 +175,7 @@ final class ClientLogin {
 
     /**
      * Authenticates the client against {@code stored} ({@code null}: mock authentication) with {@code auth_type}, or
-     * with the method of the first matching rule for {@code auth_type = hba} (fact sheet 4.5) and
+     * with the method of the first matching rule for {@code auth_type = hba} (PgBouncer config.md) and
      * {@code auth_type = ldap} (one LDAP rule for all).
      */
     private AuthStep authenticate(StoredSecret stored, ByteBufAllocator alloc) {
@@ -248,7 +248,7 @@ final class ClientLogin {
     /**
      * A user unknown to auth_file, with an {@code auth_user} for its database: its secret is looked up with
      * {@code auth_query} on a server of the pool ({@code auth_dbname} or the client's database, {@code auth_user})
-     * (fact sheet 4.4). Empty while the lookup runs; the login goes on in {@link #lookedUp}.
+     * (PgBouncer config.md, auth_user). Empty while the lookup runs; the login goes on in {@link #lookedUp}.
      */
     private Optional<AuthStep> startLookup(DatabaseDef def, String authUser) {
         String authDbname = def.authDbname() != null ? def.authDbname() : config.authDbname();
@@ -300,7 +300,7 @@ final class ClientLogin {
     /**
      * {@code application_name_add_host}: the client's address is appended to its application_name, as
      * {@code <name or "app"> - <ip>:<port>} ({@code [v6]:port}), so pg_stat_activity shows where a pooled query came
-     * from (fact sheet 5.6).
+     * from (PgBouncer config.md, ignore_startup_parameters).
      */
     private Map<String, String> withClientAddress(Map<String, String> parameters) {
         Map<String, String> result = new LinkedHashMap<>(parameters);
@@ -318,7 +318,7 @@ final class ClientLogin {
 
     /**
      * Whether the client came over the Unix socket from a process of the same OS user (SO_PEERCRED), as PgBouncer
-     * requires for the password-less {@code pgbouncer} console user (fact sheet 4.6).
+     * requires for the password-less {@code pgbouncer} console user (PgBouncer usage.md, Admin console).
      */
     private boolean sameOsUserOverUnixSocket() {
         OptionalInt uid = UnixPeer.uid(client.channel());
@@ -389,7 +389,7 @@ final class ClientLogin {
     }
 
     /**
-     * Console rights (fact sheet 4.6, 7.2): {@code admin_users} administer, {@code stats_users} read; with
+     * Console rights (PgBouncer usage.md): {@code admin_users} administer, {@code stats_users} read; with
      * {@code auth_type=any} everyone gets in and only admin_users get admin rights. {@code null}: not allowed.
      */
     private ConsoleRole consoleRole(AuthType authType) {
@@ -402,7 +402,7 @@ final class ClientLogin {
         return null;
     }
 
-    /** List settings are split on commas and blanks; membership is case-sensitive (fact sheet 1). */
+    /** List settings are split on commas and blanks; membership is case-sensitive (as PgBouncer 1.25). */
     private boolean listed(List<String> users) {
         for (String entry : users) {
             for (String name : entry.split("[,\\s]+")) {

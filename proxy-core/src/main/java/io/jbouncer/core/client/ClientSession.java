@@ -97,7 +97,7 @@ public final class ClientSession {
     }
 
     /**
-     * Writes the login reply (fact sheet 5.6): AuthenticationOk, the pool's cached server parameters with the
+     * Writes the login reply (as PgBouncer 1.25): AuthenticationOk, the pool's cached server parameters with the
      * client's own tracked values on top, jbouncer's BackendKeyData, the {@code login_notify_message} NOTICE when
      * one is configured, and ReadyForQuery.
      */

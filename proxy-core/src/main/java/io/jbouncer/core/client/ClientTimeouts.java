@@ -8,7 +8,7 @@ import java.time.Duration;
 
 /**
  * A client's effective timers in nanoseconds, 0 meaning off: the global setting, replaced by the user's
- * {@code [users]} value when that is above 0 (fact sheet 3.2, 5.4).
+ * {@code [users]} value when that is above 0 (PgBouncer config.md, [users]).
  */
 public record ClientTimeouts(long query, long clientIdle, long idleTransaction, long transaction) {
 

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * PgBouncer's rules for a client's StartupMessage parameters (fact sheet 5.6): which are accepted, which are
+ * PgBouncer's rules for a client's StartupMessage parameters (PgBouncer 1.25): which are accepted, which are
  * tracked (and so re-applied on whichever server the client gets), and how {@code options} is read.
  *
  * <p>Accepted: {@code user}, {@code database}, {@code options}, {@code replication} (read into a

@@ -9,7 +9,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.util.function.Consumer;
 
 /**
- * A client's {@code auth_query} lookup (fact sheet 4.4): waits for a server of the auth pool like any client, runs
+ * A client's {@code auth_query} lookup (PgBouncer config.md): waits for a server of the auth pool like any client, runs
  * the query on it and reports the outcome on the client's event loop. The server goes back to the pool by itself
  * when the query is done; a lookup abandoned while queued leaves the queue, and one abandoned later still lets the
  * query finish and only drops its outcome.

@@ -658,7 +658,7 @@ public final class Config {
 
     /**
      * This snapshot with one {@code [pgbouncer]} setting changed, as the console's {@code SET key = value} does
-     * (fact sheet 7.3). A later reload reads the file again and drops the change, as in PgBouncer.
+     * (PgBouncer usage.md, SET). A later reload reads the file again and drops the change, as in PgBouncer.
      *
      * @throws IllegalArgumentException for an unknown key or a value PgBouncer would refuse
      */

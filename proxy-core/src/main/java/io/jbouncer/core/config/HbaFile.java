@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@code auth_hba_file}: PgBouncer's subset of {@code pg_hba.conf} (fact sheet 4.5; PostgreSQL's
+ * Reads {@code auth_hba_file}: PgBouncer's subset of {@code pg_hba.conf} (config.md, HBA file format; PostgreSQL's
  * <a href="https://www.postgresql.org/docs/current/auth-pg-hba-conf.html">pg_hba.conf</a> syntax).
  *
  * <p>Supported: connection types {@code local}, {@code host}, {@code hostssl}, {@code hostnossl}; database lists with

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * Login rules: those of {@code auth_hba_file} for {@code auth_type = hba} (PgBouncer's subset of {@code pg_hba.conf},
- * fact sheet 4.5), where the first rule matching the connection type, database, user and address gives the method,
+ * config.md), where the first rule matching the connection type, database, user and address gives the method,
  * or the one {@code ldap} rule for everyone that {@code auth_type = ldap} amounts to. Immutable; made by
  * {@link HbaFile}.
  *

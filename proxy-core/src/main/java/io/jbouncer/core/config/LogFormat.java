@@ -5,7 +5,7 @@ package io.jbouncer.core.config;
  * the {@code logfile}.
  */
 public enum LogFormat {
-    /** PgBouncer's own line format, byte for byte (fact sheet 9.1). */
+    /** PgBouncer's own line format, byte for byte (as PgBouncer 1.25 writes it). */
     TEXT("text"),
     /** One JSON object per line, for log pipelines. */
     JSON("json");

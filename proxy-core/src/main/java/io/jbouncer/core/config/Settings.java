@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * The table of {@code [pgbouncer]} settings: PgBouncer's {@code bouncer_params[]} (main.c) for 1.25.2 plus the
- * HEAD additions named in the fact sheet ({@code login_notify_message}, {@code pool_idle_timeout}), plus jbouncer's
+ * HEAD additions of PgBouncer 1.26 ({@code login_notify_message}, {@code pool_idle_timeout}), plus jbouncer's
  * own {@code log_format}, {@code metrics_addr} and {@code metrics_port} (not in PgBouncer; docs/metrics.md) and
  * {@code hold_on_server_restart}, {@code proxy_protocol} and {@code proxy_trusted_networks} (not in PgBouncer;
  * docs/operations.md), {@code track_session_settings}, {@code transaction_listen} and {@code notify_queue_size} (not

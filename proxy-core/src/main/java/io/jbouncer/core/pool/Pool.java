@@ -38,8 +38,8 @@ import io.netty.util.concurrent.EventExecutor;
  * <p><b>Invariants.</b> {@code total} counts every server connection of the pool that is not closed: logging in,
  * idle, or handed out. A server taken with {@link #acquire} is not in {@code idle}; whoever holds it must return it
  * with {@link #checkin} (clean, idle) or report it with {@link #closed} — or the pool shrinks forever. At most one
- * login runs at a time per pool (fact sheet 5.2 rule 1), and after a failed login none starts until
- * {@code server_login_retry} has passed (rule 2).
+ * login runs at a time per pool (as in PgBouncer's src/objects.c), and after a failed login none starts until
+ * {@code server_login_retry} has passed.
  */
 public final class Pool {
     /** How far down the queue a returned server looks for a client on its own event loop. */
@@ -299,7 +299,7 @@ public final class Pool {
     }
 
     /**
-     * Remembers what a client of this pool's user proved at login (fact sheet 4.3, 4.4): the secret it was checked
+     * Remembers what a client of this pool's user proved at login (as PgBouncer 1.25 does): the secret it was checked
      * against (from auth_file, or from {@code auth_query} for a user known only to PostgreSQL) and, after a SCRAM
      * login against a stored SCRAM secret, the ClientKey recovered from its proof, so servers can answer a SCRAM
      * login without the password (PgBouncer's pass-through).
@@ -342,7 +342,7 @@ public final class Pool {
      */
     public void acquire(ServerWaiter waiter) {
         if (poolerState.shuttingDown() && poolerState.paused()) {
-            // SHUTDOWN WAIT_FOR_SERVERS drops waiting clients (fact sheet 7.3): one that would start waiting now
+            // SHUTDOWN WAIT_FOR_SERVERS drops waiting clients (PgBouncer usage.md): one that would start waiting now
             // is dropped the same way, instead of queueing behind a pause that ends only when the process exits.
             waiter.fail(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server shutting down"));
             return;
@@ -608,7 +608,7 @@ public final class Pool {
     /**
      * Under the lock: decides whether a new server login may start now for the waiting clients, and counts it if
      * so. Up to pool_size; beyond it up to pool_size + reserve_pool_size once the first waiter has waited
-     * reserve_pool_timeout (fact sheet 5.2 rule 4); never past max_db_connections / max_user_connections.
+     * reserve_pool_timeout (PgBouncer config.md); never past max_db_connections / max_user_connections.
      */
     private boolean reserveLogin() {
         if (waiters.isEmpty() || logins > 0 || loginRetryPending() || paused()) {

@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 /**
  * All pools, created on first use, keyed by (database, pool user). Thread-safe.
  *
- * <p>Effective settings follow PgBouncer's precedence (fact sheet 5.2): the {@code [users]} entry over the
+ * <p>Effective settings follow PgBouncer's precedence (config.md [users]): the {@code [users]} entry over the
  * database entry over {@code [pgbouncer]}.
  */
 public final class PoolManager {
@@ -106,7 +106,7 @@ public final class PoolManager {
 
     /**
      * One janitor tick over every pool: timers and warm-up, then eviction where a shared cap keeps queued clients
-     * waiting (fact sheet 5.2 rule 5: close the most idle server of another pool of the same database or user).
+     * waiting (PgBouncer's src/objects.c: close the most idle server of another pool of the same database or user).
      */
     public void maintain() {
         Config c = config.get();
@@ -198,7 +198,7 @@ public final class PoolManager {
         return settings(config.get(), database, user);
     }
 
-    /** PgBouncer's precedence: [users] entry over [databases] entry over [pgbouncer] (fact sheet 5.2). */
+    /** PgBouncer's precedence: [users] entry over [databases] entry over [pgbouncer] (config.md [users]). */
     private static PoolSettings settings(Config c, DatabaseDef database, UserDef user) {
         PoolMode mode = user != null && user.poolMode() != null ? user.poolMode()
                 : database.poolMode() != null ? database.poolMode() : c.poolMode();

@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /**
  * The effective settings of one pool, resolved from the global, per-database and per-user values with
- * PgBouncer's precedence (fact sheet 5.2: user over database over global).
+ * PgBouncer's precedence (config.md [users]: user over database over global).
  *
  * @param poolSize           server connections allowed; 0 means unlimited (PgBouncer 1.24+)
  * @param reservePoolSize    extra connections for clients that waited {@code reservePoolTimeout}

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The named prepared statements of one client: its own names mapped to the {@link SharedStatement}s that servers
- * know under jbouncer's names (fact sheet 6).
+ * know under jbouncer's names (docs/prepared-statements.md).
  *
  * <p><b>Bound.</b> PgBouncer puts no limit on a client's map; we do, so a client preparing millions of distinct
  * statements cannot exhaust the heap: at most {@code maxStatements} names and {@code maxFootprint} bytes of query
@@ -21,7 +21,7 @@ import java.util.Map;
  * in practice).
  */
 public final class ClientStatements {
-    /** PgBouncer's FATAL texts (fact sheet 9.2). */
+    /** PgBouncer's FATAL texts (as PgBouncer 1.25 sends them). */
     static final String NAME_IN_USE = "prepared statement name is already in use";
     static final String DID_NOT_EXIST = "prepared statement did not exist";
     static final String TOO_MANY = "too many prepared statements";

@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * Prepared-statement state of one server connection: which of jbouncer's statements it has ({@link StatementCache})
  * and the replies it still owes, in order, so that replies to the pooler's own requests are swallowed and replies to
- * requests never sent are synthesised at the right place (fact sheet 6).
+ * requests never sent are synthesised at the right place (docs/prepared-statements.md).
  *
  * <p><b>Flow.</b> The client loop of the linked client records every request before writing it (the methods from
  * {@link #attach} to {@link #synthesize}) and writes what these methods put in {@code out} before its own message.

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
- * The statements prepared on one server connection, least recently used first (fact sheet 6: an LRU of
+ * The statements prepared on one server connection, least recently used first (as PgBouncer: an LRU of
  * {@code max_prepared_statements}). Not thread-safe: {@link ServerStatements} guards it.
  */
 final class StatementCache {

@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The process-wide map from statement text to the {@link SharedStatement} every client preparing that text uses
- * (fact sheet 6: one global cache, names {@code PGBOUNCER_<n>} from one global counter starting at 1).
+ * (as PgBouncer 1.25: one global cache, names {@code PGBOUNCER_<n>} from one global counter starting at 1).
  *
  * <p><b>Bound.</b> Entries are reference-counted by client mappings: a text no client holds any more is removed,
  * so the registry never holds more than the clients' own maps (each bounded by {@link ClientStatements}). A text

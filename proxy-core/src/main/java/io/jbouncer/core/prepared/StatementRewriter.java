@@ -10,7 +10,7 @@ import io.jbouncer.protocol.message.Parse;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Prepared-statement tracking of a linked client's requests in transaction and statement mode (fact sheet 6): which
+ * Prepared-statement tracking of a linked client's requests in transaction and statement mode (config.md): which
  * messages must be read, and how a named Parse, Bind, Describe or Close is rewritten for the server. Stateless; the
  * state lives in the client's {@link ClientStatements} and the server's {@link ServerStatements}.
  */

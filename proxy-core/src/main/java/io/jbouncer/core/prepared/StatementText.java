@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * What makes two prepared statements the same for PostgreSQL: the query text and the parameter type OIDs of their
- * Parse (fact sheet 6: the global cache is keyed by both). Value equality; the hash is computed once.
+ * Parse (as PgBouncer: the global cache is keyed by both). Value equality; the hash is computed once.
  */
 public final class StatementText {
     private final String sql;

@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * One {@code auth_query} lookup on an idle server of the auth pool (fact sheet 4.4): the request it sends and the
+ * One {@code auth_query} lookup on an idle server of the auth pool (config.md auth_query): the request it sends and the
  * reading of PostgreSQL's replies into an {@link Outcome}.
  *
  * <p>The user name travels only as the bound parameter {@code $1} of the unnamed statement (extended protocol),

@@ -369,7 +369,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /**
      * Client loop, right after {@link #assign}: makes the server's tracked parameters equal the client's with one
-     * {@code SET name='value';...} query whose replies are swallowed (fact sheet 5.6). It is written before any of
+     * {@code SET name='value';...} query whose replies are swallowed (src/varcache.c). It is written before any of
      * the client's own messages, so PostgreSQL runs it first. The same query gives the server the client's session
      * settings ({@code track_session_settings}) and takes away those of earlier clients.
      *
@@ -932,7 +932,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
-     * PgBouncer's server check (fact sheet 5.3): before an idle server unused for {@code server_check_delay} is
+     * PgBouncer's server check (config.md): before an idle server unused for {@code server_check_delay} is
      * handed out, {@code query} runs on it ({@code <empty>} sends an empty Query). Exactly one of the callbacks
      * runs, on this server's loop: {@code passed} when it answered cleanly (the server is still taken from the
      * pool: the caller hands it on), {@code failed} when it errored or its connection is gone (it is closed).
@@ -967,7 +967,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
-     * Runs an {@code auth_query} lookup on this server, which the caller took from the pool (fact sheet 4.4). The
+     * Runs an {@code auth_query} lookup on this server, which the caller took from the pool (config.md auth_query). The
      * server counts as active while it runs and goes back to the pool at its ReadyForQuery; a failed lookup closes
      * it. No client parameter is ever applied to it. The outcome is reported through the query's callback, on this
      * server's loop.

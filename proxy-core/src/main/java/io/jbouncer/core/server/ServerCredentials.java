@@ -3,7 +3,7 @@ package io.jbouncer.core.server;
 import io.jbouncer.protocol.auth.StoredSecret;
 
 /**
- * What the pooler knows to log in to PostgreSQL as one user (fact sheet 4.3): the connection string's password,
+ * What the pooler knows to log in to PostgreSQL as one user (config.md [databases]): the connection string's password,
  * else the user's auth_file secret. A SCRAM secret can answer a SCRAM server only by pass-through, with the
  * ClientKey recovered from a client that authenticated against that same secret.
  *

@@ -4,7 +4,7 @@ import io.jbouncer.admin.view.StatCounters;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The SHOW STATS counters of one pool (fact sheet 7.4 "Stat semantics"), updated from many event loops without
+ * The SHOW STATS counters of one pool (PgBouncer usage.md, SHOW STATS), updated from many event loops without
  * contention. Times are microseconds. {@code received} counts bytes from clients, {@code sent} bytes from servers.
  * Durations also go, unrounded, to the database's {@link DatabaseEvents} (the metrics endpoint's histograms), as do
  * the prepared-statement cache's hits and evictions, which SHOW STATS does not count.

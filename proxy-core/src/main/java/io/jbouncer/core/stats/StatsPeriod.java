@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Averages over the last {@code stats_period} (fact sheet 7.4): every period the totals per database are
+ * Averages over the last {@code stats_period} (PgBouncer's src/stats.c): every period the totals per database are
  * snapshotted; an average is the difference between the two latest snapshots divided by the elapsed seconds
  * (rates), or by the difference in counts (times). Also writes PgBouncer's {@code stats:} log line.
  *

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The settings table against the fact sheet (section 2): names, SHOW CONFIG order, defaults, reloadability. */
+/** The settings table against PgBouncer 1.25.2 (config.md): names, SHOW CONFIG order, defaults, reloadability. */
 class SettingsTest {
 
     private static final String NULL = "NULL";

@@ -208,7 +208,7 @@ class PoolTest {
     }
 
     /**
-     * Rule 1 of fact sheet 5.2 limits logins to one at a time, not servers to one: when a login finishes and
+     * PgBouncer (src/objects.c) limits logins to one at a time, not servers to one: when a login finishes and
      * clients are still waiting below pool_size, the next login starts.
      */
     @Test
