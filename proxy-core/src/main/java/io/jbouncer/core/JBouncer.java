@@ -17,6 +17,7 @@ import io.jbouncer.core.config.Settings;
 import io.jbouncer.core.config.UnsupportedSettingsException;
 import io.jbouncer.core.metrics.Metrics;
 import io.jbouncer.core.net.Listener;
+import io.jbouncer.core.net.DnsCache;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.net.SocketTuning;
 import io.jbouncer.core.net.Transport;
@@ -101,11 +102,12 @@ public final class JBouncer {
                     + transport.name());
         }
         metrics = Metrics.create(config);
+        DnsCache dns = DnsCache.system(() -> pooler.config().dnsMaxTtl(), () -> pooler.config().dnsNxdomainTtl());
         ServerConnector connector = new ServerConnector(transport, workers,
                 (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK,
-                () -> SocketTuning.of(pooler.config()), metrics.events());
+                () -> SocketTuning.of(pooler.config()), metrics.events(), dns);
         pooler = new Pooler(config, secrets, hba, tls, connector, metrics.events());
-        AdminView view = new AdminView(pooler, new AdminView.Control() {
+        AdminView view = new AdminView(pooler, dns, new AdminView.Control() {
             @Override
             public String reload() {
                 return JBouncer.this.reload();

@@ -4,6 +4,7 @@ import io.jbouncer.admin.ShutdownMode;
 import io.jbouncer.core.config.ConfigException;
 import io.jbouncer.core.config.ConfigLoader;
 import io.jbouncer.core.config.UnsupportedSettingsException;
+import io.jbouncer.core.net.DnsCache;
 import io.jbouncer.core.ops.ConfigCheck;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ public final class Main {
     }
 
     static int run(String[] args) {
+        DnsCache.disableJvmCache(); // before any name lookup: dns_max_ttl alone decides how long answers live
         CommandLine commandLine;
         try {
             commandLine = CommandLine.parse(args);

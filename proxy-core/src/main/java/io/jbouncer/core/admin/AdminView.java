@@ -32,6 +32,7 @@ import io.jbouncer.core.config.SettingDef;
 import io.jbouncer.core.config.SettingSupport;
 import io.jbouncer.core.config.Settings;
 import io.jbouncer.core.config.UserDef;
+import io.jbouncer.core.net.DnsCache;
 import io.jbouncer.core.pool.DatabaseState;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolerState;
@@ -74,6 +75,7 @@ public final class AdminView implements PoolerView {
     private final Pooler pooler;
     private final StatsPeriod statsPeriod;
     private final Control control;
+    private final DnsCache dns;
     private final DelayedReplies delayed = new DelayedReplies();
 
     /** The verbs that act on the process rather than on pools. */
@@ -100,8 +102,9 @@ public final class AdminView implements PoolerView {
         void shutdown(ShutdownMode mode);
     }
 
-    public AdminView(Pooler pooler, Control control) {
+    public AdminView(Pooler pooler, DnsCache dns, Control control) {
         this.pooler = pooler;
+        this.dns = dns;
         this.statsPeriod = new StatsPeriod(this::totalsByDatabase);
         this.control = control;
     }
@@ -324,7 +327,8 @@ public final class AdminView implements PoolerView {
         int servers = pooler.pools().all().stream().mapToInt(p -> p.servers().size()).sum();
         return new ListsRow(databases, users().size(), config.peers().size(), pooler.pools().all().size() + 1,
                 pooler.peers().rows().size(), 0,
-                loggedIn, Math.max(0, pooler.clientCount() - loggedIn), 0, servers, 0, 0, 0, 0);
+                loggedIn, Math.max(0, pooler.clientCount() - loggedIn), 0, servers, dns.names(), 0,
+                dns.queriesInFlight(), 0);
     }
 
     @Override
@@ -374,12 +378,12 @@ public final class AdminView implements PoolerView {
         return 0;
     }
 
-    /** DNS is resolved per connection by the JVM; there is no cache of our own to show. */
     @Override
     public List<DnsHostRow> dnsHosts() {
-        return List.of();
+        return dns.rows();
     }
 
+    /** No zones: PgBouncer polls zone serials only with c-ares and {@code dns_zone_check_period} above 0. */
     @Override
     public List<DnsZoneRow> dnsZones() {
         return List.of();

@@ -485,7 +485,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         ServerConnection server = current.server();
         server.cancelQueryOf(current, done -> {
             forwarded.run();
-            pooler.sendCancel(server.address(), server.backendKey(), () -> {
+            pooler.sendCancel(server.cancelAddress(), server.backendKey(), () -> {
                 done.run();
                 finished.run();
             });

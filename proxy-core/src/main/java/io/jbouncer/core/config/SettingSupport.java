@@ -44,7 +44,6 @@ public final class SettingSupport {
 
     private static final String TLS_GROUPS = "jbouncer leaves key-exchange groups and DH parameters to its TLS"
             + " engine";
-    private static final String JVM_DNS = "host names are resolved by the JVM, with its own cache";
 
     private static final Map<String, Support> TABLE = table(
             Map.entry("admin_users", implemented()),
@@ -76,9 +75,11 @@ public final class SettingSupport {
             Map.entry("conffile", implemented()),
             Map.entry("default_pool_size", implemented()),
             Map.entry("disable_pqexec", implemented()),
-            Map.entry("dns_max_ttl", noEffect(JVM_DNS)),
-            Map.entry("dns_nxdomain_ttl", noEffect(JVM_DNS)),
-            Map.entry("dns_zone_check_period", noEffect(JVM_DNS)),
+            Map.entry("dns_max_ttl", implemented()),
+            Map.entry("dns_nxdomain_ttl", implemented()),
+            Map.entry("dns_zone_check_period", refusedWhen("above 0", c -> c.dnsZoneCheckPeriod().toNanos() > 0,
+                    "jbouncer does not poll DNS zone serials (PgBouncer does only when built with c-ares); a name"
+                            + " is looked up again once its dns_max_ttl has passed")),
             Map.entry("hold_on_server_restart", implemented()),
             Map.entry("idle_transaction_timeout", implemented()),
             Map.entry("ignore_startup_parameters", implemented()),

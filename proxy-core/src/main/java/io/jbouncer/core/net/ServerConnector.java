@@ -27,11 +27,15 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.FutureListener;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -51,19 +55,23 @@ public final class ServerConnector implements ServerLauncher {
 
     private final Supplier<SocketTuning> tuning;
     private final PoolerEvents events;
+    private final DnsCache dns;
 
     /**
      * @param tuning the TCP settings in force, read for each new server connection
      * @param events told how each TLS handshake with PostgreSQL ended
+     * @param dns    resolves host names of servers and peers ({@code dns_max_ttl})
      */
     public ServerConnector(Transport transport, EventLoopGroup group, int maxPacketSize,
-                           WriteBufferWaterMark waterMark, Supplier<SocketTuning> tuning, PoolerEvents events) {
+                           WriteBufferWaterMark waterMark, Supplier<SocketTuning> tuning, PoolerEvents events,
+                           DnsCache dns) {
         this.transport = transport;
         this.group = group;
         this.maxPacketSize = maxPacketSize;
         this.waterMark = waterMark;
         this.tuning = tuning;
         this.events = events;
+        this.dns = dns;
     }
 
     /** TLS settings for the server connections opened from now on. */
@@ -95,13 +103,13 @@ public final class ServerConnector implements ServerLauncher {
         }
         EventLoop eventLoop = loop != null ? (EventLoop) loop : group.next();
         open(eventLoop, address, timeout, server, server::failLogin)
-                .addListener((ChannelFutureListener) future -> {
+                .addListener((FutureListener<Channel>) future -> {
                     if (!future.isSuccess()) {
                         Log.warning("%s: connect failed: %s", pool.key(), future.cause().getMessage());
                         server.connectFailed(future.cause() instanceof ConnectTimeoutException
                                 ? "connect timeout" : "connect failed");
                     } else if (timeout.toMillis() > 0) {
-                        future.channel().eventLoop().schedule(() -> {
+                        future.getNow().eventLoop().schedule(() -> {
                             if (server.loggingIn()) {
                                 server.loginTimedOut();
                             }
@@ -118,11 +126,11 @@ public final class ServerConnector implements ServerLauncher {
             return;
         }
         open(group.next(), listener.address(), timeout, listener, listener::failed)
-                .addListener((ChannelFutureListener) future -> {
+                .addListener((FutureListener<Channel>) future -> {
                     if (!future.isSuccess()) {
                         listener.failed("connect failed: " + future.cause().getMessage());
                     } else if (timeout.toMillis() > 0) {
-                        future.channel().eventLoop().schedule(() -> {
+                        future.getNow().eventLoop().schedule(() -> {
                             if (!listener.isReady()) {
                                 listener.failed("connect timeout");
                             }
@@ -135,19 +143,50 @@ public final class ServerConnector implements ServerLauncher {
      * Connects {@code handler} to PostgreSQL at {@code address}, behind the {@code server_tls_*} negotiation where
      * it applies ({@code tlsFailed} is told why a negotiation failed).
      */
-    private ChannelFuture open(EventLoop eventLoop, SocketAddress address, Duration timeout, ChannelHandler handler,
-                               Consumer<String> tlsFailed) {
+    private Future<Channel> open(EventLoop eventLoop, SocketAddress address, Duration timeout, ChannelHandler handler,
+                                 Consumer<String> tlsFailed) {
         ServerTls serverTls = tls;
-        return bootstrap(eventLoop, address)
+        return connect(bootstrap(eventLoop, address)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .handler(serverTls.appliesTo(address) ? new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {
+                        // the name as configured: certificate checks (verify-full) match against it
                         channel.pipeline().addLast(serverTls.negotiation((InetSocketAddress) address,
                                 tlsFailed, ok -> events.tlsHandshake(PoolerEvents.TlsSide.SERVER, ok)), handler);
                     }
-                } : handler)
-                .connect(address);
+                } : handler), eventLoop, address);
+    }
+
+    /**
+     * Connects {@code bootstrap} to {@code address}, a host name resolved through the DNS cache first; the lookup
+     * never runs on the event loop. The future fails with the lookup's {@link java.net.UnknownHostException} for a
+     * name that does not resolve.
+     */
+    private Future<Channel> connect(Bootstrap bootstrap, EventLoop eventLoop, SocketAddress address) {
+        Promise<Channel> connected = eventLoop.newPromise();
+        if (!(address instanceof InetSocketAddress inet) || !inet.isUnresolved()) {
+            relay(bootstrap.connect(address), connected);
+            return connected;
+        }
+        dns.resolve(inet.getHostString()).whenComplete((ip, failure) -> eventLoop.execute(() -> {
+            if (failure != null) {
+                connected.setFailure(failure instanceof CompletionException ? failure.getCause() : failure);
+            } else {
+                relay(bootstrap.connect(new InetSocketAddress(ip, inet.getPort())), connected);
+            }
+        }));
+        return connected;
+    }
+
+    private static void relay(ChannelFuture connect, Promise<Channel> connected) {
+        connect.addListener((ChannelFutureListener) done -> {
+            if (done.isSuccess()) {
+                connected.setSuccess(done.channel());
+            } else {
+                connected.setFailure(done.cause());
+            }
+        });
     }
 
     @Override
@@ -166,7 +205,8 @@ public final class ServerConnector implements ServerLauncher {
      */
     public void sendCancel(SocketAddress address, BackendKeyData serverKey, Duration waitLimit, Runnable written,
                            Runnable done) {
-        bootstrap(group.next(), address)
+        EventLoop loop = group.next();
+        connect(bootstrap(loop, address)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelActive(ChannelHandlerContext ctx) {
@@ -174,15 +214,14 @@ public final class ServerConnector implements ServerLauncher {
                         CancelRequest.encode(request, serverKey);
                         ctx.writeAndFlush(request).addListener(sent -> written.run());
                     }
-                })
-                .connect(address)
-                .addListener((ChannelFutureListener) future -> {
+                }), loop, address)
+                .addListener((FutureListener<Channel>) future -> {
                     if (!future.isSuccess()) {
                         Log.warning("cancel request to %s failed: %s", address, future.cause().getMessage());
                         done.run();
                         return;
                     }
-                    Channel channel = future.channel();
+                    Channel channel = future.getNow();
                     ScheduledFuture<?> limit = waitLimit.isZero() ? null : channel.eventLoop().schedule(() -> {
                         Log.warning("cancel request to %s not finished after cancel_wait_timeout, closing it",
                                 address);

@@ -205,6 +205,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         return address;
     }
 
+    /**
+     * Where a CancelRequest for this connection's query goes: the address it is connected to, so that a host name
+     * with several addresses (or one whose DNS answer changed) cannot send the cancel to another server.
+     */
+    public SocketAddress cancelAddress() {
+        Channel connected = channel;
+        SocketAddress remote = connected == null ? null : connected.remoteAddress();
+        return remote != null ? remote : address;
+    }
+
     /** PgBouncer's socket id, shared numbering with clients. */
     public long id() {
         return id;
