@@ -1,7 +1,8 @@
 package io.jbouncer.core.session;
 
-import io.jbouncer.core.session.SqlTokens.Kind;
-import io.jbouncer.core.session.SqlTokens.Token;
+import io.jbouncer.core.sql.SqlTokens;
+import io.jbouncer.core.sql.SqlTokens.Kind;
+import io.jbouncer.core.sql.SqlTokens.Token;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,12 +18,14 @@ import java.util.Locale;
  * @see <a href="https://www.postgresql.org/docs/current/sql-set.html">SET</a>
  */
 public final class SessionStatements {
+    /** The tokens of one statement. */
     private final List<Token> tokens;
+    private final int end;
     private int pos;
-    private int end;
 
     private SessionStatements(List<Token> tokens) {
         this.tokens = tokens;
+        this.end = tokens.size();
     }
 
     /**
@@ -34,20 +37,13 @@ public final class SessionStatements {
         if (lexed.ambiguous()) {
             return null;
         }
-        SessionStatements reader = new SessionStatements(lexed.tokens());
         List<SessionCommand> commands = new ArrayList<>();
-        int start = 0;
-        List<Token> all = lexed.tokens();
-        for (int i = 0; i <= all.size(); i++) {
-            if (i == all.size() || all.get(i).kind() == Kind.SEMICOLON) {
-                if (i > start) {
-                    if (reader.hasAtomicBody(start, i)) {
-                        return null;
-                    }
-                    commands.add(reader.statement(start, i));
-                }
-                start = i + 1;
+        for (List<Token> statement : lexed.statements()) {
+            SessionStatements reader = new SessionStatements(statement);
+            if (reader.hasAtomicBody()) {
+                return null;
             }
+            commands.add(reader.statement());
         }
         return commands;
     }
@@ -58,8 +54,8 @@ public final class SessionStatements {
         return commands != null && commands.size() == 1 ? commands.get(0) : SessionCommand.OTHER;
     }
 
-    private boolean hasAtomicBody(int from, int to) {
-        for (int i = from; i + 1 < to; i++) {
+    private boolean hasAtomicBody() {
+        for (int i = 0; i + 1 < end; i++) {
             if (tokens.get(i).isWord("begin") && tokens.get(i + 1).isWord("atomic")) {
                 return true;
             }
@@ -67,9 +63,7 @@ public final class SessionStatements {
         return false;
     }
 
-    private SessionCommand statement(int from, int to) {
-        pos = from;
-        end = to;
+    private SessionCommand statement() {
         Token first = take();
         if (first.kind() != Kind.WORD) {
             return SessionCommand.OTHER;

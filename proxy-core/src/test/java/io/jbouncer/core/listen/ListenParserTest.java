@@ -43,6 +43,17 @@ class ListenParserTest {
     }
 
     @Test
+    void foldsOnlyAsciiLettersAsPostgresqlInUtf8() {
+        assertEquals(List.of(ListenCommand.listen("Ärger")), ListenParser.parse("LISTEN ÄRGER"));
+    }
+
+    @Test
+    void aTextPostgresqlRefusesWholeSubscribesNothing() {
+        assertEquals(List.of(), ListenParser.parse("LISTEN a; SELECT 'unterminated"));
+        assertEquals(List.of(), ListenParser.parse("LISTEN a; /* open comment"));
+    }
+
+    @Test
     void byteCheckFindsTheWordInAnyCaseWithinItsRangeOnly() {
         ByteBuf bytes = Unpooled.copiedBuffer("xxSELECT 1; LiStEn a", StandardCharsets.UTF_8);
         try {

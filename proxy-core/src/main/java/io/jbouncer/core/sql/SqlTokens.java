@@ -1,32 +1,43 @@
-package io.jbouncer.core.session;
+package io.jbouncer.core.sql;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * PostgreSQL's lexical structure, as much as statement splitting and {@code SET} recognition need: words, quoted
- * identifiers, string constants (plain, {@code E''}, {@code B''}/{@code X''}/{@code N''}, {@code U&''}, dollar
- * quoted), numbers, one-character operators; {@code --} and nested {@code /* *}{@code /} comments are skipped. Every
- * token keeps its exact source text, so a value jbouncer re-applies is the client's own text, never rebuilt.
+ * PostgreSQL's lexical structure, as much as statement splitting and recognising statements by their words need
+ * ({@code SET}, {@code LISTEN} ...): words, quoted identifiers, string constants (plain, {@code E''},
+ * {@code B''}/{@code X''}/{@code N''}, {@code U&''}, dollar quoted), numbers, one-character operators; {@code --} and
+ * nested {@code /* *}{@code /} comments are skipped. Every token keeps its exact source text, so a value jbouncer
+ * re-applies is the client's own text, never rebuilt.
+ *
+ * <p>Identifiers are read as PostgreSQL's lexer reads them: an unquoted word folded to lower case (ASCII letters
+ * only, as PostgreSQL folds them in a multi-byte encoding such as UTF-8), a quoted one unescaped, both truncated to
+ * 63 bytes ({@code NAMEDATALEN - 1}) without splitting a character.
  *
  * <p>A plain {@code '...'} string holding a backslash is lexed as PostgreSQL does with
  * {@code standard_conforming_strings = on}; with it off the server would read that string differently, so such a
- * text is marked {@linkplain #ambiguous() ambiguous} and nothing in it is tracked; so is a text with an unterminated
- * quote or comment, which the server refuses anyway.
+ * text is marked {@linkplain #ambiguous() ambiguous} and nothing in it is tracked; so is a text with an
+ * {@linkplain #unterminated() unterminated} quote or comment, which the server refuses whole.
  *
  * @see <a href="https://www.postgresql.org/docs/current/sql-syntax-lexical.html">Lexical structure</a>
  */
-final class SqlTokens {
-    enum Kind { WORD, QUOTED_IDENT, STRING, NUMBER, OPERATOR, SEMICOLON }
+public final class SqlTokens {
+    /** PostgreSQL's {@code NAMEDATALEN - 1}: a longer identifier is truncated to this many bytes. */
+    private static final int MAX_IDENTIFIER_BYTES = 63;
 
-    /** One token: {@code value} is the lower-cased word, the unescaped identifier, or the source text otherwise. */
-    record Token(Kind kind, String value, String source) {
-        boolean isWord(String word) {
+    public enum Kind { WORD, QUOTED_IDENT, STRING, NUMBER, OPERATOR, SEMICOLON }
+
+    /**
+     * One token: {@code value} is the identifier a word or a quoted identifier names (see the class comment; a
+     * {@code U&"..."} one keeps its source text, its escapes undecoded), the source text otherwise.
+     */
+    public record Token(Kind kind, String value, String source) {
+        public boolean isWord(String word) {
             return kind == Kind.WORD && value.equals(word);
         }
 
-        boolean isOperator(char c) {
+        public boolean isOperator(char c) {
             return kind == Kind.OPERATOR && source.length() == 1 && source.charAt(0) == c;
         }
     }
@@ -34,26 +45,50 @@ final class SqlTokens {
     private final String sql;
     private final List<Token> tokens = new ArrayList<>();
     private int pos;
-    private boolean ambiguous;
+    private boolean backslashInPlainString;
+    private boolean unterminated;
 
     private SqlTokens(String sql) {
         this.sql = sql;
     }
 
     /** The tokens of {@code sql}; an unterminated quote or comment swallows the rest, as the server would fail it. */
-    static SqlTokens of(String sql) {
+    public static SqlTokens of(String sql) {
         SqlTokens lexed = new SqlTokens(sql);
         lexed.lex();
         return lexed;
     }
 
-    List<Token> tokens() {
+    public List<Token> tokens() {
         return tokens;
     }
 
-    /** Whether the server may split this text differently (see the class comment). */
-    boolean ambiguous() {
-        return ambiguous;
+    /**
+     * The statements: the runs of tokens between semicolons, empty ones left out as PostgreSQL leaves them out (a
+     * {@code BEGIN ATOMIC} body's semicolons split it too: a reader that cares looks for it).
+     */
+    public List<List<Token>> statements() {
+        List<List<Token>> statements = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= tokens.size(); i++) {
+            if (i == tokens.size() || tokens.get(i).kind() == Kind.SEMICOLON) {
+                if (i > start) {
+                    statements.add(tokens.subList(start, i));
+                }
+                start = i + 1;
+            }
+        }
+        return statements;
+    }
+
+    /** Whether the server may split this text differently, or refuses it (see the class comment). */
+    public boolean ambiguous() {
+        return backslashInPlainString || unterminated;
+    }
+
+    /** Whether a quote or comment is left open: PostgreSQL refuses the whole text and runs none of it. */
+    public boolean unterminated() {
+        return unterminated;
     }
 
     private void lex() {
@@ -86,7 +121,7 @@ final class SqlTokens {
             } else if (c == '"') {
                 quoted('"', false);
                 String body = sql.substring(start + 1, Math.max(start + 1, pos - 1)).replace("\"\"", "\"");
-                tokens.add(new Token(Kind.QUOTED_IDENT, body, sql.substring(start, pos)));
+                tokens.add(new Token(Kind.QUOTED_IDENT, truncate(body), sql.substring(start, pos)));
             } else if (c == '$' && dollarTag() != null) {
                 skipDollarQuoted(dollarTag());
                 add(Kind.STRING, start);
@@ -95,7 +130,7 @@ final class SqlTokens {
                     pos++;
                 }
                 String word = sql.substring(start, pos);
-                tokens.add(new Token(Kind.WORD, word.toLowerCase(Locale.ROOT), word));
+                tokens.add(new Token(Kind.WORD, truncate(foldAscii(word)), word));
             } else if (isDigit(c) || c == '.' && isDigit(next(1))) {
                 number();
                 add(Kind.NUMBER, start);
@@ -142,7 +177,7 @@ final class SqlTokens {
                 pos++;
             }
         }
-        ambiguous = true; // unterminated: the server fails it, nothing in it is tracked
+        unterminated = true;
     }
 
     /** From the opening quote at {@code pos} to after the closing one; a doubled quote is part of the body. */
@@ -155,7 +190,7 @@ final class SqlTokens {
                     pos += 2;
                     continue;
                 }
-                ambiguous = true;
+                backslashInPlainString = true;
             }
             pos++;
             if (c == quote) {
@@ -166,7 +201,7 @@ final class SqlTokens {
                 }
             }
         }
-        ambiguous = true;
+        unterminated = true;
     }
 
     /** The {@code $tag$} starting at {@code pos}, or {@code null} when this {@code $} opens none. */
@@ -184,7 +219,7 @@ final class SqlTokens {
 
     private void skipDollarQuoted(String tag) {
         int close = sql.indexOf(tag, pos + tag.length());
-        ambiguous |= close < 0;
+        unterminated |= close < 0;
         pos = close < 0 ? sql.length() : close + tag.length();
     }
 
@@ -194,6 +229,33 @@ final class SqlTokens {
                 && (sql.charAt(pos - 1) == 'e' || sql.charAt(pos - 1) == 'E'))) {
             pos++;
         }
+    }
+
+    /** PostgreSQL's {@code downcase_identifier} in a multi-byte encoding: {@code A}-{@code Z} only. */
+    private static String foldAscii(String word) {
+        char[] chars = word.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            if (chars[i] >= 'A' && chars[i] <= 'Z') {
+                chars[i] += 'a' - 'A';
+            }
+        }
+        return new String(chars);
+    }
+
+    /** PostgreSQL's {@code truncate_identifier}: at most 63 bytes, never part of a multi-byte character. */
+    private static String truncate(String name) {
+        if (name.length() * 3 <= MAX_IDENTIFIER_BYTES) {
+            return name; // nearly every name: at most 3 UTF-8 bytes per char, so surely short enough
+        }
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length <= MAX_IDENTIFIER_BYTES) {
+            return name;
+        }
+        int cut = MAX_IDENTIFIER_BYTES;
+        while (cut > 0 && (bytes[cut] & 0xC0) == 0x80) {
+            cut--;
+        }
+        return new String(bytes, 0, cut, StandardCharsets.UTF_8);
     }
 
     private static boolean isIdentStart(char c) {
