@@ -7,43 +7,31 @@ and once per thread checks that the server holds the pooler's statement names (P
 "ok <transactions>" and exits 0 when every check passed; prints the first error and exits 1 otherwise.
 """
 import sys
-import threading
 
 import psycopg
 
+import threaded_clients
+
 threads_wanted, transactions = int(sys.argv[1]), int(sys.argv[2])
-errors = []
-done = []
 
 
 def client(number):
-    try:
-        with psycopg.connect(prepare_threshold=0) as conn:
-            seen_pooler_names = False
-            for round_ in range(transactions):
-                with conn.transaction():
-                    cur = conn.execute("SELECT %s::int + %s::int", (number, round_))
-                    assert cur.fetchone()[0] == number + round_
-                    cur = conn.execute("SELECT %s::text || '-' || %s::int", ("c%d" % number, round_))
-                    assert cur.fetchone()[0] == "c%d-%d" % (number, round_)
-                    cur = conn.execute("SELECT %d * %%s::int" % number, (round_,))
-                    assert cur.fetchone()[0] == number * round_
-                    if not seen_pooler_names:
-                        cur = conn.execute("SELECT count(*) FROM pg_prepared_statements"
-                                           " WHERE name LIKE 'PGBOUNCER\\_%%'")
-                        seen_pooler_names = cur.fetchone()[0] > 0
-            assert seen_pooler_names, "the server never showed a PGBOUNCER_n statement"
-            done.append(transactions)
-    except Exception as e:  # reported by the main thread
-        errors.append("client %d: %r" % (number, e))
+    with psycopg.connect(prepare_threshold=0) as conn:
+        seen_pooler_names = False
+        for round_ in range(transactions):
+            with conn.transaction():
+                cur = conn.execute("SELECT %s::int + %s::int", (number, round_))
+                assert cur.fetchone()[0] == number + round_
+                cur = conn.execute("SELECT %s::text || '-' || %s::int", ("c%d" % number, round_))
+                assert cur.fetchone()[0] == "c%d-%d" % (number, round_)
+                cur = conn.execute("SELECT %d * %%s::int" % number, (round_,))
+                assert cur.fetchone()[0] == number * round_
+                if not seen_pooler_names:
+                    cur = conn.execute("SELECT count(*) FROM pg_prepared_statements"
+                                       " WHERE name LIKE 'PGBOUNCER\\_%%'")
+                    seen_pooler_names = cur.fetchone()[0] > 0
+        assert seen_pooler_names, "the server never showed a PGBOUNCER_n statement"
+        return transactions
 
 
-workers = [threading.Thread(target=client, args=(n,)) for n in range(threads_wanted)]
-for w in workers:
-    w.start()
-for w in workers:
-    w.join()
-if errors:
-    print("errors: %d, first: %s" % (len(errors), errors[0]))
-    sys.exit(1)
-print("ok %d" % sum(done))
+threaded_clients.run(threads_wanted, client)

@@ -6,38 +6,26 @@ they commit. Every row of every round must come from the thread's own tenant. Pr
 when every check passed; prints the first error and exits 1 otherwise.
 """
 import sys
-import threading
 
 import psycopg
 
+import threaded_clients
+
 threads_wanted, rounds = int(sys.argv[1]), int(sys.argv[2])
-errors = []
-done = []
 
 
 def client(number):
     tenant = "tenant_%d" % (number % 10)
-    try:
-        with psycopg.connect(autocommit=number % 2 == 0) as conn:
-            conn.execute("SET search_path TO %s, public" % tenant)
+    with psycopg.connect(autocommit=number % 2 == 0) as conn:
+        conn.execute("SET search_path TO %s, public" % tenant)
+        if not conn.autocommit:
+            conn.commit()
+        for round_ in range(rounds):
+            rows = conn.execute("SELECT tenant FROM items").fetchall()
+            assert rows and all(row[0] == tenant for row in rows), "round %d got %r" % (round_, rows)
             if not conn.autocommit:
-                conn.commit()
-            for round_ in range(rounds):
-                rows = conn.execute("SELECT tenant FROM items").fetchall()
-                assert rows and all(row[0] == tenant for row in rows), "round %d got %r" % (round_, rows)
-                if not conn.autocommit:
-                    conn.rollback()
-                done.append(1)
-    except Exception as e:  # reported by the main thread
-        errors.append("client %d: %r" % (number, e))
+                conn.rollback()
+        return rounds
 
 
-workers = [threading.Thread(target=client, args=(n,)) for n in range(threads_wanted)]
-for w in workers:
-    w.start()
-for w in workers:
-    w.join()
-if errors:
-    print("errors: %d, first: %s" % (len(errors), errors[0]))
-    sys.exit(1)
-print("ok %d" % len(done))
+threaded_clients.run(threads_wanted, client)

@@ -1,15 +1,14 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.FreePort;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
-import io.jbouncer.it.support.PgStatActivity;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
@@ -25,9 +24,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -36,10 +38,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * own {@code peer_id} and Unix socket, and list each other in {@code [peers]} by those sockets. A client's cancel
  * key says which process it is on; a CancelRequest that lands on another one is forwarded to the owner, which
  * cancels the query on the real PostgreSQL (57014). Deterministic: the query's process is read from its key, and the
- * cancel is sent to a chosen other process over its Unix socket. The rolling restart runs two processes of its own
- * on another port.
+ * cancel is sent to a chosen other process over its Unix socket. The rolling restart runs last: it stops one of them.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PeeringIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String USER = PostgresCluster.TRUST_USER;
     private static final int INSTANCES = 3;
@@ -51,6 +56,7 @@ class PeeringIT {
 
     private static PostgresCluster pg;
     private static final List<JBouncerConfig> configs = new ArrayList<>();
+    /** The processes by peer id - 1. */
     private static final List<JBouncerProcess> bouncers = new ArrayList<>();
     private static int port;
 
@@ -65,38 +71,23 @@ class PeeringIT {
             for (int id = 1; id <= INSTANCES; id++) {
                 config.peer(id, "host=" + configs.get(id - 1).dir() + " port=" + port);
             }
-            JBouncerProcess bouncer = JBouncerProcess.start(config.write(), port);
+            JBouncerProcess bouncer = BOUNCERS.start(config, "-v");
             bouncers.add(bouncer);
             assertTrue(bouncer.awaitLog("listening on unix:", STARTUP), bouncer::log);
         }
     }
 
     private static JBouncerConfig config(int peerId) {
-        return JBouncerConfig.create()
-                .set("auth_type", "trust")
+        return JBouncerConfig.trust(pg)
                 .set("so_reuseport", "1")
                 .set("peer_id", Integer.toString(peerId))
                 .set("admin_users", ADMIN)
-                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
-                .user(USER, "")
                 .user(ADMIN, "")
                 .set("listen_port", Integer.toString(configs.isEmpty() ? FreePort.find() : configs.get(0).port()));
     }
 
-    @AfterAll
-    static void stop() {
-        for (JBouncerProcess bouncer : bouncers) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
-    }
-
     private static RawLogin login(int minor) {
-        return login(port, minor);
-    }
-
-    private static RawLogin login(int onPort, int minor) {
-        return RawLogin.of(onPort, minor, "user", USER, "database", PostgresCluster.DB);
+        return RawLogin.trusted(port, minor);
     }
 
     /** The peer id in bytes 1-2 of a key (PgBouncer's layout): which process the client is on. */
@@ -117,13 +108,11 @@ class PeeringIT {
                 int owner = ownerOf(login.cancelKey());
                 assertTrue(owner >= 1 && owner <= INSTANCES, "peer id " + owner + " in the key");
                 int receiver = (owner - 1 + hop) % INSTANCES + 1;
-                login.connection().send(WireMessages.query(sleep));
-                assertTrue(Poll.until(TIMEOUT, () -> PgStatActivity.of(pg).activeQueries(sleep) == 1),
-                        "not running");
+                login.startRunning(pg, sleep);
 
                 RawLogin.sendCancelOverUnixSocket(configs.get(receiver - 1).unixSocket(), login.cancelRequest());
 
-                assertEquals("57014", errorCode(login.connection()), "cancel sent to " + receiver + " for " + owner);
+                assertEquals("57014", login.errorCode(), "cancel sent to " + receiver + " for " + owner);
                 // the receiver made a pool for the owner; its forward ends once the owner has closed the connection
                 assertTrue(Poll.until(TIMEOUT, () -> peerPools(receiver).contains(owner + "|0|0|0|0")),
                         () -> peerPools(receiver));
@@ -148,13 +137,11 @@ class PeeringIT {
         for (int i = 0; i < INSTANCES; i++) {
             String sleep = "SELECT pg_sleep(30) /* shared port " + i + " */";
             try (RawLogin login = login(0)) {
-                login.connection().send(WireMessages.query(sleep));
-                assertTrue(Poll.until(TIMEOUT, () -> PgStatActivity.of(pg).activeQueries(sleep) == 1),
-                        "not running");
+                login.startRunning(pg, sleep);
 
                 RawLogin.sendCancel(port, login.cancelRequest());
 
-                assertEquals("57014", errorCode(login.connection()));
+                assertEquals("57014", login.errorCode());
             }
         }
     }
@@ -167,8 +154,7 @@ class PeeringIT {
             byte[] spent = login.cancelKey().clone();
             spent[7] &= ~0x03;
             int receiver = ownerOf(spent) % INSTANCES + 1;
-            login.connection().send(WireMessages.query(sleep));
-            assertTrue(Poll.until(TIMEOUT, () -> PgStatActivity.of(pg).activeQueries(sleep) == 1), "not running");
+            login.startRunning(pg, sleep);
 
             RawLogin.sendCancelOverUnixSocket(configs.get(receiver - 1).unixSocket(),
                     RawConnection.startupPacket(RawConnection.CANCEL_REQUEST, spent));
@@ -194,66 +180,38 @@ class PeeringIT {
     }
 
     /**
-     * Rolling restart with two processes of their own on another port: SIGTERM one while clients keep connecting
-     * through the shared port, one transaction per connection. The stopping process closes its TCP listener at once
-     * and finishes the session it still has; every new connection lands on the other, and no client sees an error.
+     * Rolling restart: SIGTERM the process a client holds a transaction on, while clients keep connecting through
+     * the shared port, one transaction per connection. The stopping process closes its TCP listener at once and
+     * finishes the session it still has; every new connection lands on the others, and no client sees an error.
+     * Last, since it stops one of the class's processes.
      */
     @Test
+    @Order(Integer.MAX_VALUE)
     void rollingRestartWithSigtermCostsClientsNothing() throws Exception {
-        JBouncerConfig staying = config(1).set("listen_port", Integer.toString(FreePort.find()));
-        int shared = staying.port();
-        JBouncerConfig leaving = config(2).set("listen_port", Integer.toString(shared));
-        try (JBouncerProcess stays = JBouncerProcess.start(staying.write(), shared);
-             JBouncerProcess stopping = JBouncerProcess.start(leaving.write(), shared, "-v")) {
-            assertTrue(stopping.awaitLog("listening on unix:", STARTUP), stopping::log);
-            List<RawLogin> logins = new ArrayList<>();
-            try {
-                RawLogin held = null;
-                while (held == null) { // a session on the process about to stop
-                    RawLogin login = login(shared, 0);
-                    logins.add(login);
-                    held = ownerOf(login.cancelKey()) == 2 ? login : null;
-                }
-                held.connection().send(WireMessages.query("BEGIN"));
-                assertEquals("C Z", WireMessages.replies(held.connection()));
+        JBouncerProcess stopping;
+        try (RawLogin held = login(0)) {
+            stopping = bouncers.get(ownerOf(held.cancelKey()) - 1);
+            assertEquals("C Z", held.query("BEGIN"));
 
-                stopping.signal("TERM");
-                assertTrue(stopping.awaitLog("TCP listeners closed", TIMEOUT), stopping::log);
-                int served = 0;
-                for (int i = 0; i < CONNECTIONS_AFTER_SIGTERM; i++) {
-                    try (Connection c = Jdbc.connect("127.0.0.1", shared, PostgresCluster.DB, USER, null);
-                         Statement st = c.createStatement()) {
-                        c.setAutoCommit(false);
-                        try (ResultSet rs = st.executeQuery("SELECT 1")) {
-                            rs.next();
-                            served += rs.getInt(1);
-                        }
-                        c.commit();
+            stopping.signal("TERM");
+            assertTrue(stopping.awaitLog("TCP listeners closed", TIMEOUT), stopping::log);
+            int served = 0;
+            for (int i = 0; i < CONNECTIONS_AFTER_SIGTERM; i++) {
+                try (Connection c = Jdbc.connect("127.0.0.1", port, PostgresCluster.DB, USER, null);
+                     Statement st = c.createStatement()) {
+                    c.setAutoCommit(false);
+                    try (ResultSet rs = st.executeQuery("SELECT 1")) {
+                        rs.next();
+                        served += rs.getInt(1);
                     }
+                    c.commit();
                 }
-                assertEquals(CONNECTIONS_AFTER_SIGTERM, served);
-                assertTrue(stopping.awaitExit(Duration.ofMillis(200)).isEmpty(), "it waits for its client");
-
-                held.connection().send(WireMessages.query("SELECT 1; COMMIT"));
-                assertEquals("D:1 C C Z", WireMessages.replies(held.connection()), "the held session finishes");
-            } finally {
-                logins.forEach(RawLogin::close);
             }
-            assertEquals(OptionalInt.of(0), stopping.awaitExit(TIMEOUT), stopping::log);
-            assertFalse(stopping.log().contains("LEAK:"), stopping::log);
-            assertFalse(stays.log().contains("LEAK:"), stays::log);
-        }
-    }
+            assertEquals(CONNECTIONS_AFTER_SIGTERM, served);
+            assertTrue(stopping.awaitExit(Duration.ofMillis(200)).isEmpty(), "it waits for its client");
 
-    private static String errorCode(RawConnection raw) {
-        String code = null;
-        while (true) {
-            RawConnection.Message m = raw.readMessage();
-            if (m.tag() == 'E') {
-                code = m.fields().get('C');
-            } else if (m.tag() == 'Z') {
-                return code;
-            }
+            assertEquals("D:1 C C Z", held.query("SELECT 1; COMMIT"), "the held session finishes");
         }
+        assertEquals(OptionalInt.of(0), stopping.awaitExit(TIMEOUT), stopping::log);
     }
 }

@@ -2,13 +2,11 @@ package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
-import io.jbouncer.it.support.PgStatActivity;
-import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.RawConnection;
 import io.jbouncer.it.support.RawLogin;
@@ -21,10 +19,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,9 +34,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ProtocolVersionIT {
 
-    private static final String USER = PostgresCluster.TRUST_USER;
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
+
     private static final int VERSION_3_2 = 3 << 16 | 2;
-    private static final Duration RUNNING = Duration.ofSeconds(10);
+    private static final Duration LOGGED_WITHIN = Duration.ofSeconds(10);
 
     private static PostgresCluster pg;
     private static JBouncerConfig config;
@@ -48,26 +47,12 @@ class ProtocolVersionIT {
     @BeforeAll
     static void start() {
         pg = PostgresCluster.shared();
-        config = JBouncerConfig.create()
-                .set("auth_type", "trust")
-                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
-                .user(USER, "");
-        bouncer = JBouncerProcess.start(config.write(), config.port(), "-v");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        config = JBouncerConfig.trust(pg);
+        bouncer = BOUNCERS.start(config, "-v");
     }
 
     private static RawLogin login(int minor, String... extra) {
-        String[] parameters = new String[4 + extra.length];
-        System.arraycopy(new String[] {"user", USER, "database", PostgresCluster.DB}, 0, parameters, 0, 4);
-        System.arraycopy(extra, 0, parameters, 4, extra.length);
-        return RawLogin.of(config.port(), minor, parameters);
+        return RawLogin.trusted(config.port(), minor, extra);
     }
 
     /** 3.0 as today; 3.1 was never used by PostgreSQL and, as there, is taken as it is with the 3.0 key. */
@@ -86,7 +71,7 @@ class ProtocolVersionIT {
         try (RawLogin login = login(2)) {
             assertEquals(0, login.negotiations().size());
             assertEquals(4 + 32, login.cancelKey().length, "process id and a 32-byte secret, as PostgreSQL 18");
-            assertEquals("D:1 C Z", query(login.connection(), "SELECT 1"));
+            assertEquals("D:1 C Z", login.query("SELECT 1"));
         }
     }
 
@@ -103,7 +88,7 @@ class ProtocolVersionIT {
             assertEquals(1, body.getInt(), "unrecognized protocol options");
             assertArrayEquals("_pq_.test_protocol_negotiation\0".getBytes(StandardCharsets.US_ASCII), rest(body));
             assertEquals(36, login.cancelKey().length);
-            assertEquals("D:1 C Z", query(login.connection(), "SELECT 1"));
+            assertEquals("D:1 C Z", login.query("SELECT 1"));
         }
     }
 
@@ -126,12 +111,11 @@ class ProtocolVersionIT {
     void cancelQuotingTheIssuedKeyCancelsTheQuery(int minor) {
         String sleep = "SELECT pg_sleep(30) /* protocol 3." + minor + " */";
         try (RawLogin login = login(minor)) {
-            login.connection().send(WireMessages.query(sleep));
-            assertTrue(Poll.until(RUNNING, () -> PgStatActivity.of(pg).activeQueries(sleep) == 1), "not running");
+            login.startRunning(pg, sleep);
 
             RawLogin.sendCancel(config.port(), login.cancelRequest());
 
-            assertEquals("57014", errorCode(login.connection()));
+            assertEquals("57014", login.errorCode());
         }
     }
 
@@ -143,8 +127,7 @@ class ProtocolVersionIT {
     void cancelWithATruncatedOrAlteredLongKeyCancelsNothing() {
         String sleep = "SELECT pg_sleep(1.5) /* wrong keys */";
         try (RawLogin login = login(2)) {
-            login.connection().send(WireMessages.query(sleep));
-            assertTrue(Poll.until(RUNNING, () -> PgStatActivity.of(pg).activeQueries(sleep) == 1), "not running");
+            login.startRunning(pg, sleep);
             byte[] altered = login.cancelKey().clone();
             altered[35] ^= 1;
 
@@ -152,7 +135,7 @@ class ProtocolVersionIT {
                     Arrays.copyOf(login.cancelKey(), 8)));
             RawLogin.sendCancel(config.port(), RawConnection.startupPacket(RawConnection.CANCEL_REQUEST, altered));
 
-            assertEquals("D: C Z", query(login.connection(), null), "pg_sleep ran to its end");
+            assertEquals("D: C Z", WireMessages.replies(login.connection()), "pg_sleep ran to its end");
         }
     }
 
@@ -163,7 +146,7 @@ class ProtocolVersionIT {
         RawLogin.sendCancel(config.port(), RawConnection.startupPacket(RawConnection.CANCEL_REQUEST,
                 new byte[length]));
         try (RawLogin login = login(2)) {
-            assertEquals("D:1 C Z", query(login.connection(), "SELECT 1"));
+            assertEquals("D:1 C Z", login.query("SELECT 1"));
         }
     }
 
@@ -174,11 +157,11 @@ class ProtocolVersionIT {
     @Test
     void serversBefore18NegotiateDownAnd18Keeps32() throws SQLException {
         try (RawLogin login = login(0)) {
-            assertEquals("D:1 C Z", query(login.connection(), "SELECT 1"));
+            assertEquals("D:1 C Z", login.query("SELECT 1"));
         }
         String expected = serverVersionNum() >= 180000 ? "server speaks protocol 3.2, cancel key of 36 bytes"
                 : "server speaks protocol 3.0, cancel key of 8 bytes";
-        assertTrue(bouncer.awaitLog(expected, RUNNING), bouncer::log);
+        assertTrue(bouncer.awaitLog(expected, LOGGED_WITHIN), bouncer::log);
     }
 
     private static int serverVersionNum() throws SQLException {
@@ -186,28 +169,6 @@ class ProtocolVersionIT {
              ResultSet rs = st.executeQuery("SHOW server_version_num")) {
             rs.next();
             return rs.getInt(1);
-        }
-    }
-
-    /** Sends {@code sql} (unless null: the replies of a query already sent) and renders the replies. */
-    private static String query(RawConnection raw, String sql) {
-        if (sql != null) {
-            raw.send(WireMessages.query(sql));
-        }
-        return WireMessages.replies(raw);
-    }
-
-    /** The SQLSTATE of the ErrorResponse the running query ends with; reads on to ReadyForQuery. */
-    private static String errorCode(RawConnection raw) {
-        String code = null;
-        while (true) {
-            RawConnection.Message m = raw.readMessage();
-            if (m.tag() == 'E') {
-                Map<Character, String> fields = m.fields();
-                code = fields.get('C');
-            } else if (m.tag() == 'Z') {
-                return code;
-            }
         }
     }
 

@@ -1,12 +1,12 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
@@ -28,9 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.util.PSQLException;
 
@@ -42,6 +42,9 @@ import org.postgresql.util.PSQLException;
  * logical-replication subscriber on a second cluster. The pool is in transaction mode on purpose.
  */
 class ReplicationIT {
+
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final String REPL_USER = "repl_user";
     private static final String REPL_PASS = "repl_pass";
@@ -56,9 +59,9 @@ class ReplicationIT {
 
     @BeforeAll
     static void startClusterAndBouncer() throws Exception {
-        pg = PostgresCluster.startPrivate(
+        pg = BOUNCERS.closeAfterBouncers(PostgresCluster.startPrivate(
                 List.of("wal_level = logical", "max_wal_senders = 10", "max_replication_slots = 10"),
-                List.of("host replication all 127.0.0.1/32 scram-sha-256"));
+                List.of("host replication all 127.0.0.1/32 scram-sha-256")));
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
             st.execute("CREATE ROLE " + REPL_USER + " LOGIN REPLICATION PASSWORD '" + REPL_PASS + "'");
             st.execute("CREATE TABLE " + TABLE + " (id int PRIMARY KEY, v text)");
@@ -82,18 +85,7 @@ class ReplicationIT {
                 .user(REPL_USER, REPL_PASS)
                 .user(PostgresCluster.SCRAM_USER, PostgresCluster.SCRAM_PASS)
                 .user(ADMIN, ADMIN_PASS);
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopAll() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
-        if (pg != null) {
-            pg.close();
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test

@@ -6,16 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.ConcurrentClients;
+import io.jbouncer.it.support.DriverScripts;
+import io.jbouncer.it.support.Exec;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.TestRole;
-import java.io.File;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,10 +22,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code track_session_settings} in transaction pooling (issue 18, part 2), against the real PostgreSQL: settings
@@ -37,19 +34,21 @@ import org.junit.jupiter.api.Test;
  */
 class SessionSettingsIT {
 
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
+
     private static final String TENANTS = "tenants";
     private static final String SINGLE = "single";
     private static final int SCHEMAS = 10;
     private static final int CLIENTS = 50;
     private static final int ROUNDS = 20;
-    private static final String PYTHON = "/usr/bin/python3";
+    private static final int PSYCOPG_THREADS = 20;
 
     private static PostgresCluster pg;
     private static TestRole role;
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
     private static JBouncerConfig offConfig;
-    private static JBouncerProcess off;
 
     @BeforeAll
     static void start() throws SQLException {
@@ -75,9 +74,9 @@ class SessionSettingsIT {
             }
         }
         config = bouncerConfig().set("track_session_settings", "1");
-        bouncer = JBouncerProcess.start(config.write(), config.port());
+        bouncer = BOUNCERS.start(config);
         offConfig = bouncerConfig();
-        off = JBouncerProcess.start(offConfig.write(), offConfig.port());
+        BOUNCERS.start(offConfig);
     }
 
     private static JBouncerConfig bouncerConfig() {
@@ -88,16 +87,6 @@ class SessionSettingsIT {
                 .database(TENANTS, pg.connstring(PostgresCluster.DB) + " pool_size=2")
                 .database(SINGLE, pg.connstring(PostgresCluster.DB) + " pool_size=1")
                 .user(role.name(), role.password());
-    }
-
-    @AfterAll
-    static void stop() {
-        for (JBouncerProcess process : new JBouncerProcess[] {bouncer, off}) {
-            if (process != null) {
-                process.close();
-                assertFalse(process.log().contains("LEAK:"), process.log());
-            }
-        }
     }
 
     @Test
@@ -237,34 +226,11 @@ class SessionSettingsIT {
     }
 
     @Test
-    void psycopgClientsKeepTheirSearchPath() throws Exception {
-        Path output = Files.createTempFile("jbouncer-psycopg", ".out");
-        try {
-            ProcessBuilder builder = new ProcessBuilder(PYTHON, script("psycopg_session_settings.py"), "20",
-                    Integer.toString(ROUNDS))
-                    .redirectErrorStream(true)
-                    .redirectOutput(output.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            Map<String, String> env = builder.environment();
-            env.keySet().removeIf(name -> name.startsWith("PG"));
-            env.put("PGHOST", "127.0.0.1");
-            env.put("PGPORT", Integer.toString(config.port()));
-            env.put("PGUSER", role.name());
-            env.put("PGPASSWORD", role.password());
-            env.put("PGDATABASE", TENANTS);
-            env.put("PGSSLMODE", "disable");
-            Process process = builder.start();
-            boolean finished = process.waitFor(120, TimeUnit.SECONDS);
-            if (!finished) {
-                process.destroyForcibly().waitFor();
-            }
-            String out = Files.readString(output, StandardCharsets.UTF_8);
-            assertTrue(finished, out);
-            assertEquals(0, process.exitValue(), out);
-            assertEquals("ok " + 20 * ROUNDS, out.strip());
-        } finally {
-            Files.deleteIfExists(output);
-        }
+    void psycopgClientsKeepTheirSearchPath() {
+        Exec.Result outcome = DriverScripts.against(config.port(), role, TENANTS)
+                .psycopg("psycopg_session_settings.py", Integer.toString(PSYCOPG_THREADS), Integer.toString(ROUNDS));
+        assertEquals(0, outcome.exitCode(), outcome::output);
+        assertEquals("ok " + PSYCOPG_THREADS * ROUNDS, outcome.output().strip());
     }
 
     /**
@@ -275,14 +241,12 @@ class SessionSettingsIT {
     void afterTheResetQueryTheClientGetsItsSettingsBack() throws Exception {
         JBouncerConfig resetting = bouncerConfig().set("track_session_settings", "1")
                 .set("server_reset_query_always", "1");
-        try (JBouncerProcess process = JBouncerProcess.start(resetting.write(), resetting.port())) {
-            try (Connection c = role.connect(resetting.port(), SINGLE)) {
-                execute(c, "SET search_path = tenant_5");
-                for (int round = 0; round < 3; round++) {
-                    assertEquals(List.of("tenant_5"), column(c, "SELECT tenant FROM items LIMIT 1"));
-                }
+        BOUNCERS.start(resetting);
+        try (Connection c = role.connect(resetting.port(), SINGLE)) {
+            execute(c, "SET search_path = tenant_5");
+            for (int round = 0; round < 3; round++) {
+                assertEquals(List.of("tenant_5"), column(c, "SELECT tenant FROM items LIMIT 1"));
             }
-            assertFalse(process.log().contains("LEAK:"), process.log());
         }
     }
 
@@ -310,9 +274,5 @@ class SessionSettingsIT {
             }
         }
         return values;
-    }
-
-    private static String script(String name) throws URISyntaxException {
-        return Path.of(SessionSettingsIT.class.getResource("/drivers/" + name).toURI()).toString();
     }
 }

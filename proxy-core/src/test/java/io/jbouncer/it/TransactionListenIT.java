@@ -1,21 +1,19 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.jbouncer.it.support.AdminConsole;
+import io.jbouncer.it.support.BouncerExtension;
+import io.jbouncer.it.support.DriverScripts;
+import io.jbouncer.it.support.Exec;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.TestRole;
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,17 +21,15 @@ import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -46,13 +42,15 @@ import org.postgresql.PGNotification;
  */
 class TransactionListenIT {
 
+    @RegisterExtension
+    static final BouncerExtension BOUNCERS = new BouncerExtension();
+
     private static final String DB = "listendb";
     private static final String ADMIN = "listen_admin";
     private static final String ADMIN_PASS = "listen_admin_pass";
     private static final int POOL_SIZE = 2;
     private static final int QUEUE_SIZE = 1000;
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String PYTHON = "/usr/bin/python3";
 
     private static PostgresCluster pg;
     private static TestRole role;
@@ -71,15 +69,7 @@ class TransactionListenIT {
                 .database(DB, pg.connstring(PostgresCluster.DB) + " pool_size=" + POOL_SIZE)
                 .user(role.name(), role.password())
                 .user(ADMIN, ADMIN_PASS);
-        bouncer = JBouncerProcess.start(config.write(), config.port());
-    }
-
-    @AfterAll
-    static void stopBouncer() {
-        if (bouncer != null) {
-            bouncer.close();
-            assertFalse(bouncer.log().contains("LEAK:"), bouncer.log());
-        }
+        bouncer = BOUNCERS.start(config);
     }
 
     @Test
@@ -208,20 +198,14 @@ class TransactionListenIT {
     }
 
     @Test
-    void psycopgListenerReceivesEveryNotification() throws Exception {
-        if (run(List.of(PYTHON, "-c", "import psycopg"), Map.of()).exitCode() != 0) {
-            fail("psycopg 3 is missing for " + PYTHON + ": .ci/run installs it with"
-                    + " 'apt-get install -y python3-psycopg'");
-        }
-        PreparedDriversIT.Outcome outcome = run(List.of(PYTHON, script("psycopg_listen.py"), "200"), Map.of());
+    void psycopgListenerReceivesEveryNotification() {
+        Exec.Result outcome = DriverScripts.against(config.port(), role, DB).psycopg("psycopg_listen.py", "200");
         assertEquals("ok 200", outcome.output().strip(), outcome::output);
     }
 
     @Test
-    void nodePostgresListenerReceivesEveryNotification() throws Exception {
-        Path modules = PreparedDriversIT.NodePg.install();
-        PreparedDriversIT.Outcome outcome = run(List.of("node", script("node_pg_listen.js"), "200"),
-                Map.of("NODE_PATH", modules.toString()));
+    void nodePostgresListenerReceivesEveryNotification() {
+        Exec.Result outcome = DriverScripts.against(config.port(), role, DB).nodePg("node_pg_listen.js", "200");
         assertEquals("ok 200", outcome.output().strip(), outcome::output);
     }
 
@@ -291,19 +275,5 @@ class TransactionListenIT {
             assertTrue(rs.next());
             return rs.getInt(1);
         }
-    }
-
-    private static String script(String name) throws URISyntaxException {
-        return Path.of(TransactionListenIT.class.getResource("/drivers/" + name).toURI()).toString();
-    }
-
-    /** Runs a driver script (see {@link PreparedDriversIT#run}) as the test role against this bouncer. */
-    private static PreparedDriversIT.Outcome run(List<String> command, Map<String, String> env)
-            throws IOException, InterruptedException {
-        Map<String, String> libpq = new HashMap<>(Map.of("PGHOST", "127.0.0.1",
-                "PGPORT", Integer.toString(config.port()), "PGUSER", role.name(), "PGPASSWORD", role.password(),
-                "PGDATABASE", DB, "PGSSLMODE", "disable"));
-        libpq.putAll(env);
-        return PreparedDriversIT.run(command, libpq);
     }
 }

@@ -54,6 +54,14 @@ public final class BouncerExtension implements BeforeEachCallback, AfterEachCall
         return current().adopt(process);
     }
 
+    /**
+     * Takes {@code resource} (a private PostgreSQL cluster this scope's processes connect to) to be closed right
+     * after they are stopped, in this scope.
+     */
+    public <T extends AutoCloseable> T closeAfterBouncers(T resource) {
+        return current().closeAfterBouncers(resource);
+    }
+
     private StartedBouncers current() {
         return inTest ? forTest : forClass;
     }

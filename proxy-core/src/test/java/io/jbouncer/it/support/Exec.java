@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Runs short-lived helper commands ({@code initdb}, {@code pg_ctl}, {@code kill} ...) to completion.
@@ -22,9 +24,9 @@ public final class Exec {
     }
 
     /** What a finished command returned. */
-    record Result(int exitCode, String output) {
+    public record Result(int exitCode, String output) {
 
-        boolean succeeded() {
+        public boolean succeeded() {
             return exitCode == 0;
         }
     }
@@ -35,15 +37,32 @@ public final class Exec {
      * @throws IllegalStateException if it does not finish within {@code timeout} (it is killed first)
      */
     static Result run(Path workDir, Duration timeout, List<String> command) {
+        return run(workDir, timeout, command, inherited -> { });
+    }
+
+    /**
+     * Like {@link #run}, for a libpq client: every inherited {@code PG*} variable is removed, so the environment
+     * cannot change what it connects to, and {@code libpq} ({@code PGHOST} ...) is added.
+     */
+    static Result runLibpqClient(Path workDir, Duration timeout, List<String> command, Map<String, String> libpq) {
+        return run(workDir, timeout, command, environment -> {
+            environment.keySet().removeIf(name -> name.startsWith("PG"));
+            environment.putAll(libpq);
+        });
+    }
+
+    private static Result run(Path workDir, Duration timeout, List<String> command,
+                              Consumer<Map<String, String>> environment) {
         Path output = null;
         try {
             output = Files.createTempFile("jbouncer-exec", ".out");
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(output.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            environment.accept(builder.environment());
+            Process process = builder.start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor();
                 throw new IllegalStateException("timed out after " + timeout + ": " + String.join(" ", command)

@@ -47,6 +47,17 @@ public final class JBouncerConfig {
         }
     }
 
+    /**
+     * A configuration with {@code auth_type = trust}, {@code pg}'s database {@value PostgresCluster#DB} and its
+     * user {@value PostgresCluster#TRUST_USER}: what {@link RawLogin#trusted} logs in to.
+     */
+    public static JBouncerConfig trust(PostgresCluster pg) {
+        return create()
+                .set("auth_type", "trust")
+                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
+                .user(PostgresCluster.TRUST_USER, "");
+    }
+
     /** Adds or replaces the {@code [databases]} entry {@code name = connstring}. */
     public JBouncerConfig database(String name, String connstring) {
         databases.put(name, connstring);

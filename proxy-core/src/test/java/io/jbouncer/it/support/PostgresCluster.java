@@ -44,7 +44,7 @@ import java.util.stream.Stream;
  * {@code hostnossl ... reject}) and {@value #CERT_USER} only over TLS with a client certificate ({@code cert}).
  * The shared cluster keeps {@code ssl = off}.
  */
-public final class PostgresCluster {
+public final class PostgresCluster implements AutoCloseable {
 
     /** Environment variable naming a PostgreSQL {@code bin} directory to use instead of the Debian default. */
     public static final String PGBIN_ENV = "JBOUNCER_TEST_PGBIN";
@@ -150,6 +150,7 @@ public final class PostgresCluster {
      * Stops this cluster and deletes its directory, for a cluster of {@link #startWith} or {@link #startPrivate};
      * idempotent.
      */
+    @Override
     public void close() {
         stop();
     }

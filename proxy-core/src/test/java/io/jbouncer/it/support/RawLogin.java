@@ -6,6 +6,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +20,20 @@ import java.util.List;
  */
 public record RawLogin(RawConnection connection, List<RawConnection.Message> negotiations, byte[] cancelKey)
         implements AutoCloseable {
+
+    /** How long a query sent by {@link #startRunning} may take to show up as running on PostgreSQL. */
+    private static final Duration RUNNING_WITHIN = Duration.ofSeconds(10);
+
+    /**
+     * Logs in as {@value PostgresCluster#TRUST_USER} to {@value PostgresCluster#DB} (what
+     * {@link JBouncerConfig#trust} serves) with protocol {@code 3.minor} and {@code parameters} (name, value...)
+     * added to the StartupMessage.
+     */
+    public static RawLogin trusted(int port, int minor, String... parameters) {
+        List<String> all = new ArrayList<>(List.of("user", PostgresCluster.TRUST_USER, "database", PostgresCluster.DB));
+        all.addAll(List.of(parameters));
+        return of(port, minor, all.toArray(String[]::new));
+    }
 
     /** Logs in to the pooler at {@code port} with protocol {@code 3.minor} and {@code parameters} (name, value...). */
     public static RawLogin of(int port, int minor, String... parameters) {
@@ -42,6 +57,36 @@ public record RawLogin(RawConnection connection, List<RawConnection.Message> neg
         } catch (RuntimeException e) {
             raw.close();
             throw e;
+        }
+    }
+
+    /** Sends {@code sql} as a simple Query and renders its replies ({@link WireMessages#replies}). */
+    public String query(String sql) {
+        connection.send(WireMessages.query(sql));
+        return WireMessages.replies(connection);
+    }
+
+    /**
+     * Sends {@code sql} (a long query, for a cancel to end) and returns once PostgreSQL {@code pg} shows it running;
+     * its replies are left to read.
+     */
+    public void startRunning(PostgresCluster pg, String sql) {
+        connection.send(WireMessages.query(sql));
+        if (!Poll.until(RUNNING_WITHIN, () -> PgStatActivity.of(pg).activeQueries(sql) == 1)) {
+            throw new IllegalStateException("not running after " + RUNNING_WITHIN + ": " + sql);
+        }
+    }
+
+    /** The SQLSTATE of the ErrorResponse the running query ends with ({@code null}: none); reads to ReadyForQuery. */
+    public String errorCode() {
+        String code = null;
+        while (true) {
+            RawConnection.Message m = connection.readMessage();
+            if (m.tag() == 'E') {
+                code = m.fields().get('C');
+            } else if (m.tag() == 'Z') {
+                return code;
+            }
         }
     }
 
