@@ -14,8 +14,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -38,7 +40,7 @@ class TargetSessionAttrsIT {
         PostgresCluster pg = PostgresCluster.shared();
         TestRole role = TestRole.create(pg, "attrs_user");
         try (PostgresCluster.Standby standby = pg.startStandby(STANDBY_ADDRESS)) {
-            JBouncerConfig config = config(pg, role)
+            JBouncerConfig config = config(role)
                     .database("rw", entry(pg, STANDBY_ADDRESS + ",127.0.0.1", "read-write"))
                     .database("ro", entry(pg, "127.0.0.1," + STANDBY_ADDRESS, "standby"))
                     .database("ps", entry(pg, "127.0.0.1," + STANDBY_ADDRESS, "prefer-standby"))
@@ -61,93 +63,76 @@ class TargetSessionAttrsIT {
     @Test
     void writesMoveToThePromotedStandbyWhenThePrimaryStops() throws Exception {
         PostgresCluster pg = PostgresCluster.shared();
-        TestRole role = TestRole.create(pg, "attrs_writer");
-        try (Connection admin = pg.superuserJdbc(PostgresCluster.DB); Statement st = admin.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS attrs_writes (n int)");
-            st.execute("GRANT ALL ON attrs_writes TO " + role.name());
-        }
-        try (PostgresCluster.Standby standby = pg.startStandby(STANDBY_ADDRESS)) {
-            JBouncerConfig config = config(pg, role)
-                    .set("pool_mode", "transaction")
-                    .set("hold_on_server_restart", "1")
-                    .database("rw", entry(pg, "127.0.0.1," + STANDBY_ADDRESS, "read-write"));
-            AtomicInteger written = new AtomicInteger();
-            AtomicInteger failed = new AtomicInteger();
-            AtomicBoolean stop = new AtomicBoolean();
-            try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
-                Thread load = new Thread(() -> write(role, config, written, failed, stop), "attrs-writer");
-                load.start();
-                try {
-                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() >= 50), "the writer did not start");
-                    standby.promote();
-                    long stoppedAt = System.nanoTime();
-                    pg.stopForAWhile();
-                    int atStop = written.get();
-
-                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() > atStop),
-                            "writes did not resume on the promoted standby; log:\n" + bouncer.log());
-                    report("primary stopped", stoppedAt);
-                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() >= atStop + 50),
-                            "writes did not carry on on the promoted standby; log:\n" + bouncer.log());
-                    assertEquals("f", inRecovery(role, config, "rw"));
-                    assertTrue(failed.get() <= 1, failed.get() + " writes failed: more than the one in flight");
-                } finally {
-                    stop.set(true);
-                    load.join(30_000);
-                    pg.startAgain();
-                }
-            }
-        }
+        failOverUnderWrites("attrs_writer", Map.of(), "primary stopped", pg::stopForAWhile, pg::startAgain,
+                bouncer -> { });
     }
 
     /**
      * The old primary stays up but is fenced read-only by a reload ({@code default_transaction_read_only = on}) after
      * the standby is promoted: no server connection breaks, so only the role re-check before reuse (with {@code
      * server_check_delay = 0}, before every hand-out) moves the read-write pool to the new primary. Without it every
-     * later write would fail with "cannot execute INSERT in a read-only transaction".
+     * later write would fail with "cannot execute INSERT in a read-only transaction". A write whose server read the
+     * reload between the check and the INSERT fails, as it would with libpq; every later one goes to the new primary.
      */
     @Test
     void aFencedPrimaryIsLeftForThePromotedStandbyWithoutFailedWrites() throws Exception {
         PostgresCluster pg = PostgresCluster.shared();
-        TestRole role = TestRole.create(pg, "attrs_fenced");
+        failOverUnderWrites("attrs_fenced", Map.of("server_check_delay", "0"), "primary fenced read-only",
+                () -> setPrimaryReadOnly(pg, true), () -> setPrimaryReadOnly(pg, false),
+                bouncer -> assertTrue(bouncer.log().contains("no longer fits target_session_attrs = read-write"),
+                        bouncer::log));
+    }
+
+    /** A step of a failover that may fail with an exception (a stop, a reload). */
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * A writer runs through the read-write pool {@code rw} (primary first, {@code hold_on_server_restart}, and
+     * {@code settings}) while the standby is promoted and the old primary {@code leaves}: its writes must resume on
+     * the promoted standby, with at most one failure (the write in flight), and {@code alsoAssert} holds of the
+     * jbouncer. The primary {@code comesBack} for the next test.
+     */
+    private static void failOverUnderWrites(String roleName, Map<String, String> settings, String event, Step leaves,
+            Step comesBack, Consumer<JBouncerProcess> alsoAssert) throws Exception {
+        PostgresCluster pg = PostgresCluster.shared();
+        TestRole role = TestRole.create(pg, roleName);
         try (Connection admin = pg.superuserJdbc(PostgresCluster.DB); Statement st = admin.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS attrs_writes (n int)");
             st.execute("GRANT ALL ON attrs_writes TO " + role.name());
         }
         try (PostgresCluster.Standby standby = pg.startStandby(STANDBY_ADDRESS)) {
-            JBouncerConfig config = config(pg, role)
+            JBouncerConfig config = config(role)
                     .set("pool_mode", "transaction")
                     .set("hold_on_server_restart", "1")
-                    .set("server_check_delay", "0")
                     .database("rw", entry(pg, "127.0.0.1," + STANDBY_ADDRESS, "read-write"));
+            settings.forEach(config::set);
             AtomicInteger written = new AtomicInteger();
             AtomicInteger failed = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
             try (JBouncerProcess bouncer = BOUNCERS.start(config)) {
-                Thread load = new Thread(() -> write(role, config, written, failed, stop), "attrs-fenced-writer");
+                Thread load = new Thread(() -> write(role, config, written, failed, stop), "attrs-writer-" + roleName);
                 load.start();
                 try {
                     assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() >= 50), "the writer did not start");
                     standby.promote();
-                    long fencedAt = System.nanoTime();
-                    setPrimaryReadOnly(pg, true);
-                    int atFence = written.get();
+                    long leftAt = System.nanoTime();
+                    leaves.run();
+                    int atExit = written.get();
 
-                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() > atFence),
+                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() > atExit),
                             "writes did not move to the promoted standby; log:\n" + bouncer.log());
-                    report("primary fenced read-only", fencedAt);
-                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() >= atFence + 50),
+                    report(event, leftAt);
+                    assertTrue(Poll.until(SWITCH_WITHIN, () -> written.get() >= atExit + 50),
                             "writes did not carry on on the promoted standby; log:\n" + bouncer.log());
                     assertEquals("f", inRecovery(role, config, "rw"));
-                    assertTrue(bouncer.log().contains("no longer fits target_session_attrs = read-write"),
-                            bouncer::log);
-                    // A write whose server read the reload between the check and the INSERT fails, as it would
-                    // with libpq; every later one goes to the new primary.
+                    alsoAssert.accept(bouncer);
                     assertTrue(failed.get() <= 1, failed.get() + " writes failed: more than the one in flight");
                 } finally {
                     stop.set(true);
                     load.join(30_000);
-                    setPrimaryReadOnly(pg, false);
+                    comesBack.run();
                 }
             }
         }
@@ -167,7 +152,7 @@ class TargetSessionAttrsIT {
                 Duration.ofNanos(System.nanoTime() - sinceNanos).toMillis(), event);
     }
 
-    private static JBouncerConfig config(PostgresCluster pg, TestRole role) {
+    private static JBouncerConfig config(TestRole role) {
         return JBouncerConfig.create()
                 .set("ignore_startup_parameters", "extra_float_digits")
                 .set("server_login_retry", "1")
