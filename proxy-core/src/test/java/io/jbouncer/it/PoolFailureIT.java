@@ -2,7 +2,6 @@ package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,25 +11,17 @@ import io.jbouncer.it.support.ConcurrentClients;
 import io.jbouncer.it.support.FreePort;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
+import io.jbouncer.it.support.KilledClient;
 import io.jbouncer.it.support.PgStatActivity;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
-import io.jbouncer.it.support.Psql;
 import io.jbouncer.it.support.ServerErrors;
 import io.jbouncer.it.support.TestRole;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -44,7 +35,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 /**
@@ -222,58 +212,19 @@ class PoolFailureIT {
 
     @Test
     void clientKilledInsideATransactionLeavesNoTransactionBehind() throws Exception {
-        Process clientA = Psql.of(pg).processBuilder(vanishRole.connstring(config.port(), SINGLE_DB),
-                        vanishRole.password(), "-q", "-A", "-t")
-                .redirectInput(ProcessBuilder.Redirect.PIPE)
-                .redirectErrorStream(true)
-                .start();
-        try {
-            Writer stdin = new OutputStreamWriter(clientA.getOutputStream(), StandardCharsets.UTF_8);
-            stdin.write("BEGIN;\nINSERT INTO vanish_rows (id, n) VALUES (9001, 0);\nSELECT 'inserted';\n");
-            stdin.flush();
-            BufferedReader stdout = new BufferedReader(
-                    new InputStreamReader(clientA.getInputStream(), StandardCharsets.UTF_8));
-            assertEquals("inserted", CompletableFuture.supplyAsync(() -> readLine(stdout)).get(20, TimeUnit.SECONDS));
-        } finally {
-            clientA.destroyForcibly(); // SIGKILL: no Terminate, no ROLLBACK, just a closed socket
-            assertTrue(clientA.waitFor(10, TimeUnit.SECONDS));
-        }
+        KilledClient.killInsideTransaction(pg, vanishRole.connstring(config.port(), SINGLE_DB), vanishRole.password(),
+                "INSERT INTO vanish_rows (id, n) VALUES (9001, 0)");
 
         assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
             try (Connection clientB = vanishRole.connect(config.port(), SINGLE_DB);
                  Statement st = clientB.createStatement()) {
-                try (ResultSet rs = st.executeQuery(
-                        "SELECT count(*), txid_current_if_assigned() FROM vanish_rows WHERE id = 9001")) {
-                    assertTrue(rs.next());
-                    assertEquals(0, rs.getInt(1), "client A's insert is visible: its transaction was kept");
-                    assertNull(rs.getObject(2), "client B runs inside a transaction it did not begin");
-                }
-                Timestamp first = now(st);
-                assertTrue(Poll.until(Duration.ofSeconds(1), () -> !first.equals(now(st))),
-                        "now() is frozen: client B runs inside a transaction it did not begin");
+                KilledClient.assertNothingInherited(st, "vanish_rows", 9001);
             }
         });
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM vanish_rows WHERE id = 9001")) {
             assertTrue(rs.next());
             assertEquals(0, rs.getInt(1), "client A's insert was committed");
-        }
-    }
-
-    private static String readLine(BufferedReader reader) {
-        try {
-            return reader.readLine();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Timestamp now(Statement st) {
-        try (ResultSet rs = st.executeQuery("SELECT now()")) {
-            rs.next();
-            return rs.getTimestamp(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
         }
     }
 

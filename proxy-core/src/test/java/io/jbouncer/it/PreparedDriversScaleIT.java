@@ -9,6 +9,7 @@ import io.jbouncer.it.support.ConcurrentClients;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.PreparedReads;
 import io.jbouncer.it.support.TestRole;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -78,35 +79,16 @@ class PreparedDriversScaleIT {
         Properties props = new Properties();
         props.setProperty("prepareThreshold", "1");
         try (Connection c = role.connect(config.port(), DB, props);
-             PreparedStatement add = c.prepareStatement("SELECT ?::int + ?::int");
-             PreparedStatement echo = c.prepareStatement("SELECT ?::text || '-' || ?::int");
-             PreparedStatement own = c.prepareStatement("SELECT " + client + " * ?::int");
+             PreparedReads reads = PreparedReads.prepare(c, client);
              PreparedStatement bump = c.prepareStatement("UPDATE prepscale_counters SET n = n + 1 WHERE id = ?")) {
             c.setAutoCommit(false);
             for (int round = 0; round < TRANSACTIONS; round++) {
-                add.setInt(1, client);
-                add.setInt(2, round);
-                assertEquals(client + round, singleInt(add));
-                echo.setString(1, "c" + client);
-                echo.setInt(2, round);
-                try (ResultSet rs = echo.executeQuery()) {
-                    assertTrue(rs.next());
-                    assertEquals("c" + client + "-" + round, rs.getString(1));
-                }
-                own.setInt(1, round);
-                assertEquals(client * round, singleInt(own));
+                reads.check(round);
                 bump.setInt(1, client);
                 assertEquals(1, bump.executeUpdate());
                 c.commit();
             }
             return TRANSACTIONS;
-        }
-    }
-
-    private static int singleInt(PreparedStatement query) throws SQLException {
-        try (ResultSet rs = query.executeQuery()) {
-            assertTrue(rs.next());
-            return rs.getInt(1);
         }
     }
 }

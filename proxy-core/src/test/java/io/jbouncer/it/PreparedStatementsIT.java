@@ -20,6 +20,7 @@ import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Pgbench;
 import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.PreparedReads;
 import io.jbouncer.it.support.RawConnection;
 import io.jbouncer.it.support.WireMessages;
 import io.jbouncer.it.support.TestRole;
@@ -119,23 +120,10 @@ class PreparedStatementsIT {
      * own) and an autocommit query, each result checked. Returns the rounds completed.
      */
     private static int runMixedClient(int client, String prepareThreshold) throws SQLException {
-        try (Connection c = connect(prepareThreshold);
-             PreparedStatement add = c.prepareStatement("SELECT ?::int + ?::int");
-             PreparedStatement echo = c.prepareStatement("SELECT ?::text || '-' || ?::int");
-             PreparedStatement own = c.prepareStatement("SELECT " + client + " * ?::int")) {
+        try (Connection c = connect(prepareThreshold); PreparedReads reads = PreparedReads.prepare(c, client)) {
             for (int round = 0; round < ROUNDS; round++) {
                 c.setAutoCommit(round % 2 == 1);
-                add.setInt(1, client);
-                add.setInt(2, round);
-                assertEquals(client + round, singleInt(add));
-                echo.setString(1, "c" + client);
-                echo.setInt(2, round);
-                try (ResultSet rs = echo.executeQuery()) {
-                    assertTrue(rs.next());
-                    assertEquals("c" + client + "-" + round, rs.getString(1));
-                }
-                own.setInt(1, round);
-                assertEquals(client * round, singleInt(own));
+                reads.check(round);
                 if (!c.getAutoCommit()) {
                     c.commit();
                 }

@@ -13,22 +13,15 @@ import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Jdbc;
+import io.jbouncer.it.support.KilledClient;
+import io.jbouncer.it.support.PgStatActivity;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
-import io.jbouncer.it.support.Psql;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,7 +102,8 @@ class SessionPoolIT {
                     return e;
                 }
             });
-            assertTrue(Poll.until(Duration.ofSeconds(10), () -> activeQueries(SLEEP_30) == 1),
+            PgStatActivity activity = PgStatActivity.of(pg);
+            assertTrue(Poll.until(Duration.ofSeconds(10), () -> activity.activeQueries(SLEEP_30) == 1),
                     "the query never started on the server");
 
             long cancelledAt = System.nanoTime();
@@ -264,50 +258,11 @@ class SessionPoolIT {
     void clientKilledInsideATransactionLeavesNoTransactionBehind() throws Exception {
         String connstring = "host=127.0.0.1 port=" + config.port() + " dbname=" + SINGLE_DB + " user="
                 + PostgresCluster.MD5_USER + " sslmode=disable";
-        Process clientA = Psql.of(pg).processBuilder(connstring, PostgresCluster.MD5_PASS, "-q", "-A", "-t")
-                .redirectInput(ProcessBuilder.Redirect.PIPE)
-                .redirectErrorStream(true)
-                .start();
-        try {
-            Writer stdin = new OutputStreamWriter(clientA.getOutputStream(), StandardCharsets.UTF_8);
-            stdin.write("BEGIN;\nINSERT INTO t (id, v) VALUES (8001, 'never committed');\nSELECT 'inserted';\n");
-            stdin.flush();
-            BufferedReader stdout = new BufferedReader(
-                    new InputStreamReader(clientA.getInputStream(), StandardCharsets.UTF_8));
-            String line = CompletableFuture.supplyAsync(() -> readLine(stdout)).get(20, TimeUnit.SECONDS);
-            assertEquals("inserted", line);
-        } finally {
-            clientA.destroyForcibly();
-            assertTrue(clientA.waitFor(10, TimeUnit.SECONDS));
-        }
+        KilledClient.killInsideTransaction(pg, connstring, PostgresCluster.MD5_PASS,
+                "INSERT INTO t (id, v) VALUES (8001, 'never committed')");
 
         try (Connection clientB = connectMd5User(SINGLE_DB); Statement st = clientB.createStatement()) {
-            String probe = "SELECT count(*), txid_current_if_assigned() FROM t WHERE id = 8001";
-            try (ResultSet rs = st.executeQuery(probe)) {
-                assertTrue(rs.next());
-                assertEquals(0, rs.getInt(1), "client A's insert is visible: its transaction was kept");
-                assertNull(rs.getObject(2), "client B runs inside a transaction it did not begin");
-            }
-            Timestamp first = now(st);
-            assertTrue(Poll.until(Duration.ofSeconds(1), () -> !first.equals(now(st))),
-                    "now() is frozen: client B runs inside a transaction it did not begin");
-        }
-    }
-
-    private static String readLine(BufferedReader reader) {
-        try {
-            return reader.readLine();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Timestamp now(Statement st) {
-        try (ResultSet rs = st.executeQuery("SELECT now()")) {
-            rs.next();
-            return rs.getTimestamp(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
+            KilledClient.assertNothingInherited(st, "t", 8001);
         }
     }
 
@@ -316,20 +271,6 @@ class SessionPoolIT {
             return pg.backendCount(user);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot count backends of " + user, e);
-        }
-    }
-
-    private static int activeQueries(String query) {
-        try (Connection c = pg.superuserJdbc("postgres");
-             PreparedStatement st = c.prepareStatement(
-                     "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = ?")) {
-            st.setString(1, query);
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read pg_stat_activity", e);
         }
     }
 
