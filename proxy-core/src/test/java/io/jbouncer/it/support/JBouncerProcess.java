@@ -21,15 +21,19 @@ import java.util.concurrent.TimeUnit;
  * {@value #JAR_PROPERTY}, which Failsafe sets.
  *
  * <p>The process runs in the ini's directory with stdout and stderr appended to {@value #LOG_NAME} next to the ini,
- * and with paranoid Netty leak detection, so a test can assert that {@link #log()} has no {@code LEAK:} report.
+ * and with paranoid Netty leak detection, so a test can assert that {@link #log()} has no {@code LEAK:} report. To
+ * start cheaply it maps its classes from a {@link StartupArchive}.
  * A shutdown hook kills it if a test forgets to {@link #close()} it.
  */
 public final class JBouncerProcess implements AutoCloseable {
 
     public static final String JAR_PROPERTY = "jbouncer.jar";
     private static final String LOG_NAME = "jbouncer-stdout.log";
-    /** Generous: on a loaded 2-core machine a JVM with the TLS engine to load can take several seconds. */
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Generous: a JVM with the TLS engine to load needs about 2.5 CPU-seconds to listen, and on a 2-core machine
+     * shared with other builds (load 40 and more) that has taken longer than 30 s.
+     */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration SIGNAL_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(20);
@@ -48,7 +52,7 @@ public final class JBouncerProcess implements AutoCloseable {
     }
 
     /**
-     * Starts jbouncer on {@code ini} and waits (up to 10 s, polling) until 127.0.0.1:{@code port} accepts TCP
+     * Starts jbouncer on {@code ini} and waits (up to 90 s, polling) until 127.0.0.1:{@code port} accepts TCP
      * connections.
      *
      * @param extraArgs command-line options placed before the ini path, for example {@code "-v"}
@@ -154,9 +158,9 @@ public final class JBouncerProcess implements AutoCloseable {
     }
 
     private static List<String> javaCommand(List<String> jvmOptions) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dio.netty.leakDetection.level=paranoid"));
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-Dio.netty.leakDetection.level=paranoid"));
+        command.addAll(StartupArchive.jvmOptions(java, jar()));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar().toString()));
         return command;
