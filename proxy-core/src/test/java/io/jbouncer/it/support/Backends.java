@@ -1,11 +1,6 @@
 package io.jbouncer.it.support;
 
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -57,19 +52,11 @@ public final class Backends {
 
     /** The first column of {@code sql}, whose first parameter is the role names, then {@code parameters}. */
     private List<String> column(String sql, Object... parameters) {
-        try (Connection c = pg.superuserJdbc("postgres"); PreparedStatement st = c.prepareStatement(sql)) {
-            Array names = c.createArrayOf("text", users);
-            st.setArray(1, names);
-            for (int i = 0; i < parameters.length; i++) {
-                st.setObject(i + 2, parameters[i]);
-            }
-            List<String> values = new ArrayList<>();
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    values.add(rs.getString(1));
-                }
-            }
-            return values;
+        Object[] all = new Object[parameters.length + 1];
+        all[0] = users;
+        System.arraycopy(parameters, 0, all, 1, parameters.length);
+        try {
+            return pg.superuserColumn(sql, all);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read pg_stat_activity", e);
         }

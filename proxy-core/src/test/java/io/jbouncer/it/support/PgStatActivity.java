@@ -1,10 +1,6 @@
 package io.jbouncer.it.support;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -39,15 +35,8 @@ public final class PgStatActivity {
     }
 
     private List<String> column(String sql, String parameter) {
-        try (Connection c = pg.superuserJdbc("postgres"); PreparedStatement st = c.prepareStatement(sql)) {
-            st.setString(1, parameter);
-            List<String> values = new ArrayList<>();
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    values.add(rs.getString(1));
-                }
-            }
-            return values;
+        try {
+            return pg.superuserColumn(sql, parameter);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read pg_stat_activity", e);
         }

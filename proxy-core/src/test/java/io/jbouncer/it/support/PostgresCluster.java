@@ -264,6 +264,26 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The first column of {@code sql} as text, run by the superuser on a connection of its own to database
+     * {@code postgres}, with {@code parameters} bound in order (a {@code String[]} as a {@code text[]}).
+     */
+    public List<String> superuserColumn(String sql, Object... parameters) throws SQLException {
+        try (Connection c = superuserJdbc("postgres"); PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                st.setObject(i + 1, parameters[i] instanceof String[] names ? c.createArrayOf("text", names)
+                        : parameters[i]);
+            }
+            List<String> values = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    values.add(rs.getString(1));
+                }
+            }
+            return values;
+        }
+    }
+
     /** How many client backends of {@code user} exist right now (not counting the connection asking). */
     public int backendCount(String user) throws SQLException {
         try (Connection c = superuserJdbc("postgres");
