@@ -93,19 +93,20 @@ public final class JBouncer {
         HbaRules hba = HbaFile.forConfig(config);
         TlsContexts tls = TlsContexts.build(config);
         tls.logEngine();
-        transport = Transport.detect();
+        transport = Transport.select(config);
+        Log.info("io transport %s", transport.name());
         acceptors = transport.newGroup(1);
         workers = transport.newGroup(Runtime.getRuntime().availableProcessors());
         List<String> untunable = SocketTuning.unsupportedBy(transport, config);
         if (!untunable.isEmpty()) {
-            throw new IOException(String.join(", ", untunable) + " need the native epoll transport (Linux), not "
+            throw new IOException(String.join(", ", untunable) + " need a native transport (epoll or io_uring, Linux), not "
                     + transport.name());
         }
         metrics = Metrics.create(config);
         DnsCache dns = DnsCache.system(() -> pooler.config().dnsMaxTtl(), () -> pooler.config().dnsNxdomainTtl());
         ServerConnector connector = new ServerConnector(transport, workers,
                 (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK,
-                () -> SocketTuning.of(pooler.config()), metrics.events(), dns);
+                () -> SocketTuning.of(pooler.config(), transport), metrics.events(), dns);
         pooler = new Pooler(config, secrets, hba, tls, connector, metrics.events());
         AdminView view = new AdminView(pooler, dns, new AdminView.Control() {
             @Override
@@ -153,7 +154,7 @@ public final class JBouncer {
         try {
             listener.start(new Listener.Settings(config.listenAddr(), config.listenPort(), config.unixSocketDir(),
                     config.unixSocketMode(), config.unixSocketGroup(), config.listenBacklog(), config.soReuseport(),
-                    config.tcpDeferAccept(), () -> SocketTuning.of(pooler.config()), pooler::proxyTrust),
+                    config.tcpDeferAccept(), () -> SocketTuning.of(pooler.config(), transport), pooler::proxyTrust),
                     () -> new ClientConnection(pooler));
             // After the listeners: /health answers 200 only once clients can connect.
             metrics.start(view, this::unhealthy, transport, acceptors, workers);

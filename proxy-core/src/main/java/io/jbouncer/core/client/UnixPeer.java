@@ -2,6 +2,8 @@ package io.jbouncer.core.client;
 
 import io.netty.channel.Channel;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.PeerCredentials;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,11 +22,16 @@ final class UnixPeer {
 
     /** The peer's user id; empty for a TCP client or when the kernel does not say. */
     static OptionalInt uid(Channel channel) {
-        if (!(channel instanceof EpollDomainSocketChannel unix)) {
-            return OptionalInt.empty();
-        }
         try {
-            return OptionalInt.of(unix.peerCredentials().uid());
+            PeerCredentials credentials;
+            if (channel instanceof EpollDomainSocketChannel epoll) {
+                credentials = epoll.peerCredentials();
+            } else if (channel instanceof IoUringDomainSocketChannel ioUring) {
+                credentials = ioUring.peerCredentials();
+            } else {
+                return OptionalInt.empty();
+            }
+            return OptionalInt.of(credentials.uid());
         } catch (IOException e) {
             return OptionalInt.empty();
         }

@@ -318,6 +318,11 @@ public final class Config {
         return (LogFormat) value("log_format");
     }
 
+    /** {@code io_transport}: The Netty transport, a jbouncer extension ({@code auto}, epoll, io_uring or nio). */
+    public IoTransport ioTransport() {
+        return (IoTransport) value("io_transport");
+    }
+
     /** {@code metrics_addr}: Address of the HTTP metrics endpoint, a jbouncer extension (docs/metrics.md). */
     public String metricsAddr() {
         return string("metrics_addr");

@@ -83,6 +83,7 @@ public final class SettingSupport {
             Map.entry("hold_on_server_restart", implemented()),
             Map.entry("idle_transaction_timeout", implemented()),
             Map.entry("ignore_startup_parameters", implemented()),
+            Map.entry("io_transport", implemented()),
             Map.entry("job_name", noEffect("it names a Windows service")),
             Map.entry("listen_addr", implemented()),
             Map.entry("listen_backlog", implemented()),

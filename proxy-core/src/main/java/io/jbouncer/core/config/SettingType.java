@@ -104,6 +104,17 @@ enum SettingType {
             return ((LogFormat) value).configName();
         }
     },
+    IO_TRANSPORT(oneOf(IoTransport.values(), IoTransport::configName)) {
+        @Override
+        Object parse(String raw) {
+            return IoTransport.parse(raw);
+        }
+
+        @Override
+        String show(Object value) {
+            return ((IoTransport) value).configName();
+        }
+    },
     /** {@code cf_set_authdb}: a string, but the console database is refused. */
     AUTH_DBNAME("a database name; cannot use the reserved \"pgbouncer\" database as an auth_dbname") {
         @Override

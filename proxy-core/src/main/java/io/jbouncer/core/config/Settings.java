@@ -5,6 +5,7 @@ import static io.jbouncer.core.config.SettingType.AUTH_TYPE;
 import static io.jbouncer.core.config.SettingType.BOOL;
 import static io.jbouncer.core.config.SettingType.CIDR_LIST;
 import static io.jbouncer.core.config.SettingType.INT;
+import static io.jbouncer.core.config.SettingType.IO_TRANSPORT;
 import static io.jbouncer.core.config.SettingType.LIST;
 import static io.jbouncer.core.config.SettingType.LOG_FORMAT;
 import static io.jbouncer.core.config.SettingType.POOL_MODE;
@@ -24,7 +25,7 @@ import java.util.Map;
  * own {@code log_format}, {@code metrics_addr} and {@code metrics_port} (not in PgBouncer; docs/metrics.md) and
  * {@code hold_on_server_restart}, {@code proxy_protocol} and {@code proxy_trusted_networks} (not in PgBouncer;
  * docs/operations.md), {@code track_session_settings}, {@code transaction_listen} and {@code notify_queue_size} (not
- * in PgBouncer; docs/transaction-mode.md).
+ * in PgBouncer; docs/transaction-mode.md) and {@code io_transport} (not in PgBouncer; docs/settings.md).
  *
  * <p>Order is SHOW CONFIG order: alphabetical, except that {@code pool_idle_timeout} follows {@code pool_mode} as in
  * PgBouncer HEAD. The Windows-only {@code service_name} alias is left out. Defaults are PgBouncer's literal default
@@ -82,6 +83,7 @@ public final class Settings {
             new Setting("hold_on_server_restart", BOOL, "0", RELOADABLE),
             new Setting("idle_transaction_timeout", TIME, "0", RELOADABLE),
             new Setting("ignore_startup_parameters", LIST, "", RELOADABLE),
+            new Setting("io_transport", IO_TRANSPORT, "auto", RESTART_ONLY),
             new Setting("job_name", STRING, "pgbouncer", RESTART_ONLY),
             new Setting("listen_addr", LIST, "", RESTART_ONLY),
             new Setting("listen_backlog", INT, "128", RESTART_ONLY),

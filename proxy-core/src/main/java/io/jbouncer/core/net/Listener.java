@@ -7,8 +7,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.UnixChannelOption;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -74,7 +74,8 @@ public final class Listener {
             if (transport.domainSockets()) {
                 bindUnix(settings, clientHandler, Path.of(dir, ".s.PGSQL." + settings.listenPort()));
             } else {
-                Log.warning("unix sockets need the epoll transport, not %s: not listening on %s", transport.name(),
+                Log.warning("unix sockets need a native transport (epoll, io_uring), not %s: not listening on %s",
+                        transport.name(),
                         dir);
             }
         }
@@ -144,10 +145,11 @@ public final class Listener {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childHandler(new ChannelInitializerOf(clientHandler, settings.tuning(), settings.proxyTrust()));
-        if (transport.domainSockets()) {
-            // Native epoll: the Linux listen-socket options (SocketTuning.unsupportedBy refuses them elsewhere).
-            bootstrap.option(EpollChannelOption.SO_REUSEPORT, settings.soReuseport())
-                    .option(EpollChannelOption.TCP_DEFER_ACCEPT, settings.tcpDeferAccept() ? DEFER_ACCEPT_SECONDS : 0);
+        LinuxSocketOptions linux = transport.linuxOptions();
+        if (linux != null) {
+            // A native transport: the Linux listen-socket options (SocketTuning.unsupportedBy refuses them elsewhere).
+            bootstrap.option(UnixChannelOption.SO_REUSEPORT, settings.soReuseport())
+                    .option(linux.deferAccept(), settings.tcpDeferAccept() ? DEFER_ACCEPT_SECONDS : 0);
         }
         return bootstrap;
     }

@@ -4,7 +4,6 @@ import io.jbouncer.core.config.Config;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.EpollChannelOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,25 +15,30 @@ import java.util.Map;
  * TCP socket as PgBouncer's {@code tune_socket()} does. A value of 0 leaves the operating system's default. They are
  * reloadable: each new socket takes the values of the configuration in force when it is opened.
  *
- * <p>The keepalive details and the user timeout are Linux socket options, set through Netty's native epoll
- * transport; {@link #unsupportedBy} tells start-up which of them the running transport cannot honour.
+ * <p>The keepalive details and the user timeout are Linux socket options, set through a native transport (epoll or
+ * io_uring, each with its own option constants); {@link #unsupportedBy} tells start-up which of them the running
+ * transport cannot honour.
+ *
+ * @param linux the running transport's Linux options; null under NIO, where {@link #unsupportedBy} has refused them
  */
 public record SocketTuning(boolean keepalive, int keepcnt, int keepidle, int keepintvl, int userTimeoutMillis,
-        int socketBuffer) {
+        int socketBuffer, LinuxSocketOptions linux) {
 
-    public static SocketTuning of(Config config) {
+    public static SocketTuning of(Config config, Transport transport) {
         return new SocketTuning(config.tcpKeepalive(), config.tcpKeepcnt(), config.tcpKeepidle(),
-                config.tcpKeepintvl(), config.tcpUserTimeout(), config.tcpSocketBuffer());
+                config.tcpKeepintvl(), config.tcpUserTimeout(), config.tcpSocketBuffer(), transport.linuxOptions());
     }
 
     /** The options to set, in a stable order; settings left at 0 are absent. */
     Map<ChannelOption<?>, Object> options() {
         Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
         options.put(ChannelOption.SO_KEEPALIVE, keepalive);
-        putPositive(options, EpollChannelOption.TCP_KEEPCNT, keepcnt);
-        putPositive(options, EpollChannelOption.TCP_KEEPIDLE, keepidle);
-        putPositive(options, EpollChannelOption.TCP_KEEPINTVL, keepintvl);
-        putPositive(options, EpollChannelOption.TCP_USER_TIMEOUT, userTimeoutMillis);
+        if (linux != null) {
+            putPositive(options, linux.keepcnt(), keepcnt);
+            putPositive(options, linux.keepidle(), keepidle);
+            putPositive(options, linux.keepintvl(), keepintvl);
+            putPositive(options, linux.userTimeout(), userTimeoutMillis);
+        }
         putPositive(options, ChannelOption.SO_SNDBUF, socketBuffer);
         putPositive(options, ChannelOption.SO_RCVBUF, socketBuffer);
         return options;
@@ -52,13 +56,13 @@ public record SocketTuning(boolean keepalive, int keepcnt, int keepidle, int kee
     }
 
     /**
-     * The names of the settings this configuration sets that {@code transport} cannot apply (empty on epoll); start-up
-     * refuses them rather than ignore them.
+     * The names of the settings this configuration sets that {@code transport} cannot apply (empty on the native
+     * transports); start-up refuses them rather than ignore them.
      */
     public static List<String> unsupportedBy(Transport transport, Config config) {
         List<String> names = new ArrayList<>();
-        if (transport.domainSockets()) {
-            return names; // the native epoll transport has every option
+        if (transport.linuxOptions() != null) {
+            return names; // the native transports have every option
         }
         addIfSet(names, "tcp_keepcnt", config.tcpKeepcnt());
         addIfSet(names, "tcp_keepidle", config.tcpKeepidle());

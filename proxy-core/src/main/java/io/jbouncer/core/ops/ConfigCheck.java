@@ -8,6 +8,7 @@ import io.jbouncer.core.config.ConfigException;
 import io.jbouncer.core.config.ConfigLoader;
 import io.jbouncer.core.config.DatabaseDef;
 import io.jbouncer.core.config.SettingSupport;
+import io.jbouncer.core.net.Transport;
 import io.jbouncer.core.tls.TlsContexts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,8 @@ import java.util.Map;
  *   <li>TLS: a key, certificate or CA file that is missing or unreadable, a mode that needs files it lacks
  *       ({@code client_tls_sslmode} other than {@code disable} without key and certificate, {@code auth_type=cert}
  *       without {@code verify-full} and a CA file), bad protocols or ciphers: what would stop jbouncer from
- *       starting.</li>
+ *       starting;</li>
+ *   <li>an {@code io_transport} (epoll, io_uring) that cannot load on this machine.</li>
  * </ul>
  * Relative {@code auth_file} and {@code %include} paths are resolved against the working directory, as PgBouncer
  * does, so run the check where jbouncer runs.
@@ -69,6 +71,11 @@ public final class ConfigCheck {
         }
         try {
             TlsContexts.build(config);
+        } catch (ConfigException e) {
+            problems.add(e.getMessage());
+        }
+        try {
+            Transport.select(config);
         } catch (ConfigException e) {
             problems.add(e.getMessage());
         }

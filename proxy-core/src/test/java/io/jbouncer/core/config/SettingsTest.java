@@ -60,6 +60,7 @@ class SettingsTest {
             hold_on_server_restart|0|0|yes
             idle_transaction_timeout|0|0|yes
             ignore_startup_parameters|||yes
+            io_transport|auto|auto|no
             job_name|pgbouncer|pgbouncer|no
             listen_addr|||no
             listen_backlog|128|128|no

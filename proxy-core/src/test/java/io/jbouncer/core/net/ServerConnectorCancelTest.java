@@ -40,7 +40,7 @@ class ServerConnectorCancelTest {
         Transport transport = Transport.detect();
         group = transport.newGroup(1);
         connector = new ServerConnector(transport, group, 1 << 20, WriteBufferWaterMark.DEFAULT,
-                () -> new SocketTuning(true, 0, 0, 0, 0, 0), PoolerEvents.NONE,
+                () -> new SocketTuning(true, 0, 0, 0, 0, 0, transport.linuxOptions()), PoolerEvents.NONE,
                 DnsCache.system(() -> Duration.ofSeconds(15), () -> Duration.ofSeconds(15)));
     }
 

@@ -147,7 +147,12 @@ public final class JBouncerProcess implements AutoCloseable {
      * @throws IllegalStateException if it is still running after 20 s (it is killed first)
      */
     public static Exited run(Path workDir, String... args) {
-        List<String> command = javaCommand(List.of());
+        return run(workDir, List.of(), args);
+    }
+
+    /** Like {@link #run(Path, String...)}, with {@code jvmOptions} given to the JVM after the harness's own. */
+    public static Exited run(Path workDir, List<String> jvmOptions, String... args) {
+        List<String> command = javaCommand(jvmOptions);
         command.addAll(List.of(args));
         Exec.Result result = Exec.run(workDir, RUN_TIMEOUT, command);
         return new Exited(result.exitCode(), result.output());
