@@ -94,7 +94,7 @@ check_prerequisites() {
         echo "missing: pgbouncer; hint: apt-get install -y pgbouncer" >&2
         missing=1
     fi
-    if ! command -v java >/dev/null; then
+    if ! (. "$REPO_DIR/bin/jbouncer-jdk" && select_java) >/dev/null 2>&1; then
         echo "missing: java (17+); hint: apt-get install -y openjdk-17-jre-headless" >&2
         missing=1
     fi
@@ -342,6 +342,16 @@ cpu_ticks() {
     sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
 }
 
+# The median of the numbers on stdin, one a line; "-" when there are none.
+median() {
+    sort -g | awk '{v[NR] = $1} END {print (NR == 0 ? "-" : NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
+}
+
+# $1 / $2 with two decimals; "-" when $2 is not a positive number.
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN {print (b + 0 > 0 ? sprintf("%.2f", a / b) : "-")}'
+}
+
 # Resident set size of a process in kB, from /proc/PID/status.
 rss_kb() {
     awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
@@ -367,12 +377,24 @@ pid_of() {
     esac
 }
 
+# The JDK bin/jbouncer runs (JAVA_HOME, else the newest 17+ it finds) and the JDK-specific options it adds.
+jbouncer_java_version() {
+    (
+        . "$REPO_DIR/bin/jbouncer-jdk"
+        select_java >/dev/null 2>&1 || { echo "none found"; exit 0; }
+        printf '%s' "$("$java" -version 2>&1 | head -1)"
+        if [[ $java_major -ge 25 && -z $JBOUNCER_JAVA_OPTS ]]; then
+            printf ' (+ compact object headers; AOT cache: %s)' "${JBOUNCER_AOT_CACHE:-beside the jar if made}"
+        fi
+    )
+}
+
 machine_facts() {
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- CPU: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
     echo "- memory: $(free -m | awk '/^Mem:/ {print $2}') MB"
     echo "- kernel: $(uname -r)"
-    echo "- Java: $(java -version 2>&1 | head -1)"
+    echo "- Java (jbouncer's, as bin/jbouncer picks it): $(jbouncer_java_version)"
     echo "- PostgreSQL: $("$PG_BIN/postgres" --version)"
     echo "- pgbench: $(pgbench --version)"
     echo "- PgBouncer: $(pgbouncer --version | head -1)"
