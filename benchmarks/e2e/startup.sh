@@ -68,9 +68,10 @@ now_ms() {
     date +%s%3N
 }
 
-# One start of variant $1: prints "variant listen_ms first_query_ms first_tps steady_tps rss_kB".
+# One start of variant $1: prints "variant listen_ms first_query_ms first_tps steady_tps rss_kB cpu_ms", cpu_ms
+# being the JVM's CPU time (user + system, all threads) until the first query was answered.
 measure_start() {
-    local variant=$1 start pid listen_ms first_ms first_tps steady_tps rss
+    local variant=$1 start pid listen_ms first_ms first_tps steady_tps rss cpu_ms
     variant_environment "$variant"
     write_pooler_config jbouncer "$JBOUNCER_PORT"
     start=$(now_ms)
@@ -92,13 +93,14 @@ measure_start() {
         kill -0 "$pid" 2>/dev/null || die "jbouncer ($variant) exited"
     done
     first_ms=$(($(now_ms) - start))
+    cpu_ms=$(($(cpu_ticks "$pid") * 1000 / $(getconf CLK_TCK)))
     first_tps=$(bench "$FIRST")
     bench "$WARM" >/dev/null
     steady_tps=$(bench "$STEADY")
     rss=$(rss_kb "$pid")
     stop_pid "$pid"
     JBOUNCER_PID=""
-    echo "$variant $listen_ms $first_ms $first_tps $steady_tps $rss"
+    echo "$variant $listen_ms $first_ms $first_tps $steady_tps $rss $cpu_ms"
 }
 
 # TPS of CLIENTS select-only clients for $1 seconds, connections included (a restarted pooler's clients reconnect).
@@ -155,21 +157,24 @@ main() {
         echo
         echo "Medians of $REPEATS starts per variant, interleaved. Listening and first query: ms from exec of" \
             "bin/jbouncer. First ${FIRST} s: TPS of $CLIENTS pgbench -S clients started right after the first" \
-            "query (their logins included); steady: after ${WARM} s more, ${STEADY} s. RSS after the steady run."
+            "query (their logins included); steady: after ${WARM} s more, ${STEADY} s. RSS after the steady run." \
+            "CPU to first query: the JVM's user + system time until then, which other load on the machine changes" \
+            "far less than the wall-clock times."
         echo
-        echo "| variant | listening ms | first query ms | TPS first ${FIRST} s | TPS steady | first/steady | RSS MB |"
-        echo "|---|---:|---:|---:|---:|---:|---:|"
+        echo "| variant | listening ms | first query ms | CPU ms to first query | TPS first ${FIRST} s | TPS steady |" \
+            "first/steady | RSS MB |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|"
         for variant in $VARIANTS; do
             local first steady
             first=$(median_of "$variant" 4)
             steady=$(median_of "$variant" 5)
-            printf '| %s | %s | %s | %s | %s | %s | %.1f |\n' "$variant" "$(median_of "$variant" 2)" \
-                "$(median_of "$variant" 3)" "$first" "$steady" \
+            printf '| %s | %s | %s | %s | %s | %s | %s | %.1f |\n' "$variant" "$(median_of "$variant" 2)" \
+                "$(median_of "$variant" 3)" "$(median_of "$variant" 7)" "$first" "$steady" \
                 "$(ratio "$first" "$steady")" \
                 "$(awk -v k="$(median_of "$variant" 6)" 'BEGIN {print k / 1024}')"
         done
         echo
-        echo "Raw (variant, listening ms, first query ms, TPS first, TPS steady, RSS kB):"
+        echo "Raw (variant, listening ms, first query ms, TPS first, TPS steady, RSS kB, CPU ms to first query):"
         echo
         echo '```'
         cat "$RESULTS"

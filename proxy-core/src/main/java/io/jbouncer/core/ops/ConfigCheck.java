@@ -77,7 +77,8 @@ public final class ConfigCheck {
         try {
             Transport.select(config);
         } catch (ConfigException e) {
-            problems.add(e.getMessage());
+            String where = locations.getOrDefault(EntryLocator.key("pgbouncer", e.key()), ini + ":0");
+            problems.add(where + ": " + e.key() + ": " + e.detail());
         }
         if (config.authType() == AuthType.ANY) {
             problems.addAll(databasesWithoutForcedUser(ini, config, locations));
