@@ -1,10 +1,7 @@
 package io.jbouncer.core;
 
 import io.jbouncer.core.config.LogFormat;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
 
 /**
@@ -25,7 +22,7 @@ public final class Log {
     private static volatile boolean quiet;
     private static volatile int commandLineVerbosity;
     private static volatile LogFormat lineFormat = LogFormat.TEXT;
-    private static volatile PrintStream file;
+    private static volatile LogFile file;
 
     private Log() {
     }
@@ -58,12 +55,17 @@ public final class Log {
         lineFormat = value;
     }
 
-    /** Opens (or reopens, for log rotation) the log file; an empty name closes it. */
-    public static synchronized void setLogFile(String path) throws IOException {
-        PrintStream old = file;
-        file = path == null || path.isEmpty()
-                ? null
-                : new PrintStream(new FileOutputStream(path, true), true, StandardCharsets.UTF_8);
+    /**
+     * Opens (or reopens, for log rotation) the log file; an empty name closes it. A failing write to it is said
+     * once on stderr, not per line (see {@link LogFile}).
+     */
+    public static void setLogFile(String path) throws IOException {
+        LogFile opened = path == null || path.isEmpty() ? null : LogFile.open(path, Log::warningLine, Log::toStderr);
+        LogFile old;
+        synchronized (Log.class) {
+            old = file;
+            file = opened;
+        }
         if (old != null) {
             old.close();
         }
@@ -104,13 +106,21 @@ public final class Log {
         String message = args.length == 0 ? format : String.format(format, args);
         String line = LogLine.render(lineFormat, ZonedDateTime.now(), PID, level, message);
         synchronized (Log.class) {
-            if (!quiet) {
-                System.err.println(line);
-            }
-            PrintStream out = file;
+            toStderr(line);
+            LogFile out = file;
             if (out != null) {
-                out.println(line);
+                out.append(line);
             }
+        }
+    }
+
+    private static String warningLine(String message) {
+        return LogLine.render(lineFormat, ZonedDateTime.now(), PID, Level.WARNING, message);
+    }
+
+    private static void toStderr(String line) {
+        if (!quiet) {
+            System.err.println(line);
         }
     }
 }
