@@ -51,6 +51,8 @@ public final class Listener {
     /** Written by the starting thread, read by a shutdown that a signal may start meanwhile. */
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
     private volatile Channel unixChannel;
+    /** False while SUSPEND holds the listening sockets: a pause after a failed accept must not end it. */
+    private volatile boolean accepting = true;
     private Path socketFile;
 
     public Listener(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
@@ -102,6 +104,7 @@ public final class Listener {
 
     /** SUSPEND: stop or resume accepting new connections on every listening socket (the sockets stay bound). */
     public void setAccepting(boolean accepting) {
+        this.accepting = accepting;
         for (Channel channel : channels) {
             Reading.set(channel, accepting);
         }
@@ -142,6 +145,7 @@ public final class Listener {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new AcceptFailures(() -> accepting))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childHandler(new ChannelInitializerOf(clientHandler, settings.tuning(), settings.proxyTrust()));
@@ -165,6 +169,7 @@ public final class Listener {
                 .group(acceptors, workers)
                 .channel(transport.serverDomainChannel())
                 .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
+                .handler(new AcceptFailures(() -> accepting))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childHandler(new ChannelInitializerOf(clientHandler, null, null));
         try {
