@@ -10,9 +10,11 @@ import io.jbouncer.it.support.AdminConsole;
 import io.jbouncer.it.support.Backends;
 import io.jbouncer.it.support.BouncerExtension;
 import io.jbouncer.it.support.ConcurrentClients;
+import io.jbouncer.it.support.Exec;
 import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Poll;
+import io.jbouncer.it.support.PoolRecovery;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.RawConnection;
 import io.jbouncer.it.support.ServerErrors;
@@ -20,6 +22,7 @@ import io.jbouncer.it.support.TestRole;
 import io.jbouncer.it.support.WireMessages;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -27,13 +30,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
+import org.postgresql.util.PSQLException;
 
 /**
  * Fault injection (docs/reliability.md, issue 15 section 1), transaction pooling on {@value #POOL_SIZE} servers:
@@ -52,18 +61,26 @@ class FaultInjectionIT {
     private static final String DB = "faults";
     private static final int POOL_SIZE = 2;
     private static final Duration RECOVERY = Duration.ofSeconds(10);
+    private static final int OUTAGE_SECONDS = 10;
+    private static final Duration QUERY_WAIT = Duration.ofSeconds(5);
+    /** What a loaded 2-core machine may add to a timeout before a wait counts as a hang. */
+    private static final Duration HANG_SLACK = Duration.ofSeconds(5);
+    private static final long MAX_GROWTH_MB = 64;
+    private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(2);
     private static final String ADMIN = "fi_admin";
     private static final String ADMIN_PASS = "fi_admin_pass";
 
     private static PostgresCluster pg;
     private static TestRole role;
     private static Backends backends;
+    private static PoolRecovery checks;
 
     @BeforeAll
     static void roles() throws SQLException {
         pg = PostgresCluster.shared();
         role = TestRole.create(pg, "fi_user");
         backends = Backends.of(pg, role.name());
+        checks = new PoolRecovery(pg, role, DB, POOL_SIZE, ADMIN, ADMIN_PASS);
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS fi_rows (id int, note text)");
             st.execute("GRANT ALL ON fi_rows TO " + role.name());
@@ -96,7 +113,7 @@ class FaultInjectionIT {
             SQLException e = assertThrows(SQLException.class, () -> st.execute("SELECT 1"));
             assertTrue(ServerErrors.isServerGone(e), () -> e.getSQLState() + " " + e.getMessage());
         }
-        assertRecovered("backend killed mid-transaction", bouncer, config, killed);
+        checks.assertRecovered("backend killed mid-transaction", bouncer, config.port(), killed, RECOVERY);
         assertEquals(0, rows("killed mid-transaction"), "the killed transaction was committed");
     }
 
@@ -124,7 +141,7 @@ class FaultInjectionIT {
         } finally {
             closeLostConnection(c);
         }
-        assertRecovered("backend killed mid-COPY", bouncer, config, killed);
+        checks.assertRecovered("backend killed mid-COPY", bouncer, config.port(), killed, RECOVERY);
         assertEquals(0, rows("killed mid-copy"), "rows of the killed COPY were committed");
     }
 
@@ -144,7 +161,7 @@ class FaultInjectionIT {
             }
             raw.send(WireMessages.message('d', "3\taborted mid-copy\n"));
         }
-        assertRecovered("client gone mid-COPY IN", bouncer, config, copying);
+        checks.assertRecovered("client gone mid-COPY IN", bouncer, config.port(), copying, RECOVERY);
         assertEquals(0, rows("aborted mid-copy"));
     }
 
@@ -161,7 +178,7 @@ class FaultInjectionIT {
             assertEquals('T', raw.readMessage().tag());
             assertEquals('D', raw.readMessage().tag());
         }
-        assertRecovered("client gone mid-result", bouncer, config, streaming);
+        checks.assertRecovered("client gone mid-result", bouncer, config.port(), streaming, RECOVERY);
     }
 
     /** PostgreSQL down when jbouncer starts: clients get an error, not a hang, and are served once it is back. */
@@ -173,7 +190,7 @@ class FaultInjectionIT {
         try {
             bouncer = BOUNCERS.start(config);
             long start = System.nanoTime();
-            SQLException e = assertThrows(SQLException.class, () -> selectOne(config));
+            SQLException e = assertThrows(SQLException.class, () -> checks.selectOne(config.port()));
             long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
             assertEquals("08P01", e.getSQLState(), e::toString);
             assertTrue(millis < 10_000, "the first client waited " + millis + " ms");
@@ -181,10 +198,10 @@ class FaultInjectionIT {
             pg.startAgain();
         }
         long back = System.nanoTime();
-        assertTrue(Poll.until(RECOVERY, () -> servesANewClient(config)), bouncer::log);
+        assertTrue(Poll.until(RECOVERY, () -> checks.servesANewClient(config.port())), bouncer::log);
         System.out.printf("recovery after PostgreSQL appeared: %d ms%n",
                 Duration.ofNanos(System.nanoTime() - back).toMillis());
-        assertServersWithinPool(config);
+        checks.assertServersWithinPool(config.port());
     }
 
     /**
@@ -216,7 +233,7 @@ class FaultInjectionIT {
             assertEquals(List.of(), errors, "transactions failed during the reloads");
         }
         assertTrue(bouncer.log().contains("config file loading failed"), bouncer::log);
-        assertServersWithinPool(config);
+        checks.assertServersWithinPool(config.port());
     }
 
     /** {@code pg_ctl restart -m immediate} (a crash) under load: errors are server-gone errors, service returns. */
@@ -234,7 +251,7 @@ class FaultInjectionIT {
                     + committed.get() + " transactions):\n" + bouncer.log());
             pg.restartImmediately();
             back = System.nanoTime();
-            assertTrue(Poll.until(RECOVERY, () -> servesANewClient(config)), bouncer::log);
+            assertTrue(Poll.until(RECOVERY, () -> checks.servesANewClient(config.port())), bouncer::log);
             stop.set(true);
             endings = load.await(Duration.ofSeconds(30));
         }
@@ -243,8 +260,114 @@ class FaultInjectionIT {
         for (SQLException e : endings.stream().filter(Objects::nonNull).toList()) {
             assertTrue(ServerErrors.isServerGone(e), () -> e.getSQLState() + " " + e.getMessage());
         }
-        assertServersWithinPool(config);
+        checks.assertServersWithinPool(config.port());
         assertTrue(bouncer.awaitExit(Duration.ZERO).isEmpty(), "jbouncer exited");
+    }
+
+    /**
+     * {@code pg_ctl stop -m fast}, {@value #OUTAGE_SECONDS} s without PostgreSQL, then {@code pg_ctl start}, under
+     * eight clients that reconnect after each error: every error is a server-gone error or the pool's wait
+     * timeout, no statement waits longer than {@code query_wait_timeout} (plus slack for a loaded machine), the
+     * console answers throughout, and every client commits again once PostgreSQL is back.
+     */
+    @Test
+    void stopAndStartAfterTenSecondsUnderLoad() throws Exception {
+        JBouncerConfig config = config().set("query_wait_timeout", Long.toString(QUERY_WAIT.toSeconds()));
+        JBouncerProcess bouncer = BOUNCERS.start(config);
+        Outage outage = new Outage(8);
+        long back;
+        try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS);
+             ConcurrentClients<Void> load = ConcurrentClients.start(8,
+                     client -> outage.transactionsThroughErrors(client, config))) {
+            assertTrue(Poll.until(RECOVERY, () -> outage.committed() > 50), () -> "the load did not get going:\n"
+                    + bouncer.log());
+            pg.stopForAWhile();
+            long down = System.nanoTime();
+            try {
+                // The fault is the 10 s without PostgreSQL, not a wait for something: meanwhile the console must
+                // answer (the pooler is not stuck behind its dead servers).
+                while (System.nanoTime() - down < TimeUnit.SECONDS.toNanos(OUTAGE_SECONDS)) {
+                    AdminConsole.rows(console, "SHOW POOLS");
+                    Thread.sleep(200);
+                }
+            } finally {
+                pg.startAgain();
+            }
+            back = System.nanoTime();
+            outage.markRestarted();
+            assertTrue(Poll.until(RECOVERY, outage::everyClientCommittedSinceRestart),
+                    () -> "not every client committed again: " + outage + "\n" + bouncer.log());
+            outage.stop();
+            load.await(Duration.ofSeconds(30));
+        }
+        System.out.printf("recovery after %d s without PostgreSQL: %d ms; %s%n", OUTAGE_SECONDS,
+                Duration.ofNanos(System.nanoTime() - back).toMillis(), outage);
+        outage.assertErrorsWereServerGoneOrWaitTimeout();
+        assertTrue(outage.longestFailingStatement().compareTo(QUERY_WAIT.plus(HANG_SLACK)) < 0,
+                () -> "a statement hung for " + outage.longestFailingStatement().toMillis() + " ms");
+        checks.assertServersWithinPool(config.port());
+        assertTrue(bouncer.awaitExit(Duration.ZERO).isEmpty(), "jbouncer exited");
+    }
+
+    /**
+     * A client asks for a 1 GB result and stops reading after the first row: jbouncer stops reading from the server
+     * (PostgreSQL waits on ClientWrite), its resident set stays within {@value #MAX_GROWTH_MB} MB of where it was,
+     * with direct memory capped below the result; when the client finally leaves, that server is closed, not
+     * handed on in the middle of the result.
+     */
+    @Test
+    void clientStopsReadingAGigabyteResult() throws Exception {
+        JBouncerConfig config = config();
+        JBouncerProcess bouncer = BOUNCERS.start(config, List.of("-XX:MaxDirectMemorySize=128m"));
+        int streaming;
+        try (RawConnection raw = WireMessages.login(config.port(), role.name(), DB)) {
+            raw.send(WireMessages.query("SELECT pg_backend_pid()"));
+            streaming = Integer.parseInt(WireMessages.replies(raw).replaceAll(".*D:(\\d+).*", "$1"));
+            long baseline = bouncer.residentSetBytes();
+            raw.send(WireMessages.query("SELECT repeat('x', 1000) FROM generate_series(1, 1000000)"));
+            assertEquals('T', raw.readMessage().tag());
+            assertEquals('D', raw.readMessage().tag());
+            AtomicInteger blocked = new AtomicInteger();
+            assertTrue(Poll.until(RECOVERY, () -> (waitsOnClientWrite(streaming) ? blocked.incrementAndGet()
+                    : resetTo(blocked)) >= 20), "PostgreSQL never stayed blocked writing: jbouncer reads on for a"
+                    + " client that does not");
+            long growth = bouncer.residentSetBytes() - baseline;
+            System.out.printf("resident set growth with a stalled 1 GB result: %d MB%n", growth >> 20);
+            assertTrue(growth < (MAX_GROWTH_MB << 20), "jbouncer's resident set grew by " + (growth >> 20) + " MB");
+        }
+        checks.assertRecovered("client gone after stalling a 1 GB result", bouncer, config.port(), streaming,
+                RECOVERY);
+        assertFalse(bouncer.log().contains("OutOfDirectMemoryError"), bouncer::log);
+    }
+
+    /**
+     * A server that stops answering in the middle of a transaction (its backend frozen with SIGSTOP, the far end of
+     * a slow server): with {@code query_timeout = 2} the client gets FATAL 08P01 {@code query timeout} within the
+     * timeout (plus slack), another client is served by the other server meanwhile, and the frozen server never
+     * serves again once it thaws.
+     */
+    @Test
+    void frozenServerMidTransaction() throws Exception {
+        JBouncerConfig config = config().set("query_timeout", Long.toString(QUERY_TIMEOUT.toSeconds()));
+        JBouncerProcess bouncer = BOUNCERS.start(config);
+        int frozen;
+        try (Connection c = role.connect(config.port(), DB); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            frozen = backendPid(st);
+            signal("STOP", frozen, config);
+            try {
+                long start = System.nanoTime();
+                SQLException e = assertThrows(SQLException.class, () -> st.execute("SELECT 1"));
+                long waited = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                ServerErrors.assertError("FATAL", "08P01", "query timeout", e);
+                System.out.printf("frozen server: the client got query timeout after %d ms%n", waited);
+                assertTrue(waited < QUERY_TIMEOUT.plus(HANG_SLACK).toMillis(), "waited " + waited + " ms");
+                assertEquals(1, checks.selectOne(config.port()), "no other client served meanwhile");
+            } finally {
+                signal("CONT", frozen, config);
+            }
+        }
+        checks.assertRecovered("a frozen server", bouncer, config.port(), frozen, RECOVERY);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
@@ -268,56 +391,115 @@ class FaultInjectionIT {
         }
     }
 
+    private static boolean waitsOnClientWrite(int pid) {
+        try (Connection c = pg.superuserJdbc(PostgresCluster.DB);
+             PreparedStatement st = c.prepareStatement("SELECT wait_event FROM pg_stat_activity WHERE pid = ?")) {
+            st.setInt(1, pid);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() && "ClientWrite".equals(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read pg_stat_activity", e);
+        }
+    }
+
+    private static int resetTo(AtomicInteger counter) {
+        counter.set(0);
+        return 0;
+    }
+
     /**
-     * After a fault on the server with backend pid {@code faulty}: the process is up, a new client is served within
-     * {@link #RECOVERY} on another backend outside any transaction, and the servers are within the pool size.
+     * The clients of an outage: each runs transactions, and after an error records it (with how long the failing
+     * statement took) and reconnects, until stopped.
      */
-    private static void assertRecovered(String fault, JBouncerProcess bouncer, JBouncerConfig config, int faulty)
-            throws Exception {
-        long start = System.nanoTime();
-        assertTrue(Poll.until(RECOVERY, () -> servesANewClient(config)), bouncer::log);
-        System.out.printf("recovery after %s: %d ms%n", fault, Duration.ofNanos(System.nanoTime() - start).toMillis());
-        assertTrue(Poll.until(RECOVERY, () -> !backends.pids().contains(faulty)), "the faulty backend lives on");
-        for (int i = 0; i < 2 * POOL_SIZE; i++) {
-            try (Connection c = role.connect(config.port(), DB); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT pg_backend_pid(), txid_current_if_assigned()")) {
-                assertTrue(rs.next());
-                assertNotEquals(faulty, rs.getInt(1), "the faulty server served again");
-                assertEquals(null, rs.getObject(2), "a new client runs inside a transaction it did not begin");
+    private static final class Outage {
+        private final AtomicInteger committed = new AtomicInteger();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final List<SQLException> errors = new CopyOnWriteArrayList<>();
+        private final AtomicLong longestFailureNanos = new AtomicLong();
+        private final AtomicLongArray lastCommit;
+        private volatile long restarted = Long.MAX_VALUE;
+
+        Outage(int clients) {
+            lastCommit = new AtomicLongArray(clients);
+        }
+
+        Void transactionsThroughErrors(int client, JBouncerConfig config) {
+            while (!stop.get()) {
+                long started = System.nanoTime();
+                try (Connection c = role.connect(config.port(), DB); Statement st = c.createStatement()) {
+                    while (!stop.get()) {
+                        started = System.nanoTime();
+                        c.setAutoCommit(false);
+                        st.execute("SELECT count(*) FROM fi_rows");
+                        c.commit();
+                        committed.incrementAndGet();
+                        lastCommit.set(client, System.nanoTime());
+                    }
+                } catch (SQLException e) {
+                    errors.add(e);
+                    longestFailureNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
+                }
+            }
+            return null;
+        }
+
+        int committed() {
+            return committed.get();
+        }
+
+        void markRestarted() {
+            restarted = System.nanoTime();
+        }
+
+        boolean everyClientCommittedSinceRestart() {
+            for (int i = 0; i < lastCommit.length(); i++) {
+                if (lastCommit.get(i) - restarted < 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void stop() {
+            stop.set(true);
+        }
+
+        Duration longestFailingStatement() {
+            return Duration.ofNanos(longestFailureNanos.get());
+        }
+
+        void assertErrorsWereServerGoneOrWaitTimeout() {
+            for (SQLException e : errors) {
+                assertTrue(ServerErrors.isServerGone(e) || isWaitTimeout(e),
+                        () -> e.getSQLState() + " " + e.getMessage());
             }
         }
-        assertServersWithinPool(config);
-        assertTrue(bouncer.awaitExit(Duration.ZERO).isEmpty(), "jbouncer exited");
-    }
 
-    private static void assertServersWithinPool(JBouncerConfig config) throws SQLException {
-        try (Connection console = AdminConsole.connect(config.port(), ADMIN, ADMIN_PASS)) {
-            List<Map<String, String>> servers = AdminConsole.rows(console, "SHOW SERVERS").stream()
-                    .filter(row -> DB.equals(row.get("database"))).toList();
-            assertTrue(servers.size() <= POOL_SIZE, "SHOW SERVERS: " + servers);
-            Map<String, String> pool = AdminConsole.row(console, "SHOW POOLS", "database", DB);
-            int total = Integer.parseInt(pool.get("sv_active")) + Integer.parseInt(pool.get("sv_idle"))
-                    + Integer.parseInt(pool.get("sv_used")) + Integer.parseInt(pool.get("sv_tested"))
-                    + Integer.parseInt(pool.get("sv_login"));
-            assertTrue(total <= POOL_SIZE, "SHOW POOLS: " + pool);
+        private static boolean isWaitTimeout(SQLException e) {
+            return "08P01".equals(e.getSQLState()) && e instanceof PSQLException p
+                    && p.getServerErrorMessage() != null
+                    && "query_wait_timeout".equals(p.getServerErrorMessage().getMessage());
         }
-        assertTrue(backends.count() <= POOL_SIZE, "PostgreSQL backends of the pool: " + backends.pids());
-    }
 
-    private static boolean servesANewClient(JBouncerConfig config) {
-        try {
-            return selectOne(config) == 1;
-        } catch (SQLException notYet) {
-            return false;
+        @Override
+        public String toString() {
+            Map<String, Long> byState = new TreeMap<>();
+            errors.forEach(e -> byState.merge(e.getSQLState() + " " + firstLine(e), 1L, Long::sum));
+            return committed.get() + " transactions committed, errors " + byState + ", longest failing statement "
+                    + longestFailingStatement().toMillis() + " ms";
+        }
+
+        private static String firstLine(SQLException e) {
+            String message = String.valueOf(e.getMessage());
+            int newline = message.indexOf('\n');
+            return newline < 0 ? message : message.substring(0, newline);
         }
     }
 
-    private static int selectOne(JBouncerConfig config) throws SQLException {
-        try (Connection c = role.connect(config.port(), DB); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT 1")) {
-            assertTrue(rs.next());
-            return rs.getInt(1);
-        }
+    /** Sends {@code SIG<name>} to PostgreSQL backend {@code pid} (the tests run as root or as its owner). */
+    private static void signal(String name, int pid, JBouncerConfig config) {
+        Exec.check(config.dir(), Duration.ofSeconds(10), List.of("kill", "-" + name, Integer.toString(pid)));
     }
 
     /** pgjdbc's close fails on a connection lost in the middle of COPY (its COPY lock is still held): ignored. */

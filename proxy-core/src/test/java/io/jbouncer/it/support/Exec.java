@@ -36,7 +36,7 @@ public final class Exec {
      *
      * @throws IllegalStateException if it does not finish within {@code timeout} (it is killed first)
      */
-    static Result run(Path workDir, Duration timeout, List<String> command) {
+    public static Result run(Path workDir, Duration timeout, List<String> command) {
         return run(workDir, timeout, command, inherited -> { });
     }
 
