@@ -10,9 +10,9 @@ import java.util.function.UnaryOperator;
 /**
  * The {@code logfile}, appended to one line per write. A write that fails (a full file system, a vanished disk)
  * must neither stop the pooler nor make it spin on retries or repeat a complaint per line: the first failure of
- * a run of failures is reported once on {@code stderr}, the lines of that run are counted and dropped, and the
- * first line written after it is preceded by a line in the file saying how many were lost. (A {@code PrintStream}
- * would swallow the failure silently.)
+ * a run of failures is reported once on {@code stderr} (unless {@code -q}), the lines of that run are counted and
+ * dropped, and the first line written after it is preceded by a line in the file saying how many were lost. (A
+ * {@code PrintStream} would swallow the failure silently.)
  */
 final class LogFile implements AutoCloseable {
 

@@ -47,11 +47,12 @@ import org.postgresql.util.PSQLException;
 /**
  * Fault injection (docs/reliability.md, issue 15 section 1), transaction pooling on {@value #POOL_SIZE} servers:
  * backends killed mid-transaction and mid-COPY, clients that vanish mid-COPY and mid-result, PostgreSQL unreachable
- * when jbouncer starts, a storm of reloads and a broken reload under load, and {@code pg_ctl restart -m
- * immediate} under load. After each fault: the client saw a PostgreSQL-style error, no server that was inside a
- * transaction or COPY served anyone again, the servers are within the pool size, the process is up, and a new
- * client is served within {@link #RECOVERY}. (Restart {@code -m fast}, an unreachable server and clients killed
- * mid-transaction are in PoolFailureIT; a slow reader in LargeResultIT.)
+ * when jbouncer starts, a storm of reloads and a broken reload under load, {@code pg_ctl restart -m immediate} and
+ * a 10 s stop under load, a frozen server, and a client that stops reading a 1 GB result. After each fault
+ * ({@link PoolRecovery}): the client saw a PostgreSQL-style error, no server that was inside a transaction or COPY
+ * served anyone again, the servers are within the pool size, the process is up, and a new client is served within
+ * {@link #RECOVERY}. (Restart {@code -m fast}, an unreachable server and clients killed mid-transaction are in
+ * PoolFailureIT; the machine's faults in ResourceExhaustionIT; a slow network in SlowLinkIT.)
  */
 class FaultInjectionIT {
 
