@@ -4,6 +4,7 @@ import io.jbouncer.admin.ShutdownMode;
 import io.jbouncer.admin.view.StateRow;
 import io.jbouncer.core.admin.AdminView;
 import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.client.ClientLoginHandler;
 import io.jbouncer.core.state.ClientState;
 import io.jbouncer.core.config.AuthFile;
 import io.jbouncer.core.config.HbaFile;
@@ -155,7 +156,7 @@ public final class JBouncer {
             listener.start(new Listener.Settings(config.listenAddr(), config.listenPort(), config.unixSocketDir(),
                     config.unixSocketMode(), config.unixSocketGroup(), config.listenBacklog(), config.soReuseport(),
                     config.tcpDeferAccept(), () -> SocketTuning.of(pooler.config(), transport), pooler::proxyTrust),
-                    () -> new ClientConnection(pooler));
+                    () -> new ClientLoginHandler(pooler));
             // After the listeners: /health answers 200 only once clients can connect.
             metrics.start(view, this::unhealthy, transport, acceptors, workers);
         } catch (IOException e) {

@@ -6,8 +6,6 @@ import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.Version;
 import io.jbouncer.core.config.ReplicationMode;
-import io.jbouncer.core.auth.AuthStep;
-import io.jbouncer.core.auth.ClientAuthenticator;
 import io.jbouncer.core.listen.ClientListens;
 import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
@@ -23,18 +21,13 @@ import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.session.SessionSettings;
 import io.jbouncer.core.state.ClientState;
 import io.jbouncer.core.state.StateCounts;
-import io.jbouncer.core.stats.PoolerEvents;
-import io.jbouncer.core.tls.ClientTls;
-import io.jbouncer.core.tls.TlsInfo;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.message.Authentication;
-import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.CancelRequest;
 import io.jbouncer.protocol.message.ErrorResponse;
-import io.jbouncer.protocol.message.NegotiateProtocolVersion;
 import io.jbouncer.protocol.message.ReadyForQuery;
 import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
@@ -42,19 +35,18 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client connection: the startup packet, authentication, then relaying the client's messages to whichever
- * server connection the pool assigns, reading only message tags.
+ * One client connection: its state and life-cycle from accept to close, and, once logged in, relaying the client's
+ * messages to whichever server connection the pool assigns, reading only message tags (or handing them to the admin
+ * console). The start-up phase before that (TLS, cancel requests, StartupMessage, authentication) is
+ * {@link ClientLoginHandler}'s, which sits in front of this handler until the login is over.
  *
  * <p><b>Threading.</b> Everything runs on the client channel's event loop. The pool calls {@link #assign} and
  * {@link #fail} on this loop; {@link #serverFailed} and {@link #cancelRunningQuery} may come from other threads and
@@ -70,10 +62,6 @@ import java.util.concurrent.TimeUnit;
 public final class ClientConnection extends ChannelInboundHandlerAdapter
         implements PacketScanner.Handler, ServerWaiter, ClientPeer, ClientListens.Client {
 
-    private static final int SSL_REQUEST = 80877103;
-    private static final int GSSENC_REQUEST = 80877104;
-    /** Startup and authentication packets are small; PgBouncer caps passwords at 2 KB. */
-    private static final int MAX_LOGIN_PACKET = 16 * 1024;
     /**
      * Per-client bound on tracked prepared statements: this many times {@code max_prepared_statements}, at least
      * {@link #MIN_CLIENT_STATEMENTS} (pgjdbc alone caches 256 per connection), and {@link #MAX_CLIENT_STATEMENT_BYTES}
@@ -94,7 +82,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private volatile ClientState state = ClientState.CL_LOGIN;
     /** The per-state counts this client is counted in: its pool's, the console's, or a cancel target's pool's. */
     private StateCounts<ClientState> countedIn;
-    private ClientLogin login;
     /** This client's place in the per-database and per-user client counts. */
     private final ClientCounts.Share counted;
     /** Why the connection ends, for PgBouncer's {@code closing because:} log line. */
@@ -104,8 +91,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private volatile ClientSession session;
     private AdminSession console;
     private volatile Link link;
-    /** The client started TLS with a ClientHello instead of an SSLRequest. */
-    private boolean directTls;
     /** Set while scanning when the link turned out released: the scan stops and a new server is requested. */
     private boolean linkLost;
     private long waitStartNanos;
@@ -304,9 +289,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         loginTimer = cancel(loginTimer);
         waitTimer = cancel(waitTimer);
-        if (login != null) {
-            login.abandon();
-        }
         counted.leave();
         pooler.clientClosed(this);
         if (previous.waiting()) {
@@ -578,10 +560,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /** Relays what is buffered; asks the pool for a server when a message needs one. */
     private void process() {
-        if (state == ClientState.CL_LOGIN) {
-            processLogin();
-            return;
-        }
         if (state == ClientState.CL_ACTIVE) {
             drain();
         }
@@ -685,139 +663,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         armWaitTimer();
     }
 
-    // ---- login ---------------------------------------------------------------------------------------------
-
-    private void processLogin() {
-        ByteBuf in = inbound.buffer();
-        try {
-            if (login == null && in.isReadable() && channel.pipeline().get(SslHandler.class) == null
-                    && pooler.clientTls().directOn(channel, in.getByte(in.readerIndex()))) {
-                startDirectTls(in);
-                return;
-            }
-            while (state == ClientState.CL_LOGIN && !closing && in.readableBytes() >= 4) {
-                int start = in.readerIndex();
-                if (login != null && login.awaitingPassword()) {
-                    if (!readPasswordMessage(in, start)) {
-                        return;
-                    }
-                    continue;
-                }
-                int length = in.getInt(start);
-                if (length < 8 || length > MAX_LOGIN_PACKET) {
-                    throw new PgProtocolException(String.format("bad packet header: '%08x'", length));
-                }
-                if (in.readableBytes() < length) {
-                    return;
-                }
-                int code = in.getInt(start + 4);
-                ByteBuf body = in.slice(start + 8, length - 8);
-                in.skipBytes(length);
-                if (code == SSL_REQUEST) {
-                    answerSslRequest(in.isReadable());
-                } else {
-                    onStartupPacket(code, body);
-                }
-            }
-        } finally {
-            inbound.trim();
-        }
-    }
-
-    /**
-     * SSLRequest (PgBouncer's {@code handle_client_startup}): {@code S} and a TLS handshake when client TLS is on and
-     * this is a TCP client, else {@code N}. A second SSLRequest inside TLS, or bytes sent behind the SSLRequest
-     * before the answer (they were not encrypted: a man in the middle may have put them there), close the
-     * connection without a reply.
-     */
-    private void answerSslRequest(boolean moreBuffered) {
-        if (channel.pipeline().get(SslHandler.class) != null) {
-            closeSilently("SSL req inside SSL");
-            return;
-        }
-        ClientTls tls = pooler.clientTls();
-        if (!tls.offeredOn(channel)) {
-            channel.writeAndFlush(channel.alloc().buffer(1).writeByte('N'));
-        } else if (moreBuffered) {
-            closeSilently("received unencrypted data after SSL request");
-        } else {
-            // The 'S' is written (and queued below) before the handler exists, so it goes out in plaintext.
-            channel.writeAndFlush(channel.alloc().buffer(1).writeByte('S'));
-            channel.pipeline().addFirst(tls.newHandler(channel));
-        }
-    }
-
-    /**
-     * Direct TLS (PgBouncer 1.25, PostgreSQL 17 {@code sslnegotiation=direct}): the client began with its
-     * ClientHello. The TLS handler goes to the front of the pipeline and gets the bytes read so far, from the head,
-     * as if it had been there all along; once the handshake is done, {@link #userEventTriggered} checks that the
-     * client negotiated ALPN {@code postgresql}, as PostgreSQL requires of direct connections.
-     */
-    private void startDirectTls(ByteBuf in) {
-        ByteBuf hello = in.readRetainedSlice(in.readableBytes());
-        directTls = true;
-        channel.pipeline().addFirst(pooler.clientTls().newHandler(channel));
-        channel.pipeline().fireChannelRead(hello);
-    }
-
-    private void closeSilently(String reason) {
+    /** Closes without a reply (a TLS request that cannot be honoured); the reason is logged at debug level. */
+    void closeSilently(String reason) {
         Log.debug("C-%s: closing because: %s", logId(), reason);
         closeReason = reason;
         closing = true;
         channel.close();
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof SslHandshakeCompletionEvent done) {
-            pooler.events().tlsHandshake(PoolerEvents.TlsSide.CLIENT, done.isSuccess());
-            if (!done.isSuccess()) {
-                Log.warning("C-%s: TLS handshake error: %s", logId(), TlsInfo.failure(done.cause()));
-            } else if (directTls && !ClientTls.negotiatedPostgresql(channel)) {
-                Log.warning("C-%s: direct TLS connection without ALPN protocol postgresql", logId());
-                closeSilently("direct TLS without ALPN");
-            }
-        }
-        ctx.fireUserEventTriggered(event);
-    }
-
-    private void onStartupPacket(int code, ByteBuf body) {
-        if (code == GSSENC_REQUEST) {
-            ByteBuf no = channel.alloc().buffer(1).writeByte('N');
-            channel.writeAndFlush(no);
-        } else if (code == CancelRequest.CODE) {
-            closing = true; // nothing more is read from a cancel connection
-            int keyLength = body.readableBytes();
-            // a 3.0 key is 8 bytes, a 3.2 key up to 260; anything else is dropped unanswered, as PostgreSQL does
-            BackendKeyData key = keyLength >= 8 && keyLength <= CancelRequest.MAX_PACKET_LENGTH - 8
-                    ? CancelRequest.decode(body) : null;
-            EventExecutor loop = executor();
-            // another peer's key: this connection closes once the forward is over, as for one of ours below
-            if (key != null && pooler.forwardToPeer(key, () -> loop.execute(channel::close))) {
-                return;
-            }
-            ClientConnection target = key == null ? null : pooler.cancelTarget(key);
-            if (target == null) {
-                channel.close(); // unknown keys are dropped silently, as PostgreSQL and PgBouncer do
-            } else {
-                forwardCancel(target);
-            }
-        } else if (code >>> 16 == StartupMessage.PROTOCOL_3) {
-            if (login != null) {
-                throw new PgProtocolException("client re-sent startup pkt");
-            }
-            if (pooler.clientTls().requiredOn(channel) && !TlsInfo.isTls(channel)) {
-                throw new PgProtocolException("SSL required");
-            }
-            StartupMessage startup = StartupMessage.decode(code, body);
-            negotiateProtocolVersion(startup);
-            login = new ClientLogin(pooler, this, startup);
-            login.start(channel.alloc()).ifPresent(this::onLoginStep);
-        } else if (code >>> 16 == 2) {
-            throw new PgProtocolException("old V2 protocol not supported");
-        } else {
-            throw new PgProtocolException(String.format("bad packet header: '%08x'", code));
-        }
     }
 
     /**
@@ -826,7 +677,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * {@code cl_active_cancel_req} while PostgreSQL handles it) and closes once PostgreSQL closed the cancel
      * connection, as PostgreSQL itself closes a cancel connection after signalling the backend.
      */
-    private void forwardCancel(ClientConnection target) {
+    void forwardCancel(ClientConnection target) {
         StateCounts<ClientState> counts = target.poolCounts();
         if (counts != null) {
             countIn(counts);
@@ -842,40 +693,19 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 () -> loop.execute(channel::close));
     }
 
-    /**
-     * Protocol 3.0 to 3.2 are spoken as asked. A client asking for a newer minor version (PostgreSQL 19's libpq probes
-     * with 3.9999), or naming {@code _pq_.*} options (none is known here), gets exactly one NegotiateProtocolVersion
-     * with the version it goes on with, the older of its own and 3.2, and those options; it is never refused for it
-     * (protocol docs, "Protocol versions"; PgBouncer answers 3.0 to any minor).
-     */
-    private void negotiateProtocolVersion(StartupMessage startup) {
-        List<String> protocolOptions = startup.parameters().keySet().stream()
-                .filter(name -> name.startsWith("_pq_."))
-                .toList();
-        if (startup.minorVersion() > StartupMessage.LATEST_MINOR || !protocolOptions.isEmpty()) {
-            ByteBuf out = channel.alloc().buffer();
-            new NegotiateProtocolVersion(StartupMessage.PROTOCOL_3,
-                    Math.min(startup.minorVersion(), StartupMessage.LATEST_MINOR), protocolOptions).encode(out);
-            channel.write(out);
-        }
+    /** Whether the login phase still reads what the client sends: logging in, and no error or cancel under way. */
+    boolean readsLogin() {
+        return state == ClientState.CL_LOGIN && !closing;
     }
 
-    private boolean readPasswordMessage(ByteBuf in, int start) {
-        if (in.readableBytes() < 5) {
-            return false;
-        }
-        byte tag = in.getByte(start);
-        int length = in.getInt(start + 1);
-        if (tag != 'p' || length < 4 || length > MAX_LOGIN_PACKET) {
-            throw new PgProtocolException("unknown pkt");
-        }
-        if (in.readableBytes() < length + 1) {
-            return false;
-        }
-        ByteBuf body = in.slice(start + 5, length - 4);
-        in.skipBytes(length + 1);
-        login.onPasswordMessage(body, channel.alloc()).ifPresent(this::onLoginStep);
-        return true;
+    /** The login phase read bytes from the client (SHOW CLIENTS' request_time before the first request). */
+    void markRead() {
+        lastReadNanos = System.nanoTime();
+    }
+
+    /** This connection carries a CancelRequest: nothing more is read from it. */
+    void stopReading() {
+        closing = true;
     }
 
     /** This client's share of the per-database and per-user client counts; client loop only. */
@@ -883,35 +713,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         return counted;
     }
 
-    /** A login step that came later, after an auth_query lookup; dropped when the client is already leaving. */
-    void continueLogin(AuthStep step) {
-        if (state == ClientState.CL_LOGIN && !closing) {
-            onLoginStep(step);
-        } else if (step instanceof AuthStep.Challenge challenge) {
-            challenge.message().release();
-        }
-    }
-
-    private void onLoginStep(AuthStep step) {
-        if (step instanceof AuthStep.Challenge challenge) {
-            channel.writeAndFlush(challenge.message());
-        } else if (step instanceof AuthStep.Refused refused) {
-            pooler.events().loginRefused(refused.message());
-            closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, refused.message()));
-        } else if (step instanceof AuthStep.Accepted accepted) {
-            if (accepted.lastMessage() != null) {
-                channel.write(accepted.lastMessage());
-            }
-            ClientLogin done = login;
-            login = null; // its secrets, SCRAM state and startup packet are not needed any more
-            done.accepted(accepted).ifPresentOrElse(this::startSession, () -> {
-                pooler.events().loginRefused(done.postAuthError().message());
-                closeWithError(done.postAuthError());
-            });
-        }
-    }
-
-    private void startSession(ClientSession started) {
+    /**
+     * Login phase over: the relay (a pooled client) or the admin console session starts, here on the client loop;
+     * the {@link ClientLoginHandler} leaves the pipeline right after.
+     */
+    void startSession(ClientSession started) {
         session = started;
         pooler.loggedIn(this);
         if (started.consoleRole() != null) {

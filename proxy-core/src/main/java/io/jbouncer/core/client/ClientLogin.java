@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.OptionalInt;
 
@@ -55,6 +56,7 @@ final class ClientLogin {
 
     private final Pooler pooler;
     private final ClientConnection client;
+    private final Consumer<AuthStep> later;
     private final StartupMessage startup;
     private final Config config;
     private String user;
@@ -71,9 +73,14 @@ final class ClientLogin {
     private ErrorResponse postAuthError;
     private ConsoleRole consoleRole;
 
-    ClientLogin(Pooler pooler, ClientConnection client, StartupMessage startup) {
+    /**
+     * @param later where a step found after an asynchronous check (auth_query, LDAP) goes; it runs on the client's
+     *              loop
+     */
+    ClientLogin(Pooler pooler, ClientConnection client, StartupMessage startup, Consumer<AuthStep> later) {
         this.pooler = pooler;
         this.client = client;
+        this.later = later;
         this.startup = startup;
         this.config = pooler.config();
     }
@@ -216,7 +223,7 @@ final class ClientLogin {
 
     /**
      * {@code ldap}: the cleartext password is checked by the directory, off the event loop (PgBouncer 1.25); the
-     * login goes on in {@link ClientConnection#continueLogin}. The pool's servers then log in with that password
+     * login goes on in {@link ClientLoginHandler}. The pool's servers then log in with that password
      * unless auth_file has the user.
      */
     private Optional<AuthStep> verifyWithLdap(String password) {
@@ -226,7 +233,7 @@ final class ClientLogin {
             if (ok && secret == null) {
                 secret = new StoredSecret.Plain(password);
             }
-            client.continueLogin(ok ? new AuthStep.Accepted(null, null)
+            later.accept(ok ? new AuthStep.Accepted(null, null)
                     : new AuthStep.Refused("LDAP authentication failed"));
         }));
         return Optional.empty();
@@ -273,19 +280,19 @@ final class ClientLogin {
         lookup = null;
         if (outcome instanceof AuthQuery.Outcome.Found found) {
             if (!joinUserWithinCap(user)) {
-                client.continueLogin(new AuthStep.Refused("client connections exceeded (max_user_client_connections)"));
+                later.accept(new AuthStep.Refused("client connections exceeded (max_user_client_connections)"));
                 return;
             }
             // SQL NULL (an expired role with PgBouncer's default query): no usable secret, mock authentication
             StoredSecret dynamic = found.password() == null ? null : StoredSecret.parse(found.password());
-            client.continueLogin(authenticate(dynamic, client.channel().alloc()));
+            later.accept(authenticate(dynamic, client.channel().alloc()));
         } else if (outcome instanceof AuthQuery.Outcome.NoSuchUser) {
             if (config.logConnections()) {
                 Log.info("C-%s: login failed: db=%s", client.logId(), database);
             }
-            client.continueLogin(new AuthStep.Refused("no such user"));
+            later.accept(new AuthStep.Refused("no such user"));
         } else {
-            client.continueLogin(new AuthStep.Refused("bouncer config error")); // the server side logged why
+            later.accept(new AuthStep.Refused("bouncer config error")); // the server side logged why
         }
     }
 
