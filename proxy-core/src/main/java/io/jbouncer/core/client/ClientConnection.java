@@ -623,31 +623,25 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
     }
 
-    /**
-     * One timer per wait, at the earlier of its deadlines: {@code query_wait_timeout}'s FATAL, and the
-     * {@code query_wait_notify} NOTICE for a welcomed client queued more than that many whole seconds (PgBouncer
-     * compares whole seconds with {@code >}, so 5 means from the sixth second on).
-     */
+    /** One timer per wait, at the earlier of its deadlines ({@link QueueWaitTimer}). */
     private void armWaitTimer() {
-        long limitMillis = session.pool().settings().queryWaitTimeout().toMillis();
-        int notifySeconds = pooler.config().queryWaitNotify();
-        long notifyMillis = notifySeconds > 0 && !waitNoticeSent && state == ClientState.CL_WAITING
-                ? TimeUnit.SECONDS.toMillis(notifySeconds + 1L) : 0;
-        long dueMillis = limitMillis == 0 ? notifyMillis : notifyMillis == 0 ? limitMillis
-                : Math.min(limitMillis, notifyMillis);
-        if (dueMillis > 0) {
-            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - waitStartNanos);
-            waitTimer = channel.eventLoop().schedule(this::waitTimerFired, Math.max(0, dueMillis - waitedMillis),
-                    TimeUnit.MILLISECONDS);
+        long delay = queueWaitTimer().delayMillis(System.nanoTime() - waitStartNanos);
+        if (delay >= 0) {
+            waitTimer = channel.eventLoop().schedule(this::waitTimerFired, delay, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** The deadlines of this wait under the settings in force now (a reload may have changed them). */
+    private QueueWaitTimer queueWaitTimer() {
+        return QueueWaitTimer.of(session.pool().settings().queryWaitTimeout().toMillis(),
+                pooler.config().queryWaitNotify(), !waitNoticeSent && state == ClientState.CL_WAITING);
     }
 
     private void waitTimerFired() {
         if (!state.waiting()) {
             return;
         }
-        long limitMillis = session.pool().settings().queryWaitTimeout().toMillis();
-        if (limitMillis > 0 && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - waitStartNanos) >= limitMillis) {
+        if (queueWaitTimer().timedOut(System.nanoTime() - waitStartNanos)) {
             if (session.pool().cancelWait(this)) {
                 closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout"));
             }
