@@ -22,42 +22,6 @@ import org.junit.jupiter.api.Test;
 /** {@link StartupScanner}: framing of the packets before login, whole, in fragments, and malformed. */
 class StartupScannerTest {
 
-    private static byte[] startup(int minor, Map<String, String> parameters) {
-        ByteBuf out = Unpooled.buffer();
-        StartupMessage.encode(out, minor, parameters);
-        return bytes(out);
-    }
-
-    private static byte[] request(int code) {
-        ByteBuf out = Unpooled.buffer();
-        out.writeInt(8).writeInt(code);
-        return bytes(out);
-    }
-
-    private static byte[] password(String text) {
-        ByteBuf out = Unpooled.buffer();
-        int len = PgBuf.beginMessage(out, 'p');
-        PgBuf.writeCString(out, text);
-        PgBuf.endMessage(out, len);
-        return bytes(out);
-    }
-
-    private static byte[] bytes(ByteBuf buf) {
-        try {
-            return ByteBufUtil.getBytes(buf);
-        } finally {
-            buf.release();
-        }
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteBuf out = Unpooled.buffer();
-        for (byte[] part : parts) {
-            out.writeBytes(part);
-        }
-        return bytes(out);
-    }
-
     private static final Map<String, String> PARAMS = orderedParams();
 
     private static Map<String, String> orderedParams() {
@@ -89,7 +53,7 @@ class StartupScannerTest {
 
     @Test
     void aStartupMessageSplitAtEveryByteComesOutWholeOnce() {
-        byte[] wire = startup(0, PARAMS);
+        byte[] wire = Wire.startup(0, PARAMS);
         for (int cut = 0; cut <= wire.length; cut++) {
             List<ByteBuf> keep = new ArrayList<>();
             List<StartupScanner.Packet> packets = scanInTwo(wire, cut, keep);
@@ -107,7 +71,7 @@ class StartupScannerTest {
 
     @Test
     void anIncompletePacketMovesNothing() {
-        byte[] wire = startup(2, PARAMS);
+        byte[] wire = Wire.startup(2, PARAMS);
         ByteBuf in = Unpooled.wrappedBuffer(wire, 0, wire.length - 1);
         assertNull(StartupScanner.nextStartup(in));
         assertEquals(0, in.readerIndex());
@@ -116,9 +80,9 @@ class StartupScannerTest {
 
     @Test
     void eachRequestCodeIsToldApart() {
-        byte[] cancel = bytes(cancelRequest());
-        byte[] wire = concat(request(StartupScanner.SSL_REQUEST), request(StartupScanner.GSSENC_REQUEST), cancel,
-                startup(2, PARAMS));
+        byte[] cancel = Wire.encoded(out -> CancelRequest.encode(out, new BackendKeyData(42, 7)));
+        byte[] wire = Wire.concat(Wire.request(StartupScanner.SSL_REQUEST),
+                Wire.request(StartupScanner.GSSENC_REQUEST), cancel, Wire.startup(2, PARAMS));
         for (int cut = 0; cut <= wire.length; cut++) {
             List<ByteBuf> keep = new ArrayList<>();
             List<StartupScanner.Packet> packets = scanInTwo(wire, cut, keep);
@@ -132,15 +96,9 @@ class StartupScannerTest {
         }
     }
 
-    private static ByteBuf cancelRequest() {
-        ByteBuf out = Unpooled.buffer();
-        CancelRequest.encode(out, new BackendKeyData(42, 7));
-        return out;
-    }
-
     @Test
     void anSslRequestFollowedByGarbageFramesTheRequestThenRefusesTheGarbage() {
-        ByteBuf in = Unpooled.wrappedBuffer(concat(request(StartupScanner.SSL_REQUEST),
+        ByteBuf in = Unpooled.wrappedBuffer(Wire.concat(Wire.request(StartupScanner.SSL_REQUEST),
                 new byte[] {0x7f, 0x7f, 0x7f, 0x7f, 1, 2, 3}));
         assertEquals(StartupScanner.Kind.SSL_REQUEST, StartupScanner.nextStartup(in).kind());
         assertTrue(in.isReadable(), "the caller sees bytes behind the SSLRequest");
@@ -166,11 +124,11 @@ class StartupScannerTest {
 
     @Test
     void protocolTwoAndUnknownCodesAreRefusedWithPgBouncersTexts() {
-        ByteBuf v2 = Unpooled.wrappedBuffer(request(2 << 16));
+        ByteBuf v2 = Unpooled.wrappedBuffer(Wire.request(2 << 16));
         assertEquals("old V2 protocol not supported",
                 assertThrows(PgProtocolException.class, () -> StartupScanner.nextStartup(v2)).getMessage());
         v2.release();
-        ByteBuf unknown = Unpooled.wrappedBuffer(request(0x04d21631));
+        ByteBuf unknown = Unpooled.wrappedBuffer(Wire.request(0x04d21631));
         assertEquals("bad packet header: '04d21631'",
                 assertThrows(PgProtocolException.class, () -> StartupScanner.nextStartup(unknown)).getMessage());
         unknown.release();
@@ -180,7 +138,7 @@ class StartupScannerTest {
     void everyStartupCodeTellsOnlyItsOwnKind() {
         // protocol 3 with any minor (3.9999 is how newer libpq probes) is a startup, never a request
         for (int minor : new int[] {0, 1, 2, 9999, 0xFFFF}) {
-            ByteBuf in = Unpooled.wrappedBuffer(request(3 << 16 | minor));
+            ByteBuf in = Unpooled.wrappedBuffer(Wire.request(3 << 16 | minor));
             StartupScanner.Packet packet = StartupScanner.nextStartup(in);
             assertEquals(StartupScanner.Kind.STARTUP, packet.kind());
             assertEquals(3 << 16 | minor, packet.code());
@@ -193,7 +151,7 @@ class StartupScannerTest {
         ByteBuf hello = Unpooled.wrappedBuffer(new byte[] {0x16, 0x03, 0x01});
         assertTrue(StartupScanner.startsTls(hello));
         hello.release();
-        ByteBuf startup = Unpooled.wrappedBuffer(startup(0, PARAMS));
+        ByteBuf startup = Unpooled.wrappedBuffer(Wire.startup(0, PARAMS));
         assertFalse(StartupScanner.startsTls(startup));
         startup.release();
         assertFalse(StartupScanner.startsTls(Unpooled.EMPTY_BUFFER));
@@ -201,7 +159,7 @@ class StartupScannerTest {
 
     @Test
     void aPasswordMessageInPiecesComesOutWhole() {
-        byte[] wire = concat(password("secret"), password("second"));
+        byte[] wire = Wire.concat(Wire.password("secret"), Wire.password("second"));
         for (int cut = 0; cut <= wire.length; cut++) {
             ByteBuf in = Unpooled.buffer();
             List<String> read = new ArrayList<>();
@@ -224,7 +182,7 @@ class StartupScannerTest {
 
     @Test
     void anythingButAPasswordMessageIsAnUnknownPacket() {
-        byte[] query = password("x");
+        byte[] query = Wire.password("x");
         query[0] = 'Q';
         byte[] huge = Unpooled.buffer().writeByte('p').writeInt(StartupScanner.MAX_LENGTH + 1).array();
         byte[] tooShort = {'p', 0, 0, 0, 3};
@@ -239,12 +197,12 @@ class StartupScannerTest {
 
     @Test
     void aFourByteHeadOfAPasswordMessageWaits() {
-        ByteBuf in = Unpooled.wrappedBuffer(password("x"), 0, 4);
+        ByteBuf in = Unpooled.wrappedBuffer(Wire.password("x"), 0, 4);
         assertNull(StartupScanner.nextPasswordMessage(in));
         assertEquals(0, in.readerIndex());
         in.release();
         byte[] expected = {'x', 0};
-        ByteBuf whole = Unpooled.wrappedBuffer(password("x"));
+        ByteBuf whole = Unpooled.wrappedBuffer(Wire.password("x"));
         assertArrayEquals(expected, ByteBufUtil.getBytes(StartupScanner.nextPasswordMessage(whole)));
         whole.release();
     }

@@ -261,11 +261,8 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
      * may pipeline its first query behind the password) goes on to the connection as if just read.
      */
     private void handOver() {
-        ByteBuf buffered = inbound.buffer();
-        // a copy, so the connection's cumulation starts on a buffer of its own; released by its channelRead
-        ByteBuf rest = buffered == null || !buffered.isReadable() ? null
-                : ctx.alloc().buffer(buffered.readableBytes()).writeBytes(buffered);
-        ctx.pipeline().remove(this); // handlerRemoved releases the cumulation
+        ByteBuf rest = inbound.takeRest(ctx.alloc()); // released by the connection's channelRead
+        ctx.pipeline().remove(this);
         if (rest != null) {
             ctx.fireChannelRead(rest);
         }

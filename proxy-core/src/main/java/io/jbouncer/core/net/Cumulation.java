@@ -40,6 +40,17 @@ public final class Cumulation {
         }
     }
 
+    /**
+     * Takes out what is left unread, for the next handler when the one owning this cumulation leaves the pipeline:
+     * a copy the caller owns (so that handler's own cumulation starts on a buffer of its own), or {@code null} when
+     * nothing is left. This cumulation is empty afterwards.
+     */
+    public ByteBuf takeRest(ByteBufAllocator alloc) {
+        ByteBuf rest = isEmpty() ? null : alloc.buffer(buffer.readableBytes()).writeBytes(buffer);
+        release();
+        return rest;
+    }
+
     public void release() {
         if (buffer != null) {
             buffer.release();

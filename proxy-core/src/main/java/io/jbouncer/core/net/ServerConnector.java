@@ -102,7 +102,8 @@ public final class ServerConnector implements ServerLauncher {
             return;
         }
         EventLoop eventLoop = loop != null ? (EventLoop) loop : group.next();
-        open(eventLoop, address, timeout, server, server::failLogin)
+        // the login handler goes in and puts the server connection behind itself
+        open(eventLoop, address, timeout, server.loginHandler(), server::failLogin)
                 .addListener((FutureListener<Channel>) future -> {
                     if (!future.isSuccess()) {
                         Log.warning("%s: connect failed: %s", pool.key(), future.cause().getMessage());

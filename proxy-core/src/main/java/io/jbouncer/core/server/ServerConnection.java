@@ -21,9 +21,9 @@ import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.jbouncer.protocol.message.ParameterStatus;
 import io.jbouncer.protocol.message.ReadyForQuery;
-import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.EventExecutor;
@@ -37,8 +37,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * One connection from the pooler to PostgreSQL: logs in, then relays the server's output to whichever client it
- * is {@linkplain Link linked} to, reading only ReadyForQuery and ParameterStatus.
+ * One connection from the pooler to PostgreSQL: its state and life-cycle from connect to close, and, once logged in,
+ * relaying the server's output to whichever client it is {@linkplain Link linked} to, reading only ReadyForQuery and
+ * ParameterStatus. The login phase before that (startup, authentication, target_session_attrs check, connect_query)
+ * is {@link ServerLoginHandler}'s, which sits in front of this handler until the server joined its pool.
  *
  * <p><b>Threading.</b> Everything here runs on the server channel's event loop, except {@link #assign} and
  * {@link #releaseDetached}, which only publish a volatile field or hop to that loop. Output goes to the client's
@@ -58,11 +60,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final Pool pool;
     /** The host (of a host list, the one chosen) this server connects to; cancels for it go there too. */
     private final SocketAddress address;
-    private final Map<String, String> startupParameters;
     /** The replication client this server was opened for, or {@code null} for a pooled server. */
     private final ServerWaiter dedicatedTo;
     private final ReplicationMode replication;
-    private final ServerLogin login;
+    /** The login phase's handler, in front of this one until the server joined its pool. */
+    private final ServerLoginHandler loginHandler;
     private final PacketScanner scanner;
     private final Cumulation inbound = new Cumulation();
     private final Map<String, String> parameters = new LinkedHashMap<>();
@@ -108,10 +110,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private ErrorResponse resetError;
     private boolean loggedIn;
     private boolean setupFailed;
-    /** While the database's connect_query runs, between the login's ReadyForQuery and joining the pool. */
-    private boolean connectQueryRunning;
-    /** While the target_session_attrs check runs, right after the login's ReadyForQuery; null otherwise. */
-    private SessionCheck sessionCheck;
     /** While an idle server's {@code target_session_attrs} is checked again before reuse (TESTED); null otherwise. */
     private SessionCheck roleRecheck;
     /**
@@ -154,9 +152,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         this.replication = replication;
         this.pool = pool;
         this.address = address;
-        this.startupParameters = startupParameters;
-        this.login = new ServerLogin(credentials);
         this.scanner = new PacketScanner(maxPacketSize);
+        this.loginHandler = new ServerLoginHandler(this, credentials, startupParameters, maxPacketSize);
         pool.serverCounts().enter(ServerState.SV_FREE);
     }
 
@@ -465,11 +462,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        tryTransition(ServerState.SV_FREE, ServerState.SV_LOGIN);
-        ByteBuf startup = ctx.alloc().buffer();
-        // 3.2 (long cancel keys) where PostgreSQL 18+ speaks it; older servers negotiate down to 3.0 (ServerLogin)
-        StartupMessage.encode(startup, StartupMessage.LATEST_MINOR, startupParameters);
-        ctx.writeAndFlush(startup);
+        tryTransition(ServerState.SV_FREE, ServerState.SV_LOGIN); // the login handler in front sends the startup
     }
 
     @Override
@@ -591,7 +584,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     @Override
     public boolean onMessage(byte tag, ByteBuf message) {
         switch (state) {
-            case SV_LOGIN -> onLoginMessage(tag, message);
             case SV_ACTIVE -> {
                 if (link != null) {
                     return onActiveMessage(tag, message);
@@ -620,107 +612,44 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    private void onLoginMessage(byte tag, ByteBuf message) {
-        if (sessionCheck != null) {
-            onSessionCheckReply(tag, message);
-            return;
-        }
-        if (connectQueryRunning) {
-            onConnectQueryReply(tag, message);
-            return;
-        }
-        try {
-            if (tag == 'Z') {
-                backendKey = login.backendKey();
-                Log.debug("S-%s: %s server speaks protocol 3.%d, cancel key of %d bytes", logId(), pool.key(),
-                        login.protocolMinor(), backendKey == null ? 0 : backendKey.length());
-                parameters.putAll(login.parameters());
-                parametersSnapshot = Map.copyOf(parameters);
-                if (dedicatedTo != null) {
-                    loginDone();
-                    return;
-                }
-                TargetSessionAttrs attrs = pool.loginSessionAttrs();
-                if (attrs != TargetSessionAttrs.ANY) {
-                    sessionCheck = new SessionCheck(attrs);
-                    writeQuery(SessionCheck.QUERY);
-                    return;
-                }
-                runConnectQueryOrFinish();
-                return;
-            }
-            ByteBuf reply = login.handle(tag, message, channel.alloc());
-            if (reply != null) {
-                channel.write(reply);
-            }
-        } catch (ServerLogin.LoginFailure failure) {
-            Log.warning("S-%s: %s server login failed: %s", logId(), pool.key(), failure.getMessage());
-            endState();
-            pool.loginFailed(this, failure.serverError, "server login failed: " + failure.getMessage());
-            channel.close();
-        }
-    }
-
     /**
-     * Replies to the {@code target_session_attrs} check: a server that does not qualify is closed, and its login
-     * counts as a failed connection, so the pool tries the next host of its list.
+     * The handler that runs this server's login phase ({@link ServerLoginHandler}); it goes into the pipeline in
+     * place of this one and puts this one behind itself.
      */
-    private void onSessionCheckReply(byte tag, ByteBuf message) {
-        SessionCheck check = sessionCheck;
-        if (tag == 'D') {
-            check.row(PgBuf.body(message));
-        } else if (tag == 'E') {
-            check.failed(ErrorResponse.decode(PgBuf.body(message)).message());
-        } else if (tag == 'Z') {
-            sessionCheck = null;
-            if (check.passed()) {
-                roleCheckedNanos = System.nanoTime();
-                runConnectQueryOrFinish();
-            } else {
-                Log.info("S-%s: %s server at %s does not fit target_session_attrs = %s: %s", logId(), pool.key(),
-                        address, check.attrs().configName(), check.found());
-                endState();
-                pool.loginFailed(this, null, "server does not fit target_session_attrs = "
-                        + check.attrs().configName());
-                channel.close();
-            }
-        }
+    public ChannelHandler loginHandler() {
+        return loginHandler;
     }
 
-    private void runConnectQueryOrFinish() {
-        String connectQuery = pool.target().connectQuery();
-        if (connectQuery != null) {
-            connectQueryRunning = true;
-            writeQuery(connectQuery);
-            return;
-        }
-        loginDone();
+    /** The authentication is over (the login's first ReadyForQuery): the server's key and parameters are known. */
+    void loggedIn(ServerLogin login) {
+        backendKey = login.backendKey();
+        Log.debug("S-%s: %s server speaks protocol 3.%d, cancel key of %d bytes", logId(), pool.key(),
+                login.protocolMinor(), backendKey == null ? 0 : backendKey.length());
+        parameters.putAll(login.parameters());
+        parametersSnapshot = Map.copyOf(parameters);
     }
 
-    /**
-     * Replies to the database's {@code connect_query}, run once on each new server before it joins the pool: an
-     * error is logged and otherwise ignored, as in PgBouncer; a parameter it sets is the server's from now on.
-     */
-    private void onConnectQueryReply(byte tag, ByteBuf message) {
-        if (tag == 'E') {
-            Log.warning("S-%s: %s connect_query failed: %s", logId(), pool.key(),
-                    ErrorResponse.decode(PgBuf.body(message)).message());
-        } else if (tag == 'S') {
-            recordParameter(message);
-        } else if (tag == 'Z') {
-            connectQueryRunning = false;
-            loginDone();
-        }
+    /** The login's target_session_attrs check passed. */
+    void roleChecked() {
+        roleCheckedNanos = System.nanoTime();
     }
 
-    private void loginDone() {
+    /** The login failed: counted for server_login_retry (with PostgreSQL's error, if it sent one), closed. */
+    void loginRefused(ErrorResponse serverError, String reason) {
+        endState();
+        pool.loginFailed(this, serverError, reason);
+        channel.close();
+    }
+
+    /** The login phase is over: the server joins its pool, or goes to the replication client it was opened for. */
+    void loginDone() {
         transition(ServerState.SV_IDLE);
         loggedIn = true;
         Log.debug("S-%s: %s new connection to server", logId(), pool.key());
         pool.loginSucceeded(this, parameters);
     }
 
-    private void writeQuery(String sql) {
+    void writeQuery(String sql) {
         ByteBuf query = channel.alloc().buffer(sql.length() + 6);
         int len = PgBuf.beginMessage(query, 'Q');
         PgBuf.writeCString(query, sql);
@@ -814,7 +743,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     /** A ParameterStatus from PostgreSQL: the server's value of that parameter from now on. */
-    private ParameterStatus recordParameter(ByteBuf message) {
+    ParameterStatus recordParameter(ByteBuf message) {
         ParameterStatus status = ParameterStatus.decode(PgBuf.body(message));
         parameters.put(status.name(), status.value());
         parametersSnapshot = Map.copyOf(parameters);
@@ -1048,7 +977,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    private String logId() {
+    String logId() {
         return channel == null ? "?" : channel.id().asShortText();
     }
 }

@@ -7,33 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.core.Pooler;
-import io.jbouncer.core.config.AuthFile;
-import io.jbouncer.core.config.Config;
-import io.jbouncer.core.config.ConfigLoader;
-import io.jbouncer.core.config.HbaRules;
-import io.jbouncer.core.net.ServerConnector;
-import io.jbouncer.core.net.Transport;
+import io.jbouncer.core.TestPooler;
 import io.jbouncer.core.state.ClientState;
-import io.jbouncer.core.stats.PoolerEvents;
-import io.jbouncer.core.tls.TlsContexts;
-import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.StartupScanner;
-import io.jbouncer.protocol.auth.StoredSecret;
+import io.jbouncer.protocol.Wire;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.CancelRequest;
 import io.jbouncer.protocol.message.ErrorResponse;
-import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,24 +40,7 @@ class ClientLoginHandlerTest {
 
     @BeforeAll
     static void pooler(@TempDir Path dir) throws Exception {
-        Path users = dir.resolve("userlist.txt");
-        Files.writeString(users, "\"alice\" \"secret\"\n", StandardCharsets.UTF_8);
-        Path ini = dir.resolve("pgbouncer.ini");
-        Files.writeString(ini, """
-                [databases]
-                db = host=127.0.0.1 port=1
-                [pgbouncer]
-                auth_type = plain
-                auth_file = %s
-                admin_users = alice
-                """.formatted(users), StandardCharsets.UTF_8);
-        Config config = ConfigLoader.load(ini);
-        Map<String, StoredSecret> secrets = new HashMap<>();
-        AuthFile.load(users).forEach((user, secret) -> secrets.put(user, StoredSecret.parse(secret)));
-        // No server is ever connected here: the connector has no event loops.
-        ServerConnector connector = new ServerConnector(Transport.detect(), null, 8192,
-                new WriteBufferWaterMark(32 * 1024, 128 * 1024), () -> null, PoolerEvents.NONE);
-        pooler = new Pooler(config, secrets, HbaRules.NONE, TlsContexts.build(config), connector, PoolerEvents.NONE);
+        pooler = TestPooler.create(dir);
     }
 
     @AfterEach
@@ -98,62 +68,35 @@ class ClientLoginHandlerTest {
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("user", user);
         parameters.put("database", database);
-        ByteBuf out = Unpooled.buffer();
-        StartupMessage.encode(out, 0, parameters);
-        return bytes(out);
-    }
-
-    private static byte[] request(int code) {
-        return bytes(Unpooled.buffer().writeInt(8).writeInt(code));
-    }
-
-    private static byte[] password(String text) {
-        ByteBuf out = Unpooled.buffer();
-        int len = PgBuf.beginMessage(out, 'p');
-        PgBuf.writeCString(out, text);
-        PgBuf.endMessage(out, len);
-        return bytes(out);
+        return Wire.startup(0, parameters);
     }
 
     private static final byte[] TERMINATE = {'X', 0, 0, 0, 4};
 
-    private static byte[] bytes(ByteBuf buf) {
-        try {
-            return ByteBufUtil.getBytes(buf);
-        } finally {
-            buf.release();
-        }
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteBuf out = Unpooled.buffer();
-        for (byte[] part : parts) {
-            out.writeBytes(part);
-        }
-        return bytes(out);
-    }
-
-    /** Writes {@code wire} in pieces cut at {@code cuts} (ascending). */
+    /**
+     * Writes {@code wire} in pieces cut at {@code cuts} (ascending), each a copy, as a socket reads into fresh
+     * buffers: the handler compacts what it keeps in place, which would overwrite a wrapped array.
+     */
     private static void feed(EmbeddedChannel channel, byte[] wire, int... cuts) {
         int from = 0;
         for (int cut : cuts) {
-            channel.writeInbound(Unpooled.wrappedBuffer(wire, from, cut - from));
+            channel.writeInbound(Unpooled.copiedBuffer(wire, from, cut - from));
             from = cut;
         }
-        channel.writeInbound(Unpooled.wrappedBuffer(wire, from, wire.length - from));
+        channel.writeInbound(Unpooled.copiedBuffer(wire, from, wire.length - from));
     }
 
     // ---- what the client is answered -----------------------------------------------------------------------
 
     /** Everything written to the client so far, as one byte array (released). */
     private static byte[] answered(EmbeddedChannel channel) {
-        ByteBuf all = Unpooled.buffer();
-        ByteBuf part;
-        while ((part = channel.readOutbound()) != null) {
-            all.writeBytes(part);
-            part.release();
-        }
-        return bytes(all);
+        return Wire.encoded(all -> {
+            ByteBuf part;
+            while ((part = channel.readOutbound()) != null) {
+                all.writeBytes(part);
+                part.release();
+            }
+        });
     }
 
     /** The tags of the typed messages in {@code wire}. */
@@ -197,10 +140,10 @@ class ClientLoginHandlerTest {
         byte[] wire = startup("alice", "pgbouncer");
         EmbeddedChannel channel = newClient();
         for (int i = 0; i < wire.length - 1; i++) {
-            channel.writeInbound(Unpooled.wrappedBuffer(wire, i, 1));
+            channel.writeInbound(Unpooled.copiedBuffer(wire, i, 1));
             assertEquals(0, answered(channel).length, "nothing before the packet is whole");
         }
-        channel.writeInbound(Unpooled.wrappedBuffer(wire, wire.length - 1, 1));
+        channel.writeInbound(Unpooled.copiedBuffer(wire, wire.length - 1, 1));
         assertEquals(ByteBufUtil.hexDump(CLEARTEXT_REQUEST), ByteBufUtil.hexDump(answered(channel)));
     }
 
@@ -210,7 +153,7 @@ class ClientLoginHandlerTest {
         ClientConnection connection = connectionOf(channel);
         feed(channel, startup("alice", "pgbouncer"));
         answered(channel);
-        byte[] secret = password("secret");
+        byte[] secret = Wire.password("secret");
         feed(channel, secret, 3);
         // AuthenticationOk, ParameterStatus..., BackendKeyData, ReadyForQuery
         String welcome = tags(answered(channel));
@@ -228,7 +171,7 @@ class ClientLoginHandlerTest {
         feed(channel, startup("alice", "pgbouncer"));
         answered(channel);
         // the console session gets the Terminate that came in the same read as the password, and closes
-        feed(channel, concat(password("secret"), TERMINATE));
+        feed(channel, Wire.concat(Wire.password("secret"), TERMINATE));
         channel.runPendingTasks();
         assertTrue(tags(answered(channel)).startsWith("R"));
         assertFalse(channel.isOpen(), "the Terminate reached the console session");
@@ -237,9 +180,9 @@ class ClientLoginHandlerTest {
     @Test
     void aWrongPasswordIsRefusedWithPgBouncersText() {
         EmbeddedChannel channel = newClient();
-        feed(channel, concat(startup("alice", "pgbouncer")));
+        feed(channel, startup("alice", "pgbouncer"));
         answered(channel);
-        feed(channel, password("wrong"), 2, 4);
+        feed(channel, Wire.password("wrong"), 2, 4);
         ErrorResponse refused = error(answered(channel));
         assertEquals("FATAL", refused.severity());
         assertEquals("08P01", refused.sqlState()); // PgBouncer reports every login failure so
@@ -250,7 +193,7 @@ class ClientLoginHandlerTest {
     @Test
     void anSslRequestIsAnsweredNWithoutTlsAndTheLoginGoesOn() {
         EmbeddedChannel channel = newClient();
-        byte[] wire = concat(request(StartupScanner.SSL_REQUEST), startup("alice", "pgbouncer"));
+        byte[] wire = Wire.concat(Wire.request(StartupScanner.SSL_REQUEST), startup("alice", "pgbouncer"));
         feed(channel, wire, 5);
         assertEquals("4e" + ByteBufUtil.hexDump(CLEARTEXT_REQUEST), ByteBufUtil.hexDump(answered(channel)));
     }
@@ -258,7 +201,7 @@ class ClientLoginHandlerTest {
     @Test
     void anSslRequestFollowedByGarbageGetsNThenAFatalError() {
         EmbeddedChannel channel = newClient();
-        feed(channel, concat(request(StartupScanner.SSL_REQUEST), new byte[] {0, 0, 0, 2, 'x', 'y'}));
+        feed(channel, Wire.concat(Wire.request(StartupScanner.SSL_REQUEST), new byte[] {0, 0, 0, 2, 'x', 'y'}));
         byte[] out = answered(channel);
         assertEquals('N', out[0]);
         ErrorResponse error = error(Arrays.copyOfRange(out, 1, out.length));
@@ -270,7 +213,7 @@ class ClientLoginHandlerTest {
     @Test
     void aGssEncRequestIsAnsweredN() {
         EmbeddedChannel channel = newClient();
-        feed(channel, request(StartupScanner.GSSENC_REQUEST), 3);
+        feed(channel, Wire.request(StartupScanner.GSSENC_REQUEST), 3);
         assertEquals("4e", ByteBufUtil.hexDump(answered(channel)));
         assertTrue(channel.isOpen());
     }
@@ -278,7 +221,7 @@ class ClientLoginHandlerTest {
     @Test
     void protocolTwoAndOversizedPacketsAreRefused() {
         EmbeddedChannel v2 = newClient();
-        feed(v2, request(2 << 16));
+        feed(v2, Wire.request(2 << 16));
         assertEquals("old V2 protocol not supported", error(answered(v2)).message());
         assertFalse(v2.isOpen());
         EmbeddedChannel huge = newClient();
@@ -300,9 +243,8 @@ class ClientLoginHandlerTest {
     @Test
     void aCancelRequestWithAnUnknownKeyClosesWithoutAReply() {
         EmbeddedChannel channel = newClient();
-        ByteBuf cancel = Unpooled.buffer();
-        CancelRequest.encode(cancel, new BackendKeyData(1, 2));
-        feed(channel, bytes(cancel), 7);
+        byte[] cancel = Wire.encoded(out -> CancelRequest.encode(out, new BackendKeyData(1, 2)));
+        feed(channel, cancel, 7);
         assertEquals(0, answered(channel).length);
         assertFalse(channel.isOpen());
     }
@@ -312,7 +254,7 @@ class ClientLoginHandlerTest {
         EmbeddedChannel channel = newClient();
         ClientConnection connection = connectionOf(channel);
         byte[] wire = startup("alice", "pgbouncer");
-        channel.writeInbound(Unpooled.wrappedBuffer(wire, 0, 6));
+        channel.writeInbound(Unpooled.copiedBuffer(wire, 0, 6));
         channel.close();
         assertEquals(ClientState.CL_JUSTFREE, connection.state()); // the cumulation is released: no LEAK report
     }
