@@ -21,8 +21,6 @@ public final class StartupScanner {
     public static final int SSL_REQUEST = 80877103;
     /** GSSENCRequest's code: 1234 in the high half, 5680 in the low half. */
     public static final int GSSENC_REQUEST = 80877104;
-    /** The first byte of a TLS record carrying a handshake: a client that starts with its ClientHello (direct TLS). */
-    public static final byte TLS_HANDSHAKE_RECORD = 0x16;
     /**
      * The longest start-up or authentication packet accepted, length word included. They are small: PgBouncer caps
      * passwords at 2 KB and a StartupMessage names a few parameters.
@@ -51,11 +49,6 @@ public final class StartupScanner {
     }
 
     private StartupScanner() {
-    }
-
-    /** Whether the next packet is a TLS ClientHello rather than a start-up packet (at least one byte readable). */
-    public static boolean startsTls(ByteBuf in) {
-        return in.isReadable() && in.getByte(in.readerIndex()) == TLS_HANDSHAKE_RECORD;
     }
 
     /**

@@ -147,17 +147,6 @@ class StartupScannerTest {
     }
 
     @Test
-    void aTlsClientHelloIsRecognisedFromItsFirstByte() {
-        ByteBuf hello = Unpooled.wrappedBuffer(new byte[] {0x16, 0x03, 0x01});
-        assertTrue(StartupScanner.startsTls(hello));
-        hello.release();
-        ByteBuf startup = Unpooled.wrappedBuffer(Wire.startup(0, PARAMS));
-        assertFalse(StartupScanner.startsTls(startup));
-        startup.release();
-        assertFalse(StartupScanner.startsTls(Unpooled.EMPTY_BUFFER));
-    }
-
-    @Test
     void aPasswordMessageInPiecesComesOutWhole() {
         byte[] wire = Wire.concat(Wire.password("secret"), Wire.password("second"));
         for (int cut = 0; cut <= wire.length; cut++) {
