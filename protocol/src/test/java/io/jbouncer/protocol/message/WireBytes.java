@@ -1,8 +1,7 @@
 package io.jbouncer.protocol.message;
 
+import io.jbouncer.protocol.Wire;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
@@ -56,12 +55,6 @@ final class WireBytes {
 
     /** Runs an encoder into a fresh buffer and returns the bytes written, releasing the buffer. */
     static byte[] encoded(Consumer<ByteBuf> encoder) {
-        ByteBuf buf = Unpooled.buffer();
-        try {
-            encoder.accept(buf);
-            return ByteBufUtil.getBytes(buf);
-        } finally {
-            buf.release();
-        }
+        return Wire.encoded(encoder);
     }
 }
