@@ -4,6 +4,7 @@ import io.jbouncer.core.config.AuthFile;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.ConfigLoader;
 import io.jbouncer.core.config.HbaRules;
+import io.jbouncer.core.net.DnsCache;
 import io.jbouncer.core.net.ServerConnector;
 import io.jbouncer.core.net.Transport;
 import io.jbouncer.core.stats.PoolerEvents;
@@ -13,6 +14,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -42,7 +44,8 @@ public final class TestPooler {
         Map<String, StoredSecret> secrets = new HashMap<>();
         AuthFile.load(users).forEach((user, secret) -> secrets.put(user, StoredSecret.parse(secret)));
         ServerConnector connector = new ServerConnector(Transport.detect(), null, 8192,
-                new WriteBufferWaterMark(32 * 1024, 128 * 1024), () -> null, PoolerEvents.NONE);
+                new WriteBufferWaterMark(32 * 1024, 128 * 1024), () -> null, PoolerEvents.NONE,
+                DnsCache.system(() -> Duration.ZERO, () -> Duration.ZERO));
         return new Pooler(config, secrets, HbaRules.NONE, TlsContexts.build(config), connector, PoolerEvents.NONE);
     }
 }
