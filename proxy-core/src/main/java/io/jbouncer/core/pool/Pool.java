@@ -67,7 +67,7 @@ public final class Pool {
      * generation it was opened in: older than the database's current generation means close_needed.
      */
     private final Map<ServerConnection, Integer> servers = new ConcurrentHashMap<>();
-    private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
+    private final IdleServers idle = new IdleServers();
     private final ArrayDeque<ServerWaiter> waiters = new ArrayDeque<>();
     /** The first waiter as last seen by {@link #takeWaiter}, and how often it was passed over since. */
     private ServerWaiter passedHead;
@@ -277,8 +277,7 @@ public final class Pool {
     private List<CompletionStage<Void>> closeIdle(String reason) {
         List<ServerConnection> closing;
         synchronized (this) {
-            closing = new ArrayList<>(idle);
-            idle.clear();
+            closing = idle.clear();
         }
         return close(closing, reason);
     }
@@ -527,11 +526,7 @@ public final class Pool {
             waiter = takeWaiter(server.executor());
             if (waiter == null) {
                 server.markIdle(System.nanoTime());
-                if (settings.roundRobin()) {
-                    idle.addLast(server);
-                } else {
-                    idle.addFirst(server);
-                }
+                idle.add(server);
                 return;
             }
         }
@@ -589,20 +584,13 @@ public final class Pool {
         return waiters.poll();
     }
 
+    /**
+     * Under the lock: an idle server for {@code waiter}, preferably on its own event loop ({@link IdleServers}). A
+     * client never waits while any server is idle, as in PgBouncer: waiting for one on its own loop would delay it
+     * by someone else's transaction and show clients waiting beside idle servers in SHOW POOLS.
+     */
     private ServerConnection takeIdle(ServerWaiter waiter) {
-        if (idle.isEmpty()) {
-            return null;
-        }
-        // Prefer a server on the waiter's own event loop: the pair then runs without cross-thread hops.
-        Iterator<ServerConnection> it = idle.iterator();
-        for (int i = 0; i < 8 && it.hasNext(); i++) {
-            ServerConnection candidate = it.next();
-            if (candidate.executor() == waiter.executor()) {
-                it.remove();
-                return candidate;
-            }
-        }
-        return idle.poll();
+        return idle.take(waiter.executor(), settings.roundRobin());
     }
 
     /**
@@ -677,6 +665,7 @@ public final class Pool {
         record Expired(ServerConnection server, String reason) { }
         List<Expired> expired = new ArrayList<>();
         boolean launch;
+        EventExecutor launchLoop = null;
         boolean warm = false;
         boolean blocked;
         synchronized (this) {
@@ -684,25 +673,26 @@ public final class Pool {
             long idleLimit = current.serverIdleTimeout().toNanos();
             long lifetime = current.serverLifetime().toNanos();
             int keep = current.minPoolSize();
-            Iterator<ServerConnection> it = idle.descendingIterator(); // most idle first
-            while (it.hasNext()) {
-                ServerConnection server = it.next();
+            for (ServerConnection server : idle.longestIdleFirst()) {
                 if (closeNeeded(server)) {
-                    it.remove();
+                    idle.remove(server);
                     expired.add(new Expired(server, "database configuration changed"));
                 } else if (lifetime > 0 && now - server.createdNanos() >= lifetime && lifetimeCloseAllowed(now, current)) {
-                    it.remove();
+                    idle.remove(server);
                     expired.add(new Expired(server, "server lifetime over"));
                     lastLifetimeCloseNanos = now;
                 } else if (idleLimit > 0 && now - server.idleSinceNanos() >= idleLimit
                         && total - expired.size() > keep) {
-                    it.remove();
+                    idle.remove(server);
                     expired.add(new Expired(server, "server idle timeout"));
                 } else if (current.needsCheck(server.idleSinceNanos(), now)) {
                     server.markUsedIfIdle();
                 }
             }
             launch = reserveLogin();
+            if (launch) {
+                launchLoop = waiters.peek().executor(); // the reserve server is for the first waiter
+            }
             if (!launch && waiters.isEmpty() && logins == 0 && !loginRetryPending() && !paused()
                     && total - expired.size() < keep && (current.poolSize() <= 0 || total < current.poolSize())
                     && (clientCounts.live() > 0 || current.forcedUser())) {
@@ -714,7 +704,7 @@ public final class Pool {
             e.server().close(e.reason());
         }
         if (launch || warm) {
-            launcher.launch(this, null);
+            launcher.launch(this, launchLoop); // min_pool_size servers: any loop, spread by the launcher
         }
         return blocked;
     }
@@ -732,7 +722,7 @@ public final class Pool {
     public boolean evictIdle() {
         ServerConnection victim;
         synchronized (this) {
-            victim = idle.pollLast();
+            victim = idle.pollLongestIdle();
         }
         if (victim == null) {
             return false;

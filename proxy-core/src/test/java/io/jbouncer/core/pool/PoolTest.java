@@ -624,6 +624,65 @@ class PoolTest {
     }
 
     @Test
+    void clientWithNoIdleServerOnItsLoopTakesAnotherLoopsServerRatherThanWait() {
+        Pool pool = pool(1, LONG_RETRY);
+        pool.acquire(new Waiter());
+        ServerConnection server = server(pool);
+        pool.loginSucceeded(server, Map.of());
+        pool.checkin(server);
+        Waiter elsewhere = new Waiter(new EmbeddedChannel().eventLoop());
+        assertNotSame(server.executor(), elsewhere.executor());
+        pool.acquire(elsewhere);
+        assertSame(server, elsewhere.onlyServer(), "a client never waits while a server is idle");
+        assertEquals(new PoolCounts(1, 0, 0, 0), pool.counts());
+        assertEquals(1, launcher.launches.size(), "pool_size stays exact: no second server for the other loop");
+    }
+
+    @Test
+    void roundRobinHandsOutTheServerIdleLongestEvenOnAnotherLoop() {
+        PoolSettings roundRobin = new PoolSettings(PoolMode.TRANSACTION, 10, 0, Duration.ZERO, 0, "DISCARD ALL",
+                false, true, Duration.ofHours(1), Duration.ofMinutes(10), LONG_RETRY, Duration.ofSeconds(15), false,
+                Duration.ofSeconds(30), "", Duration.ofSeconds(120), false, false);
+        Pool pool = pool(10, LONG_RETRY);
+        pool.updateSettings(roundRobin);
+        ServerConnection first = server(pool);
+        ServerConnection second = server(pool);
+        pool.acquire(new Waiter());
+        pool.loginSucceeded(first, Map.of());
+        pool.acquire(new Waiter());
+        pool.loginSucceeded(second, Map.of());
+        pool.checkin(first);
+        pool.checkin(second);
+        Waiter onSecondsLoop = new Waiter(second.executor());
+        pool.acquire(onSecondsLoop);
+        assertSame(first, onSecondsLoop.onlyServer(), "server_round_robin: the least recently used server");
+    }
+
+    @Test
+    void reserveLoginStartsOnTheFirstWaitersLoop() {
+        Pool pool = pool(1, LONG_RETRY);
+        pool.updateSettings(new PoolSettings(PoolMode.TRANSACTION, 1, 1, Duration.ofSeconds(1), 0, "DISCARD ALL",
+                false, false, Duration.ofHours(1), Duration.ofMinutes(10), LONG_RETRY, Duration.ofSeconds(15), false,
+                Duration.ofSeconds(30), "", Duration.ofSeconds(120), false, false));
+        pool.acquire(new Waiter());
+        pool.loginSucceeded(server(pool), Map.of());
+        EventExecutor loop = new EmbeddedChannel().eventLoop();
+        long[] waitStart = {System.nanoTime()}; // queued just now: no reserve yet
+        pool.acquire(new Waiter(loop) {
+            @Override
+            public long waitStartNanos() {
+                return waitStart[0];
+            }
+        });
+        assertEquals(1, launcher.launches.size(), "no reserve login before reserve_pool_timeout");
+        waitStart[0] = System.nanoTime() - Duration.ofDays(1).toNanos(); // it has now waited long enough
+        launcher.launches.clear();
+        pool.maintain(System.nanoTime());
+        assertEquals(List.of(loop), launcher.launches, "the reserve server opens where its client runs");
+        assertEquals(new PoolCounts(2, 0, 1, 1), pool.counts());
+    }
+
+    @Test
     void idleListIsLifo() {
         Pool pool = pool(10, LONG_RETRY);
         ServerConnection first = server(pool);
