@@ -35,6 +35,11 @@ import io.netty.util.concurrent.EventExecutor;
  * small and guarded by one lock ({@code this}); no I/O and no callback runs while it is held. Hand-offs complete
  * on the waiter's own event loop via {@link ServerWaiter#executor()}.
  *
+ * <p><b>Loop affinity.</b> New servers open on the loop of the client they are for, idle servers are kept per loop
+ * ({@link IdleServers}) and a client gets one of its own loop first, so most pairs run on one thread; the counts
+ * ({@code total}, the caps) stay pool-wide, so every limit is as exact as without affinity (docs/architecture.md,
+ * 3.1).
+ *
  * <p><b>Invariants.</b> {@code total} counts every server connection of the pool that is not closed: logging in,
  * idle, or handed out. A server taken with {@link #acquire} is not in {@code idle}; whoever holds it must return it
  * with {@link #checkin} (clean, idle) or report it with {@link #closed} — or the pool shrinks forever. At most one
