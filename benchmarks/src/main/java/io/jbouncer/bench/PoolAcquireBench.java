@@ -1,30 +1,11 @@
 package io.jbouncer.bench;
 
-import io.jbouncer.core.config.PoolMode;
-import io.jbouncer.core.config.ReplicationMode;
-import io.jbouncer.core.pool.ConnectionCap;
-import io.jbouncer.core.pool.DatabaseState;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.PoolCounts;
-import io.jbouncer.core.pool.PoolKey;
-import io.jbouncer.core.pool.PoolSettings;
-import io.jbouncer.core.pool.PoolShared;
-import io.jbouncer.core.pool.PoolerState;
-import io.jbouncer.core.pool.ServerLauncher;
-import io.jbouncer.core.pool.ServerTarget;
-import io.jbouncer.core.pool.ServerWaiter;
 import io.jbouncer.core.server.ServerConnection;
-import io.jbouncer.core.server.ServerCredentials;
-import io.jbouncer.core.stats.DatabaseEvents;
-import io.jbouncer.protocol.message.ErrorResponse;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ImmediateEventExecutor;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -81,27 +62,13 @@ public class PoolAcquireBench {
 
         @Setup
         public void setUp() {
-            pool = new Pool(new PoolKey("bench", "bench"), defaultSettings(),
-                    ServerTarget.single(InetSocketAddress.createUnresolved("localhost", 5432), "bench", null,
-                            Map.of("user", "bench", "database", "bench")),
-                    new SuppliedServers(),
-                    new PoolShared(new ConnectionCap(0), new ConnectionCap(0), new DatabaseState(),
-                            new PoolerState(), DatabaseEvents.NONE));
-            // One login at a time, as the pool allows: a queued client makes the pool launch, the benchmark
-            // supplies the server. Every client keeps its server until all are in, then all are checked in.
-            List<Client> holders = new ArrayList<>();
+            pool = BenchPools.transactionPool(20);
+            // One login at a time, as the pool allows. Every client keeps its server until all are in, then all are
+            // checked in.
             for (int i = 0; i < SERVERS; i++) {
-                Client holder = new Client();
-                pool.acquire(holder);
-                ServerConnection server = new ServerConnection(pool, pool.nextAddress(), new ServerCredentials("bench", null, null),
-                        Map.of("user", "bench"), 1 << 20);
-                new EmbeddedChannel().pipeline().addLast(server);
-                pool.track(server);
-                pool.loginSucceeded(server, Map.of());
-                servers.add(server);
-                holders.add(holder);
+                servers.add(BenchPools.logIn(pool, new EmbeddedChannel(), new Client()));
             }
-            holders.forEach(holder -> pool.checkin(holder.take()));
+            servers.forEach(pool::checkin);
             PoolCounts counts = pool.counts();
             if (!counts.equals(new PoolCounts(SERVERS, SERVERS, 0, 0))) {
                 throw new IllegalStateException("pool not filled: " + counts);
@@ -111,44 +78,11 @@ public class PoolAcquireBench {
 
     /** One client on one event loop; the pool hands it a server synchronously. */
     @State(Scope.Thread)
-    public static class Client implements ServerWaiter {
-        private EventExecutor loop = ImmediateEventExecutor.INSTANCE;
-        private ServerConnection assigned;
-
+    public static class Client extends BenchClient {
         /** Each benchmark thread lives on the event loop of a different server. */
         @Setup
         public void setUp(SharedPool shared) {
-            loop = shared.servers.get(shared.clients.getAndIncrement() % SERVERS).executor();
-        }
-
-        @Override
-        public EventExecutor executor() {
-            return loop;
-        }
-
-        @Override
-        public void assign(ServerConnection server) {
-            assigned = server;
-        }
-
-        @Override
-        public void fail(ErrorResponse error) {
-            throw new IllegalStateException("pool failed the client: " + error.message());
-        }
-
-        @Override
-        public long waitStartNanos() {
-            return 0;
-        }
-
-        /** The server just assigned; fails when the client was queued instead (the pool ran out of servers). */
-        ServerConnection take() {
-            ServerConnection server = assigned;
-            if (server == null) {
-                throw new IllegalStateException("no idle server: the client was queued");
-            }
-            assigned = null;
-            return server;
+            runOn(shared.servers.get(shared.clients.getAndIncrement() % SERVERS).executor());
         }
     }
 
@@ -169,30 +103,5 @@ public class PoolAcquireBench {
         ServerConnection server = client.take();
         pool.checkin(server);
         return server;
-    }
-
-    /** PgBouncer's default settings, in a transaction-mode pool. */
-    private static PoolSettings defaultSettings() {
-        return new PoolSettings(PoolMode.TRANSACTION, 20, 0, Duration.ofSeconds(5), 0, "DISCARD ALL", false, false,
-                Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(15), false,
-                Duration.ofSeconds(30), "<empty>", Duration.ofSeconds(120), false, false);
-    }
-
-    /** The servers come from {@link SharedPool#setUp}: launching does nothing, and no timer is ever needed. */
-    private static final class SuppliedServers implements ServerLauncher {
-        @Override
-        public void launch(Pool pool, EventExecutor loop) {
-        }
-
-        @Override
-        public void launchDedicated(Pool pool, ServerWaiter waiter, ReplicationMode replication,
-                                    Map<String, String> startupParameters) {
-            throw new UnsupportedOperationException("no replication client in this benchmark");
-        }
-
-        @Override
-        public void schedule(Runnable task, Duration delay) {
-            throw new UnsupportedOperationException("no login fails in this benchmark");
-        }
     }
 }

@@ -1,28 +1,11 @@
 package io.jbouncer.bench;
 
-import io.jbouncer.core.config.PoolMode;
-import io.jbouncer.core.config.ReplicationMode;
-import io.jbouncer.core.pool.ConnectionCap;
-import io.jbouncer.core.pool.DatabaseState;
 import io.jbouncer.core.pool.Pool;
-import io.jbouncer.core.pool.PoolKey;
-import io.jbouncer.core.pool.PoolSettings;
-import io.jbouncer.core.pool.PoolShared;
-import io.jbouncer.core.pool.PoolerState;
-import io.jbouncer.core.pool.ServerLauncher;
-import io.jbouncer.core.pool.ServerTarget;
-import io.jbouncer.core.pool.ServerWaiter;
 import io.jbouncer.core.server.ServerConnection;
-import io.jbouncer.core.server.ServerCredentials;
-import io.jbouncer.core.stats.DatabaseEvents;
-import io.jbouncer.protocol.message.ErrorResponse;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.EventExecutor;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -93,28 +76,13 @@ public class PoolAffinityBench {
         for (int i = 0; i < loops; i++) {
             eventLoops[i] = new EmbeddedChannel().eventLoop();
         }
-        pool = new Pool(new PoolKey("bench", "bench"), new PoolSettings(PoolMode.TRANSACTION, 0, 0,
-                Duration.ofSeconds(5), 0, "DISCARD ALL", false, false, Duration.ofHours(1), Duration.ofMinutes(10),
-                Duration.ofSeconds(15), Duration.ofSeconds(15), false, Duration.ofSeconds(30), "<empty>",
-                Duration.ofSeconds(120), false, false),
-                ServerTarget.single(InetSocketAddress.createUnresolved("localhost", 5432), "bench", null,
-                        Map.of("user", "bench", "database", "bench")),
-                new SuppliedServers(),
-                new PoolShared(new ConnectionCap(0), new ConnectionCap(0), new DatabaseState(), new PoolerState(),
-                        DatabaseEvents.NONE));
+        pool = BenchPools.transactionPool(0); // unlimited: the set-up logs in as many servers as it likes
         int servers = 4 * loops;
         ArrayDeque<ServerConnection> loggedIn = new ArrayDeque<>();
         for (int i = 0; i < servers; i++) {
-            Client holder = new Client(eventLoops[i % loops]);
-            pool.acquire(holder); // queued: pool_size 0 is unlimited, the login is ours to supply
-            ServerConnection server = new ServerConnection(pool, pool.nextAddress(),
-                    new ServerCredentials("bench", null, null), Map.of("user", "bench"), 1 << 20);
             EmbeddedChannel channel = EmbeddedChannel.builder().register(false).build();
             eventLoops[i % loops].register(channel).syncUninterruptibly(); // shares that loop with its servers
-            channel.pipeline().addLast(server);
-            pool.track(server);
-            pool.loginSucceeded(server, Map.of());
-            loggedIn.add(holder.take());
+            loggedIn.add(BenchPools.logIn(pool, channel, new Client(eventLoops[i % loops])));
         }
         loggedIn.forEach(pool::checkin);
         clients = new Client[2 * loops];
@@ -145,61 +113,12 @@ public class PoolAffinityBench {
         return server;
     }
 
-    /** One client on one event loop; the pool hands it a server synchronously. */
-    private static final class Client implements ServerWaiter {
-        private final EventExecutor loop;
-        private ServerConnection assigned;
+    /** One client on one event loop, and the server it holds while inside a transaction. */
+    private static final class Client extends BenchClient {
         ServerConnection held;
 
         Client(EventExecutor loop) {
-            this.loop = loop;
-        }
-
-        @Override
-        public EventExecutor executor() {
-            return loop;
-        }
-
-        @Override
-        public void assign(ServerConnection server) {
-            assigned = server;
-        }
-
-        @Override
-        public void fail(ErrorResponse error) {
-            throw new IllegalStateException("pool failed the client: " + error.message());
-        }
-
-        @Override
-        public long waitStartNanos() {
-            return 0;
-        }
-
-        ServerConnection take() {
-            ServerConnection server = assigned;
-            if (server == null) {
-                throw new IllegalStateException("no idle server: the client was queued");
-            }
-            assigned = null;
-            return server;
-        }
-    }
-
-    /** The servers come from {@link #setUp}: launching does nothing, and no timer is ever needed. */
-    private static final class SuppliedServers implements ServerLauncher {
-        @Override
-        public void launch(Pool pool, EventExecutor loop) {
-        }
-
-        @Override
-        public void launchDedicated(Pool pool, ServerWaiter waiter, ReplicationMode replication,
-                Map<String, String> startupParameters) {
-            throw new UnsupportedOperationException("no replication client in this benchmark");
-        }
-
-        @Override
-        public void schedule(Runnable task, Duration delay) {
-            throw new UnsupportedOperationException("no login fails in this benchmark");
+            runOn(loop);
         }
     }
 }

@@ -122,12 +122,18 @@ class PoolTest {
     }
 
     private Pool pool(int poolSize, Duration loginRetry, ServerTarget target, boolean holdOnServerRestart) {
-        PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, 0, Duration.ZERO, 0,
-                "DISCARD ALL", false, false, Duration.ofHours(1), Duration.ofMinutes(10), loginRetry,
-                Duration.ofSeconds(15), false, Duration.ofSeconds(30), "", Duration.ofSeconds(120),
-                holdOnServerRestart, false);
+        PoolSettings settings = settings(poolSize, 0, Duration.ZERO, false, loginRetry, holdOnServerRestart);
         return new Pool(new PoolKey("d", "u"), settings, target, launcher, new PoolShared(new ConnectionCap(0),
                 new ConnectionCap(0), new DatabaseState(), new PoolerState(), DatabaseEvents.NONE));
+    }
+
+    /** Transaction-mode settings with PgBouncer's defaults, but for the given values. */
+    private static PoolSettings settings(int poolSize, int reservePoolSize, Duration reservePoolTimeout,
+            boolean roundRobin, Duration loginRetry, boolean holdOnServerRestart) {
+        return new PoolSettings(PoolMode.TRANSACTION, poolSize, reservePoolSize, reservePoolTimeout, 0,
+                "DISCARD ALL", false, roundRobin, Duration.ofHours(1), Duration.ofMinutes(10), loginRetry,
+                Duration.ofSeconds(15), false, Duration.ofSeconds(30), "", Duration.ofSeconds(120),
+                holdOnServerRestart, false);
     }
 
     /** A real server connection bound to its own embedded event loop (no startup packet: not yet active). */
@@ -640,11 +646,8 @@ class PoolTest {
 
     @Test
     void roundRobinHandsOutTheServerIdleLongestEvenOnAnotherLoop() {
-        PoolSettings roundRobin = new PoolSettings(PoolMode.TRANSACTION, 10, 0, Duration.ZERO, 0, "DISCARD ALL",
-                false, true, Duration.ofHours(1), Duration.ofMinutes(10), LONG_RETRY, Duration.ofSeconds(15), false,
-                Duration.ofSeconds(30), "", Duration.ofSeconds(120), false, false);
         Pool pool = pool(10, LONG_RETRY);
-        pool.updateSettings(roundRobin);
+        pool.updateSettings(settings(10, 0, Duration.ZERO, true, LONG_RETRY, false));
         ServerConnection first = server(pool);
         ServerConnection second = server(pool);
         pool.acquire(new Waiter());
@@ -661,9 +664,7 @@ class PoolTest {
     @Test
     void reserveLoginStartsOnTheFirstWaitersLoop() {
         Pool pool = pool(1, LONG_RETRY);
-        pool.updateSettings(new PoolSettings(PoolMode.TRANSACTION, 1, 1, Duration.ofSeconds(1), 0, "DISCARD ALL",
-                false, false, Duration.ofHours(1), Duration.ofMinutes(10), LONG_RETRY, Duration.ofSeconds(15), false,
-                Duration.ofSeconds(30), "", Duration.ofSeconds(120), false, false));
+        pool.updateSettings(settings(1, 1, Duration.ofSeconds(1), false, LONG_RETRY, false));
         pool.acquire(new Waiter());
         pool.loginSucceeded(server(pool), Map.of());
         EventExecutor loop = new EmbeddedChannel().eventLoop();
