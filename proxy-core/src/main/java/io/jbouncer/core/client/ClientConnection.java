@@ -9,6 +9,7 @@ import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.listen.ClientListens;
 import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
+import io.jbouncer.core.net.RelayWrite;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.ServerWaiter;
 import io.jbouncer.core.prepared.ClientStatements;
@@ -21,6 +22,7 @@ import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.session.SessionSettings;
 import io.jbouncer.core.state.ClientState;
 import io.jbouncer.core.state.StateCounts;
+import io.jbouncer.protocol.FrontendTag;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
@@ -93,6 +95,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private volatile Link link;
     /** Set while scanning when the link turned out released: the scan stops and a new server is requested. */
     private boolean linkLost;
+    /**
+     * Between {@code channelRead} and {@code channelReadComplete}: what is relayed meanwhile is flushed once, at the
+     * end of the read burst, instead of after every scan.
+     */
+    private boolean inReadBurst;
     private long waitStartNanos;
     /** client_login_timeout: until the welcome is sent. */
     private ScheduledFuture<?> loginTimer;
@@ -242,6 +249,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             current.pool().stats().received(((ByteBuf) msg).readableBytes());
         }
         lastReadNanos = System.nanoTime();
+        inReadBurst = true;
         inbound.append(ctx.alloc(), (ByteBuf) msg);
         if (state.waiting()) {
             // Queued for a server: keep this burst, read no more until one is assigned. Pausing only when a client
@@ -257,6 +265,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        inReadBurst = false;
         Link current = link;
         if (current != null) {
             current.server().channel().flush();
@@ -484,10 +493,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public PacketScanner.Action onHeader(byte tag, int length) {
-        if (tag == 'Q' && pooler.simpleQueryDisallowed() && console == null) {
+        if (tag == FrontendTag.QUERY && pooler.simpleQueryDisallowed() && console == null) {
             throw new PgProtocolException("PQexec disallowed");
         }
-        if (tag == 'X' || console != null) {
+        if (tag == FrontendTag.TERMINATE || console != null) {
             return PacketScanner.Action.INSPECT;
         }
         Link current = link;
@@ -518,7 +527,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     public boolean onMessage(byte tag, ByteBuf message) {
         if (console != null) {
             console.handle(message);
-        } else if (tag != 'X') {
+        } else if (tag != FrontendTag.TERMINATE) {
             return statements == null || trackNamed(tag, PgBuf.body(message));
         } else {
             // Terminate: the client is done. Not forwarded: the server stays open for the next client.
@@ -542,7 +551,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 return true;
             }
             if (out.isReadable()) {
-                server.channel().write(out);
+                RelayWrite.to(server.channel(), out);
                 out = null;
             }
             return false;
@@ -555,7 +564,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void forward(ByteBuf bytes) {
-        link.server().channel().write(bytes);
+        RelayWrite.to(link.server().channel(), bytes);
     }
 
     /** Relays what is buffered; asks the pool for a server when a message needs one. */
@@ -590,7 +599,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             inbound.trim();
         }
         if (before != null && !linkLost) {
-            before.server().channel().flush();
+            if (!inReadBurst) {
+                before.server().channel().flush(); // else channelReadComplete flushes, once for the whole burst
+            }
             ServerStatements tracked = statements == null ? null : before.server().statements();
             if (tracked != null && tracked.onlySynthesizedPending()) {
                 before.server().writeSynthesized(before);
@@ -615,11 +626,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     /** Queues for a server, with the pool's {@code query_wait_timeout} (PgBouncer's FATAL text) as the limit. */
     private void waitForServer() {
         waitStartNanos = System.nanoTime();
-        armWaitTimer();
         if (session.replication() != ReplicationMode.NONE) {
             session.pool().acquireDedicated(this, session.replication(), session.replicationParameters());
         } else {
             session.pool().acquire(this);
+        }
+        if (state.waiting() && !closing) {
+            // Still queued: the pool had no server for this loop at once. A server handed over inline (the usual
+            // transaction-mode case) needed no timer, so none was scheduled and cancelled for it.
+            armWaitTimer();
         }
     }
 

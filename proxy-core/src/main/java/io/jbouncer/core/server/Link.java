@@ -1,7 +1,9 @@
 package io.jbouncer.core.server;
 
 import io.jbouncer.core.session.SessionSettings;
-import java.util.concurrent.atomic.AtomicInteger;
+import io.jbouncer.protocol.FrontendTag;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One assignment of a server connection to a client, from hand-off to release.
@@ -21,10 +23,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Link {
     private static final int RELEASED = -1;
+    private static final VarHandle PENDING;
+
+    static {
+        try {
+            PENDING = MethodHandles.lookup().findVarHandle(Link.class, "pending", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final ClientPeer client;
     private final ServerConnection server;
-    private final AtomicInteger pending = new AtomicInteger();
+    /** Updated only through {@link #PENDING} (a field, not an {@code AtomicInteger}: one object less per link). */
+    private volatile int pending;
     /** Client loop only: an extended-protocol batch was counted and its Sync not yet sent. */
     private boolean batchOpen;
     /** Transaction status of the last ReadyForQuery; written by the server loop before it decrements pending. */
@@ -66,25 +78,25 @@ public final class Link {
     public boolean beforeForward(byte tag) {
         boolean batchMessage = isBatchMessage(tag);
         int expected;
-        if (tag == 'Q' || tag == 'F') {
+        if (tag == FrontendTag.QUERY || tag == FrontendTag.FUNCTION_CALL) {
             expected = 1;
-        } else if (batchMessage || tag == 'S') {
+        } else if (batchMessage || tag == FrontendTag.SYNC) {
             expected = batchOpen ? 0 : 1; // a batch's one ReadyForQuery is counted at its first message
         } else {
             expected = 0; // CopyData/CopyDone/CopyFail belong to the Query that started the COPY
         }
         while (true) {
-            int current = pending.get();
+            int current = pending;
             if (current == RELEASED) {
                 return false;
             }
-            if (expected == 0 || pending.compareAndSet(current, current + expected)) {
+            if (expected == 0 || PENDING.compareAndSet(this, current, current + expected)) {
                 if (current == 0 && expected > 0) {
                     startRequest();
                 }
                 if (batchMessage) {
                     batchOpen = true;
-                } else if (tag == 'S') {
+                } else if (tag == FrontendTag.SYNC) {
                     batchOpen = false;
                 }
                 return true;
@@ -103,7 +115,7 @@ public final class Link {
 
     /** Requests forwarded and not yet answered by a ReadyForQuery (negative once released). */
     public int pending() {
-        return pending.get();
+        return pending;
     }
 
     public long lastReadyNanos() {
@@ -128,15 +140,15 @@ public final class Link {
         lastReadyNanos = System.nanoTime();
         transactionStatus = status;
         while (true) {
-            int current = pending.get();
+            int current = pending;
             if (current <= 0) {
                 return false; // released meanwhile, or an unsolicited ReadyForQuery: nothing to account
             }
             if (current == 1 && releaseWhenIdle && status == 'I') {
-                if (pending.compareAndSet(1, RELEASED)) {
+                if (PENDING.compareAndSet(this, 1, RELEASED)) {
                     return true;
                 }
-            } else if (pending.compareAndSet(current, current - 1)) {
+            } else if (PENDING.compareAndSet(this, current, current - 1)) {
                 return false;
             }
         }
@@ -149,7 +161,7 @@ public final class Link {
     public boolean detachIfIdle() {
         // Read pending first: once it is 0 the status is that of the last ReadyForQuery, and only this (client)
         // loop can move pending off 0 again. Reading the status first would race with a 'T' reply still arriving.
-        return pending.get() == 0 && transactionStatus == 'I' && pending.compareAndSet(0, RELEASED);
+        return pending == 0 && transactionStatus == 'I' && PENDING.compareAndSet(this, 0, RELEASED);
     }
 
     /** What a leaving client must do with the server of this link; see {@link #abandon}. */
@@ -165,12 +177,12 @@ public final class Link {
     /** Client loop, when the client leaves: takes the server from this link for good. */
     public Abandoned abandon() {
         while (true) {
-            int current = pending.get();
+            int current = pending;
             if (current == RELEASED) {
                 return Abandoned.GONE;
             }
             byte status = transactionStatus; // stable when current == 0, see detachIfIdle
-            if (pending.compareAndSet(current, RELEASED)) {
+            if (PENDING.compareAndSet(this, current, RELEASED)) {
                 return current == 0 && status == 'I' ? Abandoned.CLEAN : Abandoned.DIRTY;
             }
         }
@@ -178,12 +190,12 @@ public final class Link {
 
     /** Whether the server has left this link (released, abandoned or lost); a stale link must not be used. */
     public boolean isReleased() {
-        return pending.get() == RELEASED;
+        return pending == RELEASED;
     }
 
     /** Any thread: the server is going away; the client must not write to it any more. */
     public void invalidate() {
-        pending.set(RELEASED);
+        pending = RELEASED;
     }
 
     /** Client loop, before writing the pooler's setup query to the server. */
@@ -206,6 +218,7 @@ public final class Link {
     }
 
     private static boolean isBatchMessage(byte tag) {
-        return tag == 'P' || tag == 'B' || tag == 'E' || tag == 'D' || tag == 'C' || tag == 'H';
+        return tag == FrontendTag.PARSE || tag == FrontendTag.BIND || tag == FrontendTag.EXECUTE
+                || tag == FrontendTag.DESCRIBE || tag == FrontendTag.CLOSE || tag == FrontendTag.FLUSH;
     }
 }

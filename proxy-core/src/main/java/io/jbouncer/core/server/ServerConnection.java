@@ -6,6 +6,7 @@ import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.config.TargetSessionAttrs;
 import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
+import io.jbouncer.core.net.RelayWrite;
 import io.jbouncer.core.pool.Pool;
 import io.jbouncer.core.pool.ServerWaiter;
 import io.jbouncer.core.prepared.ServerStatements;
@@ -13,6 +14,7 @@ import io.jbouncer.core.session.AppliedSettings;
 import io.jbouncer.core.session.SessionSettings;
 import io.jbouncer.core.session.TrackedSetting;
 import io.jbouncer.core.state.ServerState;
+import io.jbouncer.protocol.BackendTag;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
@@ -67,9 +69,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final ServerLoginHandler loginHandler;
     private final PacketScanner scanner;
     private final Cumulation inbound = new Cumulation();
+    /** Written on the server loop, under its own lock so that {@link #reportedParameters} may copy it anywhere. */
     private final Map<String, String> parameters = new LinkedHashMap<>();
-    /** An immutable copy of {@link #parameters} for readers on other threads (SHOW FDS); renewed when they change. */
-    private volatile Map<String, String> parametersSnapshot = Map.of();
+    /**
+     * An immutable copy of {@link #parameters} for readers on other threads (SHOW FDS), made when first asked for
+     * after a change, not at every ParameterStatus; {@code null} until then. Set and cleared under that lock.
+     */
+    private volatile Map<String, String> parametersSnapshot;
     /**
      * The client parameter snapshot this server's parameters were last made equal to; {@code null} once PostgreSQL
      * reports a change. Client snapshots are interned, so one identity check usually replaces the comparison.
@@ -275,7 +281,24 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /** The server's run-time parameters as last reported, for any thread (a snapshot). */
     public Map<String, String> reportedParameters() {
-        return parametersSnapshot;
+        Map<String, String> snapshot = parametersSnapshot;
+        if (snapshot != null) {
+            return snapshot;
+        }
+        synchronized (parameters) {
+            if (parametersSnapshot == null) {
+                parametersSnapshot = Map.copyOf(parameters);
+            }
+            return parametersSnapshot;
+        }
+    }
+
+    /** Server loop: PostgreSQL reported {@code values}; the next {@link #reportedParameters} copies them. */
+    private void parametersReported(Map<String, String> values) {
+        synchronized (parameters) {
+            parameters.putAll(values);
+            parametersSnapshot = null;
+        }
     }
 
     /** The replication client this server was opened for, or {@code null} for a pooled server. */
@@ -364,7 +387,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             Channel client = current.client().channel();
             ByteBuf replies = tracked.synthesizedBefore(client.alloc());
             if (replies != null) {
-                client.write(replies);
+                RelayWrite.to(client, replies);
             }
         }
     }
@@ -386,6 +409,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      *                       they are not tracked
      */
     public void syncParameters(Link assigned, Map<String, String> wanted, Map<String, TrackedSetting> wantedSettings) {
+        if (wanted == syncedTo && sessionSettings.current() == wantedSettings) {
+            return; // the usual hand-over: nothing changed since this server's last client with these values
+        }
         StringBuilder sql = new StringBuilder();
         if (wanted != syncedTo) {
             syncedTo = wanted;
@@ -405,7 +431,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         int len = PgBuf.beginMessage(query, 'Q');
         PgBuf.writeCString(query, sql.toString());
         PgBuf.endMessage(query, len);
-        channel.write(query);
+        RelayWrite.to(channel, query); // flushed with the client's first request
     }
 
     /**
@@ -564,18 +590,23 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (current.inSetup()) {
             return PacketScanner.Action.INSPECT;
         }
-        if (tag == 'Z' || tag == 'S' || current.sessionSettings() != null && SessionSettings.readsReply(tag)) {
+        if (tag == BackendTag.READY_FOR_QUERY || tag == BackendTag.PARAMETER_STATUS
+                || current.sessionSettings() != null && SessionSettings.readsReply(tag)) {
             return PacketScanner.Action.INSPECT;
         }
-        if ((tag == 'C' || tag == 'E') && current.client().watchesReply(tag) || tag == 'A' && listened) {
+        if ((tag == BackendTag.COMMAND_COMPLETE || tag == BackendTag.ERROR_RESPONSE)
+                && current.client().watchesReply(tag) || tag == BackendTag.NOTIFICATION_RESPONSE && listened) {
             return PacketScanner.Action.INSPECT;
         }
         ServerStatements tracked = statements;
-        if (tracked == null || tag == 'D' || tag == 'd' || tag == 'N' || tag == 'A') {
+        if (tracked == null || tag == BackendTag.DATA_ROW || tag == BackendTag.COPY_DATA
+                || tag == BackendTag.NOTICE_RESPONSE || tag == BackendTag.NOTIFICATION_RESPONSE) {
             return PacketScanner.Action.FORWARD; // rows, COPY data and asynchronous messages end no request
         }
         // ErrorResponses are rare and may retire a statement (see ServerStatements.beforeError): always inspected.
-        if (tag == 'E' || tag == 'C' && ServerStatements.mayDiscardAll(length) || !tracked.forwardUnread(tag)) {
+        if (tag == BackendTag.ERROR_RESPONSE
+                || tag == BackendTag.COMMAND_COMPLETE && ServerStatements.mayDiscardAll(length)
+                || !tracked.forwardUnread(tag)) {
             return PacketScanner.Action.INSPECT;
         }
         return PacketScanner.Action.FORWARD;
@@ -608,7 +639,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (current == null) {
             bytes.release();
         } else {
-            current.client().channel().write(bytes);
+            RelayWrite.to(current.client().channel(), bytes);
         }
     }
 
@@ -625,8 +656,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         backendKey = login.backendKey();
         Log.debug("S-%s: %s server speaks protocol 3.%d, cancel key of %d bytes", logId(), pool.key(),
                 login.protocolMinor(), backendKey == null ? 0 : backendKey.length());
-        parameters.putAll(login.parameters());
-        parametersSnapshot = Map.copyOf(parameters);
+        parametersReported(login.parameters());
     }
 
     /** The login's target_session_attrs check passed. */
@@ -663,14 +693,15 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             onSetupReply(current, tag, message);
             return false;
         }
-        if (tag == 'A') {
+        if (tag == BackendTag.NOTIFICATION_RESPONSE) {
             return false; // the client LISTENed here: its pool's listener connection delivers that channel already
         }
         CompletionStage<?> subscribed = null;
-        if ((tag == 'C' || tag == 'E' || tag == 'Z') && current.client().watchesReply(tag)) {
+        if ((tag == BackendTag.COMMAND_COMPLETE || tag == BackendTag.ERROR_RESPONSE
+                || tag == BackendTag.READY_FOR_QUERY) && current.client().watchesReply(tag)) {
             subscribed = current.client().serverReplied(tag, message);
         }
-        if (tag == 'S') {
+        if (tag == BackendTag.PARAMETER_STATUS) {
             ParameterStatus status = recordParameter(message);
             current.client().parameterChanged(status.name(), status.value());
             return true;
@@ -682,7 +713,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         ServerStatements tracked = statements;
         if (tracked != null) {
             boolean forward = acceptTracked(tracked, current, tag, message);
-            if (tag != 'Z') {
+            if (tag != BackendTag.READY_FOR_QUERY) {
                 return forward;
             }
         }
@@ -708,9 +739,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             return true;
         }
         Channel client = current.client().channel();
-        ByteBuf ready = message.retainedDuplicate();
+        ByteBuf ready = message.retainedDuplicate(); // the write takes it over
         if (subscribed == null) {
-            client.writeAndFlush(ready);
+            // Flushed now: once released, no later read of this server flushes this client.
+            RelayWrite.to(client, ready);
+            client.flush();
             release();
             current.client().released();
         } else {
@@ -730,13 +763,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private boolean acceptTracked(ServerStatements tracked, Link current, byte tag, ByteBuf message) {
         ByteBuf before = tracked.synthesizedBefore(current.client().channel().alloc());
         if (before != null) {
-            current.client().channel().write(before);
+            RelayWrite.to(current.client().channel(), before);
         }
-        if (tag == 'E') {
+        if (tag == BackendTag.ERROR_RESPONSE) {
             tracked.beforeError(ErrorResponse.decode(PgBuf.body(message)));
         }
         boolean forward = tracked.accept(tag);
-        if (tag == 'C' && ServerStatements.discardsAll(message)) {
+        if (tag == BackendTag.COMMAND_COMPLETE && ServerStatements.discardsAll(message)) {
             tracked.discardAll();
         }
         return forward;
@@ -745,19 +778,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** A ParameterStatus from PostgreSQL: the server's value of that parameter from now on. */
     ParameterStatus recordParameter(ByteBuf message) {
         ParameterStatus status = ParameterStatus.decode(PgBuf.body(message));
-        parameters.put(status.name(), status.value());
-        parametersSnapshot = Map.copyOf(parameters);
+        parametersReported(Map.of(status.name(), status.value()));
         syncedTo = null;
         return status;
     }
 
     /** Replies to the pooler's SET of the client's parameters: swallowed; a failure drops both sides. */
     private void onSetupReply(Link current, byte tag, ByteBuf message) {
-        if (tag == 'S') {
+        if (tag == BackendTag.PARAMETER_STATUS) {
             recordParameter(message);
-        } else if (tag == 'E') {
+        } else if (tag == BackendTag.ERROR_RESPONSE) {
             setupFailed = true;
-        } else if (tag == 'Z') {
+        } else if (tag == BackendTag.READY_FOR_QUERY) {
             current.setupReplied();
             if (setupFailed) {
                 failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "invalid server parameter"));
@@ -837,13 +869,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     private void onResetReply(byte tag, ByteBuf message) {
-        if (tag == 'E') {
+        if (tag == BackendTag.ERROR_RESPONSE) {
             resetError = ErrorResponse.decode(PgBuf.body(message));
-        } else if (tag == 'C' && statements != null && ServerStatements.discardsAll(message)) {
+        } else if (tag == BackendTag.COMMAND_COMPLETE && statements != null && ServerStatements.discardsAll(message)) {
             statements.serverReset();
-        } else if (tag == 'D' && roleRecheck != null) {
+        } else if (tag == BackendTag.DATA_ROW && roleRecheck != null) {
             roleRecheck.row(PgBuf.body(message));
-        } else if (tag == 'Z') {
+        } else if (tag == BackendTag.READY_FOR_QUERY) {
             boolean ok = resetError == null && ReadyForQuery.statusAt(message, 0) == ReadyForQuery.IDLE;
             Runnable passed = checkPassed;
             checkPassed = null;
@@ -924,14 +956,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     private void onLookupReply(byte tag, ByteBuf message) {
         AuthQuery query = lookup;
-        if (tag == 'S') {
+        if (tag == BackendTag.PARAMETER_STATUS) {
             recordParameter(message);
             return;
         }
-        if (tag == 'N') {
+        if (tag == BackendTag.NOTICE_RESPONSE) {
             return;
         }
-        if (tag == 'Z') {
+        if (tag == BackendTag.READY_FOR_QUERY) {
             lookup = null;
             transition(ServerState.SV_IDLE);
             query.complete(query.result());
