@@ -4,6 +4,7 @@ import io.jbouncer.core.sql.SqlTokens;
 import io.jbouncer.core.sql.SqlTokens.Kind;
 import io.jbouncer.core.sql.SqlTokens.Token;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +21,8 @@ import java.util.List;
  * @see <a href="https://www.postgresql.org/docs/current/sql-syntax-lexical.html">SQL syntax, lexical structure</a>
  */
 public final class ListenParser {
+    /** Stops at an {@code l} or {@code L}. */
+    private static final ByteProcessor NOT_L = b -> (b | 0x20) != 'l';
 
     private ListenParser() {
     }
@@ -50,10 +53,16 @@ public final class ListenParser {
      */
     public static boolean mentionsListen(ByteBuf bytes, int from, int length) {
         int last = from + length - 6;
-        for (int i = from; i <= last; i++) {
-            if ((bytes.getByte(i) | 0x20) == 'l' && matchesListen(bytes, i)) {
+        // forEachByte walks the buffer's memory without a bounds and liveness check per byte, as getByte makes
+        for (int i = from; i <= last; ) {
+            int at = bytes.forEachByte(i, last + 1 - i, NOT_L);
+            if (at < 0) {
+                return false;
+            }
+            if (matchesListen(bytes, at)) {
                 return true;
             }
+            i = at + 1;
         }
         return false;
     }

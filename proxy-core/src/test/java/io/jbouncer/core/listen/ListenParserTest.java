@@ -65,6 +65,17 @@ class ListenParserTest {
         }
     }
 
+    @Test
+    void byteCheckLooksPastEveryLetterLThatStartsNoListen() {
+        ByteBuf bytes = Unpooled.copiedBuffer("SELECT 'lé', ll, l FROM all_lists; LISTEN", StandardCharsets.UTF_8);
+        try {
+            assertTrue(ListenParser.mentionsListen(bytes, 0, bytes.readableBytes()));
+            assertFalse(ListenParser.mentionsListen(bytes, 0, bytes.readableBytes() - 1), "cut before the N");
+        } finally {
+            bytes.release();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"SELECT 1", "LISTEN", "LISTEN a b", "LISTEN *", "LISTEN \"\"", "NOTIFY listen",
             "SELECT pg_notify('listen', 'x')", "LISTEN 'a'", "LISTEN a.b", "relisten a", "LISTEN \"a"})
