@@ -1,23 +1,11 @@
 package io.jbouncer.bench;
 
-import io.jbouncer.core.config.PoolMode;
-import io.jbouncer.core.config.ReplicationMode;
-import io.jbouncer.core.pool.ConnectionCap;
-import io.jbouncer.core.pool.DatabaseState;
 import io.jbouncer.core.pool.Pool;
-import io.jbouncer.core.pool.PoolKey;
-import io.jbouncer.core.pool.PoolSettings;
-import io.jbouncer.core.pool.PoolShared;
-import io.jbouncer.core.pool.PoolerState;
-import io.jbouncer.core.pool.ServerLauncher;
-import io.jbouncer.core.pool.ServerTarget;
-import io.jbouncer.core.pool.ServerWaiter;
 import io.jbouncer.core.server.ClientPeer;
 import io.jbouncer.core.server.Link;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.server.ServerCredentials;
 import io.jbouncer.core.state.ServerState;
-import io.jbouncer.core.stats.DatabaseEvents;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.jbouncer.protocol.message.CommandComplete;
 import io.jbouncer.protocol.message.DataRow;
@@ -31,9 +19,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.EventExecutor;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -86,16 +71,12 @@ public class ServerRelayBench {
 
     @Setup
     public void setUp() {
-        pool = new Pool(new PoolKey("bench", "bench"), transactionSettings(),
-                ServerTarget.single(InetSocketAddress.createUnresolved("localhost", 5432), "bench", null,
-                        Map.of("user", "bench", "database", "bench")),
-                new SuppliedServer(),
-                new PoolShared(new ConnectionCap(0), new ConnectionCap(0), new DatabaseState(), new PoolerState(),
-                        DatabaseEvents.NONE));
+        pool = BenchPools.transactionPool(20);
+        client.runOn(serverChannel.eventLoop());
         pool.acquire(client); // queued: the pool wants a login, which the benchmark supplies below
         server = new ServerConnection(pool, pool.nextAddress(), new ServerCredentials("bench", null, null),
                 Map.of("user", "bench", "database", "bench"), 1 << 20);
-        serverChannel.pipeline().addLast(server);
+        serverChannel.pipeline().addLast(server.loginHandler());
         pool.track(server);
         serverChannel.pipeline().fireChannelActive();
         ByteBuf login = Unpooled.buffer();
@@ -156,27 +137,10 @@ public class ServerRelayBench {
     }
 
     /** The client: takes the server the pool hands it, and is the server's peer once linked. */
-    private final class Client implements ServerWaiter, ClientPeer {
-        private ServerConnection assigned;
-
+    private final class Client extends BenchClient implements ClientPeer {
         @Override
         public Channel channel() {
             return clientChannel;
-        }
-
-        @Override
-        public EventExecutor executor() {
-            return serverChannel.eventLoop();
-        }
-
-        @Override
-        public void assign(ServerConnection given) {
-            assigned = given;
-        }
-
-        @Override
-        public void fail(ErrorResponse error) {
-            throw new IllegalStateException("pool failed the client: " + error.message());
         }
 
         @Override
@@ -186,45 +150,6 @@ public class ServerRelayBench {
 
         @Override
         public void parameterChanged(String name, String value) {
-        }
-
-        @Override
-        public long waitStartNanos() {
-            return 0;
-        }
-
-        ServerConnection take() {
-            ServerConnection given = assigned;
-            if (given == null) {
-                throw new IllegalStateException("no idle server: the client was queued");
-            }
-            assigned = null;
-            return given;
-        }
-    }
-
-    /** Transaction mode, no reset query, no server check within the run. */
-    private static PoolSettings transactionSettings() {
-        return new PoolSettings(PoolMode.TRANSACTION, 20, 0, Duration.ofSeconds(5), 0, "DISCARD ALL", false, false,
-                Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(15), false,
-                Duration.ofSeconds(30), "<empty>", Duration.ofSeconds(120), false, false);
-    }
-
-    /** The one server comes from {@link #setUp}: launching does nothing. */
-    private static final class SuppliedServer implements ServerLauncher {
-        @Override
-        public void launch(Pool pool, EventExecutor loop) {
-        }
-
-        @Override
-        public void launchDedicated(Pool pool, ServerWaiter waiter, ReplicationMode replication,
-                                    Map<String, String> startupParameters) {
-            throw new UnsupportedOperationException("no replication client in this benchmark");
-        }
-
-        @Override
-        public void schedule(Runnable task, Duration delay) {
-            throw new UnsupportedOperationException("no login fails in this benchmark");
         }
     }
 }
