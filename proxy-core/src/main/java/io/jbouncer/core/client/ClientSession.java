@@ -49,12 +49,18 @@ public final class ClientSession {
         this.replication = replication;
         this.replicationParameters = Map.copyOf(replicationParameters);
         this.trackedNames = trackedNames;
-        this.database = database;
-        this.user = user;
+        // the pool's own strings where equal: a client's are parsed from its startup packet, and thousands of idle
+        // clients of one pool need not hold thousands of copies (docs/benchmarks.md, "Memory and scale")
+        this.database = pool != null ? shared(database, pool.key().database()) : database;
+        this.user = pool != null ? shared(user, pool.key().user()) : user;
         this.pool = pool;
         this.trackedParameters = ParameterSnapshots.of(trackedParameters);
         this.cancelKey = cancelKey;
         this.remote = remote;
+    }
+
+    private static String shared(String own, String pools) {
+        return own.equals(pools) ? pools : own;
     }
 
     public String database() {

@@ -13,7 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One transaction-mode client's LISTEN state (docs/transaction-mode.md, "LISTEN/NOTIFY"): the channels it is
@@ -35,6 +35,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Threading.</b> {@link #forwarding} and {@link #close} run on the client's loop, {@link #serverReplied} on its
  * server's loop, {@link #deliver} on the listener's; the statement state is guarded by {@code this}.
+ *
+ * <p><b>Memory.</b> Every transaction-mode client has one of these, and nearly none of them ever LISTENs: the
+ * collections are created on first use (the subscribed channels at the first LISTEN, the recorded statements at the
+ * first statement, the held notifications at the first notification held), so an idle client pays only for this
+ * object (docs/benchmarks.md, "Memory and scale").
  */
 public final class ClientListens {
 
@@ -63,9 +68,15 @@ public final class ClientListens {
     private final PoolListener listener;
     private final int queueLimit;
 
-    /** Guarded by {@code this}: subscribed channels, statements waiting for their transaction, its outcome. */
-    private final Set<String> channels = new HashSet<>();
-    private final ArrayDeque<Recorded> recorded = new ArrayDeque<>();
+    private static final AtomicIntegerFieldUpdater<ClientListens> QUEUED =
+            AtomicIntegerFieldUpdater.newUpdater(ClientListens.class, "queued");
+
+    /**
+     * Guarded by {@code this}: subscribed channels and statements waiting for their transaction ({@code null} until
+     * first used), the transaction's outcome.
+     */
+    private Set<String> channels;
+    private ArrayDeque<Recorded> recorded;
     private long cyclesAnswered;
     private Outcome outcome = Outcome.NONE;
     private boolean closed;
@@ -74,10 +85,10 @@ public final class ClientListens {
 
     /** Client loop only: request cycles forwarded so far. */
     private long cyclesSent;
-    /** Client loop only: notifications held while the client holds a server. */
-    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
-    /** Notifications handed to {@link #deliver} and not yet written to the socket (any thread). */
-    private final AtomicInteger queued = new AtomicInteger();
+    /** Client loop only: notifications held while the client holds a server ({@code null} until one is). */
+    private ArrayDeque<ByteBuf> held;
+    /** Notifications handed to {@link #deliver} and not yet written to the socket (any thread, through QUEUED). */
+    private volatile int queued;
     private volatile boolean overflowed;
     /**
      * A ReadyForQuery of this client waits for the listener connection (set by the server loop before it releases
@@ -129,6 +140,9 @@ public final class ClientListens {
     }
 
     private synchronized void record(List<ListenCommand> commands, long cycle) {
+        if (recorded == null) {
+            recorded = new ArrayDeque<>();
+        }
         for (ListenCommand command : commands) {
             recorded.add(new Recorded(command, cycle));
         }
@@ -174,7 +188,7 @@ public final class ClientListens {
     }
 
     private CompletableFuture<Void> transactionEnded(boolean committed) {
-        if (recorded.isEmpty()) {
+        if (recorded == null || recorded.isEmpty()) {
             return null; // nearly every transaction
         }
         List<CompletableFuture<Void>> listening = new ArrayList<>();
@@ -191,27 +205,32 @@ public final class ClientListens {
     private void apply(ListenCommand command, List<CompletableFuture<Void>> listening) {
         switch (command.kind()) {
             case LISTEN -> {
+                if (channels == null) {
+                    channels = new HashSet<>();
+                }
                 if (channels.add(command.channel())) {
                     listening.add(listener.subscribe(this, command.channel()));
                 }
             }
             case UNLISTEN -> {
-                if (channels.remove(command.channel())) {
+                if (channels != null && channels.remove(command.channel())) {
                     listener.unsubscribe(this, command.channel());
                 }
             }
             case UNLISTEN_ALL -> {
-                for (String channel : channels) {
-                    listener.unsubscribe(this, channel);
+                if (channels != null) {
+                    for (String channel : channels) {
+                        listener.unsubscribe(this, channel);
+                    }
+                    channels = null;
                 }
-                channels.clear();
             }
         }
     }
 
     /** The channels this client is subscribed to now (a copy). */
     public synchronized List<String> channels() {
-        return new ArrayList<>(channels);
+        return channels == null ? List.of() : new ArrayList<>(channels);
     }
 
     /** Client loop: the client is gone; its subscriptions end and what was on its way is dropped. */
@@ -219,7 +238,7 @@ public final class ClientListens {
         synchronized (this) {
             closed = true;
             apply(ListenCommand.unlistenAll(), List.of());
-            recorded.clear();
+            recorded = null;
             watching = false;
         }
         releaseHeld();
@@ -236,7 +255,7 @@ public final class ClientListens {
             message.release();
             return;
         }
-        if (queued.incrementAndGet() > queueLimit) {
+        if (QUEUED.incrementAndGet(this) > queueLimit) {
             overflowed = true;
             message.release();
             client.executor().execute(() -> client.closeWithError(ErrorResponse.fatal(
@@ -262,10 +281,13 @@ public final class ClientListens {
         }
         if (gone) {
             message.release();
-            queued.decrementAndGet();
-        } else if (held.isEmpty() && client.betweenServerReplies()) {
+            QUEUED.decrementAndGet(this);
+        } else if ((held == null || held.isEmpty()) && client.betweenServerReplies()) {
             write(message);
         } else {
+            if (held == null) {
+                held = new ArrayDeque<>();
+            }
             held.add(message);
         }
     }
@@ -290,7 +312,7 @@ public final class ClientListens {
     public void serverReleased() {
         boolean wasHeld = replyHeld;
         replyHeld = false;
-        if (wasHeld || queued.get() > 0) { // anything held is counted in queued
+        if (wasHeld || queued > 0) { // anything held is counted in queued
             client.executor().execute(this::afterRelease);
         }
     }
@@ -305,7 +327,7 @@ public final class ClientListens {
     }
 
     private void sendHeld() {
-        if (!client.betweenServerReplies() || !client.channel().isActive()) {
+        if (held == null || !client.betweenServerReplies() || !client.channel().isActive()) {
             return;
         }
         ByteBuf message;
@@ -315,14 +337,17 @@ public final class ClientListens {
     }
 
     private void write(ByteBuf message) {
-        client.channel().writeAndFlush(message).addListener(done -> queued.decrementAndGet());
+        client.channel().writeAndFlush(message).addListener(done -> QUEUED.decrementAndGet(this));
     }
 
     private void releaseHeld() {
+        if (held == null) {
+            return;
+        }
         ByteBuf message;
         while ((message = held.poll()) != null) {
             message.release();
-            queued.decrementAndGet();
+            QUEUED.decrementAndGet(this);
         }
     }
 

@@ -2,6 +2,7 @@ package io.jbouncer.core.prepared;
 
 import io.jbouncer.protocol.PgProtocolException;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -29,7 +30,11 @@ public final class ClientStatements {
     private final StatementRegistry registry;
     private final int maxStatements;
     private final long maxFootprint;
-    private final Map<String, SharedStatement> byName = new HashMap<>();
+    /**
+     * The client's names; the shared empty map until its first Parse of a named statement, since most clients of a
+     * transaction pool never prepare one (docs/benchmarks.md, "Memory and scale").
+     */
+    private Map<String, SharedStatement> byName = Collections.emptyMap();
     private long footprint;
 
     public ClientStatements(StatementRegistry registry, int maxStatements, long maxFootprint) {
@@ -51,6 +56,9 @@ public final class ClientStatements {
             throw new PgProtocolException(TOO_MANY);
         }
         SharedStatement statement = registry.acquire(text);
+        if (byName == Collections.<String, SharedStatement>emptyMap()) {
+            byName = new HashMap<>();
+        }
         byName.put(name, statement);
         footprint += text.footprint();
         return statement;
@@ -79,7 +87,7 @@ public final class ClientStatements {
 
     /** The Parse of {@code name} failed or was skipped: forgets it, unless the name was prepared again since. */
     public synchronized void forget(String name, SharedStatement statement) {
-        if (byName.remove(name, statement)) {
+        if (!byName.isEmpty() && byName.remove(name, statement)) { // (the shared empty map refuses remove(k, v))
             drop(statement);
         }
     }

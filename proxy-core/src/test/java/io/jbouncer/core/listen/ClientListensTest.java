@@ -26,8 +26,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.EventExecutor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +47,8 @@ import org.junit.jupiter.api.Test;
 class ClientListensTest {
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
+    /** Whether the client holds no server now (notifications go out at once) or holds one (they wait). */
+    private boolean betweenServerReplies = true;
     private final ClientListens listens = new ClientListens(new ClientListens.Client() {
         @Override
         public Channel channel() {
@@ -56,7 +62,7 @@ class ClientListensTest {
 
         @Override
         public boolean betweenServerReplies() {
-            return true;
+            return betweenServerReplies;
         }
 
         @Override
@@ -141,6 +147,81 @@ class ClientListensTest {
         reply('C', "UNLISTEN");
         assertNull(ready('I'), "an UNLISTEN waits for nothing");
         assertEquals(List.of(), listens.channels());
+    }
+
+    @Test
+    void aClientThatNeverListensAllocatesNoCollections() throws IllegalAccessException {
+        send('Q', "SELECT 1");
+        reply('C', "SELECT 1");
+        assertNull(ready('I'));
+        send('P', "SELECT 2");
+        send('S', null);
+        assertNull(ready('I'));
+        assertEquals(List.of(), listens.channels());
+        assertEquals(List.of(), collectionsAllocated(), "an idle or non-listening client holds only the object");
+
+        send('Q', "LISTEN jobs");
+        ready('I');
+        assertEquals(List.of("jobs"), listens.channels(), "the first LISTEN works without the collections made ahead");
+    }
+
+    @Test
+    void notificationsWhileTheClientHoldsAServerWaitAndGoOutInOrderAfterItsRelease() {
+        betweenServerReplies = false;
+        listens.deliver(notification("first"));
+        listens.deliver(notification("second"));
+        channel.runPendingTasks();
+        assertNull(channel.readOutbound(), "held while a server's replies are being forwarded");
+
+        betweenServerReplies = true;
+        listens.serverReleased();
+        channel.runPendingTasks();
+        assertEquals("first", nextChannelWritten());
+        assertEquals("second", nextChannelWritten());
+        listens.deliver(notification("third"));
+        channel.runPendingTasks();
+        assertEquals("third", nextChannelWritten(), "with nothing held, a notification goes out at once");
+    }
+
+    @Test
+    void notificationsHeldAtCloseAreReleased() {
+        betweenServerReplies = false;
+        ByteBuf held = notification("dropped");
+        listens.deliver(held);
+        channel.runPendingTasks();
+        listens.close();
+        assertEquals(0, held.refCnt());
+    }
+
+    private String nextChannelWritten() {
+        ByteBuf written = channel.readOutbound();
+        try {
+            return ClientListens.channelOf(written);
+        } finally {
+            written.release();
+        }
+    }
+
+    private static ByteBuf notification(String channelName) {
+        return message('A', out -> {
+            out.writeInt(42); // the notifying backend's pid
+            PgBuf.writeCString(out, channelName);
+            PgBuf.writeCString(out, "");
+        });
+    }
+
+    /** The names of the collection fields the object has created so far. */
+    private List<String> collectionsAllocated() throws IllegalAccessException {
+        List<String> allocated = new ArrayList<>();
+        for (Field field : ClientListens.class.getDeclaredFields()) {
+            if (!Modifier.isStatic(field.getModifiers()) && Collection.class.isAssignableFrom(field.getType())) {
+                field.setAccessible(true);
+                if (field.get(listens) != null) {
+                    allocated.add(field.getName());
+                }
+            }
+        }
+        return allocated;
     }
 
     // ---- messages --------------------------------------------------------------------------------------------

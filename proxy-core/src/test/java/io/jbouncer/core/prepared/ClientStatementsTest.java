@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.jbouncer.protocol.PgProtocolException;
+import java.lang.reflect.Field;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +27,27 @@ class ClientStatementsTest {
                 () -> client.register("S_1", text("SELECT 2")));
         assertEquals("prepared statement name is already in use", e.getMessage());
         assertEquals("08P01", e.sqlState());
+    }
+
+    @Test
+    void aClientThatNeverPreparesHoldsNoMapYetEveryCallWorksAndItsFirstParseDoes() throws ReflectiveOperationException {
+        client.close("never prepared");
+        client.forget("never prepared", registry.acquire(text("SELECT 0")));
+        client.discardAllExcept(List.of("x"));
+        client.closeAll();
+        assertEquals(0, client.size());
+        assertThrows(PgProtocolException.class, () -> client.lookup("S_1"));
+        assertSame(Collections.emptyMap(), namesMap(), "no map of its own until the first named Parse");
+
+        SharedStatement statement = client.register("S_1", text("SELECT 1"));
+        assertSame(statement, client.lookup("S_1"));
+        assertEquals(1, client.size());
+    }
+
+    private Object namesMap() throws ReflectiveOperationException {
+        Field byName = ClientStatements.class.getDeclaredField("byName");
+        byName.setAccessible(true);
+        return byName.get(client);
     }
 
     @Test
