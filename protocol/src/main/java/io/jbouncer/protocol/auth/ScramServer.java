@@ -67,8 +67,7 @@ public final class ScramServer {
             return new ScramServer(scram, false, ScramCrypto.newNonce(random));
         }
         if (secret instanceof StoredSecret.Plain plain) {
-            byte[] salt = ScramCrypto.randomBytes(random, ScramCrypto.SALT_LENGTH);
-            StoredSecret.Scram adHoc = StoredSecret.Scram.fromPassword(plain.password(), salt, iterationsForPlain);
+            StoredSecret.Scram adHoc = StoredSecret.Scram.fromPassword(plain.password(), iterationsForPlain, random);
             return new ScramServer(adHoc, plain.password().isEmpty(), ScramCrypto.newNonce(random));
         }
         throw new IllegalArgumentException("SCRAM authentication is impossible with an MD5 secret");

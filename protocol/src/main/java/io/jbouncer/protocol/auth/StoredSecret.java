@@ -1,5 +1,6 @@
 package io.jbouncer.protocol.auth;
 
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
@@ -88,6 +89,11 @@ public sealed interface StoredSecret permits StoredSecret.Plain, StoredSecret.Md
             byte[] saltedPassword = ScramCrypto.saltedPassword(SaslPrep.prepare(password), salt, iterations);
             byte[] storedKey = ScramCrypto.sha256(ScramCrypto.clientKey(saltedPassword));
             return new Scram(iterations, salt, storedKey, ScramCrypto.serverKey(saltedPassword));
+        }
+
+        /** {@link #fromPassword} with a fresh random salt of PostgreSQL's length, as a new password gets. */
+        public static Scram fromPassword(String password, int iterations, SecureRandom random) {
+            return fromPassword(password, ScramCrypto.randomBytes(random, ScramCrypto.SALT_LENGTH), iterations);
         }
 
         private static Scram parseOrNull(String raw) {

@@ -24,7 +24,8 @@ import java.util.List;
  *       stored secret is SCRAM;</li>
  *   <li>{@code scram-sha-256} offers {@code SCRAM-SHA-256}, and over TLS also {@code SCRAM-SHA-256-PLUS}
  *       (tls-server-end-point channel binding, beyond PgBouncer, which cannot serve {@code channel_binding=require}
- *       clients); a plain secret is turned into a verifier on the fly; an MD5 secret cannot work.</li>
+ *       clients); a plain secret is turned into a verifier at its user's first SCRAM login
+ *       ({@link PlainScramVerifiers}); an MD5 secret cannot work.</li>
  * </ul>
  * An unknown user ({@code secret == null}) goes through the same exchange — SCRAM with a deterministic mock salt —
  * and is refused with the same text as a wrong password, so nothing reveals which users exist. An empty stored
@@ -34,6 +35,8 @@ import java.util.List;
  */
 public final class ClientAuthenticator {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Process-wide: a plain password's SCRAM verifier is derived at its user's first SCRAM login only. */
+    private static final PlainScramVerifiers PLAIN_VERIFIERS = new PlainScramVerifiers(RANDOM);
     private static final String PASSWORD_FAILED = "password authentication failed";
     private static final String SASL_FAILED = "SASL authentication failed";
 
@@ -134,14 +137,15 @@ public final class ClientAuthenticator {
         }
         String clientFirst = body.readCharSequence(length, StandardCharsets.UTF_8).toString();
         scram = usableForScram()
-                ? ScramServer.forSecret(secret, scramIterations, RANDOM)
+                ? ScramServer.forSecret(scramVerifier(), scramIterations, RANDOM)
                 : ScramServer.forUnknownUser(user, mockKey, RANDOM);
         if (tlsServerEndPoint != null) {
             scram.offerChannelBinding(tlsServerEndPoint, plus);
         }
         try {
+            String serverFirst = scram.handleClientFirst(clientFirst); // before the buffer: it throws on bad input
             ByteBuf reply = alloc.buffer(128);
-            Authentication.encodeSaslContinue(reply, scram.handleClientFirst(clientFirst));
+            Authentication.encodeSaslContinue(reply, serverFirst);
             return new AuthStep.Challenge(reply);
         } catch (ScramException e) {
             return new AuthStep.Refused(SASL_FAILED);
@@ -162,6 +166,11 @@ public final class ClientAuthenticator {
         } catch (ScramException e) {
             return new AuthStep.Refused(SASL_FAILED);
         }
+    }
+
+    /** The stored SCRAM secret, or the (once derived) verifier of a plain one. */
+    private StoredSecret scramVerifier() {
+        return secret instanceof StoredSecret.Plain plain ? PLAIN_VERIFIERS.of(user, plain, scramIterations) : secret;
     }
 
     /** MD5 secrets cannot answer SCRAM, and an empty plain password never passes. */

@@ -33,35 +33,39 @@ public final class ClientCounts {
 
     /** One client's share of the counts: taken during login, given back when it disconnects. Client loop only. */
     public final class Share {
-        private String database;
-        private String user;
+        /**
+         * The counters joined, not the names: the names are the client's own strings from its startup packet, which
+         * would stay alive for as long as the client does (counters are never removed from the maps).
+         */
+        private AtomicInteger database;
+        private AtomicInteger user;
 
         /** Counts the client in {@code name} (once); returns that database's count, this client included. */
         int joinDatabase(String name) {
             if (database != null) {
-                return ofDatabase(database);
+                return database.get();
             }
-            database = name;
-            return byDatabase.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+            database = byDatabase.computeIfAbsent(name, n -> new AtomicInteger());
+            return database.incrementAndGet();
         }
 
         /** Counts the client as user {@code name} (once); returns that user's count, this client included. */
         int joinUser(String name) {
             if (user != null) {
-                return ofUser(user);
+                return user.get();
             }
-            user = name;
-            return byUser.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+            user = byUser.computeIfAbsent(name, n -> new AtomicInteger());
+            return user.incrementAndGet();
         }
 
         /** The client disconnected. */
         void leave() {
             if (database != null) {
-                byDatabase.get(database).decrementAndGet();
+                database.decrementAndGet();
                 database = null;
             }
             if (user != null) {
-                byUser.get(user).decrementAndGet();
+                user.decrementAndGet();
                 user = null;
             }
         }
