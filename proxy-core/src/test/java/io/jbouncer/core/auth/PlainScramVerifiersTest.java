@@ -13,7 +13,14 @@ import io.jbouncer.protocol.auth.ScramException;
 import io.jbouncer.protocol.auth.ScramServer;
 import io.jbouncer.protocol.auth.StoredSecret;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class PlainScramVerifiersTest {
@@ -62,6 +69,31 @@ class PlainScramVerifiersTest {
 
         assertEquals(1, verifiers.size());
         assertArrayEquals(next.salt(), verifiers.of("one more", new StoredSecret.Plain("pw"), 1).salt());
+    }
+
+    @Test
+    void concurrentFirstLoginsAllGetTheVerifierThatWasKept() throws Exception {
+        int logins = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(logins);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<StoredSecret.Scram>> got = new ArrayList<>();
+            for (int i = 0; i < logins; i++) {
+                got.add(pool.submit(() -> {
+                    start.await();
+                    StoredSecret.Scram verifier = verifiers.of("alice", new StoredSecret.Plain("secret"), 4096);
+                    login(verifier, "secret");
+                    return verifier;
+                }));
+            }
+            start.countDown();
+            StoredSecret.Scram kept = verifiers.of("alice", new StoredSecret.Plain("secret"), 4096);
+            for (Future<StoredSecret.Scram> each : got) {
+                assertSame(kept, each.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** A full SCRAM exchange of a client that knows {@code password}; throws when either side refuses. */
