@@ -249,26 +249,30 @@ class ResourceExhaustionIT {
                 }
                 return null;
             })) {
-                for (int i = 0; i < HALF_OPEN; i++) {
-                    Socket s = new Socket();
-                    try {
-                        s.connect(new InetSocketAddress("127.0.0.1", config.port()), 2_000);
-                        halfOpen.add(s);
-                    } catch (SocketTimeoutException backlogFull) {
-                        dropped.incrementAndGet();
-                        s.close();
+                try {
+                    for (int i = 0; i < HALF_OPEN; i++) {
+                        Socket s = new Socket();
+                        try {
+                            s.connect(new InetSocketAddress("127.0.0.1", config.port()), 2_000);
+                            halfOpen.add(s);
+                        } catch (SocketTimeoutException backlogFull) {
+                            dropped.incrementAndGet();
+                            s.close();
+                        }
                     }
+                    // That jbouncer took each of them (not only the kernel's backlog) shows below: it closes every
+                    // one at client_login_timeout. How many it holds at once depends on how fast it accepts under
+                    // the flood against that timeout, so that is not asserted.
+                    assertTrue(halfOpen.size() >= HALF_OPEN / 5, "only " + halfOpen.size()
+                            + " half-open connections");
+                    int[] floodStartProgress = snapshot(progress);
+                    assertTrue(Poll.until(RECOVERY, () -> everyOneGained(floodStartProgress, snapshot(progress),
+                            MIN_PROGRESS)), () -> "a logged-in client starved during the flood: "
+                            + Arrays.toString(floodStartProgress) + " queries when it began, "
+                            + Arrays.toString(snapshot(progress)) + " after " + RECOVERY.toSeconds() + " s");
+                } finally {
+                    stop.set(true); // the flood and the logged-in clients end whatever the outcome
                 }
-                assertTrue(halfOpen.size() >= HALF_OPEN / 5, "only " + halfOpen.size() + " half-open connections");
-                int held = halfOpen.size() * 8 / 10;
-                assertTrue(Poll.until(RECOVERY, () -> ProcessUsage.openDescriptors(bouncer.pid())
-                        >= descriptorsBefore + held), "jbouncer never held the half-open connections");
-                int[] floodStartProgress = snapshot(progress);
-                assertTrue(Poll.until(RECOVERY, () -> everyOneGained(floodStartProgress, snapshot(progress),
-                        MIN_PROGRESS)), () -> "a logged-in client starved during the flood: "
-                        + Arrays.toString(floodStartProgress) + " queries when it began, "
-                        + Arrays.toString(snapshot(progress)) + " after " + RECOVERY.toSeconds() + " s");
-                stop.set(true);
                 flood.await(Duration.ofSeconds(30));
             }
             loggedIn.await(Duration.ofSeconds(30));
