@@ -1,8 +1,10 @@
 package io.jbouncer.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,34 @@ class ConsoleCommandsTest {
         assertEquals(List.of("S=ERROR", "C=08P01", "M=" + message), replies.get(0).fields());
         assertEquals("I", replies.get(1).field(0));
         assertEquals(false, admin.sink.closed);
+    }
+
+    /**
+     * Long unterminated quotes: once a matcher that backtracked exponentially (ConsoleFuzzTest found a query that
+     * kept the thread busy for minutes) and one that recursed per character. Each is answered at once with
+     * PgBouncer's error; the time limit only catches a hang, it measures nothing.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "\"|60",
+        "PAUSE \"|60",
+        "SET a = '|20000",
+        "SET \"|60",
+    })
+    void longUnterminatedQuotesAreRefusedAtOnce(String prefix, int length) {
+        String query = prefix + "a".repeat(length);
+        List<BackendMessage> replies = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> admin.query(query));
+
+        assertEquals("EZ", RecordingSink.tags(replies));
+        assertEquals("C=08P01", replies.get(0).fields().get(1));
+    }
+
+    @Test
+    void aQuotedWordKeepsItsDoubledQuotes() {
+        List<BackendMessage> replies = admin.query("PAUSE \"my\"\"db\"");
+
+        assertEquals("CZ", RecordingSink.tags(replies));
+        assertTrue(admin.view.calls.contains("pause my\"db"), admin.view.calls::toString);
     }
 
     @ParameterizedTest

@@ -13,8 +13,13 @@ import java.util.regex.Pattern;
 public final class ConsoleGrammar {
     private static final String WS0 = "[ \\t\\n\\r]*";
     private static final String WS1 = "[ \\t\\n\\r]+";
-    private static final String WORD = "(\"([^\"]+|\"\")*\"|[0-9a-z_]+)";
-    private static final String STRING = "('([^']|'')*')";
+    /*
+     * PgBouncer's expressions with possessive quantifiers: the same language, but a quoted part is matched in one
+     * pass. As plain "([^"]+|"")*" a long unterminated quote made the matcher backtrack exponentially (found by
+     * ConsoleFuzzTest: one query kept a thread busy for minutes), and "([^']|'')*" recursed once per character.
+     */
+    private static final String WORD = "(\"([^\"]++|\"\")*+\"|[0-9a-z_]++)";
+    private static final String STRING = "('([^']++|'')*+')";
     private static final String END = WS0 + "(;" + WS0 + ")?";
     private static final Pattern COMMAND = compile(WS0 + WORD + "(" + WS1 + WORD + ")?" + END);
     private static final Pattern SET_STRING = compile(WS0 + "set" + WS1 + WORD + WS0 + "(=|to)" + WS0 + STRING + END);
