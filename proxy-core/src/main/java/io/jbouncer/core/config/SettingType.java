@@ -11,126 +11,60 @@ import java.util.stream.Collectors;
  * bool: PgBouncer's booleans are plain C ints), {@code Long} (unsigned int; time in microseconds) or the enum.
  * {@link #parse} throws {@link IllegalArgumentException} for a value PgBouncer's setter would refuse.
  */
-enum SettingType {
-    STRING("any text") {
-        @Override
-        Object parse(String raw) {
-            return raw;
-        }
-    },
-    LIST("a list separated by commas or blanks") {
-        @Override
-        Object parse(String raw) {
-            return raw;
-        }
-    },
-    CIDR_LIST("IP networks in CIDR notation, separated by commas or blanks (a jbouncer setting)") {
-        @Override
-        Object parse(String raw) {
-            Config.splitList(raw).forEach(Cidr::parse); // refuses a bad network at load, with file and line
-            return raw;
-        }
-    },
-    INT("an integer (strtol base 0: decimal, 0x hexadecimal or 0-prefixed octal)") {
-        @Override
-        Object parse(String raw) {
-            return CNumbers.parseInt(raw);
-        }
-    },
-    UINT("an unsigned integer (strtoul base 0: decimal, 0x hexadecimal or 0-prefixed octal)") {
-        @Override
-        Object parse(String raw) {
-            return CNumbers.parseUnsignedInt(raw);
-        }
-    },
-    BOOL("0 or 1 (an integer; non-zero means on)") {
-        @Override
-        Object parse(String raw) {
-            return CNumbers.parseInt(raw);
-        }
-    },
-    TIME("a number of seconds >= 0, fractions allowed, no unit") {
-        @Override
-        Object parse(String raw) {
-            return CNumbers.parseTimeMicros(raw);
-        }
-
-        @Override
-        String show(Object value) {
-            return CNumbers.formatG((Long) value);
-        }
-    },
-    POOL_MODE(oneOf(PoolMode.values(), PoolMode::configName)) {
-        @Override
-        Object parse(String raw) {
-            return PoolMode.parse(raw);
-        }
-
-        @Override
-        String show(Object value) {
-            return ((PoolMode) value).configName();
-        }
-    },
-    AUTH_TYPE(oneOf(AuthType.values(), AuthType::configName)) {
-        @Override
-        Object parse(String raw) {
-            return AuthType.parse(raw);
-        }
-
-        @Override
-        String show(Object value) {
-            return ((AuthType) value).configName();
-        }
-    },
-    SSL_MODE(oneOf(SslMode.values(), SslMode::configName)) {
-        @Override
-        Object parse(String raw) {
-            return SslMode.parse(raw);
-        }
-
-        @Override
-        String show(Object value) {
-            return ((SslMode) value).configName();
-        }
-    },
-    LOG_FORMAT(oneOf(LogFormat.values(), LogFormat::configName)) {
-        @Override
-        Object parse(String raw) {
-            return LogFormat.parse(raw);
-        }
-
-        @Override
-        String show(Object value) {
-            return ((LogFormat) value).configName();
-        }
-    },
-    IO_TRANSPORT(oneOf(IoTransport.values(), IoTransport::configName)) {
-        @Override
-        Object parse(String raw) {
-            return IoTransport.parse(raw);
-        }
-
-        @Override
-        String show(Object value) {
-            return ((IoTransport) value).configName();
-        }
-    },
+final class SettingType {
+    static final SettingType STRING = new SettingType("any text", raw -> raw);
+    static final SettingType LIST = new SettingType("a list separated by commas or blanks", raw -> raw);
+    static final SettingType CIDR_LIST = new SettingType(
+            "IP networks in CIDR notation, separated by commas or blanks (a jbouncer setting)", raw -> {
+                Config.splitList(raw).forEach(Cidr::parse); // refuses a bad network at load, with file and line
+                return raw;
+            });
+    static final SettingType INT = new SettingType(
+            "an integer (strtol base 0: decimal, 0x hexadecimal or 0-prefixed octal)", CNumbers::parseInt);
+    static final SettingType UINT = new SettingType(
+            "an unsigned integer (strtoul base 0: decimal, 0x hexadecimal or 0-prefixed octal)",
+            CNumbers::parseUnsignedInt);
+    static final SettingType BOOL = new SettingType("0 or 1 (an integer; non-zero means on)", CNumbers::parseInt);
+    static final SettingType TIME = new SettingType("a number of seconds >= 0, fractions allowed, no unit",
+            CNumbers::parseTimeMicros, value -> CNumbers.formatG((Long) value));
+    static final SettingType POOL_MODE = oneOf(PoolMode.class, PoolMode::configName, PoolMode::parse);
+    static final SettingType AUTH_TYPE = oneOf(AuthType.class, AuthType::configName, AuthType::parse);
+    static final SettingType SSL_MODE = oneOf(SslMode.class, SslMode::configName, SslMode::parse);
+    static final SettingType LOG_FORMAT = oneOf(LogFormat.class, LogFormat::configName, LogFormat::parse);
+    static final SettingType IO_TRANSPORT = oneOf(IoTransport.class, IoTransport::configName, IoTransport::parse);
     /** {@code cf_set_authdb}: a string, but the console database is refused. */
-    AUTH_DBNAME("a database name; cannot use the reserved \"pgbouncer\" database as an auth_dbname") {
-        @Override
-        Object parse(String raw) {
-            if (raw.equals(DatabaseDef.ADMIN_DATABASE)) {
-                throw new IllegalArgumentException(
-                        "cannot use the reserved \"" + raw + "\" database as an auth_dbname");
-            }
-            return raw;
-        }
-    };
+    static final SettingType AUTH_DBNAME = new SettingType(
+            "a database name; cannot use the reserved \"pgbouncer\" database as an auth_dbname", raw -> {
+                if (raw.equals(DatabaseDef.ADMIN_DATABASE)) {
+                    throw new IllegalArgumentException(
+                            "cannot use the reserved \"" + raw + "\" database as an auth_dbname");
+                }
+                return raw;
+            });
 
     private final String expected;
+    private final Function<String, Object> parser;
+    private final Function<Object, String> shower;
 
-    SettingType(String expected) {
+    private SettingType(String expected, Function<String, Object> parser) {
+        this(expected, parser, Object::toString);
+    }
+
+    private SettingType(String expected, Function<String, Object> parser, Function<Object, String> shower) {
         this.expected = expected;
+        this.parser = parser;
+        this.shower = shower;
+    }
+
+    /**
+     * libusual's {@code cf_set_lookup} setters: one of the enum's names, ignoring ASCII case. {@code parse} keeps
+     * each enum's own refusal message, which the {@code [databases]} and {@code [users]} options show as well.
+     */
+    private static <E extends Enum<E>> SettingType oneOf(Class<E> type, Function<E, String> configName,
+            Function<String, E> parse) {
+        String names = Arrays.stream(type.getEnumConstants()).map(configName).collect(Collectors.joining(", "));
+        return new SettingType("one of " + names + " (any case)", parse::apply,
+                value -> configName.apply(type.cast(value)));
     }
 
     /** Human description of acceptable values, for error messages. */
@@ -139,14 +73,12 @@ enum SettingType {
     }
 
     /** Converts the text of an ini line into the held value. */
-    abstract Object parse(String raw);
+    Object parse(String raw) {
+        return parser.apply(raw);
+    }
 
     /** The text SHOW CONFIG prints for a held value; null stays null (NULL). */
     String show(Object value) {
-        return value == null ? null : value.toString();
-    }
-
-    private static <E> String oneOf(E[] values, Function<E, String> name) {
-        return "one of " + Arrays.stream(values).map(name).collect(Collectors.joining(", ")) + " (any case)";
+        return value == null ? null : shower.apply(value);
     }
 }

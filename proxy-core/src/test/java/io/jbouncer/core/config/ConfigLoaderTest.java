@@ -91,7 +91,8 @@ class ConfigLoaderTest {
         "query_timeout|5s|seconds >= 0", "pool_mode|bogus|one of session, transaction, statement",
         "auth_type|md4|one of any, trust, plain, md5, scram-sha-256", "client_tls_sslmode|on|verify-full",
         "max_packet_size|x|an unsigned integer", "auth_dbname|pgbouncer|reserved \"pgbouncer\"",
-        "log_format|yaml|one of text, json"})
+        "log_format|yaml|one of text, json (any case)",
+        "io_transport|kqueue|one of auto, epoll, io_uring, nio (any case)"})
     void badValueStopsTheLoadWithFileLineKeyAndExpectation(String key, String value, String expected) {
         ConfigException e = failure("; comment\n[pgbouncer]\n" + key + " = " + value + "\n");
         assertEquals(file(), e.file());
