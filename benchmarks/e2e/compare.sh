@@ -39,21 +39,17 @@ LATENCY_CASE=${LATENCY_CASE:-1}
 TARGETS=${TARGETS:-direct pgbouncer jbouncer${BASELINE_JAR:+ baseline}}
 SCALE=${SCALE:-10}
 WARMUP=${WARMUP:-10}
-OUT=""
 
-while [[ $# -gt 0 ]]; do
+script_option() {
     case $1 in
         --smoke)
             DURATION=2 REPEATS=1 CLIENTS=10 CONNECT_CLIENTS="" SCRIPTS=select MODES=simple LATENCY_CASE=0
             SCALE=1 WARMUP=2
             ;;
-        --out) OUT=$2; shift ;;
-        -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument: $1 (try --help)" ;;
+        *) return 1 ;;
     esac
-    shift
-done
-OUT=${OUT:-$E2E_DIR/results/compare-$(date -u +%Y%m%dT%H%M%SZ).md}
+}
+parse_args "$@"
 
 # A case is script:mode:clients:connect, e.g. "select:extended:100:" or "select:simple:10:C".
 build_cases() {
@@ -181,11 +177,7 @@ baseline_report() {
 }
 
 main() {
-    check_prerequisites
-    raise_fd_limit 20000
-    make_workdir
-    trap cleanup EXIT
-    trap 'exit 130' INT TERM
+    begin_run 20000
     local -a cases
     local repeat case_spec target
     mapfile -t cases < <(build_cases)
@@ -199,9 +191,7 @@ main() {
         make_tls_files
     fi
     start_postgres $((max_clients + 2 * POOL_SIZE + 20))
-    PGPASSWORD=$BENCH_PASSWORD PGSSLMODE=$(sslmode_of direct) \
-        pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$BENCH_USER" -i -q -s "$SCALE" "$BENCH_DB" \
-        >"$WORKDIR/pgbench-init.log" 2>&1 || die "pgbench -i failed: $(tail -3 "$WORKDIR/pgbench-init.log")"
+    init_pgbench "$SCALE"
     start_pgbouncer
     start_jbouncer
     if [[ -n $BASELINE_JAR ]]; then
@@ -228,7 +218,6 @@ main() {
     for spec in "${cases[@]}"; do
         labels+="$(case_label "$spec")|"
     done
-    mkdir -p "$(dirname "$OUT")"
     {
         echo "# jbouncer vs PgBouncer vs direct PostgreSQL"
         echo
@@ -250,14 +239,8 @@ main() {
             baseline_report "${cases[*]}" "$labels"
             echo
         fi
-        echo "Raw runs (repeat, case, target, tps, avg ms, p99 ms, CPU µs/tx, failed):"
-        echo
-        echo '```'
-        cat "$RESULTS"
-        echo '```'
-    } >"$OUT"
-    cat "$OUT"
-    log "report written to $OUT"
+        raw_results "Raw runs (repeat, case, target, tps, avg ms, p99 ms, CPU µs/tx, failed):" "$RESULTS"
+    } | save_report
 }
 
 main

@@ -76,13 +76,9 @@ measure() {
     JBOUNCER_PID=""
 }
 
-check_prerequisites
-raise_fd_limit 4096
-make_workdir
-trap cleanup EXIT
+begin_run 4096
 start_postgres 400
-PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$BENCH_USER" -i -q -s "$SCALE" "$BENCH_DB" \
-    >"$WORKDIR/pgbench-init.log" 2>&1
+init_pgbench "$SCALE"
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "- CPU: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo "- Java: $(java -version 2>&1 | head -1); PostgreSQL: $("$PG_BIN/postgres" --version)"

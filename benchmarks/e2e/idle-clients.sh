@@ -13,18 +13,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 STEPS=${STEPS:-1000,10000}
 BENCH_JAR=${BENCH_JAR:-$REPO_DIR/benchmarks/target/benchmarks.jar}
-OUT=""
 
-while [[ $# -gt 0 ]]; do
+script_option() {
     case $1 in
         --50k) STEPS="$STEPS,50000" ;;
-        --out) OUT=$2; shift ;;
-        -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument: $1 (try --help)" ;;
+        *) return 1 ;;
     esac
-    shift
-done
-OUT=${OUT:-$E2E_DIR/results/idle-clients-$(date -u +%Y%m%dT%H%M%SZ).md}
+}
+parse_args "$@"
 
 # Prints "clients<TAB>rss_kB" lines for one pooler, from 0 clients to the last step.
 measure() {
@@ -42,16 +38,12 @@ rows() {
 
 main() {
     [[ -f $BENCH_JAR ]] || die "missing $BENCH_JAR; hint: mvn -DskipTests install"
-    check_prerequisites
     local last=${STEPS##*,}
     MAX_CLIENT_CONN=$((last + 100))
-    raise_fd_limit $((last + 200))
+    begin_run $((last + 200))
     if (($(ulimit -n) < last + 100)); then
         die "open-file limit $(ulimit -n) is too low for $last clients (raise the hard limit)"
     fi
-    make_workdir
-    trap cleanup EXIT
-    trap 'exit 130' INT TERM
     start_postgres 100
     start_pgbouncer
     start_jbouncer
@@ -61,7 +53,6 @@ main() {
     log "jbouncer: opening idle clients in steps $STEPS"
     jbouncer_rows=$(measure "$JBOUNCER_PORT" "$JBOUNCER_PID" | rows jbouncer)
     stop_all
-    mkdir -p "$(dirname "$OUT")"
     {
         echo "# Idle clients: RSS of PgBouncer and jbouncer"
         echo
@@ -75,9 +66,7 @@ main() {
         echo "|---|---:|---:|---:|"
         echo "$pgbouncer_rows"
         echo "$jbouncer_rows"
-    } >"$OUT"
-    cat "$OUT"
-    log "report written to $OUT"
+    } | save_report
 }
 
 main

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared fixture of the end-to-end benchmarks: a private PostgreSQL cluster, PgBouncer and jbouncer started
 # from one generated pgbouncer.ini, and the bookkeeping to stop every process again by PID.
-# Sourced by compare.sh and idle-clients.sh; not meant to be run on its own.
+# Sourced by every script here; not meant to be run on its own.
 
 set -euo pipefail
 
@@ -47,6 +47,26 @@ log() {
 die() {
     echo "error: $*" >&2
     exit 1
+}
+
+# The options every script takes: --out FILE (sets OUT; default results/<script name>-<UTC time>.md) and -h/--help
+# (prints the script's header comment). Any other argument goes to the script's own script_option function, where
+# it defines one (--smoke, for example), which returns non-zero for an argument it does not know.
+parse_args() {
+    OUT=""
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+            --out) OUT=$2; shift ;;
+            -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+            *)
+                if ! declare -F script_option >/dev/null || ! script_option "$1"; then
+                    die "unknown argument: $1 (try --help)"
+                fi
+                ;;
+        esac
+        shift
+    done
+    OUT=${OUT:-$E2E_DIR/results/$(basename "$0" .sh)-$(date -u +%Y%m%dT%H%M%SZ).md}
 }
 
 # Runs a command as $RUN_AS when root, as ourselves otherwise. runuser's PAM session resets the soft open-file
@@ -111,6 +131,16 @@ check_prerequisites() {
         missing=1
     fi
     [[ $missing -eq 0 ]] || exit 2
+}
+
+# What every run does first: checks the prerequisites, raises the open-file limit to $1, makes the work directory
+# and sets the traps that stop every process again, whatever ends the run.
+begin_run() {
+    check_prerequisites
+    raise_fd_limit "$1"
+    make_workdir
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
 }
 
 # Raises the open-file limit as far as the hard limit allows; 1000 clients need well over 2000 descriptors.
@@ -211,6 +241,13 @@ CREATE DATABASE $BENCH_DB OWNER $BENCH_USER;
 SQL
 }
 
+# pgbench -i at scale $1 in the bench database, directly on the cluster.
+init_pgbench() {
+    PGPASSWORD=$BENCH_PASSWORD PGSSLMODE=$(sslmode_of direct) \
+        pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$BENCH_USER" -i -q -s "$1" "$BENCH_DB" \
+        >"$WORKDIR/pgbench-init.log" 2>&1 || die "pgbench -i failed: $(tail -3 "$WORKDIR/pgbench-init.log")"
+}
+
 stop_postgres() {
     if [[ -n $PG_PID ]] && kill -0 "$PG_PID" 2>/dev/null; then
         as_owner "$PG_BIN/pg_ctl" -D "$WORKDIR/pgdata" -m immediate -w stop >/dev/null || kill "$PG_PID"
@@ -289,8 +326,7 @@ start_baseline() {
 }
 
 # Starts a jbouncer named $1 on port $2 from a private copy of jar $3 (the tree's jar may be rebuilt during a long
-# run), through bin/jbouncer, which execs the JVM (same PID) with its default options unless JBOUNCER_JAVA_OPTS is
-# set. Prints the PID.
+# run) and waits for its port. Prints the PID.
 launch_jbouncer() {
     local name=$1 port=$2 jar=$3
     write_pooler_config "$name" "$port"
@@ -298,11 +334,20 @@ launch_jbouncer() {
         printf '%s\n' "$JBOUNCER_INI_EXTRA" >>"$WORKDIR/$name.ini" # the ini ends in [pgbouncer]
     fi
     cp -p "$jar" "$WORKDIR/$name.jar"
-    JBOUNCER_JAR="$WORKDIR/$name.jar" JBOUNCER_JAVA_OPTS="$JBOUNCER_JAVA_OPTS" \
-        "$REPO_DIR/bin/jbouncer" "$WORKDIR/$name.ini" >"$WORKDIR/$name.out" 2>&1 &
-    local pid=$!
+    spawn_jbouncer "$name" "$name.out"
     wait_for_port "$port"
-    echo "$pid"
+    echo "$SPAWNED_PID"
+}
+
+# Starts jbouncer $1 ($WORKDIR/$1.jar with $WORKDIR/$1.ini) in the background, its output in $WORKDIR/$2, through
+# bin/jbouncer, which execs the JVM (same PID) with its default options unless JBOUNCER_JAVA_OPTS is set. The
+# remaining arguments, if any, are a command to start it under (taskset -c 0-1, for example). Sets SPAWNED_PID.
+spawn_jbouncer() {
+    local name=$1 out=$2
+    shift 2
+    JBOUNCER_JAR="$WORKDIR/$name.jar" JBOUNCER_JAVA_OPTS="$JBOUNCER_JAVA_OPTS" \
+        "$@" "$REPO_DIR/bin/jbouncer" "$WORKDIR/$name.ini" >"$WORKDIR/$out" 2>&1 &
+    SPAWNED_PID=$!
 }
 
 # Stops one process by PID and waits up to 10 s for it to go, then kills it.
@@ -334,6 +379,23 @@ cleanup() {
     if [[ ${KEEP_PGDATA:-0} != 1 && -n ${WORKDIR:-} ]]; then
         rm -rf "$WORKDIR/pgdata" "$WORKDIR"/*.jar
     fi
+}
+
+# Saves the markdown report on stdin to $OUT and shows it.
+save_report() {
+    mkdir -p "$(dirname "$OUT")"
+    cat >"$OUT"
+    cat "$OUT"
+    log "report written to $OUT"
+}
+
+# The report's last section: the raw results file $2 under the caption $1, as a code block.
+raw_results() {
+    echo "$1"
+    echo
+    echo '```'
+    cat "$2"
+    echo '```'
 }
 
 # CPU time of a process and all its threads, in clock ticks: utime + stime from /proc/PID/stat.

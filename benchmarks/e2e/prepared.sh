@@ -28,17 +28,7 @@ SCALE=${SCALE:-10}
 WARMUP=${WARMUP:-5}
 TARGETS="direct jbouncer"
 MODES="extended prepared"
-OUT=""
-
-while [[ $# -gt 0 ]]; do
-    case $1 in
-        --out) OUT=$2; shift ;;
-        -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument: $1 (try --help)" ;;
-    esac
-    shift
-done
-OUT=${OUT:-$E2E_DIR/results/prepared-$(date -u +%Y%m%dT%H%M%SZ).md}
+parse_args "$@"
 
 # Runs pgbench -S -M $2 against target $1 for $3 seconds; prints "tps failed".
 run_pgbench() {
@@ -51,13 +41,9 @@ run_pgbench() {
 }
 
 main() {
-    check_prerequisites
-    make_workdir
-    trap cleanup EXIT
-    trap 'exit 130' INT TERM
+    begin_run 4096
     start_postgres $((CLIENTS + 60))
-    PGPASSWORD=$BENCH_PASSWORD pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$PG_PORT" -U "$BENCH_USER" "$BENCH_DB" \
-        >"$WORKDIR/init.log" 2>&1
+    init_pgbench "$SCALE"
     start_jbouncer
     local results=$WORKDIR/prepared.tsv target mode repeat i
     : >"$results"
@@ -81,7 +67,6 @@ main() {
             log "$(printf 'repeat %s %-8s -M %-8s tps=%-10s failed=%s' "$repeat" "$target" "$mode" "$tps" "$failed")"
         done
     done
-    mkdir -p "$(dirname "$OUT")"
     {
         echo "# pgbench -S -M prepared vs -M extended, direct and through jbouncer"
         echo
@@ -113,14 +98,8 @@ main() {
         }
 AWK
         echo
-        echo "Raw runs (repeat, target, mode, tps, failed):"
-        echo
-        echo '```'
-        cat "$results"
-        echo '```'
-    } >"$OUT"
-    cat "$OUT"
-    log "report written to $OUT"
+        raw_results "Raw runs (repeat, target, mode, tps, failed):" "$results"
+    } | save_report
 }
 
 main

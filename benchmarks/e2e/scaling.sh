@@ -26,18 +26,14 @@ REPEATS=${REPEATS:-3}
 WARMUP=${WARMUP:-10}
 QUERY=${QUERY:-SELECT 1}
 POOLER_CPUS_FIRST=${POOLER_CPUS_FIRST:-0}
-OUT=""
 
-while [[ $# -gt 0 ]]; do
+script_option() {
     case $1 in
         --smoke) DURATION=3 REPEATS=1 WARMUP=1 ;;
-        --out) OUT=$2; shift ;;
-        -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument: $1 (try --help)" ;;
+        *) return 1 ;;
     esac
-    shift
-done
-OUT=${OUT:-$E2E_DIR/results/scaling-$(date -u +%Y%m%dT%H%M%SZ).md}
+}
+parse_args "$@"
 NCPU=$(nproc)
 
 default_loops() {
@@ -109,10 +105,8 @@ measure() {
 # Starts jbouncer pinned to $1 cores (so with $1 event loops); sets JBOUNCER_PID.
 start_pinned_jbouncer() {
     write_pooler_config jbouncer "$JBOUNCER_PORT"
-    JBOUNCER_JAR="$WORKDIR/jbouncer.jar" JBOUNCER_JAVA_OPTS="$JBOUNCER_JAVA_OPTS" \
-        taskset -c "$(pooler_cpus "$1")" "$REPO_DIR/bin/jbouncer" "$WORKDIR/jbouncer.ini" \
-        >"$WORKDIR/jbouncer-$1.out" 2>&1 &
-    JBOUNCER_PID=$!
+    spawn_jbouncer jbouncer "jbouncer-$1.out" taskset -c "$(pooler_cpus "$1")"
+    JBOUNCER_PID=$SPAWNED_PID
     wait_for_port "$JBOUNCER_PORT"
 }
 
@@ -134,12 +128,8 @@ report() {
 }
 
 main() {
-    check_prerequisites
     command -v taskset >/dev/null || die "missing: taskset (util-linux)"
-    raise_fd_limit 20000
-    make_workdir
-    trap cleanup EXIT
-    trap 'exit 130' INT TERM
+    begin_run 20000
     local loops
     for loops in $LOOPS; do
         ((POOLER_CPUS_FIRST + loops <= NCPU)) || die "$loops loops from core $POOLER_CPUS_FIRST: only $NCPU cores"
@@ -163,7 +153,6 @@ main() {
         done
     done
     stop_all
-    mkdir -p "$(dirname "$OUT")"
     {
         echo "# jbouncer event loops against PgBouncer, pooler-bound"
         echo
@@ -184,14 +173,8 @@ main() {
         echo "|---|---:|---:|---:|---:|"
         report
         echo
-        echo "Raw runs (round, target, loops, tps, CPU µs/tx, cores):"
-        echo
-        echo '```'
-        cat "$RESULTS"
-        echo '```'
-    } >"$OUT"
-    cat "$OUT"
-    log "report written to $OUT"
+        raw_results "Raw runs (round, target, loops, tps, CPU µs/tx, cores):" "$RESULTS"
+    } | save_report
 }
 
 main

@@ -27,18 +27,14 @@ FIRST=${FIRST:-2}
 WARM=${WARM:-10}
 STEADY=${STEADY:-5}
 SCALE=${SCALE:-1}
-OUT=""
 
-while [[ $# -gt 0 ]]; do
+script_option() {
     case $1 in
         --smoke) REPEATS=1 CLIENTS=20 WARM=2 STEADY=2 ;;
-        --out) OUT=$2; shift ;;
-        -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument: $1 (try --help)" ;;
+        *) return 1 ;;
     esac
-    shift
-done
-OUT=${OUT:-$E2E_DIR/results/startup-$(date -u +%Y%m%dT%H%M%SZ).md}
+}
+parse_args "$@"
 
 # The AOT cache bin/jbouncer would look for beside JBOUNCER_JAR on JDK25_HOME.
 default_aot_cache() {
@@ -75,9 +71,8 @@ measure_start() {
     variant_environment "$variant"
     write_pooler_config jbouncer "$JBOUNCER_PORT"
     start=$(now_ms)
-    JBOUNCER_JAR=$WORKDIR/jbouncer.jar JBOUNCER_JAVA_OPTS=$JBOUNCER_JAVA_OPTS \
-        "$REPO_DIR/bin/jbouncer" "$WORKDIR/jbouncer.ini" >"$WORKDIR/jbouncer-$variant.out" 2>&1 &
-    pid=$!
+    spawn_jbouncer jbouncer "jbouncer-$variant.out"
+    pid=$SPAWNED_PID
     JBOUNCER_PID=$pid
     until (exec 3<>"/dev/tcp/127.0.0.1/$JBOUNCER_PORT") 2>/dev/null; do
         kill -0 "$pid" 2>/dev/null || die "jbouncer ($variant) exited: $(tail -3 "$WORKDIR/jbouncer-$variant.out")"
@@ -117,11 +112,7 @@ median_of() {
 }
 
 main() {
-    check_prerequisites
-    raise_fd_limit 20000
-    make_workdir
-    trap cleanup EXIT
-    trap 'exit 130' INT TERM
+    begin_run 20000
     AOT_CACHE=${AOT_CACHE:-$(default_aot_cache)}
     if [[ " $VARIANTS " == *" 25-aot "* && ! -f $AOT_CACHE ]]; then
         log "no AOT cache at $AOT_CACHE: making it (bin/jbouncer-aot-cache)"
@@ -132,8 +123,7 @@ main() {
     # The same path as the jar the cache was made from would do too; a copy keeps a rebuild from changing it.
     cp -p "$JBOUNCER_JAR" "$WORKDIR/jbouncer.jar"
     start_postgres $((CLIENTS + 2 * POOL_SIZE + 20))
-    PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$BENCH_USER" -i -q -s "$SCALE" "$BENCH_DB" \
-        >"$WORKDIR/pgbench-init.log" 2>&1 || die "pgbench -i failed"
+    init_pgbench "$SCALE"
     RESULTS=$WORKDIR/results.txt
     : >"$RESULTS"
     local repeat variant line
@@ -144,7 +134,6 @@ main() {
             echo "$line" >>"$RESULTS"
         done
     done
-    mkdir -p "$(dirname "$OUT")"
     {
         echo "# jbouncer start-up and warm-up"
         echo
@@ -174,14 +163,9 @@ main() {
                 "$(awk -v k="$(median_of "$variant" 6)" 'BEGIN {print k / 1024}')"
         done
         echo
-        echo "Raw (variant, listening ms, first query ms, TPS first, TPS steady, RSS kB, CPU ms to first query):"
-        echo
-        echo '```'
-        cat "$RESULTS"
-        echo '```'
-    } >"$OUT"
-    cat "$OUT"
-    log "report written to $OUT"
+        raw_results "Raw (variant, listening ms, first query ms, TPS first, TPS steady, RSS kB, CPU ms to first query):" \
+            "$RESULTS"
+    } | save_report
 }
 
 main

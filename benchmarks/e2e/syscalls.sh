@@ -17,17 +17,7 @@ TARGETS=${TARGETS:-pgbouncer jbouncer${BASELINE_JAR:+ baseline}}
 CASES=${CASES:-10:2000 100:200}
 REPEATS=${REPEATS:-2}
 TOP=${TOP:-8}
-OUT=""
-
-while [[ $# -gt 0 ]]; do
-    case $1 in
-        --out) OUT=$2; shift ;;
-        -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument: $1 (try --help)" ;;
-    esac
-    shift
-done
-OUT=${OUT:-$E2E_DIR/results/syscalls-$(date -u +%Y%m%dT%H%M%SZ).md}
+parse_args "$@"
 
 # One traced run of case $2 (clients:transactions) on target $1; prints "target case transactions calls cpu_us
 # top-syscalls" (calls and CPU per transaction; top as name=calls/tx,...).
@@ -67,19 +57,14 @@ traced_run() {
 }
 
 main() {
-    check_prerequisites
     command -v strace >/dev/null || die "missing: strace; hint: apt-get install -y strace"
-    raise_fd_limit 20000
-    make_workdir
-    trap cleanup EXIT
-    trap 'exit 130' INT TERM
+    begin_run 20000
     local max=10 spec
     for spec in $CASES; do
         ((${spec%%:*} > max)) && max=${spec%%:*}
     done
     start_postgres $((max + 3 * POOL_SIZE + 20))
-    PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$PG_PORT" -U "$BENCH_USER" -i -q -s 1 "$BENCH_DB" \
-        >"$WORKDIR/pgbench-init.log" 2>&1 || die "pgbench -i failed"
+    init_pgbench 1
     [[ " $TARGETS " == *" pgbouncer "* ]] && start_pgbouncer
     [[ " $TARGETS " == *" jbouncer "* ]] && start_jbouncer
     [[ " $TARGETS " == *" baseline "* ]] && start_baseline
@@ -98,7 +83,6 @@ main() {
         done
     done
     stop_all
-    mkdir -p "$(dirname "$OUT")"
     {
         echo "# System calls and CPU per transaction"
         echo
@@ -113,9 +97,7 @@ main() {
         echo "| target | clients:tx per client | transactions | syscalls/tx | CPU µs/tx (traced) | top syscalls per tx |"
         echo "|---|---|---:|---:|---:|---|"
         awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6}' "$RESULTS"
-    } >"$OUT"
-    cat "$OUT"
-    log "report written to $OUT"
+    } | save_report
 }
 
 main
