@@ -55,8 +55,15 @@ class IdleServersTest {
         return server;
     }
 
-    private void checkIn(ServerConnection server) {
-        server.markIdle(clock += 10);
+    /** Checks the servers in in this order, each later than the one before: the last is the newest idle. */
+    private void checkIn(ServerConnection... servers) {
+        for (ServerConnection server : servers) {
+            checkInAt(clock += 10, server);
+        }
+    }
+
+    private void checkInAt(long idleSince, ServerConnection server) {
+        server.markIdle(idleSince);
         idle.add(server);
     }
 
@@ -65,9 +72,7 @@ class IdleServersTest {
         ServerConnection a1 = serverOn(loopA);
         ServerConnection a2 = serverOn(loopA);
         ServerConnection b1 = serverOn(loopB);
-        checkIn(a1);
-        checkIn(a2);
-        checkIn(b1); // newest in the pool, but on the other loop
+        checkIn(a1, a2, b1); // b1 newest in the pool, but on the other loop
         assertSame(a2, idle.take(loopA, false));
         assertSame(a1, idle.take(loopA, false));
         assertEquals(1, idle.size());
@@ -80,9 +85,7 @@ class IdleServersTest {
             ServerConnection b1 = serverOn(loopB);
             ServerConnection c1 = serverOn(loopC);
             ServerConnection b2 = serverOn(loopB);
-            checkIn(b1);
-            checkIn(c1);
-            checkIn(b2);
+            checkIn(b1, c1, b2);
             assertSame(b2, idle.take(loopA, false), "no server on A: the newest anywhere");
             assertSame(c1, idle.take(loopA, false));
             assertSame(b1, idle.take(loopA, false));
@@ -98,9 +101,7 @@ class IdleServersTest {
         ServerConnection b1 = serverOn(loopB);
         ServerConnection a1 = serverOn(loopA);
         ServerConnection a2 = serverOn(loopA);
-        checkIn(b1);
-        checkIn(a1);
-        checkIn(a2);
+        checkIn(b1, a1, a2);
         assertSame(b1, idle.take(loopA, true), "round robin spreads the load over every server of the pool");
         assertSame(a1, idle.take(loopA, true));
         assertSame(a2, idle.take(loopB, true));
@@ -110,10 +111,8 @@ class IdleServersTest {
     void roundRobinPrefersTheOwnLoopOnATie() {
         ServerConnection a1 = serverOn(loopA);
         ServerConnection b1 = serverOn(loopB);
-        a1.markIdle(500);
-        idle.add(a1);
-        b1.markIdle(500);
-        idle.add(b1);
+        checkInAt(500, a1);
+        checkInAt(500, b1);
         assertSame(b1, idle.take(loopB, true));
     }
 
@@ -122,9 +121,7 @@ class IdleServersTest {
         ServerConnection a1 = serverOn(loopA);
         ServerConnection a2 = serverOn(loopA);
         ServerConnection a3 = serverOn(loopA);
-        checkIn(a1);
-        checkIn(a2);
-        checkIn(a3);
+        checkIn(a1, a2, a3);
         assertSame(a3, idle.take(loopA, false));
         assertSame(a1, idle.take(loopA, true));
         assertSame(a2, idle.take(loopA, false));
@@ -135,9 +132,7 @@ class IdleServersTest {
         ServerConnection a1 = serverOn(loopA);
         ServerConnection b1 = serverOn(loopB);
         ServerConnection a2 = serverOn(loopA);
-        checkIn(a1);
-        checkIn(b1);
-        checkIn(a2);
+        checkIn(a1, b1, a2);
         assertEquals(List.of(a1, b1, a2), idle.longestIdleFirst(), "the janitor's order: idle longest first");
         assertTrue(idle.remove(b1));
         assertFalse(idle.remove(b1), "removing twice must not count twice");
