@@ -144,6 +144,20 @@ class PoolTest {
         return server;
     }
 
+    /**
+     * Logs each server in for a client of its own, then checks them all in in this order: the last is the newest
+     * idle server.
+     */
+    private static void loginAndCheckIn(Pool pool, ServerConnection... servers) {
+        for (ServerConnection server : servers) {
+            pool.acquire(new Waiter());
+            pool.loginSucceeded(server, Map.of());
+        }
+        for (ServerConnection server : servers) {
+            pool.checkin(server);
+        }
+    }
+
     private static ErrorResponse serverError(String sqlState, String message) {
         return ErrorResponse.fatal(sqlState, message);
     }
@@ -590,12 +604,7 @@ class PoolTest {
         Pool pool = pool(10, LONG_RETRY);
         ServerConnection other = server(pool);
         ServerConnection own = server(pool);
-        pool.acquire(new Waiter());
-        pool.loginSucceeded(own, Map.of());
-        pool.acquire(new Waiter());
-        pool.loginSucceeded(other, Map.of());
-        pool.checkin(own);
-        pool.checkin(other); // LIFO: "other" is now first in the idle list
+        loginAndCheckIn(pool, own, other); // LIFO: "other" is now first in the idle list
         assertNotSame(own.executor(), other.executor());
 
         Waiter waiter = new Waiter(own.executor());
@@ -650,12 +659,7 @@ class PoolTest {
         pool.updateSettings(settings(10, 0, Duration.ZERO, true, LONG_RETRY, false));
         ServerConnection first = server(pool);
         ServerConnection second = server(pool);
-        pool.acquire(new Waiter());
-        pool.loginSucceeded(first, Map.of());
-        pool.acquire(new Waiter());
-        pool.loginSucceeded(second, Map.of());
-        pool.checkin(first);
-        pool.checkin(second);
+        loginAndCheckIn(pool, first, second);
         Waiter onSecondsLoop = new Waiter(second.executor());
         pool.acquire(onSecondsLoop);
         assertSame(first, onSecondsLoop.onlyServer(), "server_round_robin: the least recently used server");
@@ -688,12 +692,7 @@ class PoolTest {
         Pool pool = pool(10, LONG_RETRY);
         ServerConnection first = server(pool);
         ServerConnection second = server(pool);
-        pool.acquire(new Waiter());
-        pool.loginSucceeded(first, Map.of());
-        pool.acquire(new Waiter());
-        pool.loginSucceeded(second, Map.of());
-        pool.checkin(first);
-        pool.checkin(second);
+        loginAndCheckIn(pool, first, second);
         Waiter waiter = new Waiter();
         pool.acquire(waiter);
         assertSame(second, waiter.onlyServer(), "the most recently used server is reused first");
