@@ -114,8 +114,8 @@ class FaultInjectionIT {
             SQLException e = assertThrows(SQLException.class, () -> st.execute("SELECT 1"));
             assertTrue(ServerErrors.isServerGone(e), () -> e.getSQLState() + " " + e.getMessage());
         }
-        checks.assertRecovered("backend killed mid-transaction", bouncer, config.port(), killed, RECOVERY);
-        assertEquals(0, rows("killed mid-transaction"), "the killed transaction was committed");
+        assertRecoveredWithNoRowsOf("backend killed mid-transaction", "killed mid-transaction", bouncer, config,
+                killed);
     }
 
     @Test
@@ -142,8 +142,7 @@ class FaultInjectionIT {
         } finally {
             closeLostConnection(c);
         }
-        checks.assertRecovered("backend killed mid-COPY", bouncer, config.port(), killed, RECOVERY);
-        assertEquals(0, rows("killed mid-copy"), "rows of the killed COPY were committed");
+        assertRecoveredWithNoRowsOf("backend killed mid-COPY", "killed mid-copy", bouncer, config, killed);
     }
 
     /** The client closes its socket in the middle of COPY FROM STDIN: that server must never serve again. */
@@ -153,8 +152,7 @@ class FaultInjectionIT {
         JBouncerProcess bouncer = BOUNCERS.start(config);
         int copying;
         try (RawConnection raw = WireMessages.login(config.port(), role.name(), DB)) {
-            raw.send(WireMessages.query("SELECT pg_backend_pid()"));
-            copying = Integer.parseInt(WireMessages.replies(raw).replaceAll(".*D:(\\d+).*", "$1"));
+            copying = backendPid(raw);
             raw.send(WireMessages.query("COPY fi_rows FROM STDIN"));
             RawConnection.Message message = raw.readMessage();
             while (message.tag() != 'G') {
@@ -162,8 +160,7 @@ class FaultInjectionIT {
             }
             raw.send(WireMessages.message('d', "3\taborted mid-copy\n"));
         }
-        checks.assertRecovered("client gone mid-COPY IN", bouncer, config.port(), copying, RECOVERY);
-        assertEquals(0, rows("aborted mid-copy"));
+        assertRecoveredWithNoRowsOf("client gone mid-COPY IN", "aborted mid-copy", bouncer, config, copying);
     }
 
     /** The client vanishes after the first rows of a large result: its server is not handed on mid-result. */
@@ -173,8 +170,7 @@ class FaultInjectionIT {
         JBouncerProcess bouncer = BOUNCERS.start(config);
         int streaming;
         try (RawConnection raw = WireMessages.login(config.port(), role.name(), DB)) {
-            raw.send(WireMessages.query("SELECT pg_backend_pid()"));
-            streaming = Integer.parseInt(WireMessages.replies(raw).replaceAll(".*D:(\\d+).*", "$1"));
+            streaming = backendPid(raw);
             raw.send(WireMessages.query("SELECT repeat('x', 1000) FROM generate_series(1, 2000000)"));
             assertEquals('T', raw.readMessage().tag());
             assertEquals('D', raw.readMessage().tag());
@@ -322,8 +318,7 @@ class FaultInjectionIT {
         JBouncerProcess bouncer = BOUNCERS.start(config, List.of("-XX:MaxDirectMemorySize=128m"));
         int streaming;
         try (RawConnection raw = WireMessages.login(config.port(), role.name(), DB)) {
-            raw.send(WireMessages.query("SELECT pg_backend_pid()"));
-            streaming = Integer.parseInt(WireMessages.replies(raw).replaceAll(".*D:(\\d+).*", "$1"));
+            streaming = backendPid(raw);
             long baseline = bouncer.residentSetBytes();
             raw.send(WireMessages.query("SELECT repeat('x', 1000) FROM generate_series(1, 1000000)"));
             assertEquals('T', raw.readMessage().tag());
@@ -517,6 +512,21 @@ class FaultInjectionIT {
             assertTrue(rs.next());
             return rs.getInt(1);
         }
+    }
+
+    private static int backendPid(RawConnection raw) {
+        raw.send(WireMessages.query("SELECT pg_backend_pid()"));
+        return Integer.parseInt(WireMessages.replies(raw).replaceAll(".*D:(\\d+).*", "$1"));
+    }
+
+    /**
+     * After {@code fault} on server {@code pid} in the middle of writing the rows marked {@code note}: the pool
+     * recovered ({@link PoolRecovery#assertRecovered}) and not one of those rows was committed.
+     */
+    private static void assertRecoveredWithNoRowsOf(String fault, String note, JBouncerProcess bouncer,
+                                                    JBouncerConfig config, int pid) throws SQLException {
+        checks.assertRecovered(fault, bouncer, config.port(), pid, RECOVERY);
+        assertEquals(0, rows(note), () -> fault + ": rows of the interrupted write were committed");
     }
 
     private static int rows(String note) throws SQLException {
