@@ -65,8 +65,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The replication client this server was opened for, or {@code null} for a pooled server. */
     private final ServerWaiter dedicatedTo;
     private final ReplicationMode replication;
-    /** The login phase's handler, in front of this one until the server joined its pool. */
-    private final ServerLoginHandler loginHandler;
+    /**
+     * The login phase's handler, in front of this one until the server joined its pool; null from then on, so that
+     * it (its login state and buffers) goes with its own removal from the pipeline instead of living as long as the
+     * server.
+     */
+    private ServerLoginHandler loginHandler;
     private final PacketScanner scanner;
     private final Cumulation inbound = new Cumulation();
     /** Written on the server loop, under its own lock so that {@link #reportedParameters} may copy it anywhere. */
@@ -645,7 +649,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /**
      * The handler that runs this server's login phase ({@link ServerLoginHandler}); it goes into the pipeline in
-     * place of this one and puts this one behind itself.
+     * place of this one and puts this one behind itself. Null once the login is done.
      */
     public ChannelHandler loginHandler() {
         return loginHandler;
@@ -673,6 +677,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /** The login phase is over: the server joins its pool, or goes to the replication client it was opened for. */
     void loginDone() {
+        loginHandler = null; // it hands the pipeline over and leaves once this returns; nothing here needs it again
         transition(ServerState.SV_IDLE);
         loggedIn = true;
         Log.debug("S-%s: %s new connection to server", logId(), pool.key());

@@ -102,6 +102,7 @@ class ServerLoginHandlerTest {
             assertEquals(Map.of("server_version", "18.1", "TimeZone", "UTC"), server.reportedParameters(),
                     "cut at " + cut);
             assertNull(channel.pipeline().get(ServerLoginHandler.class), "the login handler left");
+            assertNull(server.loginHandler(), "the server does not keep its finished login handler");
             assertEquals(server, channel.pipeline().last(), "the relay handler holds the pipeline");
             assertNull(channel.readOutbound(), "nothing sent after the startup");
             server.close("test over");
