@@ -1,7 +1,7 @@
 package io.jbouncer.core.config;
 
 /** {@code auth_type}: how clients prove who they are. */
-public enum AuthType {
+public enum AuthType implements ConfigName {
     /** No authentication; every database needs a forced {@code user=}. */
     ANY("any"),
     /** No password, but the user must be known. */
@@ -27,7 +27,7 @@ public enum AuthType {
         this.configName = configName;
     }
 
-    /** The spelling used in {@code pgbouncer.ini} and SHOW CONFIG. */
+    @Override
     public String configName() {
         return configName;
     }
@@ -38,10 +38,6 @@ public enum AuthType {
      * @throws IllegalArgumentException when no type has that name
      */
     public static AuthType parse(String text) {
-        AuthType type = CText.lookup(values(), AuthType::configName, text);
-        if (type == null) {
-            throw new IllegalArgumentException("invalid auth_type: " + text);
-        }
-        return type;
+        return ConfigName.parse(AuthType.class, "auth_type", text);
     }
 }

@@ -5,7 +5,7 @@ package io.jbouncer.core.config;
  * {@code auto} takes the best one the machine offers (see docs/settings.md for why that is epoll); a named one that
  * cannot load here stops start-up and {@code --check}.
  */
-public enum IoTransport {
+public enum IoTransport implements ConfigName {
     AUTO("auto"),
     /** Netty's native epoll transport (Linux). */
     EPOLL("epoll"),
@@ -20,7 +20,7 @@ public enum IoTransport {
         this.configName = configName;
     }
 
-    /** The spelling used in {@code pgbouncer.ini} and SHOW CONFIG. */
+    @Override
     public String configName() {
         return configName;
     }
@@ -31,10 +31,6 @@ public enum IoTransport {
      * @throws IllegalArgumentException when no transport has that name
      */
     public static IoTransport parse(String text) {
-        IoTransport transport = CText.lookup(values(), IoTransport::configName, text);
-        if (transport == null) {
-            throw new IllegalArgumentException("invalid io transport: " + text);
-        }
-        return transport;
+        return ConfigName.parse(IoTransport.class, "io transport", text);
     }
 }

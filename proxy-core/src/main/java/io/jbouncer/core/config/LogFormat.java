@@ -4,7 +4,7 @@ package io.jbouncer.core.config;
  * {@code log_format}, a jbouncer extension (PgBouncer has no such key): how log lines are written to stderr and
  * the {@code logfile}.
  */
-public enum LogFormat {
+public enum LogFormat implements ConfigName {
     /** PgBouncer's own line format, byte for byte (as PgBouncer 1.25 writes it). */
     TEXT("text"),
     /** One JSON object per line, for log pipelines. */
@@ -16,7 +16,7 @@ public enum LogFormat {
         this.configName = configName;
     }
 
-    /** The spelling used in {@code pgbouncer.ini} and SHOW CONFIG. */
+    @Override
     public String configName() {
         return configName;
     }
@@ -27,10 +27,6 @@ public enum LogFormat {
      * @throws IllegalArgumentException when no format has that name
      */
     public static LogFormat parse(String text) {
-        LogFormat format = CText.lookup(values(), LogFormat::configName, text);
-        if (format == null) {
-            throw new IllegalArgumentException("invalid log format: " + text);
-        }
-        return format;
+        return ConfigName.parse(LogFormat.class, "log format", text);
     }
 }

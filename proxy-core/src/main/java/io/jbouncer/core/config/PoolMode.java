@@ -1,7 +1,7 @@
 package io.jbouncer.core.config;
 
 /** {@code pool_mode}: when a server connection goes back to the pool. */
-public enum PoolMode {
+public enum PoolMode implements ConfigName {
     /** Released when the client disconnects. */
     SESSION("session"),
     /** Released when a transaction finishes. */
@@ -15,7 +15,7 @@ public enum PoolMode {
         this.configName = configName;
     }
 
-    /** The spelling used in {@code pgbouncer.ini} and in SHOW output. */
+    @Override
     public String configName() {
         return configName;
     }
@@ -26,10 +26,6 @@ public enum PoolMode {
      * @throws IllegalArgumentException when no mode has that name
      */
     public static PoolMode parse(String text) {
-        PoolMode mode = CText.lookup(values(), PoolMode::configName, text);
-        if (mode == null) {
-            throw new IllegalArgumentException("invalid pool mode: " + text);
-        }
-        return mode;
+        return ConfigName.parse(PoolMode.class, "pool mode", text);
     }
 }

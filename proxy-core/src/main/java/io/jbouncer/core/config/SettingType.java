@@ -27,11 +27,11 @@ final class SettingType {
     static final SettingType BOOL = new SettingType("0 or 1 (an integer; non-zero means on)", CNumbers::parseInt);
     static final SettingType TIME = new SettingType("a number of seconds >= 0, fractions allowed, no unit",
             CNumbers::parseTimeMicros, value -> CNumbers.formatG((Long) value));
-    static final SettingType POOL_MODE = oneOf(PoolMode.class, PoolMode::configName, PoolMode::parse);
-    static final SettingType AUTH_TYPE = oneOf(AuthType.class, AuthType::configName, AuthType::parse);
-    static final SettingType SSL_MODE = oneOf(SslMode.class, SslMode::configName, SslMode::parse);
-    static final SettingType LOG_FORMAT = oneOf(LogFormat.class, LogFormat::configName, LogFormat::parse);
-    static final SettingType IO_TRANSPORT = oneOf(IoTransport.class, IoTransport::configName, IoTransport::parse);
+    static final SettingType POOL_MODE = oneOf(PoolMode.class, PoolMode::parse);
+    static final SettingType AUTH_TYPE = oneOf(AuthType.class, AuthType::parse);
+    static final SettingType SSL_MODE = oneOf(SslMode.class, SslMode::parse);
+    static final SettingType LOG_FORMAT = oneOf(LogFormat.class, LogFormat::parse);
+    static final SettingType IO_TRANSPORT = oneOf(IoTransport.class, IoTransport::parse);
     /** {@code cf_set_authdb}: a string, but the console database is refused. */
     static final SettingType AUTH_DBNAME = new SettingType(
             "a database name; cannot use the reserved \"pgbouncer\" database as an auth_dbname", raw -> {
@@ -60,11 +60,11 @@ final class SettingType {
      * libusual's {@code cf_set_lookup} setters: one of the enum's names, ignoring ASCII case. {@code parse} keeps
      * each enum's own refusal message, which the {@code [databases]} and {@code [users]} options show as well.
      */
-    private static <E extends Enum<E>> SettingType oneOf(Class<E> type, Function<E, String> configName,
-            Function<String, E> parse) {
-        String names = Arrays.stream(type.getEnumConstants()).map(configName).collect(Collectors.joining(", "));
+    private static <E extends Enum<E> & ConfigName> SettingType oneOf(Class<E> type, Function<String, E> parse) {
+        String names = Arrays.stream(type.getEnumConstants()).map(ConfigName::configName)
+                .collect(Collectors.joining(", "));
         return new SettingType("one of " + names + " (any case)", parse::apply,
-                value -> configName.apply(type.cast(value)));
+                value -> ((ConfigName) value).configName());
     }
 
     /** Human description of acceptable values, for error messages. */

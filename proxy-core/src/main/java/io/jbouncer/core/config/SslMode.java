@@ -1,7 +1,7 @@
 package io.jbouncer.core.config;
 
 /** {@code client_tls_sslmode} / {@code server_tls_sslmode}, with libpq's names. */
-public enum SslMode {
+public enum SslMode implements ConfigName {
     DISABLE("disable"),
     ALLOW("allow"),
     PREFER("prefer"),
@@ -15,7 +15,7 @@ public enum SslMode {
         this.configName = configName;
     }
 
-    /** The spelling used in {@code pgbouncer.ini} and SHOW CONFIG. */
+    @Override
     public String configName() {
         return configName;
     }
@@ -26,10 +26,6 @@ public enum SslMode {
      * @throws IllegalArgumentException when no mode has that name
      */
     public static SslMode parse(String text) {
-        SslMode mode = CText.lookup(values(), SslMode::configName, text);
-        if (mode == null) {
-            throw new IllegalArgumentException("invalid sslmode: " + text);
-        }
-        return mode;
+        return ConfigName.parse(SslMode.class, "sslmode", text);
     }
 }
