@@ -512,22 +512,21 @@ public final class AdminView implements PoolerView {
 
     @Override
     public CompletionStage<String> disable(String db) {
-        String refused = refuseAdminOrUnknown(db, "cannot disable admin db: ");
-        if (refused != null) {
-            return done(refused);
-        }
-        pooler.pools().databaseState(db).setDisabled(true);
-        return done(null);
+        return setDisabled(db, true, "cannot disable admin db: ");
     }
 
     @Override
     public CompletionStage<String> enable(String db) {
-        String refused = refuseAdminOrUnknown(db, "cannot enable admin db: ");
-        if (refused != null) {
-            return done(refused);
+        return setDisabled(db, false, "cannot enable admin db: ");
+    }
+
+    /** DISABLE / ENABLE db: new clients of {@code db} are refused or allowed again; not for the console itself. */
+    private CompletionStage<String> setDisabled(String db, boolean disabled, String adminRefusal) {
+        String refused = refuseAdminOrUnknown(db, adminRefusal);
+        if (refused == null) {
+            pooler.pools().databaseState(db).setDisabled(disabled);
         }
-        pooler.pools().databaseState(db).setDisabled(false);
-        return done(null);
+        return done(refused);
     }
 
     /** RECONNECT [db]: every current server becomes close_needed; idle ones close now, busy ones at release. */
