@@ -31,6 +31,16 @@ class ServerStatementsTest {
         return client.register(name, new StatementText("SELECT '" + name + "'", new int[0]));
     }
 
+    /** Prepares each statement on the server, PostgreSQL answering each Parse with ParseComplete. */
+    private void preparedOnServer(SharedStatement... statements) {
+        for (SharedStatement statement : statements) {
+            ByteBuf out = Unpooled.buffer();
+            server.prepare(statement, out);
+            sent(out);
+            server.accept((byte) '1');
+        }
+    }
+
     /** What went to the server, as {@code tag:name} for Parse and Close, the tag alone otherwise. */
     private static List<String> sent(ByteBuf out) {
         List<String> messages = new ArrayList<>();
@@ -111,12 +121,7 @@ class ServerStatementsTest {
         SharedStatement a = register("a");
         SharedStatement b = register("b");
         SharedStatement c = register("c");
-        for (SharedStatement statement : List.of(a, b)) {
-            ByteBuf out = Unpooled.buffer();
-            server.prepare(statement, out);
-            sent(out);
-            server.accept((byte) '1');
-        }
+        preparedOnServer(a, b);
         ByteBuf touch = Unpooled.buffer();
         server.prepare(a, touch);
         assertEquals(List.of(), sent(touch));
@@ -159,12 +164,7 @@ class ServerStatementsTest {
         SharedStatement a = register("a");
         SharedStatement b = register("b");
         SharedStatement c = register("c");
-        for (SharedStatement statement : List.of(a, b)) {
-            ByteBuf out = Unpooled.buffer();
-            server.prepare(statement, out);
-            sent(out);
-            server.accept((byte) '1');
-        }
+        preparedOnServer(a, b);
         ByteBuf out = Unpooled.buffer();
         server.expect(RequestKind.EXECUTE); // fails: everything up to the Sync is skipped
         server.prepare(c, out);             // Close a, Parse c
