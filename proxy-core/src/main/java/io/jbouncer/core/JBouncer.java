@@ -3,7 +3,7 @@ package io.jbouncer.core;
 import io.jbouncer.admin.ShutdownMode;
 import io.jbouncer.admin.view.StateRow;
 import io.jbouncer.core.admin.AdminView;
-import io.jbouncer.core.client.ClientConnection;
+import io.jbouncer.core.client.Client;
 import io.jbouncer.core.client.ClientLoginHandler;
 import io.jbouncer.core.state.ClientState;
 import io.jbouncer.core.config.AuthFile;
@@ -294,7 +294,7 @@ public final class JBouncer {
         if (mode == ShutdownMode.WAIT_FOR_SERVERS) {
             pooler.pools().poolerState().setPaused(true);
             pooler.pools().all().forEach(pool -> pool.pauseChanged());
-            for (ClientConnection client : pooler.clients()) {
+            for (Client client : pooler.clients()) {
                 if (client.state() == ClientState.CL_WAITING) {
                     client.executor().execute(() -> client.closeWithError(
                             ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server shutting down")));

@@ -1,9 +1,9 @@
 package io.jbouncer.core;
 
 import io.jbouncer.admin.PoolerView;
+import io.jbouncer.core.client.Client;
 import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.client.ClientCounts;
-import io.jbouncer.core.client.ClientSession;
 import io.jbouncer.core.client.ClientTimeouts;
 import io.jbouncer.core.client.StartupParameters;
 import io.jbouncer.core.config.Config;
@@ -44,11 +44,11 @@ public final class Pooler {
     private final byte[] mockKey = new byte[32];
     private final AtomicInteger clients = new AtomicInteger();
     private final ClientCounts clientCounts = new ClientCounts();
-    private final Map<BackendKeyData, ClientConnection> cancelKeys = new ConcurrentHashMap<>();
+    private final Map<BackendKeyData, Client> cancelKeys = new ConcurrentHashMap<>();
     private final StateCounts<ClientState> consoleCounts =
             new StateCounts<>(ClientState.class, ClientState.CL_JUSTFREE);
     /** Logged-in clients by id: SHOW CLIENTS and KILL_CLIENT. */
-    private final Map<Long, ClientConnection> loggedIn = new ConcurrentHashMap<>();
+    private final Map<Long, Client> loggedIn = new ConcurrentHashMap<>();
     private volatile PoolerView adminView;
     private final ServerConnector connector;
     private final PoolManager pools;
@@ -134,12 +134,15 @@ public final class Pooler {
         pools.maintain();
         Config current = config;
         ClientTimeouts global = ClientTimeouts.of(current, null);
-        for (ClientConnection client : loggedIn.values()) {
-            ClientSession session = client.session();
-            UserDef user = current.users().get(session.user());
+        for (Client client : loggedIn.values()) {
+            ClientConnection relay = client.relay();
+            if (relay == null) {
+                continue; // the admin console has no client timers
+            }
+            UserDef user = current.users().get(client.session().user());
             ClientTimeouts timeouts = user == null ? global : ClientTimeouts.of(current, user);
             if (timeouts.any()) {
-                client.executor().execute(() -> client.checkTimers(timeouts));
+                relay.executor().execute(() -> relay.checkTimers(timeouts));
             }
         }
     }
@@ -218,7 +221,7 @@ public final class Pooler {
         clients.incrementAndGet();
     }
 
-    public void clientClosed(ClientConnection client) {
+    public void clientClosed(Client client) {
         clients.decrementAndGet();
         loggedIn.remove(client.id());
         if (client.session() != null) {
@@ -227,16 +230,16 @@ public final class Pooler {
     }
 
     /** A client finished its login: it is listed from now on. */
-    public void loggedIn(ClientConnection client) {
+    public void loggedIn(Client client) {
         loggedIn.put(client.id(), client);
     }
 
     /** Logged-in clients (a live view). */
-    public Collection<ClientConnection> clients() {
+    public Collection<Client> clients() {
         return loggedIn.values();
     }
 
-    public ClientConnection client(long id) {
+    public Client client(long id) {
         return loggedIn.get(id);
     }
 
@@ -267,7 +270,7 @@ public final class Pooler {
      * Issues a client its cancel key, unique among live clients: PgBouncer's 8-byte key for a protocol 3.0 client, a
      * 36-byte long key for a 3.2 client, both carrying {@code peer_id} when peering is on ({@link CancelKeyLayout}).
      */
-    public BackendKeyData registerForCancel(ClientConnection client, boolean longKey) {
+    public BackendKeyData registerForCancel(Client client, boolean longKey) {
         while (true) {
             BackendKeyData key = CancelKeyLayout.issue(random, longKey, config.peerId());
             if (cancelKeys.putIfAbsent(key, client) == null) {
@@ -287,7 +290,7 @@ public final class Pooler {
     }
 
     /** A CancelRequest for this process: the client holding that key, or {@code null} for an unknown key. */
-    public ClientConnection cancelTarget(BackendKeyData key) {
+    public Client cancelTarget(BackendKeyData key) {
         return cancelKeys.get(peers.ownKey(key));
     }
 

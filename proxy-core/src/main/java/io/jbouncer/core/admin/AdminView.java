@@ -24,6 +24,7 @@ import io.jbouncer.admin.view.UserRow;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.Version;
+import io.jbouncer.core.client.Client;
 import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.client.ClientSession;
 import io.jbouncer.core.config.Config;
@@ -166,7 +167,7 @@ public final class AdminView implements PoolerView {
     @Override
     public List<ConnectionRow> clients() {
         List<ConnectionRow> rows = new ArrayList<>();
-        for (ClientConnection client : sortedClients()) {
+        for (Client client : sortedClients()) {
             rows.add(ConnectionRows.of(client));
         }
         return rows;
@@ -175,8 +176,9 @@ public final class AdminView implements PoolerView {
     @Override
     public List<SessionSettingRow> sessionSettings() {
         List<SessionSettingRow> rows = new ArrayList<>();
-        for (ClientConnection client : sortedClients()) {
-            SessionSettings tracked = client.sessionSettings();
+        for (Client client : sortedClients()) {
+            ClientConnection relay = client.relay();
+            SessionSettings tracked = relay == null ? null : relay.sessionSettings();
             ClientSession session = client.session();
             if (tracked != null && session != null) {
                 tracked.committed().values().forEach(setting -> rows.add(new SessionSettingRow(client.id(),
@@ -495,7 +497,7 @@ public final class AdminView implements PoolerView {
     /** The sockets SUSPEND stops: logged-in pooled clients and every server connection. */
     private List<Channel> pooledChannels() {
         List<Channel> channels = new ArrayList<>();
-        for (ClientConnection client : pooler.clients()) {
+        for (Client client : pooler.clients()) {
             if (!client.isConsole() && client.channel() != null) {
                 channels.add(client.channel());
             }
@@ -560,7 +562,7 @@ public final class AdminView implements PoolerView {
         List<CompletionStage<Void>> gone = new ArrayList<>();
         for (String db : databasesOf(dbOrNull)) {
             pooler.pools().databaseState(db).setPaused(true);
-            for (ClientConnection client : pooler.clients()) {
+            for (Client client : pooler.clients()) {
                 if (client.session().pool() != null && client.session().database().equals(db)) {
                     client.executor().execute(() -> client.closeWithError(
                             ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "database removed")));
@@ -574,7 +576,7 @@ public final class AdminView implements PoolerView {
 
     @Override
     public CompletionStage<String> killClient(long id) {
-        ClientConnection client = pooler.client(id);
+        Client client = pooler.client(id);
         if (client == null) {
             return CompletableFuture.completedFuture("client not found");
         }
@@ -688,8 +690,8 @@ public final class AdminView implements PoolerView {
         return poolsOfAny(dbOrNull).stream().mapToInt(Pool::busyServers).sum();
     }
 
-    private List<ClientConnection> sortedClients() {
-        List<ClientConnection> clients = new ArrayList<>(pooler.clients());
+    private List<Client> sortedClients() {
+        List<Client> clients = new ArrayList<>(pooler.clients());
         clients.sort((a, b) -> {
             int byDb = a.session().database().compareTo(b.session().database());
             return byDb != 0 ? byDb : Long.compare(a.id(), b.id());

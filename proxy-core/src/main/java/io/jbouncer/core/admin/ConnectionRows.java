@@ -1,6 +1,7 @@
 package io.jbouncer.core.admin;
 
 import io.jbouncer.admin.view.ConnectionRow;
+import io.jbouncer.core.client.Client;
 import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.client.ClientSession;
 import io.jbouncer.core.net.ClientAddress;
@@ -21,7 +22,7 @@ final class ConnectionRows {
     private ConnectionRows() {
     }
 
-    static ConnectionRow of(ClientConnection client) {
+    static ConnectionRow of(Client client) {
         ClientSession session = client.session();
         ServerConnection server = client.linkedServer();
         // PgBouncer's CL_ACTIVE covers idle and linked clients alike; SHOW CLIENTS tells them apart by the link.
@@ -44,7 +45,7 @@ final class ConnectionRows {
         String state = server.state().showName();
         Channel channel = server.channel();
         BackendKeyData key = server.backendKey();
-        String link = client instanceof ClientConnection linked ? ptr(linked.id()) : "";
+        String link = client instanceof ClientConnection linked ? ptr(linked.client().id()) : "";
         SocketAddress remote = channel == null ? null : channel.remoteAddress();
         SocketAddress local = channel == null ? null : channel.localAddress();
         return new ConnectionRow("S", pool.key().user(), pool.key().database(), server.replication().shownAs(), state,

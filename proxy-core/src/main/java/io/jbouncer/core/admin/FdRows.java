@@ -1,6 +1,7 @@
 package io.jbouncer.core.admin;
 
 import io.jbouncer.admin.view.FdRow;
+import io.jbouncer.core.client.Client;
 import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.client.ClientSession;
 import io.jbouncer.core.net.ClientAddress;
@@ -27,14 +28,14 @@ final class FdRows {
     private FdRows() {
     }
 
-    static List<FdRow> of(List<Channel> listeners, Collection<ClientConnection> clients, Collection<Pool> pools) {
+    static List<FdRow> of(List<Channel> listeners, Collection<Client> clients, Collection<Pool> pools) {
         List<FdRow> rows = new ArrayList<>();
         for (Channel listener : listeners) {
             SocketAddress local = listener.localAddress();
             rows.add(new FdRow(fd(listener), "pooler", null, null, ConnectionRows.host(local), ConnectionRows.port(local), 0, 0, null, null, null,
                     null, null, null, null));
         }
-        for (ClientConnection client : clients) {
+        for (Client client : clients) {
             ClientSession session = client.session();
             Channel channel = client.channel();
             if (session == null || client.isConsole() || channel == null || TlsInfo.isTls(channel)) {
@@ -52,10 +53,10 @@ final class FdRows {
                 if (channel == null || !channel.isActive() || TlsInfo.isTls(channel)) {
                     continue;
                 }
-                ClientConnection client = server.linkedClient() instanceof ClientConnection c ? c : null;
+                ClientConnection relay = server.linkedClient() instanceof ClientConnection c ? c : null;
                 rows.add(withParameters(fd(channel), "server", pool.key().user(), pool.key().database(),
                         channel.remoteAddress(), key(server.backendKey()),
-                        client == null || client.channel() == null ? 0 : fd(client.channel()),
+                        relay == null || relay.channel() == null ? 0 : fd(relay.channel()),
                         server.reportedParameters()));
             }
         }

@@ -1,13 +1,9 @@
 package io.jbouncer.core.client;
 
-import io.jbouncer.admin.AdminSession;
-import io.jbouncer.admin.ReplySink;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
-import io.jbouncer.core.Version;
 import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.listen.ClientListens;
-import io.jbouncer.core.net.ConnectionIds;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.net.RelayWrite;
 import io.jbouncer.core.pool.Pool;
@@ -21,45 +17,36 @@ import io.jbouncer.core.server.Link;
 import io.jbouncer.core.server.ServerConnection;
 import io.jbouncer.core.session.SessionSettings;
 import io.jbouncer.core.state.ClientState;
-import io.jbouncer.core.state.StateCounts;
 import io.jbouncer.protocol.FrontendTag;
 import io.jbouncer.protocol.PacketScanner;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
 import io.jbouncer.protocol.SqlState;
-import io.jbouncer.protocol.message.Authentication;
-import io.jbouncer.protocol.message.CancelRequest;
 import io.jbouncer.protocol.message.ErrorResponse;
-import io.jbouncer.protocol.message.ReadyForQuery;
-import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client connection: its state and life-cycle from accept to close, and, once logged in, relaying the client's
- * messages to whichever server connection the pool assigns, reading only message tags (or handing them to the admin
- * console). The start-up phase before that (TLS, cancel requests, StartupMessage, authentication) is
- * {@link ClientLoginHandler}'s, which sits in front of this handler until the login is over.
+ * A pooled client's session once it is logged in: relaying the client's messages to whichever server connection
+ * the pool assigns, reading only message tags, and queueing for a server when a message needs one. The client
+ * itself (id, state, counts, close) is its {@link Client}; the start-up phase before this is
+ * {@link ClientLoginHandler}'s, which puts this handler in its place once the login is over. An admin console
+ * session is {@link ConsoleConnection}'s instead, so nothing here asks which kind of session it serves.
  *
  * <p><b>Threading.</b> Everything runs on the client channel's event loop. The pool calls {@link #assign} and
  * {@link #fail} on this loop; {@link #serverFailed} and {@link #cancelRunningQuery} may come from other threads and
  * hop here or touch only the volatile link.
  *
- * <p><b>States</b> ({@link ClientState}, PgBouncer's): CL_LOGIN (startup and authentication), CL_WAITING_LOGIN
- * (authenticated, waiting for the pool's first server to learn what to welcome the client with), CL_ACTIVE (logged
- * in: linked to a server or not, or a session of the admin console, where every message goes to
- * {@link AdminSession}), CL_WAITING (queued for a server), CL_JUSTFREE (closed). A connection that carries a
- * CancelRequest goes CL_LOGIN, CL_WAITING_CANCEL, CL_ACTIVE_CANCEL, CL_JUSTFREE. Every move goes through
- * {@link #transition}, which rejects a move the table does not allow and keeps the per-pool counts.
+ * <p><b>States.</b> CL_WAITING_LOGIN (authenticated, waiting for the pool's first server to learn what to welcome
+ * the client with), CL_ACTIVE (linked to a server or not), CL_WAITING (queued for a server), CL_JUSTFREE (closed);
+ * each move goes through {@link Client#transition}, which keeps the pool's counts.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
         implements PacketScanner.Handler, ServerWaiter, ClientPeer, ClientListens.Client {
@@ -74,24 +61,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private static final long MAX_CLIENT_STATEMENT_BYTES = 32L * 1024 * 1024;
 
     private final Pooler pooler;
-    private final long id = ConnectionIds.next();
-    private final long connectedMillis = System.currentTimeMillis();
+    private final Client client;
+    private final ClientSession session;
+    private final Pool pool;
     private final Cumulation inbound = new Cumulation();
     private final PacketScanner scanner;
 
     private Channel channel;
-    /** Written on this client's loop only, through {@link #transition}; read by the admin console anywhere. */
-    private volatile ClientState state = ClientState.CL_LOGIN;
-    /** The per-state counts this client is counted in: its pool's, the console's, or a cancel target's pool's. */
-    private StateCounts<ClientState> countedIn;
-    /** This client's place in the per-database and per-user client counts. */
-    private final ClientCounts.Share counted;
-    /** Why the connection ends, for PgBouncer's {@code closing because:} log line. */
-    private String closeReason = "client unexpected eof";
-    /** An error was sent and the channel closes after it: nothing more is read. */
-    private boolean closing;
-    private volatile ClientSession session;
-    private AdminSession console;
     private volatile Link link;
     /** Set while scanning when the link turned out released: the scan stops and a new server is requested. */
     private boolean linkLost;
@@ -101,10 +77,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      */
     private boolean inReadBurst;
     private long waitStartNanos;
-    /** client_login_timeout: until the welcome is sent. */
-    private ScheduledFuture<?> loginTimer;
     /** query_wait_timeout and query_wait_notify: while queued for a server. */
-    private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private ScheduledFuture<?> waitTimer;
     /** query_wait_notify's NOTICE goes to a client once in its life, as in PgBouncer. */
     private boolean waitNoticeSent;
@@ -116,7 +89,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     /**
      * The session settings the client makes with SQL, when {@code track_session_settings} is on in transaction or
      * statement mode; {@code null} otherwise (requests are then forwarded unread, as in PgBouncer). Set once at
-     * login; volatile for the console.
+     * start; volatile for the console.
      */
     private volatile SessionSettings sessionSettings;
     /**
@@ -124,12 +97,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * {@link ClientListens}); {@code null} otherwise: LISTEN then runs on the server like any statement.
      */
     private ClientListens listens;
-    /** Last byte from the client, for client_idle_timeout and SHOW CLIENTS' request_time. */
-    private volatile long lastReadNanos = System.nanoTime();
 
-    public ClientConnection(Pooler pooler) {
+    /** The relay of {@code client}, logged in to {@code session} of a pool; it starts once in the pipeline. */
+    ClientConnection(Pooler pooler, Client client, ClientSession session) {
         this.pooler = pooler;
-        this.counted = pooler.clientCounts().share();
+        this.client = client;
+        this.session = session;
+        this.pool = session.pool();
         this.scanner = new PacketScanner(pooler.maxPacketSize());
     }
 
@@ -148,107 +122,36 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         return waitStartNanos;
     }
 
-    /** The current state; read by the admin console from other threads (a snapshot, possibly stale). */
-    public ClientState state() {
-        return state;
+    /** The client this relay serves. */
+    public Client client() {
+        return client;
     }
 
-    /** A session of the admin console (any thread). */
-    public boolean isConsole() {
-        ClientSession current = session;
-        return current != null && current.consoleRole() != null;
-    }
-
-    /**
-     * Moves this client to {@code to}; client loop only.
-     *
-     * @throws IllegalStateException when the state table has no such move: a pooler bug, never a client's doing
-     */
-    private void transition(ClientState to) {
-        ClientState from = state;
-        if (!from.canMoveTo(to)) {
-            throw new IllegalStateException("C-" + logId() + ": no move from " + from + " to " + to);
-        }
-        state = to;
-        if (countedIn != null) {
-            countedIn.moved(from, to);
-        }
-    }
-
-    /** From now on this client is counted in {@code counts} (it joined a pool or the console). */
-    private void countIn(StateCounts<ClientState> counts) {
-        countedIn = counts;
-        counts.enter(state);
-    }
-
-    /** PgBouncer's socket id, shared numbering with servers. */
-    public long id() {
-        return id;
-    }
-
-    public long connectedMillis() {
-        return connectedMillis;
-    }
-
-    /**
-     * When the client last sent a request (PgBouncer's {@code request_time}; the connect time before the first).
-     * Derived from the monotonic read time, so a read burst costs one clock read, not two.
-     */
-    public long requestMillis() {
-        return System.currentTimeMillis() - (System.nanoTime() - lastReadNanos) / 1_000_000;
-    }
-
-    /** Nanoseconds this client has been queued for a server, 0 when not waiting. */
-    public long waitingNanos() {
-        return state.waiting() ? System.nanoTime() - waitStartNanos : 0;
+    Pool pool() {
+        return pool;
     }
 
     /** The linked server, or {@code null}. */
-    public ServerConnection linkedServer() {
+    ServerConnection linkedServer() {
         Link current = link;
         return current == null || current.isReleased() ? null : current.server();
     }
 
-    public ClientSession session() {
-        return session;
-    }
-
     /** Named prepared statements the client holds now (SHOW CLIENTS {@code prepared_statements}). */
-    public int preparedStatementCount() {
+    int preparedStatementCount() {
         ClientStatements tracked = statements;
         return tracked == null ? 0 : tracked.size();
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        channel = ctx.channel();
-        pooler.clientOpened();
-        long loginTimeout = pooler.config().clientLoginTimeout().toMillis();
-        if (loginTimeout > 0) {
-            loginTimer = ctx.executor().schedule(() -> {
-                if (state == ClientState.CL_LOGIN) {
-                    closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "client_login_timeout"));
-                } else if (state == ClientState.CL_WAITING_LOGIN) {
-                    // Authenticated, but the pool never got a server to learn the welcome from.
-                    session.pool().cancelWait(this);
-                    closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
-                            "client_login_timeout (server down)"));
-                }
-            }, loginTimeout, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (state == ClientState.CL_JUSTFREE || closing) {
-            ((ByteBuf) msg).release(); // closing: an error went out or this carries a cancel; nothing more is read
+        ClientState state = client.state();
+        if (state == ClientState.CL_JUSTFREE || client.closing()) {
+            ((ByteBuf) msg).release(); // closing: an error went out; nothing more is read
             return;
         }
-        ClientSession current = session;
-        if (current != null && current.pool() != null) {
-            current.pool().stats().received(((ByteBuf) msg).readableBytes());
-        }
-        lastReadNanos = System.nanoTime();
+        pool.stats().received(((ByteBuf) msg).readableBytes());
+        client.markRead();
         inReadBurst = true;
         inbound.append(ctx.alloc(), (ByteBuf) msg);
         if (state.waiting()) {
@@ -284,8 +187,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        ClientState previous = state;
-        transition(ClientState.CL_JUSTFREE);
+        client.closed(this::sessionEnded);
+    }
+
+    /** The client left (its {@link Client} is out of the lists): the session hands back what it holds. */
+    private void sessionEnded(ClientState previous) {
         inbound.release();
         if (statements != null) {
             statements.closeAll();
@@ -293,15 +199,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (listens != null) {
             listens.close();
         }
-        if (console != null) {
-            console.disconnected();
-        }
-        loginTimer = cancel(loginTimer);
-        waitTimer = cancel(waitTimer);
-        counted.leave();
-        pooler.clientClosed(this);
+        waitTimer = Client.cancel(waitTimer);
         if (previous.waiting()) {
-            session.pool().cancelWait(this);
+            pool.cancelWait(this);
         }
         Link current = link;
         link = null;
@@ -315,23 +215,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                 case GONE -> { }
             }
         }
-        if (session != null && pooler.config().logDisconnections()) {
-            Log.info("C-%s: %s closing because: %s", logId(), session.describe(), closeReason);
-        }
-        gone.complete(null);
-    }
-
-    /**
-     * Completes once this client is closed and out of the pooler's lists (SHOW CLIENTS no longer shows it), so a
-     * console command that closed it can reply after its effect is visible.
-     */
-    public CompletionStage<Void> gone() {
-        return gone;
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Log.debug("C-%s: client connection error: %s", logId(), cause.toString());
+        Log.debug("C-%s: client connection error: %s", client.logId(), cause.toString());
         ctx.close();
     }
 
@@ -340,6 +228,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     @Override
     public void assign(ServerConnection server) {
         boolean dedicated = server.dedicatedTo() != null;
+        ClientState state = client.state();
         if (state == ClientState.CL_JUSTFREE) {
             if (dedicated) {
                 server.close("replication client left"); // made for this client alone
@@ -358,15 +247,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             return;
         }
         boolean welcome = state == ClientState.CL_WAITING_LOGIN;
-        waitTimer = cancel(waitTimer);
+        waitTimer = Client.cancel(waitTimer);
         if (welcome) {
-            loginTimer = cancel(loginTimer);
+            client.cancelLoginTimer();
         }
         if (statements != null) {
             server.statements(pooler.config().maxPreparedStatements()).attach(statements);
         }
         link = assigned;
-        transition(ClientState.CL_ACTIVE);
+        client.transition(ClientState.CL_ACTIVE);
         server.pool().stats().serverAssigned(System.nanoTime() - waitStartNanos);
         channel.config().setAutoRead(true);
         if (dedicated) {
@@ -378,7 +267,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (welcome) {
             session.writeWelcome(channel, server.pool().welcomeParameters(), pooler.config().loginNotifyMessage());
             // client_idle_timeout counts from the welcome: before it the client could only wait for us.
-            lastReadNanos = System.nanoTime();
+            client.markRead();
             if (server.pool().settings().releasesAtIdle() && assigned.detachIfIdle()) {
                 // This server only taught us what to welcome the client with; its first query may go elsewhere.
                 link = null;
@@ -447,16 +336,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * with a request outstanding or a transaction open also closes its server (see {@link Link#abandon}).
      */
     public void checkTimers(ClientTimeouts timeouts) {
-        ClientSession current = session;
-        if (current == null || current.pool() == null) {
-            return;
-        }
+        ClientState state = client.state();
         Link linked = link;
-        String expired = timeouts.expired(state, System.nanoTime(), lastReadNanos, waitStartNanos,
+        String expired = timeouts.expired(state, System.nanoTime(), client.lastReadNanos(), waitStartNanos,
                 linked == null || linked.isReleased() ? null : linked);
         if (expired != null) {
             if (state == ClientState.CL_WAITING) {
-                current.pool().cancelWait(this);
+                pool.cancelWait(this);
             }
             closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, expired));
         }
@@ -467,7 +353,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * own loop whether the query is still this client's. Any thread. {@code forwarded} runs when the cancel goes
      * out, {@code finished} once PostgreSQL is done with it or when there was nothing to cancel; both on any thread.
      */
-    public void cancelRunningQuery(Runnable forwarded, Runnable finished) {
+    void cancelRunningQuery(Runnable forwarded, Runnable finished) {
         Link current = link;
         if (current == null || current.isReleased()) {
             finished.run();
@@ -483,20 +369,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }, finished);
     }
 
-    /** The pool whose counts hold this client, for a cancel request aimed at it; {@code null} for the console. */
-    private StateCounts<ClientState> poolCounts() {
-        ClientSession current = session;
-        return current == null || current.pool() == null ? null : current.pool().clientCounts();
-    }
-
     // ---- scanning linked traffic ---------------------------------------------------------------------------
 
     @Override
     public PacketScanner.Action onHeader(byte tag, int length) {
-        if (tag == FrontendTag.QUERY && pooler.simpleQueryDisallowed() && console == null) {
+        if (tag == FrontendTag.QUERY && pooler.simpleQueryDisallowed()) {
             throw new PgProtocolException("PQexec disallowed");
         }
-        if (tag == FrontendTag.TERMINATE || console != null) {
+        if (tag == FrontendTag.TERMINATE) {
             return PacketScanner.Action.INSPECT;
         }
         Link current = link;
@@ -525,15 +405,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean onMessage(byte tag, ByteBuf message) {
-        if (console != null) {
-            console.handle(message);
-        } else if (tag != FrontendTag.TERMINATE) {
+        if (tag != FrontendTag.TERMINATE) {
             return statements == null || trackNamed(tag, PgBuf.body(message));
-        } else {
-            // Terminate: the client is done. Not forwarded: the server stays open for the next client.
-            closeReason = "client close request";
-            channel.close();
         }
+        // Terminate: the client is done. Not forwarded: the server stays open for the next client.
+        client.closeOnRequest();
         return false;
     }
 
@@ -569,22 +445,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /** Relays what is buffered; asks the pool for a server when a message needs one. */
     private void process() {
-        if (state == ClientState.CL_ACTIVE) {
+        if (client.state() == ClientState.CL_ACTIVE) {
             drain();
         }
     }
 
     private void drain() {
         ByteBuf buffer = inbound.buffer();
-        if (buffer == null || state == ClientState.CL_JUSTFREE) {
-            return;
-        }
-        if (console != null) {
-            try {
-                scanner.scan(buffer, this);
-            } finally {
-                inbound.trim();
-            }
+        if (buffer == null || client.state() == ClientState.CL_JUSTFREE) {
             return;
         }
         linkLost = false;
@@ -610,7 +478,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (linkLost) {
             link = null; // released by the server side at its last ReadyForQuery
         }
-        if (state == ClientState.CL_ACTIVE && link == null && !inbound.isEmpty()) {
+        if (client.state() == ClientState.CL_ACTIVE && link == null && !inbound.isEmpty()) {
             requestServer();
         }
     }
@@ -619,7 +487,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (listens != null && listens.holdsRequests(this::drain)) {
             return; // the last server's ReadyForQuery waits for a LISTEN elsewhere: nothing may overtake it
         }
-        transition(ClientState.CL_WAITING);
+        client.transition(ClientState.CL_WAITING);
         waitForServer();
     }
 
@@ -627,11 +495,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private void waitForServer() {
         waitStartNanos = System.nanoTime();
         if (session.replication() != ReplicationMode.NONE) {
-            session.pool().acquireDedicated(this, session.replication(), session.replicationParameters());
+            pool.acquireDedicated(this, session.replication(), session.replicationParameters());
         } else {
-            session.pool().acquire(this);
+            pool.acquire(this);
         }
-        if (state.waiting() && !closing) {
+        if (client.state().waiting() && !client.closing()) {
             // Still queued: the pool had no server for this loop at once. A server handed over inline (the usual
             // transaction-mode case) needed no timer, so none was scheduled and cancelled for it.
             armWaitTimer();
@@ -648,16 +516,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     /** The deadlines of this wait under the settings in force now (a reload may have changed them). */
     private QueueWaitTimer queueWaitTimer() {
-        return QueueWaitTimer.of(session.pool().settings().queryWaitTimeout().toMillis(),
-                pooler.config().queryWaitNotify(), !waitNoticeSent && state == ClientState.CL_WAITING);
+        return QueueWaitTimer.of(pool.settings().queryWaitTimeout().toMillis(),
+                pooler.config().queryWaitNotify(), !waitNoticeSent && client.state() == ClientState.CL_WAITING);
     }
 
     private void waitTimerFired() {
+        ClientState state = client.state();
         if (!state.waiting()) {
             return;
         }
         if (queueWaitTimer().timedOut(System.nanoTime() - waitStartNanos)) {
-            if (session.pool().cancelWait(this)) {
+            if (pool.cancelWait(this)) {
                 closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout"));
             }
             return;
@@ -672,73 +541,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         armWaitTimer();
     }
 
-    /** Closes without a reply (a TLS request that cannot be honoured); the reason is logged at debug level. */
-    void closeSilently(String reason) {
-        Log.debug("C-%s: closing because: %s", logId(), reason);
-        closeReason = reason;
-        closing = true;
-        channel.close();
-    }
+    // ---- start and close ------------------------------------------------------------------------------------
 
     /**
-     * This connection carries a CancelRequest for {@code target}'s running query. It is counted in the target's
-     * pool (SHOW POOLS {@code cl_waiting_cancel_req} until the target's server loop forwards it,
-     * {@code cl_active_cancel_req} while PostgreSQL handles it) and closes once PostgreSQL closed the cancel
-     * connection, as PostgreSQL itself closes a cancel connection after signalling the backend.
+     * In the pipeline, in the login handler's place: the pooled session starts. The client is welcomed at once
+     * when the pool knows what to welcome it with, else once its first server logged in (CL_WAITING_LOGIN).
      */
-    void forwardCancel(ClientConnection target) {
-        StateCounts<ClientState> counts = target.poolCounts();
-        if (counts != null) {
-            countIn(counts);
-        }
-        transition(ClientState.CL_WAITING_CANCEL);
-        EventExecutor loop = executor();
-        target.cancelRunningQuery(
-                () -> loop.execute(() -> {
-                    if (state == ClientState.CL_WAITING_CANCEL) {
-                        transition(ClientState.CL_ACTIVE_CANCEL);
-                    }
-                }),
-                () -> loop.execute(channel::close));
-    }
-
-    /** Whether the login phase still reads what the client sends: logging in, and no error or cancel under way. */
-    boolean readsLogin() {
-        return state == ClientState.CL_LOGIN && !closing;
-    }
-
-    /** The login phase read bytes from the client (SHOW CLIENTS' request_time before the first request). */
-    void markRead() {
-        lastReadNanos = System.nanoTime();
-    }
-
-    /** This connection carries a CancelRequest: nothing more is read from it. */
-    void stopReading() {
-        closing = true;
-    }
-
-    /** This client's share of the per-database and per-user client counts; client loop only. */
-    ClientCounts.Share counted() {
-        return counted;
-    }
-
-    /**
-     * Login phase over: the relay (a pooled client) or the admin console session starts, here on the client loop;
-     * the {@link ClientLoginHandler} leaves the pipeline right after.
-     */
-    void startSession(ClientSession started) {
-        session = started;
-        pooler.loggedIn(this);
-        if (started.consoleRole() != null) {
-            startConsole(started);
-            return;
-        }
-        Pool pool = started.pool();
-        countIn(pool.clientCounts());
-        if (started.replication() != ReplicationMode.NONE) {
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        client.countIn(pool.clientCounts());
+        if (session.replication() != ReplicationMode.NONE) {
             // Never pooled (PgBouncer 1.23): welcomed only once its own server logged in, so PostgreSQL's refusal
             // of an unprivileged user reaches the client as PostgreSQL sent it.
-            transition(ClientState.CL_WAITING_LOGIN);
+            client.transition(ClientState.CL_WAITING_LOGIN);
             waitForServer();
             return;
         }
@@ -753,69 +569,29 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         if (pooler.config().trackSessionSettings() && pool.settings().releasesAtIdle()) {
             StartupParameters rules = pooler.startupRules();
-            sessionSettings = new SessionSettings(logId() + ": " + started.describe(),
+            sessionSettings = new SessionSettings(client.logId() + ": " + session.describe(),
                     name -> rules.trackedName(name) != null);
         }
         if (pool.welcomeParameters() != null) {
-            loginTimer = cancel(loginTimer);
-            started.writeWelcome(channel, pool.welcomeParameters(), pooler.config().loginNotifyMessage());
-            transition(ClientState.CL_ACTIVE);
+            client.cancelLoginTimer();
+            session.writeWelcome(channel, pool.welcomeParameters(), pooler.config().loginNotifyMessage());
+            client.transition(ClientState.CL_ACTIVE);
             drain();
         } else {
             // The pool never logged in: learn the server's parameters from its first server before welcoming.
-            transition(ClientState.CL_WAITING_LOGIN);
+            client.transition(ClientState.CL_WAITING_LOGIN);
             waitForServer();
         }
     }
 
-    /** The admin console: PgBouncer's welcome, then every message goes to the console session. */
-    private void startConsole(ClientSession started) {
-        loginTimer = cancel(loginTimer);
-        console = new AdminSession(pooler.adminView(), started.consoleRole(), new ReplySink() {
-            @Override
-            public void send(ByteBuf replies) {
-                channel.writeAndFlush(replies);
-            }
-
-            @Override
-            public void sendAndClose(ByteBuf replies) {
-                channel.writeAndFlush(replies).addListener(ChannelFutureListener.CLOSE);
-            }
-        }, channel.alloc());
-        ByteBuf out = channel.alloc().buffer(256);
-        Authentication.encodeOk(out);
-        AdminSession.writeWelcomeParameters(out, Version.PGBOUNCER_COMPATIBLE, started.trackedParameters());
-        started.writeKeyAndReady(out, pooler.config().loginNotifyMessage());
-        channel.writeAndFlush(out);
-        countIn(pooler.consoleCounts());
-        transition(ClientState.CL_ACTIVE);
-        drain();
+    /** client_login_timeout while CL_WAITING_LOGIN: the pool never got a server to learn the welcome from. */
+    void welcomeTimedOut() {
+        pool.cancelWait(this);
+        closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "client_login_timeout (server down)"));
     }
 
-    // ---- closing -------------------------------------------------------------------------------------------
-
-    /** Sends an error and closes; FATAL errors are what PgBouncer sends before dropping a client. */
+    @Override
     public void closeWithError(ErrorResponse error) {
-        if (state == ClientState.CL_JUSTFREE || !channel.isActive()) {
-            channel.close();
-            return;
-        }
-        if (pooler.config().logPoolerErrors()) {
-            Log.warning("C-%s: pooler error: %s", logId(), error.message());
-        }
-        closeReason = error.message();
-        closing = true;
-        channel.writeAndFlush(error.toByteBuf(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    private static ScheduledFuture<?> cancel(ScheduledFuture<?> timer) {
-        if (timer != null) {
-            timer.cancel(false);
-        }
-        return null;
-    }
-
-    String logId() {
-        return channel == null ? "?" : channel.id().asShortText();
+        client.closeWithError(error);
     }
 }

@@ -55,7 +55,7 @@ final class ClientLogin {
     private static final int MAX_USERNAME = 128;
 
     private final Pooler pooler;
-    private final ClientConnection client;
+    private final Client client;
     private final Consumer<AuthStep> later;
     private final StartupMessage startup;
     private final Config config;
@@ -77,7 +77,7 @@ final class ClientLogin {
      * @param later where a step found after an asynchronous check (auth_query, LDAP) goes; it runs on the client's
      *              loop
      */
-    ClientLogin(Pooler pooler, ClientConnection client, StartupMessage startup, Consumer<AuthStep> later) {
+    ClientLogin(Pooler pooler, Client client, StartupMessage startup, Consumer<AuthStep> later) {
         this.pooler = pooler;
         this.client = client;
         this.later = later;
@@ -270,7 +270,7 @@ final class ClientLogin {
         String sql = def.authQuery() != null ? def.authQuery() : config.authQuery();
         Pool authPool = pooler.pools().pool(authDb, authUser, pooler.serverSecret(authDb, authUser),
                 config.users().get(authUser));
-        lookup = new UserLookup(authPool, client.executor(), sql, user, this::lookedUp, client::fail);
+        lookup = new UserLookup(authPool, client.executor(), sql, user, this::lookedUp, client::closeWithError);
         lookup.start();
         return Optional.empty();
     }

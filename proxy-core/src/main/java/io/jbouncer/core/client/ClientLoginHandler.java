@@ -17,6 +17,7 @@ import io.jbouncer.protocol.message.NegotiateProtocolVersion;
 import io.jbouncer.protocol.message.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
@@ -29,21 +30,21 @@ import java.util.List;
  * exchange): SSLRequest and direct TLS, GSSENCRequest, CancelRequest, the StartupMessage with protocol version
  * negotiation, and the password messages, framed by {@link StartupScanner} and judged by {@link ClientLogin}.
  *
- * <p><b>Pipeline.</b> It sits in front of its {@link ClientConnection}, which it puts behind itself when added, and
- * takes every byte the client sends until the login is over; the connection meanwhile sees only the channel's
- * life-cycle (active, inactive, writability, errors) and keeps the client's state, counts and login timer. Once the
- * client is logged in, the connection starts the session (a pooled client or the admin console) and this handler
- * leaves the pipeline, passing any bytes the client sent behind its last login packet on to the connection. A
- * connection that carried a CancelRequest, or was refused, closes with this handler still in place.
+ * <p><b>Pipeline.</b> It is the client's only handler from accept (behind TLS and PROXY protocol handlers) and
+ * takes every byte and life-cycle event until the login is over; the client's id, state, counts and login timer are
+ * its {@link Client}'s. Once the client is logged in, this handler replaces itself with the handler of the session:
+ * a {@link ClientConnection} for a pooled client, a {@link ConsoleConnection} for the admin console; any bytes the
+ * client sent behind its last login packet go on to that handler. A connection that carried a CancelRequest, or was
+ * refused, closes with this handler still in place.
  *
  * <p><b>Threading.</b> Client loop only; a login step that came later (auth_query, LDAP) hops here first.
  *
  * <p><b>Buffers.</b> It owns its cumulation until it leaves; the bytes it passes on are a copy whose ownership
- * goes to the connection's {@code channelRead}.
+ * goes to the session handler's {@code channelRead}.
  */
 public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
     private final Pooler pooler;
-    private final ClientConnection connection;
+    private final Client client;
     private final Cumulation inbound = new Cumulation();
     private ChannelHandlerContext ctx;
     private Channel channel;
@@ -55,19 +56,23 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
     /** A new client connection of {@code pooler}, in its start-up phase. */
     public ClientLoginHandler(Pooler pooler) {
         this.pooler = pooler;
-        this.connection = new ClientConnection(pooler);
+        this.client = new Client(pooler);
     }
 
-    /** The connection this login is for. */
-    ClientConnection connection() {
-        return connection;
+    /** The client this login is for. */
+    Client client() {
+        return client;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.channel = ctx.channel();
-        ctx.pipeline().addAfter(ctx.name(), null, connection);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client.opened(ctx.channel());
     }
 
     @Override
@@ -78,16 +83,16 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf bytes = (ByteBuf) msg;
-        if (!connection.readsLogin()) {
+        if (!client.readsLogin()) {
             bytes.release(); // refused, closing, or carrying a cancel: nothing more is read
             return;
         }
-        connection.markRead();
+        client.markRead();
         ByteBuf in = inbound.append(ctx.alloc(), bytes);
         try {
             scan(in);
         } catch (PgProtocolException e) {
-            connection.closeWithError(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
+            client.closeWithError(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
         } finally {
             inbound.trim();
         }
@@ -99,7 +104,7 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             startDirectTls(in);
             return;
         }
-        while (connection.readsLogin()) {
+        while (client.readsLogin()) {
             if (login != null && login.awaitingPassword()) {
                 ByteBuf body = StartupScanner.nextPasswordMessage(in);
                 if (body == null) {
@@ -129,14 +134,14 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
      */
     private void answerSslRequest(boolean moreBuffered) {
         if (channel.pipeline().get(SslHandler.class) != null) {
-            connection.closeSilently("SSL req inside SSL");
+            client.closeSilently("SSL req inside SSL");
             return;
         }
         ClientTls tls = pooler.clientTls();
         if (!tls.offeredOn(channel)) {
             channel.writeAndFlush(channel.alloc().buffer(1).writeByte('N'));
         } else if (moreBuffered) {
-            connection.closeSilently("received unencrypted data after SSL request");
+            client.closeSilently("received unencrypted data after SSL request");
         } else {
             // The 'S' is written (and queued below) before the handler exists, so it goes out in plaintext.
             channel.writeAndFlush(channel.alloc().buffer(1).writeByte('S'));
@@ -162,10 +167,10 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         if (event instanceof SslHandshakeCompletionEvent done) {
             pooler.events().tlsHandshake(PoolerEvents.TlsSide.CLIENT, done.isSuccess());
             if (!done.isSuccess()) {
-                Log.warning("C-%s: TLS handshake error: %s", connection.logId(), TlsInfo.failure(done.cause()));
+                Log.warning("C-%s: TLS handshake error: %s", client.logId(), TlsInfo.failure(done.cause()));
             } else if (directTls && !ClientTls.negotiatedPostgresql(channel)) {
-                Log.warning("C-%s: direct TLS connection without ALPN protocol postgresql", connection.logId());
-                connection.closeSilently("direct TLS without ALPN");
+                Log.warning("C-%s: direct TLS connection without ALPN protocol postgresql", client.logId());
+                client.closeSilently("direct TLS without ALPN");
             }
         }
         ctx.fireUserEventTriggered(event);
@@ -176,7 +181,7 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
      * carries nothing else and closes once the cancel is over.
      */
     private void dispatchCancel(ByteBuf body) {
-        connection.stopReading();
+        client.stopReading();
         int keyLength = body.readableBytes();
         // a 3.0 key is 8 bytes, a 3.2 key up to 260; anything else is dropped unanswered, as PostgreSQL does
         BackendKeyData key = keyLength >= 8 && keyLength <= CancelRequest.MAX_PACKET_LENGTH - 8
@@ -186,11 +191,11 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         if (key != null && pooler.forwardToPeer(key, () -> loop.execute(channel::close))) {
             return;
         }
-        ClientConnection target = key == null ? null : pooler.cancelTarget(key);
+        Client target = key == null ? null : pooler.cancelTarget(key);
         if (target == null) {
             channel.close(); // unknown keys are dropped silently, as PostgreSQL and PgBouncer do
         } else {
-            connection.forwardCancel(target);
+            client.forwardCancel(target);
         }
     }
 
@@ -203,7 +208,7 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         }
         StartupMessage startup = StartupMessage.decode(packet.code(), packet.body());
         negotiateProtocolVersion(startup);
-        login = new ClientLogin(pooler, connection, startup, this::continueLogin);
+        login = new ClientLogin(pooler, client, startup, this::continueLogin);
         login.start(channel.alloc()).ifPresent(this::onLoginStep);
     }
 
@@ -227,7 +232,7 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
 
     /** A login step that came later, after an auth_query lookup or an LDAP check; dropped once the client left. */
     private void continueLogin(AuthStep step) {
-        if (connection.readsLogin()) {
+        if (client.readsLogin()) {
             onLoginStep(step);
         } else if (step instanceof AuthStep.Challenge challenge) {
             challenge.message().release();
@@ -239,32 +244,39 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             channel.writeAndFlush(challenge.message());
         } else if (step instanceof AuthStep.Refused refused) {
             pooler.events().loginRefused(refused.message());
-            connection.closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, refused.message()));
+            client.closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, refused.message()));
         } else if (step instanceof AuthStep.Accepted accepted) {
             if (accepted.lastMessage() != null) {
                 channel.write(accepted.lastMessage());
             }
             ClientLogin done = login;
             login = null; // its secrets, SCRAM state and startup packet are not needed any more
-            done.accepted(accepted).ifPresentOrElse(session -> {
-                connection.startSession(session);
-                handOver();
-            }, () -> {
+            done.accepted(accepted).ifPresentOrElse(this::handOver, () -> {
                 pooler.events().loginRefused(done.postAuthError().message());
-                connection.closeWithError(done.postAuthError());
+                client.closeWithError(done.postAuthError());
             });
         }
     }
 
     /**
-     * Logged in: this handler leaves the pipeline, and what the client sent behind its last login packet (a client
-     * may pipeline its first query behind the password) goes on to the connection as if just read.
+     * Logged in: the client is listed with its session, this handler gives its place to the session's handler
+     * (which starts it: the welcome, or the wait for a first server), and what the client sent behind its last
+     * login packet (a client may pipeline its first query behind the password) goes on to it as if just read.
      */
-    private void handOver() {
-        ByteBuf rest = inbound.takeRest(ctx.alloc()); // released by the connection's channelRead
-        ctx.pipeline().remove(this);
+    private void handOver(ClientSession session) {
+        ChannelHandler next;
+        if (session.consoleRole() != null) {
+            client.loggedIn(session, null);
+            next = new ConsoleConnection(pooler, client, session);
+        } else {
+            ClientConnection relay = new ClientConnection(pooler, client, session);
+            client.loggedIn(session, relay);
+            next = relay;
+        }
+        ByteBuf rest = inbound.takeRest(ctx.alloc()); // released by the session handler's channelRead
+        ctx.pipeline().replace(this, null, next);
         if (rest != null) {
-            ctx.fireChannelRead(rest);
+            ctx.fireChannelRead(rest); // a replaced handler's context passes events on to its successor
         }
     }
 
@@ -274,6 +286,12 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             login.abandon(); // an auth_query lookup still running is not wanted any more
             login = null;
         }
-        ctx.fireChannelInactive();
+        client.closed(previous -> { });
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Log.debug("C-%s: client connection error: %s", client.logId(), cause.toString());
+        ctx.close();
     }
 }

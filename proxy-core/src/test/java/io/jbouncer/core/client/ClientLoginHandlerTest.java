@@ -2,6 +2,7 @@ package io.jbouncer.core.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,10 +57,11 @@ class ClientLoginHandlerTest {
         return channel;
     }
 
-    private static ClientConnection connectionOf(EmbeddedChannel channel) {
-        ClientConnection connection = channel.pipeline().get(ClientConnection.class);
-        assertNotNull(connection, "the connection sits in the pipeline from the start");
-        return connection;
+    /** The client the login handler serves; taken before the login is over, when the handler leaves. */
+    private static Client clientOf(EmbeddedChannel channel) {
+        ClientLoginHandler login = channel.pipeline().get(ClientLoginHandler.class);
+        assertNotNull(login, "the login handler holds the pipeline until the login is over");
+        return login.client();
     }
 
     // ---- what a client sends -------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ class ClientLoginHandlerTest {
             feed(channel, wire, cut);
             assertEquals(ByteBufUtil.hexDump(CLEARTEXT_REQUEST), ByteBufUtil.hexDump(answered(channel)),
                     "cut at " + cut);
-            assertEquals(ClientState.CL_LOGIN, connectionOf(channel).state());
+            assertEquals(ClientState.CL_LOGIN, clientOf(channel).state());
         }
     }
 
@@ -148,9 +150,9 @@ class ClientLoginHandlerTest {
     }
 
     @Test
-    void aPasswordInTwoPiecesLogsInAndTheLoginHandlerLeavesThePipeline() {
+    void aPasswordInTwoPiecesLogsInAndTheLoginHandlerGivesItsPlaceToTheConsole() {
         EmbeddedChannel channel = newClient();
-        ClientConnection connection = connectionOf(channel);
+        Client client = clientOf(channel);
         feed(channel, startup("alice", "pgbouncer"));
         answered(channel);
         byte[] secret = Wire.password("secret");
@@ -158,10 +160,12 @@ class ClientLoginHandlerTest {
         // AuthenticationOk, ParameterStatus..., BackendKeyData, ReadyForQuery
         String welcome = tags(answered(channel));
         assertTrue(welcome.matches("RS+KZ"), welcome);
-        assertEquals(ClientState.CL_ACTIVE, connection.state());
-        assertTrue(connection.isConsole());
+        assertEquals(ClientState.CL_ACTIVE, client.state());
+        assertTrue(client.isConsole());
+        assertNull(client.relay(), "no relay for the console");
         assertNull(channel.pipeline().get(ClientLoginHandler.class), "the login handler left");
-        assertEquals(connection, channel.pipeline().last(), "the relay handler holds the pipeline");
+        assertInstanceOf(ConsoleConnection.class, channel.pipeline().last(), "the console handler took its place");
+        assertNull(channel.pipeline().get(ClientConnection.class));
         assertTrue(channel.isOpen());
     }
 
@@ -252,10 +256,11 @@ class ClientLoginHandlerTest {
     @Test
     void aClientThatLeavesMidPacketLeavesNothingBehind() {
         EmbeddedChannel channel = newClient();
-        ClientConnection connection = connectionOf(channel);
+        Client client = clientOf(channel);
         byte[] wire = startup("alice", "pgbouncer");
         channel.writeInbound(Unpooled.copiedBuffer(wire, 0, 6));
         channel.close();
-        assertEquals(ClientState.CL_JUSTFREE, connection.state()); // the cumulation is released: no LEAK report
+        assertEquals(ClientState.CL_JUSTFREE, client.state()); // the cumulation is released: no LEAK report
+        assertTrue(client.gone().toCompletableFuture().isDone(), "closed by the login handler itself");
     }
 }
