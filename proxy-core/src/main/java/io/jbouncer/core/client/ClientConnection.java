@@ -66,8 +66,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private final Pool pool;
     private final Cumulation inbound = new Cumulation();
     private final PacketScanner scanner;
-
-    private Channel channel;
+    /** The client's channel, known from accept: the pooler may call {@link #executor} as soon as it is listed. */
+    private final Channel channel;
     private volatile Link link;
     /** Set while scanning when the link turned out released: the scan stops and a new server is requested. */
     private boolean linkLost;
@@ -104,6 +104,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         this.client = client;
         this.session = session;
         this.pool = session.pool();
+        this.channel = client.channel();
         this.scanner = new PacketScanner(pooler.maxPacketSize());
     }
 
@@ -549,7 +550,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        channel = ctx.channel();
         client.countIn(pool.clientCounts());
         if (session.replication() != ReplicationMode.NONE) {
             // Never pooled (PgBouncer 1.23): welcomed only once its own server logged in, so PostgreSQL's refusal
