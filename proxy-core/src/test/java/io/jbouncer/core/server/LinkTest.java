@@ -248,12 +248,14 @@ class LinkTest {
      * A client leaving while its server's reply to "BEGIN" arrives must never detach that server: the server is
      * then inside a transaction. {@code detachIfIdle} reads the status before its CAS, so it can read the old 'I',
      * lose the race to the ReadyForQuery 'T' (status written, count 1 to 0), and then win the CAS on 0.
-     * The test hunts for that interleaving; it passes on a correct Link whatever the timing.
+     * The test hunts for that interleaving; it passes on a correct Link whatever the timing. Each round needs both
+     * threads on a core, so the hunt is bounded by time as well as rounds: on a loaded 2-core machine it gets fewer.
      */
     @Test
     @Timeout(60)
     void neverDetachedWhenTheReplyOpensATransaction() throws Exception {
         int rounds = 2_000_000;
+        long huntUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         AtomicReference<Link> current = new AtomicReference<>();
         AtomicInteger serverRound = new AtomicInteger(-1);
         AtomicBoolean stop = new AtomicBoolean();
@@ -283,6 +285,10 @@ class LinkTest {
                 current.set(l);
                 if (l.detachIfIdle()) {
                     detachedInTransaction++;
+                    break;
+                }
+                if (System.nanoTime() > huntUntil) {
+                    stop.set(true); // the server thread may be waiting for the next round
                     break;
                 }
             }
