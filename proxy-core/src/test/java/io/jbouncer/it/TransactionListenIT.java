@@ -179,15 +179,20 @@ class TransactionListenIT {
 
     @Test
     void listenerThatNeverReadsIsDisconnectedWithoutHurtingTheOthers() throws Exception {
-        // 42 MB: more than the slow client's socket buffers and queue can hold, while the reader keeps up
-        int notifications = 6000;
+        // 42 MB in all: more than the slow client's socket buffers and queue can hold. They are sent in batches
+        // smaller than the queue, each read by the reader before the next is sent, so the reader never lags by a
+        // queue's worth however slowly a loaded machine lets it read.
+        int batch = QUEUE_SIZE / 2;
+        int notifications = 12 * batch;
         try (Connection slow = connect(); Connection reader = connect(); Connection notifier = connect()) {
             execute(slow, "LISTEN flood");
             execute(reader, "LISTEN flood");
-            execute(notifier, "SELECT pg_notify('flood', g || ':' || repeat('x', 7000)) FROM generate_series(1, "
-                    + notifications + ") g");
-
-            List<PGNotification> got = collect(reader, notifications);
+            List<PGNotification> got = new ArrayList<>();
+            for (int first = 1; first <= notifications; first += batch) {
+                execute(notifier, "SELECT pg_notify('flood', g || ':' || repeat('x', 7000)) FROM generate_series("
+                        + first + ", " + (first + batch - 1) + ") g");
+                got.addAll(collect(reader, batch));
+            }
             for (int i = 0; i < notifications; i++) {
                 assertTrue(got.get(i).getParameter().startsWith((i + 1) + ":"), "in order");
             }
