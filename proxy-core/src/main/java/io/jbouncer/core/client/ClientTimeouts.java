@@ -30,9 +30,12 @@ public record ClientTimeouts(long query, long clientIdle, long idleTransaction, 
      * {@code null}. Only logged-in clients are timed here, as PgBouncer's janitor walks its active and waiting
      * lists: a client still waiting for its welcome has the login and queue timers only. A queued client counts
      * {@code query_timeout} from when it started waiting; an unlinked one {@code client_idle_timeout} from its last
-     * byte; a linked one {@code query timeout} while a request is outstanding, else
-     * {@code idle transaction timeout} inside a transaction; {@code transaction timeout} from the transaction's
-     * start, whatever else.
+     * byte; a linked one {@code query timeout} while a request is outstanding, counted from the client's last byte
+     * as PgBouncer's src/janitor.c counts it from the client's {@code request_time} (a client that keeps sending
+     * while its request runs, as a replication client's status updates during its COPY-both stream, is not cut),
+     * else {@code idle transaction timeout} inside a transaction; {@code transaction timeout} from the start of the
+     * transaction or of the request, whichever began first, while either is under way (PgBouncer times every server
+     * that is not ready, so a long statement outside a transaction and a replication stream count too).
      *
      * @param linked the client's server link, {@code null} when it has none (or it was released)
      */
@@ -47,14 +50,15 @@ public record ClientTimeouts(long query, long clientIdle, long idleTransaction, 
             return clientIdle > 0 && now - lastReadNanos >= clientIdle ? "client_idle_timeout" : null;
         }
         boolean inTransaction = linked.transactionStatus() != 'I';
-        if (linked.pending() > 0) {
-            if (query > 0 && linked.requestNanos(now) >= query) {
+        boolean busy = linked.pending() > 0;
+        if (busy) {
+            if (query > 0 && now - lastReadNanos >= query) {
                 return "query timeout";
             }
         } else if (inTransaction && idleTransaction > 0 && now - linked.lastReadyNanos() >= idleTransaction) {
             return "idle transaction timeout";
         }
-        return inTransaction && transaction > 0 && linked.transactionNanos(now) >= transaction
+        return (inTransaction || busy) && transaction > 0 && linked.transactionNanos(now) >= transaction
                 ? "transaction timeout" : null;
     }
 

@@ -19,10 +19,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,6 +76,13 @@ public final class Pool {
     private final Map<ServerConnection, Integer> servers = new ConcurrentHashMap<>();
     private final IdleServers idle = new IdleServers();
     private final ArrayDeque<ServerWaiter> waiters = new ArrayDeque<>();
+    /**
+     * Replication clients waiting for a server of their own, in arrival order. They queue beside {@link #waiters}
+     * as in PgBouncer's waiting list, are never given an idle server, and each needs a login of its own.
+     */
+    private final ArrayDeque<DedicatedRequest> dedicatedWaiters = new ArrayDeque<>();
+    /** Idle servers closed to make room in pool_size for a replication client, not yet reported closed. */
+    private final Set<ServerConnection> evictedForRoom = new HashSet<>();
     /** The first waiter as last seen by {@link #takeWaiter}, and how often it was passed over since. */
     private ServerWaiter passedHead;
     private int headPasses;
@@ -167,7 +176,7 @@ public final class Pool {
             return true;
         }
         synchronized (this) {
-            return !waiters.isEmpty() || logins > 0;
+            return hasWaiting() || logins > 0;
         }
     }
 
@@ -216,8 +225,21 @@ public final class Pool {
 
     /** How long the first client in the queue has waited, in nanoseconds at {@code now}; 0 when none waits. */
     public synchronized long longestWaitNanos(long now) {
-        ServerWaiter first = waiters.peek();
-        return first == null ? 0 : Math.max(0, now - first.waitStartNanos());
+        long start = firstWaitStart();
+        return start == Long.MAX_VALUE ? 0 : Math.max(0, now - start);
+    }
+
+    /** Under the lock: when the longest waiting client (of either queue) started waiting; MAX_VALUE when none. */
+    private long firstWaitStart() {
+        ServerWaiter pooled = waiters.peek();
+        DedicatedRequest dedicated = dedicatedWaiters.peek();
+        return Math.min(pooled == null ? Long.MAX_VALUE : pooled.waitStartNanos(),
+                dedicated == null ? Long.MAX_VALUE : dedicated.waiter().waitStartNanos());
+    }
+
+    /** Under the lock: whether any client waits, for a pooled server or its own. */
+    private boolean hasWaiting() {
+        return !waiters.isEmpty() || !dedicatedWaiters.isEmpty();
     }
 
     /** How many servers are still waiting to be closed for a RECONNECT (WAIT_CLOSE). */
@@ -353,7 +375,7 @@ public final class Pool {
         }
         ServerConnection server;
         ErrorResponse failFast = null;
-        boolean launch = false;
+        LoginPlan plan = null;
         synchronized (this) {
             server = paused() ? null : takeIdle(waiter);
             if (server == null) {
@@ -361,7 +383,7 @@ public final class Pool {
                     failFast = fastFailError();
                 } else {
                     waiters.add(waiter);
-                    launch = reserveLogin();
+                    plan = planLogin(waiter.executor());
                 }
             }
         }
@@ -369,33 +391,48 @@ public final class Pool {
             handOffChecked(waiter, server);
         } else if (failFast != null) {
             waiter.fail(failFast);
-        } else if (launch) {
-            launcher.launch(this, waiter.executor());
+        } else {
+            start(plan);
         }
     }
 
     /**
      * A replication client's own server (PgBouncer 1.23: never pooled): a new connection with the target's
      * StartupMessage plus the client's {@code parameters} and {@code replication}, handed to {@code waiter} alone
-     * once logged in; a login error is passed to it as PostgreSQL sent it. Such a server is listed in SHOW SERVERS
-     * but takes no {@code pool_size} slot and is closed when its client leaves.
+     * once logged in; a login error is passed to it as PostgreSQL sent it. As in PgBouncer's src/objects.c
+     * ({@code launch_new_connection}), such a server takes a {@code pool_size} slot and counts against
+     * max_db_connections / max_user_connections like any other: the client waits in the queue (query_wait_timeout
+     * applies) until its login may start, and a full pool closes its longest idle server to make room for it. The
+     * server is closed when its client leaves.
      */
     public void acquireDedicated(ServerWaiter waiter, ReplicationMode replication, Map<String, String> parameters) {
         Map<String, String> startup = new LinkedHashMap<>(target.startupParameters());
         startup.putAll(parameters);
         startup.put("replication", replication == ReplicationMode.LOGICAL ? "database" : "true");
-        launcher.launchDedicated(this, waiter, replication, Map.copyOf(startup));
+        LoginPlan plan;
+        synchronized (this) {
+            dedicatedWaiters.add(new DedicatedRequest(waiter, replication, Map.copyOf(startup)));
+            plan = planLogin(waiter.executor());
+        }
+        start(plan);
     }
+
+    /** A replication client waiting for its own server, and what that server's StartupMessage carries. */
+    private record DedicatedRequest(ServerWaiter waiter, ReplicationMode replication, Map<String, String> startup) { }
 
     /** Forgets a waiter whose client left or timed out; harmless if it was already served. */
     public synchronized boolean cancelWait(ServerWaiter waiter) {
-        return waiters.remove(waiter);
+        return waiters.remove(waiter) | dedicatedWaiters.removeIf(request -> request.waiter() == waiter);
     }
 
     /** A server finished logging in. */
     public void loginSucceeded(ServerConnection server, Map<String, String> parameters) {
         if (server.dedicatedTo() != null) {
+            synchronized (this) {
+                logins--;
+            }
             handOff(server.dedicatedTo(), server);
+            launchForWaiters();
             return;
         }
         synchronized (this) {
@@ -422,15 +459,20 @@ public final class Pool {
      */
     public void loginFailed(ServerConnection server, ErrorResponse serverError, String reason) {
         servers.remove(server);
+        releaseCaps();
         ServerWaiter dedicated = server.dedicatedTo();
         if (dedicated != null) {
+            synchronized (this) {
+                logins--;
+                total--;
+            }
             ErrorResponse error = serverError != null
                     ? ErrorResponse.fatal(serverError.sqlState(), serverError.message())
                     : ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, reason);
             dedicated.executor().execute(() -> dedicated.fail(error));
+            launchForWaiters();
             return;
         }
-        releaseCaps();
         List<ServerWaiter> failed = List.of();
         ErrorResponse reported = null;
         boolean nextHost;
@@ -501,11 +543,11 @@ public final class Pool {
      * without counting as a failure, so no cached error makes later clients fail fast.
      */
     public void loginAborted(ServerConnection server) {
-        servers.remove(server);
         if (server.dedicatedTo() != null) {
-            loginFailed(server, null, "server connection closed");
+            loginFailed(server, null, "server connection closed"); // its client must hear why it gets none
             return;
         }
+        servers.remove(server);
         releaseCaps();
         synchronized (this) {
             logins--;
@@ -527,15 +569,22 @@ public final class Pool {
             return;
         }
         ServerWaiter waiter;
+        LoginPlan plan = null;
         synchronized (this) {
             waiter = takeWaiter(server.executor());
             if (waiter == null) {
                 server.markIdle(System.nanoTime());
                 idle.add(server);
-                return;
+                if (!dedicatedWaiters.isEmpty()) {
+                    plan = planLogin(null); // a replication client may need this room in pool_size
+                }
             }
         }
-        handOff(waiter, server);
+        if (waiter != null) {
+            handOff(waiter, server);
+        } else {
+            start(plan);
+        }
     }
 
     /**
@@ -544,20 +593,18 @@ public final class Pool {
      */
     public void closed(ServerConnection server) {
         servers.remove(server);
-        if (server.dedicatedTo() != null) {
-            return; // it took no slot; its client was told by the server
-        }
         releaseCaps();
         synchronized (this) {
             total--;
             idle.remove(server);
+            evictedForRoom.remove(server);
         }
         launchForWaiters();
     }
 
     /** Counts for SHOW POOLS-style accounting and tests. */
     public synchronized PoolCounts counts() {
-        return new PoolCounts(total, idle.size(), logins, waiters.size());
+        return new PoolCounts(total, idle.size(), logins, waiters.size() + dedicatedWaiters.size());
     }
 
     /**
@@ -599,29 +646,95 @@ public final class Pool {
     }
 
     /**
-     * Under the lock: decides whether a new server login may start now for the waiting clients, and counts it if
-     * so. Up to pool_size; beyond it up to pool_size + reserve_pool_size once the first waiter has waited
-     * reserve_pool_timeout (PgBouncer config.md); never past max_db_connections / max_user_connections.
+     * What {@link #planLogin} decided: a login for the pooled waiters on {@code loop} (any loop when {@code null}),
+     * or for one replication client ({@code dedicated}); and idle servers to close first ({@code evicted}).
      */
-    private boolean reserveLogin() {
-        if (waiters.isEmpty() || logins > 0 || loginRetryPending() || paused()) {
-            return false;
+    private record LoginPlan(boolean launch, EventExecutor loop, DedicatedRequest dedicated,
+                             List<ServerConnection> evicted) { }
+
+    /**
+     * Under the lock: decides whether a new server login may start now for the waiting clients, and counts it if
+     * so (see {@link #start}). The client that has waited longest decides whose login it is: a replication client
+     * gets one of its own, pooled clients share one. Up to pool_size; beyond it up to pool_size +
+     * reserve_pool_size once the first waiter has waited reserve_pool_timeout (PgBouncer config.md); never past
+     * max_db_connections / max_user_connections. A replication client first in line in a full pool closes the
+     * pool's longest idle servers until there is room for it ({@code closing because: evicted}), as PgBouncer's
+     * {@code launch_new_connection} does; its login starts once they are closed.
+     *
+     * @param loop the event loop a pooled login preferably runs on; {@code null} for the first waiter's
+     * @return {@code null} when nothing is to be done
+     */
+    private LoginPlan planLogin(EventExecutor loop) {
+        if (!hasWaiting() || logins > 0 || loginRetryPending() || paused()) {
+            return null;
+        }
+        ServerWaiter pooled = waiters.peek();
+        DedicatedRequest dedicated = dedicatedWaiters.peek();
+        if (pooled != null && dedicated != null && pooled.waitStartNanos() < dedicated.waiter().waitStartNanos()) {
+            dedicated = null; // the pooled clients came first
         }
         PoolSettings current = settings;
         if (current.poolSize() > 0 && total >= current.poolSize()) {
-            if (!reserveAllowed(current)) {
-                return false;
+            if (reserveAllowed(current)) {
+                Log.warning("%s: taking connection from reserve_pool", key);
+            } else if (dedicated != null) {
+                return evictForRoom(total - evictedForRoom.size() - current.poolSize() + 1);
+            } else {
+                return null;
             }
-            Log.warning("%s: taking connection from reserve_pool", key);
         }
-        return takeSlot();
+        if (!takeSlot()) {
+            // A capped replication client may close an idle server of its own pool (the janitor finds others).
+            return dedicated != null && evictedForRoom.isEmpty() ? evictForRoom(1) : null;
+        }
+        if (dedicated != null) {
+            dedicatedWaiters.poll();
+            return new LoginPlan(true, dedicated.waiter().executor(), dedicated, List.of());
+        }
+        return new LoginPlan(true, loop != null ? loop : pooled.executor(), null, List.of());
+    }
+
+    /** Under the lock: takes up to {@code count} of the longest idle servers out, to be closed as evicted. */
+    private LoginPlan evictForRoom(int count) {
+        List<ServerConnection> evicted = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ServerConnection victim = idle.pollLongestIdle();
+            if (victim == null) {
+                break;
+            }
+            evictedForRoom.add(victim);
+            evicted.add(victim);
+        }
+        if (!evicted.isEmpty()) {
+            blockedByCap = false; // the room comes from this pool's own servers
+        }
+        return evicted.isEmpty() ? null : new LoginPlan(false, null, null, evicted);
+    }
+
+    /** Outside the lock: carries out {@code plan} (nothing when {@code null}). */
+    private void start(LoginPlan plan) {
+        if (plan == null) {
+            return;
+        }
+        for (ServerConnection victim : plan.evicted()) {
+            victim.close("evicted");
+        }
+        if (!plan.launch()) {
+            return;
+        }
+        DedicatedRequest dedicated = plan.dedicated();
+        if (dedicated != null) {
+            launcher.launchDedicated(this, dedicated.waiter(), dedicated.replication(), dedicated.startup());
+        } else {
+            launcher.launch(this, plan.loop());
+        }
     }
 
     private boolean reserveAllowed(PoolSettings current) {
         long timeout = current.reservePoolTimeout().toNanos();
         return timeout > 0 && current.reservePoolSize() > 0
                 && total < current.poolSize() + current.reservePoolSize()
-                && System.nanoTime() - waiters.peek().waitStartNanos() >= timeout;
+                && System.nanoTime() - firstWaitStart() >= timeout;
     }
 
     /** Under the lock: takes the database and user slots for one more server and counts its login. */
@@ -659,18 +772,12 @@ public final class Pool {
         if (inUse()) {
             lastUsedNanos = now;
         }
-        if (settings.serverFastClose()) {
-            // Sessions idle between queries see no ReadyForQuery that would close their server: check them here.
-            for (ServerConnection server : servers.keySet()) {
-                if (server.state() == ServerState.SV_ACTIVE && closeNeeded(server)) {
-                    server.fastCloseIfIdle();
-                }
-            }
+        if (generation.get() > 0) { // only a RECONNECT or a changed target makes servers close_needed
+            closeNeededActive();
         }
         record Expired(ServerConnection server, String reason) { }
         List<Expired> expired = new ArrayList<>();
-        boolean launch;
-        EventExecutor launchLoop = null;
+        LoginPlan plan;
         boolean warm = false;
         boolean blocked;
         synchronized (this) {
@@ -694,24 +801,41 @@ public final class Pool {
                     server.markUsedIfIdle();
                 }
             }
-            launch = reserveLogin();
-            if (launch) {
-                launchLoop = waiters.peek().executor(); // the reserve server is for the first waiter
-            }
-            if (!launch && waiters.isEmpty() && logins == 0 && !loginRetryPending() && !paused()
+            plan = planLogin(null); // the reserve server, or an eviction, is for the first waiter
+            if (plan == null && !hasWaiting() && logins == 0 && !loginRetryPending() && !paused()
                     && total - expired.size() < keep && (current.poolSize() <= 0 || total < current.poolSize())
                     && (clientCounts.live() > 0 || current.forcedUser())) {
                 warm = takeSlot();
             }
-            blocked = blockedByCap && !waiters.isEmpty();
+            blocked = blockedByCap && hasWaiting();
         }
         for (Expired e : expired) {
             e.server().close(e.reason());
         }
-        if (launch || warm) {
-            launcher.launch(this, launchLoop); // min_pool_size servers: any loop, spread by the launcher
+        start(plan);
+        if (warm) {
+            launcher.launch(this, null); // min_pool_size servers: any loop, spread by the launcher
         }
         return blocked;
+    }
+
+    /**
+     * Linked servers that are close_needed: a replication client's is closed at once, since its stream may never
+     * end (PgBouncer's src/janitor.c, {@code pool_server_maint}); with server_fast_close, a session idle between
+     * queries, which sees no ReadyForQuery that would close its server, has it closed here.
+     */
+    private void closeNeededActive() {
+        boolean fastClose = settings.serverFastClose();
+        for (ServerConnection server : servers.keySet()) {
+            if (server.state() != ServerState.SV_ACTIVE || !closeNeeded(server)) {
+                continue;
+            }
+            if (server.dedicatedTo() != null) {
+                server.close("database configuration changed");
+            } else if (fastClose) {
+                server.fastCloseIfIdle();
+            }
+        }
     }
 
     /** PgBouncer spreads lifetime closes: at most one per server_lifetime / pool_size per pool. */
@@ -755,7 +879,7 @@ public final class Pool {
     private void scheduleRetry() {
         Duration delay;
         synchronized (this) {
-            if (retryScheduled || waiters.isEmpty()) {
+            if (retryScheduled || !hasWaiting()) {
                 return;
             }
             retryScheduled = true;
@@ -772,18 +896,16 @@ public final class Pool {
 
     /** Starts the next login if clients still wait and the limits allow it (one login at a time per pool). */
     private void launchForWaiters() {
-        ServerWaiter next;
+        LoginPlan plan;
         synchronized (this) {
-            next = reserveLogin() ? waiters.peek() : null;
+            plan = planLogin(null);
         }
-        if (next != null) {
-            launcher.launch(this, next.executor());
-        }
+        start(plan);
     }
 
     /** Whether clients are queued: the janitor retries launches for them. */
     public synchronized boolean hasWaiters() {
-        return !waiters.isEmpty();
+        return hasWaiting();
     }
 
 

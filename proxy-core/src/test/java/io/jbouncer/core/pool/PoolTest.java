@@ -158,6 +158,15 @@ class PoolTest {
         }
     }
 
+    /** A replication client's own server, as the launcher makes it. */
+    private static ServerConnection dedicatedServer(Pool pool, ServerWaiter waiter) {
+        ServerConnection server = new ServerConnection(pool, pool.nextAddress(),
+                new ServerCredentials("u", null, null), Map.of("user", "u"), 1 << 20, waiter,
+                ReplicationMode.LOGICAL);
+        new EmbeddedChannel().pipeline().addLast(server);
+        return server;
+    }
+
     private static ErrorResponse serverError(String sqlState, String message) {
         return ErrorResponse.fatal(sqlState, message);
     }
@@ -377,17 +386,83 @@ class PoolTest {
         assertEquals(0, launcher.timers.size(), "no retry timer without waiting clients");
     }
 
-    /** A replication client's server: the target's StartupMessage with the client's parameters, never a pool slot. */
+    /**
+     * A replication client's server: the target's StartupMessage with the client's parameters, counted in pool_size
+     * and logged in one at a time like any other (PgBouncer's src/objects.c, launch_new_connection).
+     */
     @Test
-    void dedicatedServerCarriesTheClientsParametersAndTakesNoSlot() {
+    void dedicatedServerCarriesTheClientsParametersAndTakesASlot() {
         Pool pool = pool(1, LONG_RETRY);
-        pool.acquireDedicated(new Waiter(), ReplicationMode.LOGICAL, Map.of("application_name", "sub"));
-        pool.acquireDedicated(new Waiter(), ReplicationMode.PHYSICAL, Map.of());
+        Waiter logical = new Waiter();
+        Waiter physical = new Waiter();
+        pool.acquireDedicated(logical, ReplicationMode.LOGICAL, Map.of("application_name", "sub"));
+        pool.acquireDedicated(physical, ReplicationMode.PHYSICAL, Map.of());
 
         assertEquals(List.of(Map.of("user", "u", "database", "d", "application_name", "sub", "replication",
-                "database"), Map.of("user", "u", "database", "d", "replication", "true")), launcher.dedicated);
-        assertEquals(new PoolCounts(0, 0, 0, 0), pool.counts());
+                "database")), launcher.dedicated, "one login at a time");
+        assertEquals(new PoolCounts(1, 0, 1, 1), pool.counts());
+        ServerConnection first = dedicatedServer(pool, logical);
+        pool.loginSucceeded(first, Map.of());
+        assertSame(first, logical.onlyServer());
+        assertEquals(1, launcher.dedicated.size(), "pool_size 1 is taken by the first stream");
+        assertTrue(physical.waiting());
+
+        pool.closed(first);
+        assertEquals(Map.of("user", "u", "database", "d", "replication", "true"), launcher.dedicated.get(1));
         assertTrue(launcher.launches.isEmpty(), "no pooled server launched");
+    }
+
+    /** A full pool closes its longest idle server so a replication client gets room (PgBouncer: "evicted"). */
+    @Test
+    void aReplicationClientEvictsAnIdleServerOfAFullPool() {
+        Pool pool = pool(1, LONG_RETRY);
+        pool.acquire(new Waiter());
+        ServerConnection pooled = server(pool);
+        pool.loginSucceeded(pooled, Map.of());
+        pool.checkin(pooled);
+        assertEquals(new PoolCounts(1, 1, 0, 0), pool.counts());
+
+        pool.acquireDedicated(new Waiter(), ReplicationMode.LOGICAL, Map.of());
+
+        assertEquals(1, launcher.dedicated.size(), "launched once the evicted server was gone");
+        assertEquals(0, pool.counts().idle(), "the idle server was closed");
+    }
+
+    /** max_db_connections counts replication servers too: a stream holding the last slot keeps others waiting. */
+    @Test
+    void aReplicationServerCountsAgainstMaxDbConnections() {
+        ConnectionCap database = new ConnectionCap(1);
+        Pool pool = new Pool(new PoolKey("d", "u"), settings(10, 0, Duration.ZERO, false, LONG_RETRY, false),
+                ServerTarget.single(InetSocketAddress.createUnresolved("db", 5432), "u", null,
+                        Map.of("user", "u", "database", "d")), launcher,
+                new PoolShared(database, new ConnectionCap(0), new DatabaseState(), new PoolerState(),
+                        DatabaseEvents.NONE));
+        Waiter stream = new Waiter();
+        pool.acquireDedicated(stream, ReplicationMode.PHYSICAL, Map.of());
+        ServerConnection walsender = dedicatedServer(pool, stream);
+        pool.loginSucceeded(walsender, Map.of());
+
+        Waiter client = new Waiter();
+        pool.acquire(client);
+        assertTrue(launcher.launches.isEmpty(), "max_db_connections = 1 is taken by the stream");
+        assertTrue(pool.maintain(System.nanoTime()), "the janitor looks for a server to evict elsewhere");
+
+        pool.closed(walsender);
+        assertEquals(1, launcher.launches.size(), "the slot the stream freed goes to the waiting client");
+        assertTrue(client.waiting());
+    }
+
+    /** A replication server of an older generation (RECONNECT, changed target) is closed at once by the janitor. */
+    @Test
+    void theJanitorClosesAReplicationServerThatIsCloseNeeded() {
+        Pool pool = pool(10, LONG_RETRY);
+        Waiter stream = new Waiter();
+        pool.acquireDedicated(stream, ReplicationMode.LOGICAL, Map.of());
+        ServerConnection walsender = dedicatedServer(pool, stream);
+        pool.track(walsender);
+        pool.loginSucceeded(walsender, Map.of());
+        pool.reconnect();
+        assertTrue(pool.closeNeeded(walsender));
     }
 
     /** prefer-standby: a pass over the list that found no standby is followed by one that takes any server. */

@@ -39,12 +39,44 @@ class ClientTimersTest {
     @Test
     void aRunningRequestCountsQueryTimeout() {
         Link link = new Link(null, null);
-        link.beforeForward((byte) 'Q');
         long now = System.nanoTime();
-        assertNull(ALL_ONE_SECOND.expired(ClientState.CL_ACTIVE, now, 0, 0, link));
-        assertEquals("query timeout", ALL_ONE_SECOND.expired(ClientState.CL_ACTIVE, now + 2 * SECOND, 0, 0, link));
+        link.beforeForward((byte) 'Q');
+        assertNull(ALL_ONE_SECOND.expired(ClientState.CL_ACTIVE, now, now, 0, link));
+        assertEquals("query timeout", ALL_ONE_SECOND.expired(ClientState.CL_ACTIVE, now + 2 * SECOND, now, 0, link));
         // A linked client is never idle-timed, however long since its last byte.
-        assertNull(new ClientTimeouts(0, SECOND, 0, 0).expired(ClientState.CL_ACTIVE, now + 9 * SECOND, 0, 0, link));
+        assertNull(new ClientTimeouts(0, SECOND, 0, 0).expired(ClientState.CL_ACTIVE, now + 9 * SECOND, now, 0, link));
+    }
+
+    /**
+     * PgBouncer's janitor counts query_timeout from the client's last packet: a client that keeps sending while its
+     * request runs (a replication client's status updates in its COPY-both stream) is not cut, one that falls
+     * silent is.
+     */
+    @Test
+    void queryTimeoutCountsFromTheClientsLastByteWhileItsRequestRuns() {
+        Link link = new Link(null, null);
+        long start = System.nanoTime();
+        link.beforeForward((byte) 'Q'); // START_REPLICATION: no ReadyForQuery until the stream ends
+        link.beforeForward((byte) 'd'); // a status update, part of the same request
+        ClientTimeouts queryOnly = new ClientTimeouts(SECOND, 0, 0, 0);
+        long later = start + 60 * SECOND;
+        assertNull(queryOnly.expired(ClientState.CL_ACTIVE, later, later - SECOND / 2, 0, link));
+        assertEquals("query timeout", queryOnly.expired(ClientState.CL_ACTIVE, later, later - SECOND, 0, link));
+    }
+
+    /** PgBouncer times every server that is not ready: a long request outside a transaction counts too. */
+    @Test
+    void aLongRequestOutsideATransactionCountsTransactionTimeout() {
+        Link link = new Link(null, null);
+        long start = System.nanoTime();
+        link.beforeForward((byte) 'Q');
+        ClientTimeouts transactionOnly = new ClientTimeouts(0, 0, 0, SECOND);
+        assertNull(transactionOnly.expired(ClientState.CL_ACTIVE, start, start, 0, link));
+        assertEquals("transaction timeout",
+                transactionOnly.expired(ClientState.CL_ACTIVE, start + 2 * SECOND, start + 2 * SECOND, 0, link));
+        link.onReadyForQuery((byte) 'I', false);
+        assertNull(transactionOnly.expired(ClientState.CL_ACTIVE, start + 9 * SECOND, start, 0, link),
+                "idle outside a transaction: nothing to time");
     }
 
     @Test
