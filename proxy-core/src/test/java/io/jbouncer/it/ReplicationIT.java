@@ -14,6 +14,7 @@ import io.jbouncer.it.support.PgTool;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
 import io.jbouncer.it.support.Psql;
+import io.jbouncer.it.support.ServerErrors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,24 +70,32 @@ class ReplicationIT {
             st.execute("GRANT SELECT ON " + TABLE + " TO " + REPL_USER);
             st.execute("CREATE PUBLICATION repl_pub FOR TABLE " + TABLE);
         }
-        config = JBouncerConfig.create();
-        Path hba = config.dir().resolve("hba.conf");
+        config = replicationConfig("");
+        bouncer = BOUNCERS.start(config);
+    }
+
+    /**
+     * hba auth with a {@code replication} line, a transaction-mode pool, the users of these tests; {@code extra}
+     * is appended to the entry of the test database.
+     */
+    private static JBouncerConfig replicationConfig(String extra) throws IOException {
+        JBouncerConfig created = JBouncerConfig.create();
+        Path hba = created.dir().resolve("hba.conf");
         Files.writeString(hba, String.join("\n",
                 "host replication " + REPL_USER + " 127.0.0.1/32 scram-sha-256",
                 "host all all 127.0.0.1/32 scram-sha-256", ""), StandardCharsets.UTF_8);
-        config.set("auth_type", "hba")
+        return created.set("auth_type", "hba")
                 .set("auth_hba_file", hba.toString())
                 .set("pool_mode", "transaction")
                 .set("admin_users", ADMIN)
                 .set("ignore_startup_parameters", "extra_float_digits")
-                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
+                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB) + extra)
                 // pg_basebackup and pg_receivewal ask for database "replication" (PostgreSQL ignores the name of a
                 // physical replication connection): the entry says which server they reach.
                 .database("replication", pg.connstring(PostgresCluster.DB))
                 .user(REPL_USER, REPL_PASS)
                 .user(PostgresCluster.SCRAM_USER, PostgresCluster.SCRAM_PASS)
                 .user(ADMIN, ADMIN_PASS);
-        bouncer = BOUNCERS.start(config);
     }
 
     @Test
@@ -229,6 +239,157 @@ class ReplicationIT {
             subscriber.close();
         }
         assertNoReplicationLeft();
+    }
+
+    /**
+     * max_db_connections counts a replication server as PgBouncer's launch_new_connection does: with the one
+     * connection of the database held by a logical replication connection, a normal client waits and is ended by
+     * query_wait_timeout (FATAL 08P01); once the stream leaves, a normal client gets the slot, and while that one
+     * holds it (session mode) a replication client is the one that waits and is ended the same way.
+     */
+    @Test
+    void maxDbConnectionsCountsReplicationServers() throws Exception {
+        JBouncerConfig limited = replicationConfig(" max_db_connections=1").set("pool_mode", "session")
+                .set("query_wait_timeout", "2");
+        BOUNCERS.start(limited);
+        try (Connection replication = replicationJdbc(REPL_USER, REPL_PASS, limited.port())) {
+            assertNotNull(identifySystem(replication));
+            SQLException waited = assertThrows(SQLException.class, () -> Jdbc.connect("127.0.0.1", limited.port(),
+                    PostgresCluster.DB, PostgresCluster.SCRAM_USER, PostgresCluster.SCRAM_PASS).close());
+            ServerErrors.assertError("FATAL", "08P01", "query_wait_timeout", waited);
+        }
+        try (Connection normal = Jdbc.connect("127.0.0.1", limited.port(), PostgresCluster.DB,
+                PostgresCluster.SCRAM_USER, PostgresCluster.SCRAM_PASS); Statement st = normal.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT 1")) {
+                assertTrue(rs.next(), "the normal client got the slot the stream left");
+            }
+            SQLException waited = assertThrows(SQLException.class,
+                    () -> replicationJdbc(REPL_USER, REPL_PASS, limited.port()).close());
+            ServerErrors.assertError("FATAL", "08P01", "query_wait_timeout", waited);
+        }
+        assertEquals(0, walsenders(), "the refused replication client left no walsender");
+    }
+
+    /**
+     * A replication client takes a pool_size slot: in a full pool (pool_size = 1) it closes the idle server a normal
+     * client of the same pool left (PgBouncer's {@code evicted}) and gets its own; the normal client then waits for
+     * the slot until the stream leaves.
+     */
+    @Test
+    void aReplicationClientEvictsAnIdleServerOfAFullPool() throws Exception {
+        JBouncerConfig sized = replicationConfig(" pool_size=1").set("query_wait_timeout", "2");
+        BOUNCERS.start(sized);
+        try (Connection normal = Jdbc.connect("127.0.0.1", sized.port(), PostgresCluster.DB, REPL_USER, REPL_PASS);
+             Statement st = normal.createStatement()) {
+            st.execute("SELECT 1"); // transaction mode: the pool's one server is idle again after it
+            assertEquals(1, clientBackends());
+            try (Connection replication = replicationJdbc(REPL_USER, REPL_PASS, sized.port())) {
+                assertNotNull(identifySystem(replication));
+                assertEquals(1, walsenders());
+                assertTrue(Poll.until(GONE_WITHIN, () -> clientBackends() == 0), "the idle server was not evicted");
+                SQLException waited = assertThrows(SQLException.class, () -> st.execute("SELECT 1"));
+                ServerErrors.assertError("FATAL", "08P01", "query_wait_timeout", waited);
+            }
+        }
+    }
+
+    /** PostgreSQL backends of the replication user that are not walsenders. */
+    private static int clientBackends() {
+        try (Connection c = pg.superuserJdbc("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                     + " AND usename = '" + REPL_USER + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * query_timeout counts from the client's last message, as PgBouncer's janitor counts it from the client's
+     * request_time: pg_recvlogical sending a status update every second keeps streaming changes for three times
+     * query_timeout = 2 s, while one that stays silent (status updates every 60 s) is cut with FATAL 08P01
+     * {@code query timeout}.
+     */
+    @Test
+    void queryTimeoutCutsOnlyAReplicationStreamWhoseClientFallsSilent(@TempDir Path dir) throws Exception {
+        JBouncerConfig timed = replicationConfig("").set("query_timeout", "2");
+        JBouncerProcess limited = BOUNCERS.start(timed);
+        try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_create_logical_replication_slot('jb_timed', 'test_decoding')");
+        }
+        PgTool recvlogical = PgTool.of(pg, "pg_recvlogical");
+        List<String> connection = List.of("-h", "127.0.0.1", "-p", Integer.toString(timed.port()), "-U",
+                REPL_USER, "-d", PostgresCluster.DB, "--slot=jb_timed", "--start", "-f", "-", "--no-loop");
+        try {
+            Path chatty = dir.resolve("chatty.txt");
+            Process streaming = recvlogical.start(REPL_PASS, chatty, args(connection, "--status-interval=1"));
+            try {
+                long start = System.nanoTime();
+                int id = 4000;
+                while (System.nanoTime() - start < Duration.ofSeconds(6).toNanos()) {
+                    String expected = ": INSERT: id[integer]:" + id + " ";
+                    writeAndGetLsn(id++, "streamed past query_timeout");
+                    assertTrue(Poll.until(GONE_WITHIN, () -> read(chatty).contains(expected)),
+                            () -> read(chatty) + "\nlog:\n" + limited.log());
+                }
+                assertTrue(streaming.isAlive(), read(chatty));
+            } finally {
+                streaming.destroy();
+                streaming.waitFor();
+            }
+            assertNoWalsender();
+
+            Path silent = dir.resolve("silent.txt");
+            Process cut = recvlogical.start(REPL_PASS, silent, args(connection, "--status-interval=60"));
+            try {
+                assertTrue(cut.waitFor(30, TimeUnit.SECONDS), read(silent));
+                assertTrue(read(silent).contains("query timeout"), read(silent));
+            } finally {
+                cut.destroyForcibly().waitFor();
+            }
+        } finally {
+            assertNoWalsender();
+            try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot('jb_timed')");
+            }
+        }
+    }
+
+    /** RECONNECT closes a replication server at once, as PgBouncer's janitor does: its stream may never end. */
+    @Test
+    void reconnectEndsAReplicationStreamAtOnce(@TempDir Path dir) throws Exception {
+        JBouncerConfig plain = replicationConfig("");
+        BOUNCERS.start(plain);
+        try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_create_logical_replication_slot('jb_reconnect', 'test_decoding')");
+        }
+        try {
+            Path output = dir.resolve("stream.txt");
+            Process streaming = PgTool.of(pg, "pg_recvlogical").start(REPL_PASS, output, "-h", "127.0.0.1", "-p",
+                    Integer.toString(plain.port()), "-U", REPL_USER, "-d", PostgresCluster.DB, "--slot=jb_reconnect",
+                    "--start", "-f", "-", "--no-loop");
+            try {
+                assertTrue(Poll.until(GONE_WITHIN, () -> walsenders() == 1), read(output));
+                try (Connection console = AdminConsole.connect(plain.port(), ADMIN, ADMIN_PASS);
+                     Statement st = console.createStatement()) {
+                    st.execute("RECONNECT " + PostgresCluster.DB);
+                }
+                assertTrue(streaming.waitFor(10, TimeUnit.SECONDS), read(output));
+                assertTrue(read(output).contains("database configuration changed"), read(output));
+            } finally {
+                streaming.destroyForcibly().waitFor();
+            }
+        } finally {
+            assertNoWalsender();
+            try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot('jb_reconnect')");
+            }
+        }
+    }
+
+    private static void assertNoWalsender() {
+        assertTrue(Poll.until(GONE_WITHIN, () -> walsenders() == 0), "a walsender outlived its client");
     }
 
     private static String[] args(List<String> first, String... more) {

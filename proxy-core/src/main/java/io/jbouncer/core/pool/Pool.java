@@ -831,7 +831,7 @@ public final class Pool {
                 continue;
             }
             if (server.dedicatedTo() != null) {
-                server.close("database configuration changed");
+                server.closeTellingClient("database configuration changed");
             } else if (fastClose) {
                 server.fastCloseIfIdle();
             }

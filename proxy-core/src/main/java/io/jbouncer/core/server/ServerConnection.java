@@ -995,6 +995,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * its client leaves; the client is told and disconnected, as PgBouncer reports it. Any thread; acts on this
      * server's loop, and only if the link is still idle when it gets there.
      */
+    /**
+     * Closes this server on its own loop and ends its linked client with FATAL 08P01 {@code reason}, as PgBouncer's
+     * {@code disconnect_server} tells the client why (a replication server that is close_needed, for one).
+     */
+    public void closeTellingClient(String reason) {
+        executor().execute(() -> {
+            failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, reason));
+            close(reason);
+        });
+    }
+
     public void fastCloseIfIdle() {
         executor().execute(() -> {
             Link current = link;
