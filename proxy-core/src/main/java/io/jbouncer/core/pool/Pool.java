@@ -455,7 +455,8 @@ public final class Pool {
      * (PgBouncer 1.24+). Otherwise, when the pool has no other server, every waiting client is failed at once (fact
      * sheet 5.5): an error PostgreSQL sent is relayed with its own SQLSTATE and text, a network failure gets the
      * fast-fail text with the cached reason. The exception is 57P03 "the database system is starting up": clients
-     * keep waiting for the retry.
+     * keep waiting for the retry. A replication client's own server frees its slot and passes the error to that
+     * client alone, uncached: another client's login may well succeed.
      */
     public void loginFailed(ServerConnection server, ErrorResponse serverError, String reason) {
         servers.remove(server);

@@ -452,19 +452,6 @@ class PoolTest {
         assertTrue(client.waiting());
     }
 
-    /** A replication server of an older generation (RECONNECT, changed target) is closed at once by the janitor. */
-    @Test
-    void theJanitorClosesAReplicationServerThatIsCloseNeeded() {
-        Pool pool = pool(10, LONG_RETRY);
-        Waiter stream = new Waiter();
-        pool.acquireDedicated(stream, ReplicationMode.LOGICAL, Map.of());
-        ServerConnection walsender = dedicatedServer(pool, stream);
-        pool.track(walsender);
-        pool.loginSucceeded(walsender, Map.of());
-        pool.reconnect();
-        assertTrue(pool.closeNeeded(walsender));
-    }
-
     /** prefer-standby: a pass over the list that found no standby is followed by one that takes any server. */
     @Test
     void preferStandbyTakesAnyServerOnItsSecondPass() {
