@@ -315,9 +315,7 @@ class ReplicationIT {
     void queryTimeoutCutsOnlyAReplicationStreamWhoseClientFallsSilent(@TempDir Path dir) throws Exception {
         JBouncerConfig timed = replicationConfig("").set("query_timeout", "2");
         JBouncerProcess limited = BOUNCERS.start(timed);
-        try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
-            st.execute("SELECT pg_create_logical_replication_slot('jb_timed', 'test_decoding')");
-        }
+        createSlot("jb_timed");
         PgTool recvlogical = PgTool.of(pg, "pg_recvlogical");
         List<String> connection = List.of("-h", "127.0.0.1", "-p", Integer.toString(timed.port()), "-U",
                 REPL_USER, "-d", PostgresCluster.DB, "--slot=jb_timed", "--start", "-f", "-", "--no-loop");
@@ -350,9 +348,48 @@ class ReplicationIT {
             }
         } finally {
             assertNoWalsender();
-            try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
-                st.execute("SELECT pg_drop_replication_slot('jb_timed')");
+            dropSlot("jb_timed");
+        }
+    }
+
+    /**
+     * transaction_timeout ends a stream, however chatty its client: START_REPLICATION never gets its ReadyForQuery,
+     * and PgBouncer's janitor times every server that is not ready from the request's start.
+     */
+    @Test
+    void transactionTimeoutEndsAReplicationStream(@TempDir Path dir) throws Exception {
+        JBouncerConfig timed = replicationConfig("").set("transaction_timeout", "2");
+        BOUNCERS.start(timed);
+        createSlot("jb_tx_timed");
+        try {
+            Path output = dir.resolve("stream.txt");
+            long start = System.nanoTime();
+            Process streaming = PgTool.of(pg, "pg_recvlogical").start(REPL_PASS, output, "-h", "127.0.0.1", "-p",
+                    Integer.toString(timed.port()), "-U", REPL_USER, "-d", PostgresCluster.DB, "--slot=jb_tx_timed",
+                    "--start", "-f", "-", "--no-loop", "--status-interval=1");
+            try {
+                assertTrue(streaming.waitFor(30, TimeUnit.SECONDS), read(output));
+                long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                assertTrue(read(output).contains("transaction timeout"), read(output));
+                assertTrue(millis >= 1900, "ended after " + millis + " ms");
+            } finally {
+                streaming.destroyForcibly().waitFor();
             }
+        } finally {
+            assertNoWalsender();
+            dropSlot("jb_tx_timed");
+        }
+    }
+
+    private static void createSlot(String name) throws SQLException {
+        try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_create_logical_replication_slot('" + name + "', 'test_decoding')");
+        }
+    }
+
+    private static void dropSlot(String name) throws SQLException {
+        try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_drop_replication_slot('" + name + "')");
         }
     }
 
@@ -361,9 +398,7 @@ class ReplicationIT {
     void reconnectEndsAReplicationStreamAtOnce(@TempDir Path dir) throws Exception {
         JBouncerConfig plain = replicationConfig("");
         BOUNCERS.start(plain);
-        try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
-            st.execute("SELECT pg_create_logical_replication_slot('jb_reconnect', 'test_decoding')");
-        }
+        createSlot("jb_reconnect");
         try {
             Path output = dir.resolve("stream.txt");
             Process streaming = PgTool.of(pg, "pg_recvlogical").start(REPL_PASS, output, "-h", "127.0.0.1", "-p",
@@ -382,9 +417,7 @@ class ReplicationIT {
             }
         } finally {
             assertNoWalsender();
-            try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
-                st.execute("SELECT pg_drop_replication_slot('jb_reconnect')");
-            }
+            dropSlot("jb_reconnect");
         }
     }
 
