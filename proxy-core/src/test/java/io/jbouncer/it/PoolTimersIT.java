@@ -274,9 +274,10 @@ class PoolTimersIT {
     // ---- server login retry --------------------------------------------------------------------------------
 
     /**
-     * A database on a closed port with server_login_retry=2: the first client fails fast with the cached connect
-     * error, clients within the next two seconds get it without a new connect attempt, and a client after that
-     * makes the pooler try to connect again.
+     * A database on a closed port with server_login_retry=5: the first client fails fast (well before
+     * server_connect_timeout) with the cached connect error, clients within the next five seconds get it without a
+     * new connect attempt, and a client after that makes the pooler try to connect again. The periods are long
+     * enough that a client's own login on a loaded machine never blurs them.
      */
     @Test
     void serverLoginRetryFailsFastThenTriesAgain() throws Exception {
@@ -284,8 +285,8 @@ class PoolTimersIT {
         JBouncerConfig config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")
                 .set("ignore_startup_parameters", "extra_float_digits")
-                .set("server_login_retry", "2")
-                .set("server_connect_timeout", "2")
+                .set("server_login_retry", "5")
+                .set("server_connect_timeout", "5")
                 .database(DB, "host=127.0.0.1 port=" + FreePort.find() + " dbname=" + PostgresCluster.DB)
                 .user(role.name(), role.password());
         JBouncerProcess bouncer = BOUNCERS.start(config);
@@ -293,22 +294,22 @@ class PoolTimersIT {
         long start = System.nanoTime();
         assertFastFail(role, config.port());
         long firstMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
-        assertTrue(firstMillis < 1500, "the first client failed after " + firstMillis + " ms");
+        assertTrue(firstMillis < 4000, "the first client failed after " + firstMillis + " ms");
         assertEquals(1, connectAttempts(bouncer), bouncer::log);
 
         long secondStart = System.nanoTime();
         assertFastFail(role, config.port());
         long secondMillis = Duration.ofNanos(System.nanoTime() - secondStart).toMillis();
-        assertTrue(secondMillis < 1000, "the cached error took " + secondMillis + " ms");
+        assertTrue(secondMillis < 4000, "the cached error took " + secondMillis + " ms");
         assertEquals(1, connectAttempts(bouncer), () -> "a connect attempt within server_login_retry; log:\n"
                 + bouncer.log());
 
-        assertTrue(Poll.until(Duration.ofSeconds(5), () -> {
+        assertTrue(Poll.until(Duration.ofSeconds(10), () -> {
             assertFastFail(role, config.port());
             return connectAttempts(bouncer) == 2;
         }), bouncer::log);
         long retryMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
-        assertTrue(retryMillis >= 1900, "a new connect attempt after " + retryMillis + " ms, before 2 s");
+        assertTrue(retryMillis >= 4900, "a new connect attempt after " + retryMillis + " ms, before 5 s");
     }
 
     /** A client of {@code role} is refused with PgBouncer's fast-fail text quoting the connect failure. */
