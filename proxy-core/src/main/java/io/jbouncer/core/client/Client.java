@@ -34,12 +34,13 @@ import java.util.function.Consumer;
  * console from other threads (snapshots, possibly stale).
  */
 public final class Client {
+    private static final CompletableFuture<Void> ALREADY_GONE = CompletableFuture.completedFuture(null);
+
     private final Pooler pooler;
     private final long id = ConnectionIds.next();
     private final long connectedMillis = System.currentTimeMillis();
     /** This client's place in the per-database and per-user client counts. */
     private final ClientCounts.Share counted;
-    private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private Channel channel;
     private volatile ClientState state = ClientState.CL_LOGIN;
     /** The per-state counts this client is counted in: its pool's, the console's, or a cancel target's pool's. */
@@ -55,6 +56,11 @@ public final class Client {
     private ScheduledFuture<?> loginTimer;
     /** Last byte from the client, for client_idle_timeout and SHOW CLIENTS' request_time. */
     private volatile long lastReadNanos = System.nanoTime();
+    /**
+     * What {@link #gone()} handed out: {@code null} until a console command waits for this client (nearly none ever
+     * is, and a future per idle client costs its bytes), {@link #ALREADY_GONE} once closed. Guarded by {@code this}.
+     */
+    private CompletableFuture<Void> gone;
 
     Client(Pooler pooler) {
         this.pooler = pooler;
@@ -278,16 +284,26 @@ public final class Client {
         pooler.clientClosed(this);
         sessionEnd.accept(previous);
         if (session != null && pooler.config().logDisconnections()) {
-            Log.info("C-%s: %s closing because: %s", logId(), session.describe(), closeReason);
+            Log.info("C-%s: %s closing because: %s", logId(), describe(), closeReason);
         }
-        gone.complete(null);
+        CompletableFuture<Void> waiting;
+        synchronized (this) {
+            waiting = gone;
+            gone = ALREADY_GONE;
+        }
+        if (waiting != null) {
+            waiting.complete(null);
+        }
     }
 
     /**
      * Completes once this client is closed and out of the pooler's lists (SHOW CLIENTS no longer shows it), so a
      * console command that closed it can reply after its effect is visible.
      */
-    public CompletionStage<Void> gone() {
+    public synchronized CompletionStage<Void> gone() {
+        if (gone == null) {
+            gone = new CompletableFuture<>();
+        }
         return gone;
     }
 
@@ -296,6 +312,11 @@ public final class Client {
             timer.cancel(false);
         }
         return null;
+    }
+
+    /** {@code db/user@addr:port} of this client's session, PgBouncer's log prefix. */
+    String describe() {
+        return session.describe(pooler.describeRemote(channel));
     }
 
     String logId() {

@@ -569,7 +569,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         if (pooler.config().trackSessionSettings() && pool.settings().releasesAtIdle()) {
             StartupParameters rules = pooler.startupRules();
-            sessionSettings = new SessionSettings(client.logId() + ": " + session.describe(),
+            sessionSettings = new SessionSettings(client.logId() + ": " + client.describe(),
                     name -> rules.trackedName(name) != null);
         }
         if (pool.welcomeParameters() != null) {

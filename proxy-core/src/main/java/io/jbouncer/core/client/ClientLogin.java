@@ -355,7 +355,7 @@ final class ClientLogin {
             }
             return Optional.of(new ClientSession(database, user, null, tracked,
                     pooler.startupRules().trackedNames(), pooler.registerForCancel(client, longCancelKey()),
-                    pooler.describeRemote(client.channel()), consoleRole, ReplicationMode.NONE, Map.of()));
+                    consoleRole, ReplicationMode.NONE, Map.of()));
         }
         DatabaseDef def = pooler.database(database);
         if (def == null) {
@@ -374,8 +374,7 @@ final class ClientLogin {
             pool.loginProved(secret, accepted.scramClientKey());
         }
         return Optional.of(new ClientSession(database, user, pool, tracked, pooler.startupRules().trackedNames(),
-                pooler.registerForCancel(client, longCancelKey()),
-                pooler.describeRemote(client.channel()), null, replication, replicationParameters()));
+                pooler.registerForCancel(client, longCancelKey()), null, replication, replicationParameters()));
     }
 
     /**

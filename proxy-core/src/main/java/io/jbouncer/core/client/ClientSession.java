@@ -30,7 +30,6 @@ public final class ClientSession {
     private volatile Map<String, String> trackedParameters;
     private final Collection<String> trackedNames;
     private final BackendKeyData cancelKey;
-    private final String remote;
     private final ConsoleRole consoleRole;
     private final ReplicationMode replication;
     private final Map<String, String> replicationParameters;
@@ -43,7 +42,7 @@ public final class ClientSession {
      *                    and its {@code options}
      */
     ClientSession(String database, String user, Pool pool, Map<String, String> trackedParameters,
-                  Collection<String> trackedNames, BackendKeyData cancelKey, String remote, ConsoleRole consoleRole,
+                  Collection<String> trackedNames, BackendKeyData cancelKey, ConsoleRole consoleRole,
                   ReplicationMode replication, Map<String, String> replicationParameters) {
         this.consoleRole = consoleRole;
         this.replication = replication;
@@ -56,7 +55,6 @@ public final class ClientSession {
         this.pool = pool;
         this.trackedParameters = ParameterSnapshots.of(trackedParameters);
         this.cancelKey = cancelKey;
-        this.remote = remote;
     }
 
     private static String shared(String own, String pools) {
@@ -143,8 +141,12 @@ public final class ClientSession {
         }
     }
 
-    /** {@code db/user@addr:port}, PgBouncer's log prefix for a client. */
-    String describe() {
+    /**
+     * {@code db/user@addr:port}, PgBouncer's log prefix for a client, with {@code remote} its address as
+     * {@code Pooler.describeRemote} gives it (not kept here: the channel has it, and a string per idle client would
+     * cost ~50 bytes for a log line, docs/benchmarks.md "Memory and scale").
+     */
+    String describe(String remote) {
         return database + "/" + user + "@" + remote;
     }
 }
