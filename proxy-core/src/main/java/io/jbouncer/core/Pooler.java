@@ -30,8 +30,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -47,8 +49,11 @@ public final class Pooler {
     private final Map<BackendKeyData, Client> cancelKeys = new ConcurrentHashMap<>();
     private final StateCounts<ClientState> consoleCounts =
             new StateCounts<>(ClientState.class, ClientState.CL_JUSTFREE);
-    /** Logged-in clients by id: SHOW CLIENTS and KILL_CLIENT. */
-    private final Map<Long, Client> loggedIn = new ConcurrentHashMap<>();
+    /**
+     * Logged-in clients: SHOW CLIENTS and KILL_CLIENT. A set, not a map by id: a boxed {@code Long} key per client
+     * cost ~20 bytes per idle client (docs/benchmarks.md, "Memory and scale") for KILL_CLIENT alone, which can scan.
+     */
+    private final Set<Client> loggedIn = ConcurrentHashMap.newKeySet();
     private volatile PoolerView adminView;
     private final ServerConnector connector;
     private final PoolManager pools;
@@ -134,7 +139,7 @@ public final class Pooler {
         pools.maintain();
         Config current = config;
         ClientTimeouts global = ClientTimeouts.of(current, null);
-        for (Client client : loggedIn.values()) {
+        for (Client client : loggedIn) {
             ClientConnection relay = client.relay();
             if (relay == null) {
                 continue; // the admin console has no client timers
@@ -223,7 +228,7 @@ public final class Pooler {
 
     public void clientClosed(Client client) {
         clients.decrementAndGet();
-        loggedIn.remove(client.id());
+        loggedIn.remove(client);
         if (client.session() != null) {
             cancelKeys.remove(client.session().cancelKey(), client);
         }
@@ -231,16 +236,22 @@ public final class Pooler {
 
     /** A client finished its login: it is listed from now on. */
     public void loggedIn(Client client) {
-        loggedIn.put(client.id(), client);
+        loggedIn.add(client);
     }
 
     /** Logged-in clients (a live view). */
     public Collection<Client> clients() {
-        return loggedIn.values();
+        return Collections.unmodifiableSet(loggedIn);
     }
 
+    /** The logged-in client with this id, or {@code null}: a scan, for the console's KILL_CLIENT. */
     public Client client(long id) {
-        return loggedIn.get(id);
+        for (Client client : loggedIn) {
+            if (client.id() == id) {
+                return client;
+            }
+        }
+        return null;
     }
 
     /** Where refused logins and reloads are reported (the metrics endpoint, or nowhere). */
