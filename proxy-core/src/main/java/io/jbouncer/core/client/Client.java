@@ -15,6 +15,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -39,8 +40,9 @@ public final class Client {
     private final Pooler pooler;
     private final long id = ConnectionIds.next();
     private final long connectedMillis = System.currentTimeMillis();
-    /** This client's place in the per-database and per-user client counts. */
-    private final ClientCounts.Share counted;
+    /** This client's counters in the per-database and per-user client counts, once it joined them. */
+    private AtomicInteger databaseCount;
+    private AtomicInteger userCount;
     private Channel channel;
     private volatile ClientState state = ClientState.CL_LOGIN;
     /** The per-state counts this client is counted in: its pool's, the console's, or a cancel target's pool's. */
@@ -64,7 +66,6 @@ public final class Client {
 
     Client(Pooler pooler) {
         this.pooler = pooler;
-        this.counted = pooler.clientCounts().share();
     }
 
     /** The connection is open: it counts as a client, and client_login_timeout starts. */
@@ -188,9 +189,31 @@ public final class Client {
         closing = true;
     }
 
-    /** This client's share of the per-database and per-user client counts; client loop only. */
-    ClientCounts.Share counted() {
-        return counted;
+    /** Counts this client in database {@code name} (once); returns that database's count. Client loop only. */
+    int joinDatabase(String name) {
+        if (databaseCount == null) {
+            databaseCount = pooler.clientCounts().joinDatabase(name);
+        }
+        return databaseCount.get();
+    }
+
+    /** Counts this client as user {@code name} (once); returns that user's count. Client loop only. */
+    int joinUser(String name) {
+        if (userCount == null) {
+            userCount = pooler.clientCounts().joinUser(name);
+        }
+        return userCount.get();
+    }
+
+    private void leaveCounts() {
+        if (databaseCount != null) {
+            databaseCount.decrementAndGet();
+            databaseCount = null;
+        }
+        if (userCount != null) {
+            userCount.decrementAndGet();
+            userCount = null;
+        }
     }
 
     /**
@@ -280,7 +303,7 @@ public final class Client {
         ClientState previous = state;
         transition(ClientState.CL_JUSTFREE);
         loginTimer = cancel(loginTimer);
-        counted.leave();
+        leaveCounts();
         pooler.clientClosed(this);
         sessionEnd.accept(previous);
         if (session != null && pooler.config().logDisconnections()) {

@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * How many clients each database and each user has, for {@code max_db_client_connections} and
  * {@code max_user_client_connections} (PgBouncer 1.24, config.md) and SHOW DATABASES / SHOW USERS
  * {@code current_client_connections}. A client counts from the check before its password exchange until it
- * disconnects, as in PgBouncer, so clients still logging in count too. Thread-safe.
+ * disconnects, as in PgBouncer, so clients still logging in count too; each {@code Client} holds its two counters
+ * (no share object per client: ~20 bytes per idle client, docs/benchmarks.md). Thread-safe.
  */
 public final class ClientCounts {
     private final Map<String, AtomicInteger> byDatabase = new ConcurrentHashMap<>();
@@ -26,48 +27,23 @@ public final class ClientCounts {
         return count == null ? 0 : count.get();
     }
 
-    /** A new client's share, counting nothing yet. */
-    public Share share() {
-        return new Share();
+    /**
+     * Counts one more client of database {@code name}; returns that database's counter, which the client decrements
+     * when it leaves. The client keeps the counter, not the name: its name is its own string from its startup
+     * packet, which would stay alive for as long as the client does (counters are never removed from the maps).
+     */
+    AtomicInteger joinDatabase(String name) {
+        return join(byDatabase, name);
     }
 
-    /** One client's share of the counts: taken during login, given back when it disconnects. Client loop only. */
-    public final class Share {
-        /**
-         * The counters joined, not the names: the names are the client's own strings from its startup packet, which
-         * would stay alive for as long as the client does (counters are never removed from the maps).
-         */
-        private AtomicInteger database;
-        private AtomicInteger user;
+    /** Like {@link #joinDatabase} for user {@code name}. */
+    AtomicInteger joinUser(String name) {
+        return join(byUser, name);
+    }
 
-        /** Counts the client in {@code name} (once); returns that database's count, this client included. */
-        int joinDatabase(String name) {
-            if (database != null) {
-                return database.get();
-            }
-            database = byDatabase.computeIfAbsent(name, n -> new AtomicInteger());
-            return database.incrementAndGet();
-        }
-
-        /** Counts the client as user {@code name} (once); returns that user's count, this client included. */
-        int joinUser(String name) {
-            if (user != null) {
-                return user.get();
-            }
-            user = byUser.computeIfAbsent(name, n -> new AtomicInteger());
-            return user.incrementAndGet();
-        }
-
-        /** The client disconnected. */
-        void leave() {
-            if (database != null) {
-                database.decrementAndGet();
-                database = null;
-            }
-            if (user != null) {
-                user.decrementAndGet();
-                user = null;
-            }
-        }
+    private static AtomicInteger join(Map<String, AtomicInteger> counts, String name) {
+        AtomicInteger count = counts.computeIfAbsent(name, n -> new AtomicInteger());
+        count.incrementAndGet();
+        return count;
     }
 }

@@ -165,7 +165,7 @@ final class ClientLogin {
      * exempt. A refused client stays counted until it disconnects, as in PgBouncer.
      */
     private boolean joinDatabaseWithinCap(DatabaseDef def) {
-        int count = client.counted().joinDatabase(database);
+        int count = client.joinDatabase(database);
         int limit = def != null && def.maxDbClientConnections() > 0 ? def.maxDbClientConnections()
                 : config.maxDbClientConnections();
         return limit <= 0 || count <= limit || consoleRole == ConsoleRole.ADMIN;
@@ -173,7 +173,7 @@ final class ClientLogin {
 
     /** Like {@link #joinDatabaseWithinCap} for {@code max_user_client_connections} of a known user. */
     private boolean joinUserWithinCap(String name) {
-        int count = client.counted().joinUser(name);
+        int count = client.joinUser(name);
         UserDef def = config.users().get(name);
         int limit = def != null && def.maxUserClientConnections() > 0 ? def.maxUserClientConnections()
                 : config.maxUserClientConnections();

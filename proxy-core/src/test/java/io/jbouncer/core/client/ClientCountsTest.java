@@ -1,30 +1,30 @@
 package io.jbouncer.core.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class ClientCountsTest {
     private final ClientCounts counts = new ClientCounts();
 
     @Test
-    void sharesCountPerDatabaseAndUserOnceEachUntilTheyLeave() {
-        ClientCounts.Share first = counts.share();
-        ClientCounts.Share second = counts.share();
+    void countsPerDatabaseAndUserByEqualNamesUntilTheCountersAreLeft() {
+        AtomicInteger first = counts.joinDatabase(new String("db"));
+        AtomicInteger second = counts.joinDatabase(new String("db"));
+        AtomicInteger alice = counts.joinUser(new String("alice"));
+        counts.joinUser("bob");
 
-        assertEquals(1, first.joinDatabase(new String("db")));
-        assertEquals(1, first.joinUser(new String("alice")));
-        assertEquals(2, second.joinDatabase(new String("db")), "equal names from two startup packets, one count");
-        assertEquals(2, first.joinDatabase("db"), "a second join counts nothing more");
-        assertEquals(1, second.joinUser("bob"));
+        assertSame(first, second, "equal names from two startup packets, one counter");
         assertEquals(2, counts.ofDatabase("db"));
-
-        first.leave();
-        first.leave();
-        assertEquals(1, counts.ofDatabase("db"), "a share leaves once");
-        assertEquals(0, counts.ofUser("alice"));
+        assertEquals(1, counts.ofUser("alice"));
         assertEquals(1, counts.ofUser("bob"));
-        second.leave();
-        assertEquals(0, counts.ofDatabase("db"));
+        assertEquals(0, counts.ofDatabase("other"));
+
+        first.decrementAndGet();
+        alice.decrementAndGet();
+        assertEquals(1, counts.ofDatabase("db"));
+        assertEquals(0, counts.ofUser("alice"));
     }
 }
