@@ -920,15 +920,18 @@ public final class Pool {
     private void handOffChecked(ServerWaiter waiter, ServerConnection server) {
         PoolSettings current = settings;
         long now = System.nanoTime();
+        TargetSessionAttrs attrs = target.sessionAttrs();
+        boolean roleCheck = attrs.rechecked() && current.needsRoleCheck(server.roleCheckedNanos(), now);
+        if (!roleCheck && !current.needsCheck(server.idleSinceNanos(), now)) {
+            handOff(waiter, server); // the usual hand-out: no check, so no callbacks to allocate
+            return;
+        }
         Runnable passed = () -> handOff(waiter, server);
         Runnable failed = () -> waiter.executor().execute(() -> acquire(waiter));
-        TargetSessionAttrs attrs = target.sessionAttrs();
-        if (attrs.rechecked() && current.needsRoleCheck(server.roleCheckedNanos(), now)) {
+        if (roleCheck) {
             server.checkRole(attrs, passed, failed);
-        } else if (current.needsCheck(server.idleSinceNanos(), now)) {
-            server.check(current.serverCheckQuery(), passed, failed);
         } else {
-            handOff(waiter, server);
+            server.check(current.serverCheckQuery(), passed, failed);
         }
     }
 
