@@ -45,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  * hop here or touch only the volatile link.
  *
  * <p><b>States.</b> CL_WAITING_LOGIN (authenticated, waiting for the pool's first server to learn what to welcome
- * the client with), CL_ACTIVE (linked to a server or not), CL_WAITING (queued for a server), CL_JUSTFREE (closed);
+ * the client with), CL_ACTIVE (linked to a server or not), CL_WAITING (queued for a server: none was free at once),
+ * CL_JUSTFREE (closed);
  * each move goes through {@link Client#transition}, which keeps the pool's counts.
  */
 public final class ClientConnection extends ChannelInboundHandlerAdapter
@@ -77,6 +78,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      */
     private boolean inReadBurst;
     private long waitStartNanos;
+    /** Inside {@link #requestServer}'s call to the pool: a server assigned now is handed over inline. */
+    private boolean requesting;
     /** query_wait_timeout and query_wait_notify: while queued for a server. */
     private ScheduledFuture<?> waitTimer;
     /** query_wait_notify's NOTICE goes to a client once in its life, as in PgBouncer. */
@@ -256,7 +259,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             server.statements(pooler.config().maxPreparedStatements()).attach(statements);
         }
         link = assigned;
-        client.transition(ClientState.CL_ACTIVE);
+        if (!requesting) { // else handed over inline by requestServer: it never left CL_ACTIVE
+            client.transition(ClientState.CL_ACTIVE);
+        }
         server.pool().stats().serverAssigned(System.nanoTime() - waitStartNanos);
         channel.config().setAutoRead(true);
         if (dedicated) {
@@ -484,26 +489,47 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
     }
 
+    /**
+     * Asks for a server for the next request. A client that gets one at once, from the idle list, never counts as
+     * waiting: as in PgBouncer's find_server (src/objects.c), only a client that is queued moves to CL_WAITING, so
+     * SHOW POOLS' {@code cl_waiting} counts only clients that really wait, and the usual transaction-mode hand-out
+     * costs no state move. Nothing else can hand this client a server meanwhile: another loop's hand-off is a task
+     * on this loop, which runs after this.
+     */
     private void requestServer() {
         if (listens != null && listens.holdsRequests(this::drain)) {
             return; // the last server's ReadyForQuery waits for a LISTEN elsewhere: nothing may overtake it
         }
-        client.transition(ClientState.CL_WAITING);
-        waitForServer();
+        requesting = true;
+        try {
+            askPool();
+        } finally {
+            requesting = false;
+        }
+        if (link == null && client.state() == ClientState.CL_ACTIVE && !client.closing()) {
+            client.transition(ClientState.CL_WAITING); // queued: query_wait_timeout applies from now
+            armWaitTimer();
+        }
     }
 
-    /** Queues for a server, with the pool's {@code query_wait_timeout} (PgBouncer's FATAL text) as the limit. */
+    /**
+     * Authenticated, queued (CL_WAITING_LOGIN) for the server whose parameters it is welcomed with, or for its own
+     * (replication), with the pool's {@code query_wait_timeout} (PgBouncer's FATAL text) as the limit.
+     */
     private void waitForServer() {
+        askPool();
+        if (client.state().waiting() && !client.closing()) {
+            armWaitTimer(); // a server handed over inline needed no timer, so none was scheduled and cancelled
+        }
+    }
+
+    /** Asks the pool for a server; the wait counts from here. */
+    private void askPool() {
         waitStartNanos = System.nanoTime();
         if (session.replication() != ReplicationMode.NONE) {
             pool.acquireDedicated(this, session.replication(), session.replicationParameters());
         } else {
             pool.acquire(this);
-        }
-        if (client.state().waiting() && !client.closing()) {
-            // Still queued: the pool had no server for this loop at once. A server handed over inline (the usual
-            // transaction-mode case) needed no timer, so none was scheduled and cancelled for it.
-            armWaitTimer();
         }
     }
 
