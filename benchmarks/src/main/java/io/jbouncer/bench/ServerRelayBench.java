@@ -22,9 +22,11 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -49,7 +51,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (the link), the client's accounting of its Query ({@link Link#beforeForward}), the read of the reply (copied into
  * a pooled buffer, as a socket read delivers it), the scan, the writes and flushes to the client channel, the
  * release and {@link Pool#checkin}. Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is the bytes allocated
- * per transaction on the server side of the data path.
+ * per transaction on the server side of the data path. {@code clientWrites} counts the buffers written to the client
+ * (with {@code transactions}, per iteration): each is one more iovec for the client socket's {@code writev}.
  *
  * <p><b>Not measured.</b> The client side (its scan of the Query, the write to the server), the socket system
  * calls (an {@code EmbeddedChannel} queues what is written), cross-loop hand-offs.
@@ -103,9 +106,23 @@ public class ServerRelayBench {
         clientChannel.finishAndReleaseAll();
     }
 
+    /** Transactions and the buffers written to the client for them, per iteration. */
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    @State(Scope.Thread)
+    public static class Writes {
+        public long transactions;
+        public long clientWrites;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            transactions = 0;
+            clientWrites = 0;
+        }
+    }
+
     /** One select-only transaction, server side: hand-out, reply relayed, release. */
     @Benchmark
-    public int transaction() {
+    public int transaction(Writes writes) {
         pool.acquire(client);
         Link link = client.take().assign(client);
         if (link == null || !link.beforeForward((byte) 'Q')) {
@@ -116,6 +133,8 @@ public class ServerRelayBench {
         if (!link.isReleased()) {
             throw new IllegalStateException("server not released at ReadyForQuery");
         }
+        writes.transactions++;
+        writes.clientWrites += clientChannel.outboundMessages().size();
         return releaseAll(clientChannel);
     }
 

@@ -16,8 +16,8 @@ import io.netty.buffer.ByteBuf;
  *       message that must wait until a server connection is assigned).</li>
  * </ul>
  * Consecutive forwarded bytes are coalesced into one retained slice per run, so a read burst of many small
- * messages costs one write. Forwarded runs are always emitted before {@code onMessage} is called, so anything the
- * handler writes itself stays in order with the stream.
+ * messages costs one write. Forwarded runs are emitted before {@code onMessage} is called (except before an
+ * {@link Action#INSPECT_IN_RUN} message), so anything the handler writes itself stays in order with the stream.
  *
  * <p>Not thread-safe: one instance per stream direction, used by one thread at a time.
  *
@@ -26,15 +26,26 @@ import io.netty.buffer.ByteBuf;
 public final class PacketScanner {
 
     /** What to do with a message, decided from its tag and length. */
-    public enum Action { FORWARD, INSPECT, STOP }
+    public enum Action {
+        FORWARD,
+        INSPECT,
+        /**
+         * Like {@link #INSPECT}, but the run forwarded before the message is held back until {@code onMessage} has
+         * decided: a message it forwards goes on in the same slice as the run before it (a reply's ReadyForQuery
+         * with the rows before it: one buffer to write instead of two). So {@code onMessage} must write nothing
+         * itself to where the runs go, or it would overtake the run.
+         */
+        INSPECT_IN_RUN,
+        STOP
+    }
 
     /** Callbacks of one scan; all are invoked on the scanning thread. */
     public interface Handler {
         /**
          * Decides what to do with the message starting here. A {@link Action#FORWARD} answer is final, so the
-         * handler may do its bookkeeping for the message here. After {@link Action#INSPECT} the same header is
-         * offered again while the message is incomplete, and after {@link Action#STOP} on the next scan: those two
-         * answers must leave no side effects.
+         * handler may do its bookkeeping for the message here. After {@link Action#INSPECT} (or
+         * {@code INSPECT_IN_RUN}) the same header is offered again while the message is incomplete, and after
+         * {@link Action#STOP} on the next scan: those answers must leave no side effects.
          *
          * @param length the value of the length field, which counts itself but not the tag
          */
@@ -114,11 +125,19 @@ public final class PacketScanner {
             if (in.readableBytes() < wireLength) {
                 break;
             }
-            emit(in, runStart, start, handler);
-            runStart = -1;
+            boolean inRun = action == Action.INSPECT_IN_RUN;
+            if (!inRun) {
+                emit(in, runStart, start, handler);
+                runStart = -1;
+            }
             in.skipBytes(wireLength);
             if (handler.onMessage(tag, in.slice(start, wireLength))) {
-                runStart = start;
+                if (runStart < 0) {
+                    runStart = start;
+                }
+            } else if (inRun) {
+                emit(in, runStart, start, handler);
+                runStart = -1;
             }
         }
         emit(in, runStart, in.readerIndex(), handler);

@@ -330,4 +330,45 @@ class PacketScannerTest {
         assertTrue(recorder.slices.isEmpty());
         assertTrue(in.release());
     }
+
+    /** A reply ending in a ReadyForQuery: one slice with the rows when the ReadyForQuery goes on, else the rows. */
+    @Test
+    void aMessageInspectedInRunGoesOutWithTheRunBeforeIt() {
+        for (boolean forwardReady : new boolean[] {true, false}) {
+            List<Msg> reply = List.of(
+                    msg('T', 20, PacketScanner.Action.FORWARD, false),
+                    msg('D', 11, PacketScanner.Action.FORWARD, false),
+                    msg('C', 9, PacketScanner.Action.FORWARD, false),
+                    msg('Z', 1, PacketScanner.Action.INSPECT_IN_RUN, forwardReady));
+            ByteBuf in = Unpooled.buffer();
+            reply.forEach(m -> in.writeBytes(m.wire()));
+            List<ByteBuf> slices = new ArrayList<>();
+            List<Integer> slicesAtInspection = new ArrayList<>();
+            new PacketScanner(MAX).scan(in, new PacketScanner.Handler() {
+                @Override
+                public PacketScanner.Action onHeader(byte tag, int length) {
+                    return tag == 'Z' ? PacketScanner.Action.INSPECT_IN_RUN : PacketScanner.Action.FORWARD;
+                }
+
+                @Override
+                public boolean onMessage(byte tag, ByteBuf message) {
+                    slicesAtInspection.add(slices.size());
+                    return forwardReady;
+                }
+
+                @Override
+                public void forward(ByteBuf bytes) {
+                    slices.add(bytes);
+                }
+            });
+            assertEquals(List.of(0), slicesAtInspection, "the run is held back while the ReadyForQuery is inspected");
+            assertEquals(1, slices.size());
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            reply.stream().filter(Msg::forwarded).forEach(m -> expected.writeBytes(m.wire()));
+            assertArrayEquals(expected.toByteArray(), ByteBufUtil.getBytes(slices.get(0)));
+            assertFalse(in.isReadable());
+            slices.forEach(ByteBuf::release);
+            in.release();
+        }
+    }
 }

@@ -116,6 +116,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      */
     private volatile ServerState state = ServerState.SV_FREE;
     private volatile Link link;
+    /**
+     * Server loop, during a scan: the link whose turn a ReadyForQuery just ended. The scan forwards that
+     * ReadyForQuery with the reply before it and stops; the release follows ({@link #releaseAfterReadyForQuery}).
+     */
+    private Link releasing;
     private BackendKeyData backendKey;
     private ErrorResponse resetError;
     private boolean loggedIn;
@@ -508,17 +513,37 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         ByteBuf buffer = inbound.append(ctx.alloc(), (ByteBuf) msg);
         try {
             scanner.scan(buffer, this);
+            if (releaseAfterReadyForQuery()) {
+                scanner.scan(buffer, this); // what PostgreSQL sent after it (nothing, unless it is closing)
+            }
             Link current = link;
             if (current != null) {
                 writeSynthesizedNow(current); // replies due after the last request this read answered
             }
         } catch (PgProtocolException e) {
+            releaseAfterReadyForQuery(); // the bad data came after a ReadyForQuery the client already has
             Log.warning("S-%s: %s server sent bad data: %s", logId(), pool.key(), e.getMessage());
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
             ctx.close();
         } finally {
             inbound.trim();
         }
+    }
+
+    /**
+     * After a scan: the release that a ReadyForQuery ending the link's turn asked for ({@link #onActiveMessage}), now
+     * that the scan wrote it with the reply before it. Returns whether there was one.
+     */
+    private boolean releaseAfterReadyForQuery() {
+        Link released = releasing;
+        if (released == null) {
+            return false;
+        }
+        releasing = null;
+        released.client().channel().flush(); // now: once released, no later read of this server flushes this client
+        release();
+        released.client().released();
+        return true;
     }
 
     @Override
@@ -587,6 +612,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public PacketScanner.Action onHeader(byte tag, int length) {
+        if (releasing != null) {
+            return PacketScanner.Action.STOP; // released after this scan: what follows is read by the pool's server
+        }
         Link current = link;
         if (state != ServerState.SV_ACTIVE || current == null) {
             return PacketScanner.Action.INSPECT;
@@ -594,7 +622,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (current.inSetup()) {
             return PacketScanner.Action.INSPECT;
         }
-        if (tag == BackendTag.READY_FOR_QUERY || tag == BackendTag.PARAMETER_STATUS
+        if (tag == BackendTag.READY_FOR_QUERY) {
+            // Without tracked statements (whose synthesised replies are written before it) or a LISTEN watching
+            // it, nothing of ours is written at a ReadyForQuery: it goes out in one buffer with the reply before it.
+            return statements == null && !current.client().watchesReply(tag)
+                    ? PacketScanner.Action.INSPECT_IN_RUN : PacketScanner.Action.INSPECT;
+        }
+        if (tag == BackendTag.PARAMETER_STATUS
                 || current.sessionSettings() != null && SessionSettings.readsReply(tag)) {
             return PacketScanner.Action.INSPECT;
         }
@@ -743,21 +777,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             }
             return true;
         }
+        if (subscribed == null) {
+            releasing = current; // forwarded by the scan, with the reply before it; released once that is written
+            return true;
+        }
         Channel client = current.client().channel();
         ByteBuf ready = message.retainedDuplicate(); // the write takes it over
-        if (subscribed == null) {
-            // Flushed now: once released, no later read of this server flushes this client.
-            RelayWrite.to(client, ready);
-            client.flush();
-            release();
+        release();
+        subscribed.whenComplete((done, error) -> { // see ClientListens: a LISTEN is answered once in force
+            client.writeAndFlush(ready);
             current.client().released();
-        } else {
-            release();
-            subscribed.whenComplete((done, error) -> { // see ClientListens: a LISTEN is answered once in force
-                client.writeAndFlush(ready);
-                current.client().released();
-            });
-        }
+        });
         return false;
     }
 
