@@ -1,10 +1,10 @@
-package io.jbouncer.core.state;
+package io.jbouncer.core.stats;
 
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A small number of its own for each thread that writes {@link StateCounts}: the index of its counts there.
+ * A small number of its own for each thread that writes {@link ThreadCounters}: the index of its counts there.
  *
  * <p>The event loops, which make nearly every write, are Netty {@code FastThreadLocalThread}s, so finding the slot
  * is an array read. Slots are never reused (a dead thread's counts still count), so the number handed out is capped:
