@@ -153,6 +153,16 @@ public final class ServerStatements {
     }
 
     /**
+     * At a ReadyForQuery's header: whether no reply is due to be synthesised before it and no failed batch is being
+     * skipped, so that {@link #synthesizedBefore} will return nothing for it. Requests the client adds meanwhile
+     * queue behind the one this ReadyForQuery answers, so the answer holds until it is inspected.
+     */
+    public synchronized boolean nothingDueBeforeReady() {
+        ExpectedReply head = expected.peekFirst();
+        return !skipping && (head == null || head.disposition() != Disposition.SYNTHESIZE);
+    }
+
+    /**
      * Before an inspected reply, or when the server has nothing more to say: drops what PostgreSQL skipped and
      * returns the replies to synthesise now (all previous requests are answered), or {@code null}.
      */

@@ -623,10 +623,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             return PacketScanner.Action.INSPECT;
         }
         if (tag == BackendTag.READY_FOR_QUERY) {
-            // Without tracked statements (whose synthesised replies are written before it) or a LISTEN watching
-            // it, nothing of ours is written at a ReadyForQuery: it goes out in one buffer with the reply before it.
-            return statements == null && !current.client().watchesReply(tag)
-                    ? PacketScanner.Action.INSPECT_IN_RUN : PacketScanner.Action.INSPECT;
+            return readyInRun(current) ? PacketScanner.Action.INSPECT_IN_RUN : PacketScanner.Action.INSPECT;
         }
         if (tag == BackendTag.PARAMETER_STATUS
                 || current.sessionSettings() != null && SessionSettings.readsReply(tag)) {
@@ -648,6 +645,20 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             return PacketScanner.Action.INSPECT;
         }
         return PacketScanner.Action.FORWARD;
+    }
+
+    /**
+     * Whether the inspection of this ReadyForQuery ({@link #onActiveMessage}) writes nothing and leaves the link as
+     * it is until the scan ends, so that it may go out in one buffer with the reply before it: no synthesised
+     * prepared-statement reply is due before it, no LISTEN of the client waits for its transaction's end (a client
+     * watching CommandComplete has one recorded; its ReadyForQuery may be held back), and no statement-mode
+     * transaction check can fail the client. That is the usual transaction-mode case.
+     */
+    private boolean readyInRun(Link current) {
+        ServerStatements tracked = statements;
+        return (tracked == null || tracked.nothingDueBeforeReady())
+                && !current.client().watchesReply(BackendTag.COMMAND_COMPLETE)
+                && (dedicatedTo != null || pool.settings().mode() != PoolMode.STATEMENT);
     }
 
     @Override
