@@ -30,9 +30,9 @@ public record ClientTimeouts(long query, long clientIdle, long idleTransaction, 
      * {@code null}. Only logged-in clients are timed here, as PgBouncer's janitor walks its active and waiting
      * lists: a client still waiting for its welcome has the login and queue timers only. A queued client counts
      * {@code query_timeout} from when it started waiting; an unlinked one {@code client_idle_timeout} from its last
-     * byte; a linked one {@code query timeout} while a request is outstanding, counted from the client's last byte
-     * as PgBouncer's src/janitor.c counts it from the client's {@code request_time} (a client that keeps sending
-     * while its request runs, as a replication client's status updates during its COPY-both stream, is not cut),
+     * byte; a linked one {@code query timeout} while a request is outstanding, counted from the request's start as
+     * PgBouncer 1.25's src/janitor.c counts it from the client's {@code query_start} (what the client sends while its
+     * request runs, as a replication client's status updates during its COPY-both stream, does not extend it),
      * else {@code idle transaction timeout} inside a transaction; {@code transaction timeout} from the start of the
      * transaction or of the request, whichever began first, while either is under way (PgBouncer times every server
      * that is not ready, so a long statement outside a transaction and a replication stream count too).
@@ -52,7 +52,7 @@ public record ClientTimeouts(long query, long clientIdle, long idleTransaction, 
         boolean inTransaction = linked.transactionStatus() != 'I';
         boolean busy = linked.pending() > 0;
         if (busy) {
-            if (query > 0 && now - lastReadNanos >= query) {
+            if (query > 0 && linked.requestNanos(now) >= query) {
                 return "query timeout";
             }
         } else if (inTransaction && idleTransaction > 0 && now - linked.lastReadyNanos() >= idleTransaction) {
