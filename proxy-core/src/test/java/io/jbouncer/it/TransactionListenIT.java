@@ -13,7 +13,12 @@ import io.jbouncer.it.support.JBouncerConfig;
 import io.jbouncer.it.support.JBouncerProcess;
 import io.jbouncer.it.support.Poll;
 import io.jbouncer.it.support.PostgresCluster;
+import io.jbouncer.it.support.RawConnection;
 import io.jbouncer.it.support.TestRole;
+import io.jbouncer.it.support.WireMessages;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -202,6 +207,45 @@ class TransactionListenIT {
         }
     }
 
+    /**
+     * The client's first LISTEN arrives while requests before it are still unanswered, all in one write: an
+     * extended-protocol batch, then BEGIN, LISTEN and ROLLBACK, then another LISTEN in a batch. The LISTEN state is
+     * created on the way (docs/transaction-mode.md): the rolled-back LISTEN subscribes nothing, the batched one
+     * after it subscribes at its own reply (its Sync ends its request, as for any batch).
+     */
+    @Test
+    void aFirstListenPipelinedBehindUnansweredRequestsTakesEffectAtItsOwnReply() throws Exception {
+        JBouncerConfig trust = JBouncerConfig.trust(pg).set("pool_mode", "transaction");
+        BOUNCERS.start(trust);
+        try (RawConnection raw = WireMessages.login(trust.port(), PostgresCluster.TRUST_USER, PostgresCluster.DB);
+                RawConnection notifier = WireMessages.login(trust.port(), PostgresCluster.TRUST_USER,
+                        PostgresCluster.DB)) {
+            ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+            for (byte[] message : List.of(WireMessages.parse("", "SELECT pg_sleep(0.1)"), WireMessages.bind(""),
+                    WireMessages.execute(), WireMessages.sync(), WireMessages.query("BEGIN"),
+                    WireMessages.query("LISTEN rolled_back"), WireMessages.query("ROLLBACK"),
+                    WireMessages.parse("", "LISTEN kept"), WireMessages.bind(""), WireMessages.execute(),
+                    WireMessages.sync())) {
+                pipeline.writeBytes(message);
+            }
+            raw.send(pipeline.toByteArray());
+            assertEquals("1 2 D: C Z", WireMessages.replies(raw));
+            assertEquals("C Z", WireMessages.replies(raw), "BEGIN");
+            assertEquals("C Z", WireMessages.replies(raw), "LISTEN rolled_back");
+            assertEquals("C Z", WireMessages.replies(raw), "ROLLBACK");
+            assertEquals("1 2 C Z", WireMessages.replies(raw), "LISTEN kept");
+
+            notifier.send(WireMessages.query("NOTIFY rolled_back, 'must not arrive'; NOTIFY kept, 'arrives'"));
+            assertEquals("C C Z", WireMessages.replies(notifier));
+            RawConnection.Message notification = raw.readMessage();
+            assertEquals('A', notification.tag(), "the next message is a notification");
+            ByteBuffer body = notification.buffer();
+            body.getInt(); // the notifying backend's pid
+            assertEquals("kept", cString(body), "of the kept channel only, the rolled-back one's went before it");
+            assertEquals("arrives", cString(body));
+        }
+    }
+
     @Test
     void psycopgListenerReceivesEveryNotification() {
         Exec.Result outcome = DriverScripts.against(config.port(), role, DB).psycopg("psycopg_listen.py", "200");
@@ -273,6 +317,16 @@ class TransactionListenIT {
         try (Statement st = c.createStatement()) {
             st.execute(sql);
         }
+    }
+
+    /** A NUL-terminated UTF-8 string of a message body. */
+    private static String cString(ByteBuffer body) {
+        int start = body.position();
+        while (body.get() != 0) {
+            // up to the NUL
+        }
+        return new String(body.array(), body.arrayOffset() + start, body.position() - start - 1,
+                StandardCharsets.UTF_8);
     }
 
     private static int intQuery(Connection c, String sql) throws SQLException {

@@ -96,10 +96,15 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      */
     private volatile SessionSettings sessionSettings;
     /**
-     * The client's LISTEN state in transaction or statement mode with {@code transaction_listen} (see
-     * {@link ClientListens}); {@code null} otherwise: LISTEN then runs on the server like any statement.
+     * Whether the client's LISTEN statements are followed: transaction or statement mode with
+     * {@code transaction_listen}. Otherwise LISTEN runs on the server like any statement. Set once at start.
      */
-    private ClientListens listens;
+    private boolean followsListen;
+    /**
+     * The client's LISTEN state ({@link ClientListens}), from its first LISTEN on; {@code null} before. Written on
+     * the client loop, read by its server's (volatile: a watched link's replies need it, see {@link #listen}).
+     */
+    private volatile ClientListens listens;
 
     /** The relay of {@code client}, logged in to {@code session} of a pool; it starts once in the pipeline. */
     ClientConnection(Pooler pooler, Client client, ClientSession session) {
@@ -200,8 +205,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (statements != null) {
             statements.closeAll();
         }
-        if (listens != null) {
-            listens.close();
+        ClientListens listening = listens;
+        if (listening != null) {
+            listening.close();
         }
         waitTimer = Client.cancel(waitTimer);
         if (previous.waiting()) {
@@ -315,12 +321,22 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     @Override
     public boolean watchesReply(byte tag) {
         ClientListens current = listens;
-        return current != null && (tag == 'Z' || current.watching());
+        return current != null && current.watching();
     }
 
     @Override
-    public CompletionStage<?> serverReplied(byte tag, ByteBuf message) {
-        return listens.serverReplied(tag, message);
+    public void serverReplied(byte tag, ByteBuf message) {
+        listens.serverReplied(tag, message);
+    }
+
+    @Override
+    public boolean watchesReadyForQuery() {
+        return listens != null;
+    }
+
+    @Override
+    public CompletionStage<?> readyForQuery(byte status) {
+        return listens.readyForQuery(status);
     }
 
     @Override
@@ -387,14 +403,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         Link current = link;
         boolean readsSettings = sessionSettings != null && SessionSettings.readsRequest(tag);
-        boolean readsListen = listens != null && ClientListens.readsWhole(tag, length);
+        boolean readsListen = followsListen && ClientListens.readsWhole(tag, length);
         if ((readsSettings || readsListen) && current != null && inbound.buffer().readableBytes() <= length) {
             return PacketScanner.Action.STOP; // read whole below, on a later scan: no side effects before that
         }
-        if (current != null && current.beforeForward(tag)) {
-            if (readsListen && listens.forwarding(tag, length, inbound.buffer())) {
-                current.server().listenedOn();
-            }
+        if (current != null && beforeForward(current, tag, length, readsListen)) {
             if (readsSettings) {
                 ByteBuf buffer = inbound.buffer();
                 sessionSettings.onRequest(tag, buffer.slice(buffer.readerIndex() + 5, length - 4));
@@ -407,6 +420,45 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         linkLost = current != null;
         return PacketScanner.Action.STOP;
+    }
+
+    /**
+     * Accounts for a message about to go to the linked server ({@link Link#beforeForward}) and for the LISTEN
+     * state; returns {@code false} when the link was released meanwhile (nothing is forwarded then).
+     */
+    private boolean beforeForward(Link current, byte tag, int length, boolean readsListen) {
+        ClientListens watcher = listens;
+        if (watcher == null) {
+            if (!readsListen || !ClientListens.startsListening(tag, length, inbound.buffer())) {
+                return current.beforeForward(tag); // a client that never LISTENs: nothing more
+            }
+            watcher = listen(current, tag);
+            if (watcher == null) {
+                return false;
+            }
+        } else if (!current.beforeForward(tag)) {
+            return false;
+        }
+        if (watcher.forwarding(tag, length, inbound.buffer())) {
+            current.server().listenedOn();
+        }
+        return true;
+    }
+
+    /**
+     * The client's first LISTEN, about to go to {@code current}: its LISTEN state starts, in the order the proof in
+     * {@link ClientListens} ("Created at the first LISTEN") needs. Returns {@code null} when the link was released
+     * meanwhile: the state stays, and the client's next server is watched from its start.
+     */
+    private ClientListens listen(Link current, byte tag) {
+        ClientListens created = new ClientListens(this, pool.listener(), pooler.config().notifyQueueSize());
+        listens = created; // before the link is marked watched: the server loop calls it as soon as it sees the mark
+        int unanswered = current.beforeFirstWatched(tag);
+        if (unanswered < 0) {
+            return null;
+        }
+        created.startedWith(unanswered);
+        return created;
     }
 
     @Override
@@ -497,7 +549,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * on this loop, which runs after this.
      */
     private void requestServer() {
-        if (listens != null && listens.holdsRequests(this::drain)) {
+        ClientListens listening = listens;
+        if (listening != null && listening.holdsRequests(this::drain)) {
             return; // the last server's ReadyForQuery waits for a LISTEN elsewhere: nothing may overtake it
         }
         requesting = true;
@@ -584,9 +637,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             waitForServer();
             return;
         }
-        if (pooler.config().transactionListen() && pool.settings().releasesAtIdle()) {
-            listens = new ClientListens(this, pool.listener(), pooler.config().notifyQueueSize());
-        }
+        followsListen = pooler.config().transactionListen() && pool.settings().releasesAtIdle();
         int maxPrepared = pooler.config().maxPreparedStatements();
         if (maxPrepared > 0 && pool.settings().releasesAtIdle()) {
             statements = new ClientStatements(StatementRegistry.shared(),

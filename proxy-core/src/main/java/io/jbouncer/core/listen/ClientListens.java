@@ -33,13 +33,31 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * most {@code notify_queue_size} may be on their way (waiting here or written and not yet sent); one more closes the
  * client with {@code 53400}, so a client that stops reading never holds up the others or grows the heap.
  *
- * <p><b>Threading.</b> {@link #forwarding} and {@link #close} run on the client's loop, {@link #serverReplied} on its
- * server's loop, {@link #deliver} on the listener's; the statement state is guarded by {@code this}.
+ * <p><b>Threading.</b> {@link #forwarding} and {@link #close} run on the client's loop, {@link #serverReplied} and
+ * {@link #readyForQuery} on its server's loop, {@link #deliver} on the listener's; the statement state is guarded by
+ * {@code this}.
  *
- * <p><b>Memory.</b> Every transaction-mode client has one of these, and nearly none of them ever LISTENs: the
- * collections are created on first use (the subscribed channels at the first LISTEN, the recorded statements at the
- * first statement, the held notifications at the first notification held), so an idle client pays only for this
- * object (docs/benchmarks.md, "Memory and scale").
+ * <p><b>Created at the first LISTEN.</b> Nearly no client ever LISTENs, so none has one of these until the client
+ * loop forwards its first LISTEN ({@link #startsListening}); until then a transaction costs the client nothing here
+ * but a null check, and an idle client nothing at all. A statement takes effect at the ReadyForQuery that answers
+ * the request cycle carrying it, which is found by counting: cycles sent in full on the client loop
+ * ({@code cyclesSent}), ReadyForQuery replies shown on the server loop ({@code cyclesAnswered}). Both counts must
+ * start at the same point, though requests sent before the first LISTEN may still be unanswered on the client's
+ * server then (a pipeline) and their replies race with the creation. The link's atomic request count settles it
+ * ({@code Link}, "Watched ReadyForQuery replies"): the client publishes this object, then in one compare-and-set
+ * counts the LISTEN's message and marks the link watched, and learns how many cycles sent in full were unanswered
+ * at that instant ({@code Link.beforeFirstWatched}). Exactly those replies, and every later one, are shown to
+ * {@link #readyForQuery} (each before the CAS that may release the link, so in order, the last before the client
+ * can send anything to another server); every earlier one was answered before the instant and is shown to nobody.
+ * So {@code cyclesSent} starts at that number ({@link #startedWith}) and {@code cyclesAnswered} at zero, whichever
+ * of the two loops gets here first: the server loop only compares with what is recorded, and the LISTEN is recorded
+ * after {@code startedWith}. When the link was released instead, nothing is unanswered, the message goes to the
+ * client's next server, and every link the client gets from now on is watched from its start. A client's earlier
+ * servers are all released, so none of their replies is still to come. UNLISTEN alone creates nothing: a client
+ * that never LISTENed has nothing to end.
+ *
+ * <p><b>Memory.</b> The collections are created on first use too (the subscribed channels at the first LISTEN
+ * that takes effect, the held notifications at the first notification held).
  */
 public final class ClientListens {
 
@@ -111,24 +129,44 @@ public final class ClientListens {
     }
 
     /**
+     * Client loop, before a client without LISTEN state forwards a message that {@link #readsWhole} (whole in
+     * {@code buffer} from its reader index): whether it holds a LISTEN statement, so the client needs one of these
+     * now (see the class comment).
+     */
+    public static boolean startsListening(byte tag, int length, ByteBuf buffer) {
+        return commands(tag, length, buffer).stream().anyMatch(c -> c.kind() == ListenCommand.Kind.LISTEN);
+    }
+
+    /**
+     * Client loop, once, right after the client's link counted the first LISTEN's message and was marked watched:
+     * the request cycles sent in full before it and still unanswered, whose ReadyForQuery replies come first.
+     */
+    public void startedWith(int cyclesUnanswered) {
+        cyclesSent = cyclesUnanswered;
+    }
+
+    /**
      * Client loop, for every message forwarded to the linked server, before it is written: counts request cycles
      * and records the LISTEN/UNLISTEN statements of a Query or Parse that {@link #readsWhole} (whole in
      * {@code buffer} from its reader index). Returns {@code true} when the message holds such a statement, so the
      * server must forget its own LISTENs before it serves another client.
      */
     public boolean forwarding(byte tag, int length, ByteBuf buffer) {
-        boolean found = false;
-        if (readsWhole(tag, length) && ListenParser.mentionsListen(buffer, buffer.readerIndex() + 5, length - 4)) {
-            List<ListenCommand> commands = ListenParser.parse(queryText(tag, buffer, length));
-            if (!commands.isEmpty()) {
-                record(commands, cyclesSent + 1);
-                found = true;
-            }
+        List<ListenCommand> commands = readsWhole(tag, length) ? commands(tag, length, buffer) : List.of();
+        if (!commands.isEmpty()) {
+            record(commands, cyclesSent + 1);
         }
         if (tag == 'Q' || tag == 'F' || tag == 'S') {
             cyclesSent++;
         }
-        return found;
+        return !commands.isEmpty();
+    }
+
+    private static List<ListenCommand> commands(byte tag, int length, ByteBuf buffer) {
+        if (!ListenParser.mentionsListen(buffer, buffer.readerIndex() + 5, length - 4)) {
+            return List.of(); // nearly every message: one scan of its bytes, nothing decoded
+        }
+        return ListenParser.parse(queryText(tag, buffer, length));
     }
 
     private static String queryText(byte tag, ByteBuf buffer, int length) {
@@ -151,18 +189,17 @@ public final class ClientListens {
 
     /**
      * Whether the linked server's CommandComplete and ErrorResponse must be shown to {@link #serverReplied} (every
-     * ReadyForQuery is, to count the cycles answered).
+     * ReadyForQuery is shown to {@link #readyForQuery}, to count the cycles answered).
      */
     public boolean watching() {
         return watching;
     }
 
     /**
-     * Server loop: a reply of the linked server to this client's requests (not to the pooler's own queries).
-     * Returns, for a ReadyForQuery that ended a transaction with new subscriptions, what must complete before that
-     * ReadyForQuery goes to the client (the listener connection's LISTEN); else {@code null}.
+     * Server loop: a CommandComplete or ErrorResponse of the linked server to this client's requests (not to the
+     * pooler's own queries), while {@link #watching}.
      */
-    public synchronized CompletableFuture<Void> serverReplied(byte tag, ByteBuf message) {
+    public synchronized void serverReplied(byte tag, ByteBuf message) {
         if (tag == 'E') {
             outcome = Outcome.FAILED;
         } else if (tag == 'C') {
@@ -172,24 +209,31 @@ public final class ClientListens {
             } else if (command.equals("ROLLBACK")) {
                 outcome = Outcome.ROLLED_BACK;
             }
-        } else if (tag == 'Z') {
-            cyclesAnswered++;
-            if (ReadyForQuery.statusAt(message, 0) == ReadyForQuery.IDLE) {
-                boolean committed = outcome == Outcome.NONE || outcome == Outcome.COMMITTED;
-                outcome = Outcome.NONE;
-                CompletableFuture<Void> listening = transactionEnded(committed);
-                if (listening != null) {
-                    replyHeld = true;
-                }
-                return listening;
-            }
         }
-        return null;
+    }
+
+    /**
+     * Server loop: a ReadyForQuery answering this client's requests, each in order from the instant this was
+     * created (see the class comment). Returns, for one that ended a transaction with new subscriptions, what must
+     * complete before it goes to the client (the listener connection's LISTEN); else {@code null}.
+     */
+    public synchronized CompletableFuture<Void> readyForQuery(byte status) {
+        cyclesAnswered++;
+        if (status != ReadyForQuery.IDLE) {
+            return null;
+        }
+        boolean committed = outcome == Outcome.NONE || outcome == Outcome.COMMITTED;
+        outcome = Outcome.NONE;
+        CompletableFuture<Void> listening = transactionEnded(committed);
+        if (listening != null) {
+            replyHeld = true;
+        }
+        return listening;
     }
 
     private CompletableFuture<Void> transactionEnded(boolean committed) {
         if (recorded == null || recorded.isEmpty()) {
-            return null; // nearly every transaction
+            return null; // every transaction without a LISTEN or UNLISTEN of its own
         }
         List<CompletableFuture<Void>> listening = new ArrayList<>();
         while (!recorded.isEmpty() && recorded.peek().cycle() <= cyclesAnswered) {
@@ -294,7 +338,7 @@ public final class ClientListens {
 
     /**
      * Client loop, before it asks for a server: returns {@code true} when a ReadyForQuery of its last server is still
-     * held ({@link #serverReplied}); {@code resume} then runs on the client loop once it is written.
+     * held ({@link #readyForQuery}); {@code resume} then runs on the client loop once it is written.
      */
     public boolean holdsRequests(Runnable resume) {
         if (!replyHeld) {

@@ -29,9 +29,8 @@ public interface ClientPeer {
     }
 
     /**
-     * Whether the client must see this CommandComplete, ErrorResponse or ReadyForQuery through
-     * {@link #serverReplied} (a transaction-mode client counts its request cycles, and its LISTEN waits for its
-     * transaction's end). Server loop, from the message header.
+     * Whether the client must see this CommandComplete or ErrorResponse through {@link #serverReplied} (a
+     * transaction-mode client's LISTEN waits for its transaction's outcome). Server loop, from the message header.
      */
     default boolean watchesReply(byte tag) {
         return false;
@@ -40,16 +39,30 @@ public interface ClientPeer {
     /**
      * A reply to the client's own requests that it {@link #watchesReply watches}; server loop, before it is
      * forwarded.
-     * Returns {@code null}, or for a ReadyForQuery what must complete before it is sent to the client (the
-     * client's new LISTEN being in force elsewhere first).
      */
-    default CompletionStage<?> serverReplied(byte tag, ByteBuf message) {
+    default void serverReplied(byte tag, ByteBuf message) {
+    }
+
+    /**
+     * Client loop, when a server is assigned to it: whether every ReadyForQuery of the new {@link Link} must go to
+     * {@link #readyForQuery} (the client has LISTEN state; see {@link Link}, "Watched ReadyForQuery replies").
+     */
+    default boolean watchesReadyForQuery() {
+        return false;
+    }
+
+    /**
+     * Server loop, for each ReadyForQuery of a watched {@link Link} answering the client's requests, in order and
+     * before the link may be released at it. Returns {@code null}, or what must complete before it is sent to the
+     * client (the client's new LISTEN being in force elsewhere first).
+     */
+    default CompletionStage<?> readyForQuery(byte status) {
         return null;
     }
 
     /**
      * The ReadyForQuery that ended the client's transaction has been written to it: after a release (transaction or
-     * statement mode), or after {@link #serverReplied} asked it to wait. Server loop, or the thread that completed
+     * statement mode), or after {@link #readyForQuery} asked it to wait. Server loop, or the thread that completed
      * what it waited for.
      */
     default void released() {

@@ -4,6 +4,7 @@ import io.jbouncer.core.session.SessionSettings;
 import io.jbouncer.protocol.FrontendTag;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One assignment of a server connection to a client, from hand-off to release.
@@ -20,9 +21,24 @@ import java.lang.invoke.VarHandle;
  * <p>Counting follows PostgreSQL's flow: a simple Query or FunctionCall is answered by one ReadyForQuery; an
  * extended-protocol batch (Parse/Bind/Describe/Execute/Close/Flush...) is answered by one ReadyForQuery after its
  * Sync, so the batch is counted at its first message and its Sync adds nothing. COPY data is part of its Query.
+ *
+ * <p><b>Watched ReadyForQuery replies.</b> A client with LISTEN state ({@code ClientListens}) must see every
+ * ReadyForQuery that answers its requests, in order, before the link may be released at it: it counts them to know
+ * when the request that carried a LISTEN is answered. A client that never LISTENs must pay nothing for that, so
+ * whether a link's ReadyForQuery replies go to {@link ClientPeer#readyForQuery} is one bit, {@link #WATCHED}, of
+ * {@code pending} itself. The server loop tests it in the value it compare-and-sets anyway (a bit test, no call);
+ * a link is watched from its start when the client already listens ({@link #watchFromStart}), or from the client's
+ * first LISTEN on it, set in the same compare-and-set that counts that message ({@link #beforeFirstWatched}). Being
+ * one atomic word with the count, the bit splits the link's ReadyForQuery replies exactly: a reply whose decrement
+ * came before the bit was set was counted in no {@code pending} the client read and is never shown to it; every
+ * later one sees the bit in the value its own compare-and-set expects (a failed CAS re-reads it) and is shown to the
+ * client before that CAS, hence before the link can be released and the client's next request sent elsewhere.
  */
 public final class Link {
     private static final int RELEASED = -1;
+    /** Bit of {@code pending} (never set in {@link #RELEASED}'s place): ReadyForQuery replies go to the client. */
+    private static final int WATCHED = 1 << 30;
+    private static final int COUNT = WATCHED - 1;
     private static final VarHandle PENDING;
 
     static {
@@ -35,8 +51,13 @@ public final class Link {
 
     private final ClientPeer client;
     private final ServerConnection server;
-    /** Updated only through {@link #PENDING} (a field, not an {@code AtomicInteger}: one object less per link). */
+    /**
+     * The ReadyForQuery replies due, with the {@link #WATCHED} bit, or {@link #RELEASED}. Updated only through
+     * {@link #PENDING} (a field, not an {@code AtomicInteger}: one object less per link).
+     */
     private volatile int pending;
+    /** Server loop: what the last ReadyForQuery must wait for before it goes to the client (see {@link #readyWait}). */
+    private CompletionStage<?> readyWait;
     /** Client loop only: an extended-protocol batch was counted and its Sync not yet sent. */
     private boolean batchOpen;
     /** Transaction status of the last ReadyForQuery; written by the server loop before it decrements pending. */
@@ -76,6 +97,29 @@ public final class Link {
      * released or lost: the message must then not be written to it.
      */
     public boolean beforeForward(byte tag) {
+        return forward(tag, 0) >= 0;
+    }
+
+    /**
+     * Client loop, for a client that was not watching: {@link #beforeForward}, which also makes this link's
+     * ReadyForQuery replies go to the client from now on (see the class comment). Returns how many request cycles
+     * the client had sent in full on this link (a Query or FunctionCall, a batch up to its Sync) that are still
+     * unanswered: their ReadyForQuery replies are the first the client will be shown. Returns {@code -1} when the
+     * server has been released or lost, and then nothing changed.
+     */
+    public int beforeFirstWatched(byte tag) {
+        boolean openBatch = batchOpen; // a batch counted and not yet ended by its Sync is not sent in full
+        int due = forward(tag, WATCHED);
+        return due < 0 ? -1 : openBatch ? due - 1 : due;
+    }
+
+    /** Before the link is published ({@link ServerConnection#assign}): the client already watches its replies. */
+    void watchFromStart() {
+        pending = WATCHED;
+    }
+
+    /** Accounts for the message with {@code bits} added; returns the replies due before it, {@code -1} if released. */
+    private int forward(byte tag, int bits) {
         boolean batchMessage = isBatchMessage(tag);
         int expected;
         if (tag == FrontendTag.QUERY || tag == FrontendTag.FUNCTION_CALL) {
@@ -88,10 +132,12 @@ public final class Link {
         while (true) {
             int current = pending;
             if (current == RELEASED) {
-                return false;
+                return -1;
             }
-            if (expected == 0 || PENDING.compareAndSet(this, current, current + expected)) {
-                if (current == 0 && expected > 0) {
+            int updated = (current + expected) | bits;
+            if (updated == current || PENDING.compareAndSet(this, current, updated)) {
+                int due = current & COUNT;
+                if (due == 0 && expected > 0) {
                     startRequest();
                 }
                 if (batchMessage) {
@@ -99,7 +145,7 @@ public final class Link {
                 } else if (tag == FrontendTag.SYNC) {
                     batchOpen = false;
                 }
-                return true;
+                return due;
             }
         }
     }
@@ -115,7 +161,8 @@ public final class Link {
 
     /** Requests forwarded and not yet answered by a ReadyForQuery (negative once released). */
     public int pending() {
-        return pending;
+        int current = pending;
+        return current == RELEASED ? RELEASED : current & COUNT;
     }
 
     public long lastReadyNanos() {
@@ -134,18 +181,26 @@ public final class Link {
 
     /**
      * Server loop: a ReadyForQuery arrived. Returns {@code true} when the server is released by it: nothing is
-     * outstanding, the session is idle and {@code releaseWhenIdle} (transaction or statement mode).
+     * outstanding, the session is idle and {@code releaseWhenIdle} (transaction or statement mode). On a watched
+     * link the client is shown the reply first ({@link ClientPeer#readyForQuery}); what it asks the reply to wait
+     * for is then {@link #readyWait}.
      */
     public boolean onReadyForQuery(byte status, boolean releaseWhenIdle) {
         lastReadyNanos = System.nanoTime();
         transactionStatus = status;
+        readyWait = null;
+        boolean shown = false;
         while (true) {
             int current = pending;
-            if (current <= 0) {
+            if (current == RELEASED || (current & COUNT) == 0) {
                 return false; // released meanwhile, or an unsolicited ReadyForQuery: nothing to account
             }
-            if (current == 1 && releaseWhenIdle && status == 'I') {
-                if (PENDING.compareAndSet(this, 1, RELEASED)) {
+            if ((current & WATCHED) != 0 && !shown) {
+                readyWait = client.readyForQuery(status); // before the CAS that may release the link
+                shown = true;
+            }
+            if ((current & COUNT) == 1 && releaseWhenIdle && status == 'I') {
+                if (PENDING.compareAndSet(this, current, RELEASED)) {
                     return true;
                 }
             } else if (PENDING.compareAndSet(this, current, current - 1)) {
@@ -155,13 +210,23 @@ public final class Link {
     }
 
     /**
+     * Server loop, after {@link #onReadyForQuery}: what the client asked that ReadyForQuery to wait for before it is
+     * written to it (its new LISTEN in force on the pool's listener connection), or {@code null}.
+     */
+    public CompletionStage<?> readyWait() {
+        return readyWait;
+    }
+
+    /**
      * Client loop, when the client wants the server no more while it may still be linked (an idle client in
      * transaction mode, the welcome server): detaches it if it is idle and outside a transaction.
      */
     public boolean detachIfIdle() {
         // Read pending first: once it is 0 the status is that of the last ReadyForQuery, and only this (client)
         // loop can move pending off 0 again. Reading the status first would race with a 'T' reply still arriving.
-        return pending == 0 && transactionStatus == 'I' && PENDING.compareAndSet(this, 0, RELEASED);
+        int current = pending;
+        return current != RELEASED && (current & COUNT) == 0 && transactionStatus == 'I'
+                && PENDING.compareAndSet(this, current, RELEASED);
     }
 
     /** What a leaving client must do with the server of this link; see {@link #abandon}. */
@@ -181,9 +246,9 @@ public final class Link {
             if (current == RELEASED) {
                 return Abandoned.GONE;
             }
-            byte status = transactionStatus; // stable when current == 0, see detachIfIdle
+            byte status = transactionStatus; // stable when nothing is due, see detachIfIdle
             if (PENDING.compareAndSet(this, current, RELEASED)) {
-                return current == 0 && status == 'I' ? Abandoned.CLEAN : Abandoned.DIRTY;
+                return (current & COUNT) == 0 && status == 'I' ? Abandoned.CLEAN : Abandoned.DIRTY;
             }
         }
     }

@@ -332,6 +332,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      */
     public Link assign(ClientPeer client) {
         Link assigned = new Link(client, this);
+        if (client.watchesReadyForQuery()) {
+            assigned.watchFromStart();
+        }
         // A server handed over can die before the hand-off reaches the client. Publish the link first, then move
         // IDLE -> ACTIVE; channelInactive ends the state first, then reads the link. Whichever comes second sees
         // the other: either the dying server fails this client, or this CAS fails and the client asks again.
@@ -746,10 +749,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (tag == BackendTag.NOTIFICATION_RESPONSE) {
             return false; // the client LISTENed here: its pool's listener connection delivers that channel already
         }
-        CompletionStage<?> subscribed = null;
-        if ((tag == BackendTag.COMMAND_COMPLETE || tag == BackendTag.ERROR_RESPONSE
-                || tag == BackendTag.READY_FOR_QUERY) && current.client().watchesReply(tag)) {
-            subscribed = current.client().serverReplied(tag, message);
+        if ((tag == BackendTag.COMMAND_COMPLETE || tag == BackendTag.ERROR_RESPONSE)
+                && current.client().watchesReply(tag)) {
+            current.client().serverReplied(tag, message);
         }
         if (tag == BackendTag.PARAMETER_STATUS) {
             ParameterStatus status = recordParameter(message);
@@ -779,7 +781,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         if (status == ReadyForQuery.IDLE) {
             pool.stats().xactDone(current.transactionNanos(now));
         }
-        if (!current.onReadyForQuery(status, dedicatedTo == null && pool.settings().releasesAtIdle())) {
+        boolean released = current.onReadyForQuery(status, dedicatedTo == null && pool.settings().releasesAtIdle());
+        CompletionStage<?> subscribed = current.readyWait();
+        if (!released) {
             if (status == ReadyForQuery.IDLE && pool.settings().serverFastClose() && pool.closeNeeded(this)) {
                 fastCloseIfIdle(); // after this ReadyForQuery has reached the client
             }
