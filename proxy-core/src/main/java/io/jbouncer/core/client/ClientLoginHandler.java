@@ -23,6 +23,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -219,9 +220,12 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
      * (protocol docs, "Protocol versions"; PgBouncer answers 3.0 to any minor).
      */
     private void negotiateProtocolVersion(StartupMessage startup) {
-        List<String> protocolOptions = startup.parameters().keySet().stream()
-                .filter(name -> name.startsWith("_pq_."))
-                .toList();
+        List<String> protocolOptions = new ArrayList<>(0); // a loop, not a stream: this runs on every login
+        for (String name : startup.parameters().keySet()) {
+            if (name.startsWith("_pq_.")) {
+                protocolOptions.add(name);
+            }
+        }
         if (startup.minorVersion() > StartupMessage.LATEST_MINOR || !protocolOptions.isEmpty()) {
             ByteBuf out = channel.alloc().buffer();
             new NegotiateProtocolVersion(StartupMessage.PROTOCOL_3,
