@@ -12,7 +12,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -106,19 +105,11 @@ public final class ClientSession {
      * one is configured, and ReadyForQuery.
      */
     void writeWelcome(Channel channel, Map<String, String> serverParameters, String loginNotice) {
-        ByteBuf out = channel.alloc().buffer(512);
+        WelcomeParameters welcome = WelcomeParameters.of(serverParameters, trackedParameters, trackedNames);
+        trackedParameters = welcome.completedTracked();
+        ByteBuf out = channel.alloc().buffer(welcome.encodedLength() + 64);
         Authentication.encodeOk(out);
-        Map<String, String> shown = new LinkedHashMap<>(serverParameters);
-        shown.putAll(trackedParameters);
-        Map<String, String> completed = new HashMap<>(trackedParameters);
-        trackedNames.forEach(name -> {
-            String value = serverParameters.get(name);
-            if (value != null) {
-                completed.putIfAbsent(name, value);
-            }
-        });
-        trackedParameters = ParameterSnapshots.of(completed);
-        shown.forEach((name, value) -> new ParameterStatus(name, value).encode(out));
+        welcome.encode(out);
         writeKeyAndReady(out, loginNotice);
         channel.writeAndFlush(out);
     }

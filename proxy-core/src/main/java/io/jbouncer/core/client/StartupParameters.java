@@ -30,6 +30,8 @@ public final class StartupParameters {
     }
 
     private final Map<String, String> trackedByLowerName = new LinkedHashMap<>();
+    /** One immutable instance, so that it can key {@link WelcomeParameters}' cache by identity. */
+    private final List<String> trackedNames;
     private final Set<String> ignored;
 
     public StartupParameters(List<String> trackExtraParameters, List<String> ignoreStartupParameters) {
@@ -39,12 +41,13 @@ public final class StartupParameters {
         for (String name : trackExtraParameters) {
             trackedByLowerName.putIfAbsent(name.toLowerCase(Locale.ROOT), name);
         }
+        this.trackedNames = List.copyOf(trackedByLowerName.values());
         this.ignored = Set.copyOf(ignoreStartupParameters);
     }
 
     /** The canonical names of every tracked parameter. */
     public Collection<String> trackedNames() {
-        return trackedByLowerName.values();
+        return trackedNames;
     }
 
     /** The canonical spelling of a tracked parameter, or {@code null} when {@code name} is not tracked. */
