@@ -18,6 +18,13 @@ final class ParameterSnapshots {
     }
 
     static Map<String, String> of(Map<String, String> values) {
+        // looked up with the caller's map first: on the usual hit (every login of a reconnecting application) no
+        // copy is made, and a HashMap's hashCode and equals walk its own nodes, where an immutable map's allocate
+        // an entry per element
+        Map<String, String> known = INTERNED.get(values);
+        if (known != null) {
+            return known;
+        }
         Map<String, String> snapshot = Map.copyOf(values);
         if (INTERNED.size() >= MAX_INTERNED) {
             return snapshot;
