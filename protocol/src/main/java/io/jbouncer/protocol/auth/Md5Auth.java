@@ -3,7 +3,6 @@ package io.jbouncer.protocol.auth;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -14,6 +13,7 @@ import java.util.Objects;
  */
 public final class Md5Auth {
     private static final String PREFIX = "md5";
+    private static final String HEX_DIGITS = "0123456789abcdef";
     /**
      * Cloned for each hash: {@code MessageDigest.getInstance} looks the provider's service up and constructs the
      * digest reflectively on every call, a visible share of a login's CPU when clients reconnect per transaction.
@@ -25,7 +25,8 @@ public final class Md5Auth {
 
     /** The hash PostgreSQL stores: {@code "md5" + md5hex(password + user)}. */
     public static String passwordHash(String user, String password) {
-        return PREFIX + md5Hex(utf8(password), utf8(user));
+        byte[] first = utf8(password);
+        return new String(prefixedMd5Hex(first, 0, first.length, utf8(user)), StandardCharsets.US_ASCII);
     }
 
     /**
@@ -33,10 +34,33 @@ public final class Md5Auth {
      * the pooler answers a server's MD5 request when it knows only the stored hash.
      */
     public static String saltedResponse(String md5Hash, byte[] salt) {
+        return new String(saltedResponseBytes(md5Hash, salt), StandardCharsets.US_ASCII);
+    }
+
+    /** {@link #saltedResponse} as ASCII bytes, built without the intermediate strings (it runs on every login). */
+    private static byte[] saltedResponseBytes(String md5Hash, byte[] salt) {
         if (!md5Hash.startsWith(PREFIX)) {
             throw new IllegalArgumentException("md5Hash: missing \"md5\" prefix");
         }
-        return PREFIX + md5Hex(md5Hash.substring(PREFIX.length()).getBytes(StandardCharsets.US_ASCII), salt);
+        byte[] hash = md5Hash.getBytes(StandardCharsets.US_ASCII);
+        return prefixedMd5Hex(hash, PREFIX.length(), hash.length - PREFIX.length(), salt);
+    }
+
+    /** {@code "md5" + md5hex(first[offset, offset + length) + second)} as ASCII bytes. */
+    private static byte[] prefixedMd5Hex(byte[] first, int offset, int length, byte[] second) {
+        MessageDigest md5 = copyOfPrototype();
+        md5.update(first, offset, length);
+        md5.update(second);
+        byte[] digest = md5.digest();
+        byte[] hex = new byte[PREFIX.length() + 2 * digest.length];
+        for (int i = 0; i < PREFIX.length(); i++) {
+            hex[i] = (byte) PREFIX.charAt(i);
+        }
+        for (int i = 0; i < digest.length; i++) {
+            hex[PREFIX.length() + 2 * i] = (byte) HEX_DIGITS.charAt((digest[i] >> 4) & 0xF);
+            hex[PREFIX.length() + 2 * i + 1] = (byte) HEX_DIGITS.charAt(digest[i] & 0xF);
+        }
+        return hex;
     }
 
     /**
@@ -59,14 +83,7 @@ public final class Md5Auth {
         } else {
             throw new IllegalArgumentException("MD5 authentication is impossible with a SCRAM secret");
         }
-        return MessageDigest.isEqual(utf8(saltedResponse(hash, salt)), utf8(clientResponse));
-    }
-
-    private static String md5Hex(byte[] first, byte[] second) {
-        MessageDigest md5 = copyOfPrototype();
-        md5.update(first);
-        md5.update(second);
-        return HexFormat.of().formatHex(md5.digest());
+        return MessageDigest.isEqual(saltedResponseBytes(hash, salt), utf8(clientResponse));
     }
 
     private static MessageDigest copyOfPrototype() {
