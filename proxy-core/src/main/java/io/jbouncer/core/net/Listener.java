@@ -153,7 +153,8 @@ public final class Listener {
                 .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(new AcceptFailures(() -> accepting))
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                // no TCP_NODELAY child option: the epoll, io_uring and NIO socket channel configs of Netty enable it
+                // on every accepted socket already (outside Android); setting it again cost a setsockopt per login
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_RECEIVE_SIZES)
                 .childHandler(new ChannelInitializerOf(clientHandler, settings.tuning(), settings.proxyTrust()));
