@@ -85,6 +85,7 @@ public final class JBouncer {
         Log.setFormat(config.logFormat());
         Log.setLogFile(config.logfile());
         Log.setConfiguredVerbosity(config.verbose());
+        ConnectionLog.configure(config.logConnections(), config.logDisconnections());
         config.warnings().forEach(w -> Log.warning("%s", w));
         SettingSupport.startupWarnings(config).forEach(w -> Log.warning("%s", w));
         if (config.pidfile() != null && !config.pidfile().isEmpty()) {
@@ -187,6 +188,7 @@ public final class JBouncer {
             Log.setFormat(config.logFormat());
             Log.setLogFile(config.logfile());
             Log.setConfiguredVerbosity(config.verbose());
+            ConnectionLog.configure(config.logConnections(), config.logDisconnections());
             pooler.applyTls(tls);
             pooler.apply(config, secrets, hba);
             error = null;
@@ -230,6 +232,7 @@ public final class JBouncer {
         }
         Log.setFormat(changed.logFormat());
         Log.setConfiguredVerbosity(changed.verbose());
+        ConnectionLog.configure(changed.logConnections(), changed.logDisconnections());
         try {
             Log.setLogFile(changed.logfile());
         } catch (IOException e) {

@@ -25,8 +25,6 @@ import io.jbouncer.core.tls.TlsContexts;
 import io.jbouncer.protocol.auth.StoredSecret;
 import io.jbouncer.protocol.message.BackendKeyData;
 import io.netty.channel.Channel;
-import io.netty.channel.unix.DomainSocketAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.util.Collection;
@@ -332,12 +330,8 @@ public final class Pooler {
         return proxyTrust;
     }
 
-    /** {@code ip:port}, or {@code unix} for a Unix-socket client, as PgBouncer's log prefixes show it. */
+    /** The client's address as PgBouncer's log prefixes show it ({@link ConnectionLog#address}). */
     public String describeRemote(Channel channel) {
-        SocketAddress remote = ClientAddress.of(channel);
-        if (remote instanceof InetSocketAddress inet) {
-            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
-        }
-        return remote instanceof DomainSocketAddress || remote == null ? "unix" : remote.toString();
+        return ConnectionLog.address(ClientAddress.of(channel));
     }
 }

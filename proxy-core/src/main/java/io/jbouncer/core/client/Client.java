@@ -1,5 +1,6 @@
 package io.jbouncer.core.client;
 
+import io.jbouncer.core.ConnectionLog;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.net.ConnectionIds;
@@ -50,8 +51,16 @@ public final class Client {
     private volatile ClientSession session;
     /** The pooled session's relay, {@code null} before the login is over and for the console. */
     private volatile ClientConnection relay;
-    /** Why the connection ends, for PgBouncer's {@code closing because:} log line. */
-    private String closeReason = "client unexpected eof";
+    /**
+     * Why the connection ends, for PgBouncer's {@code closing because:} log line; {@code null} until a reason is
+     * known (the client went away on its own).
+     */
+    private String closeReason;
+    /** The database (null: unknown to the pooler) and user the startup packet named, for the log prefix. */
+    private String loginDatabase;
+    private String loginUser;
+    /** The close reason went to the client as an error: logged as a {@code pooler error} after the close line. */
+    private boolean poolerError;
     /** An error was sent and the channel closes after it, or it carries a cancel: nothing more is read. */
     private boolean closing;
     /** client_login_timeout: until the welcome is sent. */
@@ -189,6 +198,15 @@ public final class Client {
         closing = true;
     }
 
+    /**
+     * The startup packet named {@code user} and {@code database} ({@code null} when the pooler has no such database):
+     * the log prefix shows them from now on, {@code (nodb)} for an unknown database, as PgBouncer's.
+     */
+    void loginNames(String database, String user) {
+        loginDatabase = database;
+        loginUser = user;
+    }
+
     /** Counts this client in database {@code name} (once); returns that database's count. Client loop only. */
     int joinDatabase(String name) {
         if (databaseCount == null) {
@@ -254,9 +272,11 @@ public final class Client {
         EventExecutor loop = executor();
         Runnable finished = () -> loop.execute(channel::close);
         if (pooled == null) {
+            closeReason = "cancel request for console client";
             finished.run();
             return;
         }
+        closeReason = "successfully sent cancel request";
         pooled.cancelRunningQuery(
                 () -> loop.execute(() -> {
                     if (state == ClientState.CL_WAITING_CANCEL) {
@@ -272,17 +292,14 @@ public final class Client {
             channel.close();
             return;
         }
-        if (pooler.config().logPoolerErrors()) {
-            Log.warning("C-%s: pooler error: %s", logId(), error.message());
-        }
         closeReason = error.message();
+        poolerError = true;
         closing = true;
         channel.writeAndFlush(error.toByteBuf(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** Closes without a reply (a TLS request that cannot be honoured); the reason is logged at debug level. */
+    /** Closes without a reply (a TLS request that cannot be honoured, a cancel for no one); the reason is logged. */
     void closeSilently(String reason) {
-        Log.debug("C-%s: closing because: %s", logId(), reason);
         closeReason = reason;
         closing = true;
         channel.close();
@@ -306,8 +323,14 @@ public final class Client {
         leaveCounts();
         pooler.clientClosed(this);
         sessionEnd.accept(previous);
-        if (session != null && pooler.config().logDisconnections()) {
-            Log.info("C-%s: %s closing because: %s", logId(), describe(), closeReason);
+        // A client that goes away while logging in is not logged (PgBouncer's client_proto: it could be a
+        // monitoring probe); one that goes away later is "client unexpected eof".
+        String reason = closeReason != null || previous == ClientState.CL_LOGIN ? closeReason : "client unexpected eof";
+        if (reason != null && ConnectionLog.disconnections()) {
+            ConnectionLog.closing('C', logId(), describe(), reason, connectedMillis);
+        }
+        if (poolerError && pooler.config().logPoolerErrors()) { // PgBouncer's order: the close, then the error
+            Log.warning("C-%s: %s pooler error: %s", logId(), describe(), closeReason);
         }
         CompletableFuture<Void> waiting;
         synchronized (this) {
@@ -337,9 +360,18 @@ public final class Client {
         return null;
     }
 
-    /** {@code db/user@addr:port} of this client's session, PgBouncer's log prefix. */
+    /**
+     * {@code db/user@addr:port}, PgBouncer's log prefix: the session's names once logged in, before that those of
+     * the startup packet, {@code (nodb)} and {@code (nouser)} where there are none.
+     */
     String describe() {
-        return session.describe(pooler.describeRemote(channel));
+        String remote = pooler.describeRemote(channel);
+        ClientSession current = session;
+        if (current != null) {
+            return current.describe(remote);
+        }
+        return (loginDatabase == null ? "(nodb)" : loginDatabase) + "/" + (loginUser == null ? "(nouser)" : loginUser)
+                + "@" + remote;
     }
 
     String logId() {

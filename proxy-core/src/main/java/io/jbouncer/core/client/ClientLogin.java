@@ -2,6 +2,7 @@ package io.jbouncer.core.client;
 
 import com.sun.security.auth.module.UnixSystem;
 import io.jbouncer.admin.ConsoleRole;
+import io.jbouncer.core.ConnectionLog;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.auth.AuthStep;
@@ -105,17 +106,18 @@ final class ClientLogin {
             tracked = withClientAddress(checked.tracked());
         }
         boolean console = DatabaseDef.ADMIN_DATABASE.equals(database);
+        DatabaseDef def = console ? null : pooler.database(database);
+        client.loginNames(console || def != null ? database : null, user);
         if (!console && pooler.clientCount() > config.maxClientConn()) {
             return refuse("no more connections allowed (max_client_conn)");
         }
         if (user.getBytes(StandardCharsets.UTF_8).length >= MAX_USERNAME) {
             return refuse("username too long");
         }
-        if (config.logConnections()) {
+        if (ConnectionLog.connections()) {
             String tls = TlsInfo.describe(client.channel());
-            Log.info("C-%s: %s/%s@%s login attempt: db=%s user=%s tls=%s replication=%s", client.logId(), database,
-                    user, pooler.describeRemote(client.channel()), database, user, tls.isEmpty() ? "no" : tls,
-                    replication.logged());
+            Log.info("C-%s: %s login attempt: db=%s user=%s tls=%s replication=%s", client.logId(), client.describe(),
+                    database, user, tls.isEmpty() ? "no" : tls, replication.logged());
         }
         StoredSecret known = pooler.secretOf(user);
         AuthType authType = config.authType();
@@ -130,7 +132,6 @@ final class ClientLogin {
                 return refuse("not allowed"); // known users are told before the password exchange, as PgBouncer
             }
         }
-        DatabaseDef def = console ? null : pooler.database(database);
         if (authType == AuthType.ANY && def != null && def.user() == null) {
             Log.error("C-%s: auth_type=any requires forced user", client.logId());
             return refuse("bouncer config error");
@@ -287,8 +288,8 @@ final class ClientLogin {
             StoredSecret dynamic = found.password() == null ? null : StoredSecret.parse(found.password());
             later.accept(authenticate(dynamic, client.channel().alloc()));
         } else if (outcome instanceof AuthQuery.Outcome.NoSuchUser) {
-            if (config.logConnections()) {
-                Log.info("C-%s: login failed: db=%s", client.logId(), database);
+            if (ConnectionLog.connections()) {
+                Log.info("C-%s: %s login failed: db=%s user=%s", client.logId(), client.describe(), database, user);
             }
             later.accept(new AuthStep.Refused("no such user"));
         } else {
@@ -359,6 +360,9 @@ final class ClientLogin {
         }
         DatabaseDef def = pooler.database(database);
         if (def == null) {
+            if (ConnectionLog.connections()) {
+                Log.info("C-%s: %s login failed: db=%s user=%s", client.logId(), client.describe(), database, user);
+            }
             return fail("no such database: " + database);
         }
         if (pooler.pools().poolerState().shuttingDown()) {

@@ -194,7 +194,7 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
         }
         Client target = key == null ? null : pooler.cancelTarget(key);
         if (target == null) {
-            channel.close(); // unknown keys are dropped silently, as PostgreSQL and PgBouncer do
+            client.closeSilently("failed cancel request"); // unknown keys get no answer, as from PostgreSQL
         } else {
             client.forwardCancel(target);
         }
