@@ -82,6 +82,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     private boolean requesting;
     /** query_wait_timeout and query_wait_notify: while queued for a server. */
     private ScheduledFuture<?> waitTimer;
+    /**
+     * The client timer that ended this linked session ({@code query timeout}, ...), {@code null} if none: the server
+     * closes for the same reason, as PgBouncer's janitor closes the server and the client with it.
+     */
+    private String expiredTimer;
     /** query_wait_notify's NOTICE goes to a client once in its life, as in PgBouncer. */
     private boolean waitNoticeSent;
     /**
@@ -219,8 +224,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             ServerConnection server = current.server();
             switch (current.abandon()) {
                 case CLEAN -> server.releaseDetached(current);
-                case DIRTY -> server.close(current.transactionStatus() != 'I'
-                        ? "client disconnect while server was not ready"
+                case DIRTY -> server.close(expiredTimer != null ? expiredTimer
+                        : current.transactionStatus() != 'I' ? "client disconnect while server was not ready"
                         : "client disconnected with query in progress");
                 case GONE -> { }
             }
@@ -366,6 +371,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             if (state == ClientState.CL_WAITING) {
                 pool.cancelWait(this);
             }
+            expiredTimer = expired;
             closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, expired));
         }
     }

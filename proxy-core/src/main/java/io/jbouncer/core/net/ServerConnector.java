@@ -109,7 +109,10 @@ public final class ServerConnector implements ServerLauncher {
                         Log.warning("%s: connect failed: %s", pool.key(), future.cause().getMessage());
                         server.connectFailed(future.cause() instanceof ConnectTimeoutException
                                 ? "connect timeout" : "connect failed");
-                    } else if (timeout.toMillis() > 0) {
+                        return;
+                    }
+                    server.connected();
+                    if (timeout.toMillis() > 0) {
                         future.getNow().eventLoop().schedule(() -> {
                             if (server.loggingIn()) {
                                 server.loginTimedOut();

@@ -1,5 +1,6 @@
 package io.jbouncer.core.server;
 
+import io.jbouncer.core.ConnectionLog;
 import io.jbouncer.core.Log;
 import io.jbouncer.core.config.PoolMode;
 import io.jbouncer.core.config.ReplicationMode;
@@ -31,6 +32,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.EventExecutor;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -481,15 +483,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * {@code server refused SSL}): logged, cached for server_login_retry and the fast-fail error, connection closed.
      */
     public void failLogin(String reason) {
-        Log.warning("S-%s: %s closing because: %s", logId(), pool.key(), reason);
         loginFailure = reason;
         close(reason);
     }
 
-    /** Closes the connection; any thread. A linked client is not told: callers decide what it sees. */
+    /**
+     * Closes the connection; any thread. A linked client is not told: callers decide what it sees. The first
+     * reason given is the one logged.
+     */
     public void close(String reason) {
-        closeReason = reason;
-        Log.debug("S-%s: %s closing because: %s", logId(), pool.key(), reason);
+        if (closeReason == null) {
+            closeReason = reason;
+        }
         Link current = link;
         if (current != null) {
             current.invalidate();
@@ -525,7 +530,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             }
         } catch (PgProtocolException e) {
             releaseAfterReadyForQuery(); // the bad data came after a ReadyForQuery the client already has
-            Log.warning("S-%s: %s server sent bad data: %s", logId(), pool.key(), e.getMessage());
+            Log.warning("S-%s: %s server sent bad data: %s", logId(), describe(), e.getMessage());
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
             ctx.close();
         } finally {
@@ -574,6 +579,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     public void channelInactive(ChannelHandlerContext ctx) {
         inbound.release();
         ServerState previous = endState();
+        if (ConnectionLog.disconnections()) {
+            ConnectionLog.closing('S', logId(), describe(), loggedReason(previous), createdMillis);
+        }
         Runnable failedCheck = checkFailed;
         checkFailed = null;
         checkPassed = null;
@@ -599,6 +607,18 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         gone.complete(null);
     }
 
+    /** Why the connection closed, in PgBouncer's words where PostgreSQL or the network closed it. */
+    private String loggedReason(ServerState previous) {
+        if (closeReason != null) {
+            return closeReason;
+        }
+        if (loginFailure != null) {
+            return loginFailure;
+        }
+        return previous == ServerState.SV_FREE || previous == ServerState.SV_LOGIN
+                ? "server closed the connection during login" : "server conn crashed?";
+    }
+
     /**
      * Completes once this connection is closed and out of its pool's lists (SHOW SERVERS no longer shows it), so a
      * console command that closed it can reply after its effect is visible.
@@ -609,7 +629,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Log.warning("S-%s: %s server connection error: %s", logId(), pool.key(), cause.toString());
+        Log.warning("S-%s: %s server connection error: %s", logId(), describe(), cause.toString());
         ctx.close();
     }
 
@@ -706,7 +726,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     /** The authentication is over (the login's first ReadyForQuery): the server's key and parameters are known. */
     void loggedIn(ServerLogin login) {
         backendKey = login.backendKey();
-        Log.debug("S-%s: %s server speaks protocol 3.%d, cancel key of %d bytes", logId(), pool.key(),
+        Log.debug("S-%s: %s server speaks protocol 3.%d, cancel key of %d bytes", logId(), describe(),
                 login.protocolMinor(), backendKey == null ? 0 : backendKey.length());
         parametersReported(login.parameters());
     }
@@ -718,6 +738,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     /** The login failed: counted for server_login_retry (with PostgreSQL's error, if it sent one), closed. */
     void loginRefused(ErrorResponse serverError, String reason) {
+        loginFailure = "login failed"; // what PgBouncer's disconnect_server logs; the pool has the details
         endState();
         pool.loginFailed(this, serverError, reason);
         channel.close();
@@ -728,7 +749,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         loginHandler = null; // it hands the pipeline over and leaves once this returns; nothing here needs it again
         transition(ServerState.SV_IDLE);
         loggedIn = true;
-        Log.debug("S-%s: %s new connection to server", logId(), pool.key());
+        Log.debug("S-%s: %s logged in", logId(), describe());
         pool.loginSucceeded(this, parameters);
     }
 
@@ -932,7 +953,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             SessionCheck role = roleRecheck;
             roleRecheck = null;
             if (ok && role != null && !role.passed()) {
-                Log.info("S-%s: %s server at %s no longer fits target_session_attrs = %s: %s", logId(), pool.key(),
+                Log.info("S-%s: %s server at %s no longer fits target_session_attrs = %s: %s", logId(), describe(),
                         address, role.attrs().configName(), role.found());
                 close("server no longer fits target_session_attrs = " + role.attrs().configName());
             } else if (!ok) {
@@ -1027,7 +1048,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             problem = "bad packet";
         }
         if (problem != null) {
-            Log.warning("S-%s: %s auth_query failed: %s", logId(), pool.key(), problem);
+            Log.warning("S-%s: %s auth_query failed: %s", logId(), describe(), problem);
             lookup = null;
             query.complete(new AuthQuery.Outcome.Failed(problem));
             close(problem.startsWith("error response") ? "error response from auth_query" : problem);
@@ -1068,6 +1089,32 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             current.invalidate();
             current.client().serverFailed(error);
         }
+    }
+
+    /**
+     * The TCP or Unix-socket connection to PostgreSQL is open (the login comes next): with log_connections, PgBouncer's
+     * {@code new connection to server (from <local addr>)}. Server loop.
+     */
+    public void connected() {
+        if (ConnectionLog.connections()) {
+            SocketAddress local = channel.localAddress();
+            Log.info("S-%s: %s new connection to server%s", logId(), describe(),
+                    local instanceof InetSocketAddress ? " (from " + ConnectionLog.address(local) + ")" : "");
+        }
+    }
+
+    /** The TLS handshake with PostgreSQL is done: {@code SSL established: <info>} (see {@link #connected}). */
+    public void tlsEstablished(String info) {
+        if (ConnectionLog.connections()) {
+            Log.info("S-%s: %s SSL established: %s", logId(), describe(), info);
+        } else if (Log.enabled(Log.Level.NOISE)) {
+            Log.noise("S-%s: %s SSL established: %s", logId(), describe(), info);
+        }
+    }
+
+    /** {@code db/user@addr:port} of this connection's pool and server, PgBouncer's log prefix. */
+    String describe() {
+        return pool.key() + "@" + ConnectionLog.address(cancelAddress());
     }
 
     String logId() {

@@ -86,7 +86,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements P
         try {
             scanner.scan(buffer, this);
         } catch (PgProtocolException e) {
-            Log.warning("S-%s: %s server sent bad data: %s", connection.logId(), pool.key(), e.getMessage());
+            Log.warning("S-%s: %s server sent bad data: %s", connection.logId(), connection.describe(), e.getMessage());
             over = true;
             ctx.close();
         } finally {
@@ -148,7 +148,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements P
                 ctx.write(reply);
             }
         } catch (ServerLogin.LoginFailure failure) {
-            Log.warning("S-%s: %s server login failed: %s", connection.logId(), pool.key(), failure.getMessage());
+            Log.warning("S-%s: %s server login failed: %s", connection.logId(), connection.describe(), failure.getMessage());
             fail(failure.serverError, "server login failed: " + failure.getMessage());
         }
     }
@@ -170,7 +170,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements P
                 runConnectQueryOrFinish();
             } else {
                 Log.info("S-%s: %s server at %s does not fit target_session_attrs = %s: %s", connection.logId(),
-                        pool.key(), connection.address(), check.attrs().configName(), check.found());
+                        connection.describe(), connection.address(), check.attrs().configName(), check.found());
                 fail(null, "server does not fit target_session_attrs = " + check.attrs().configName());
             }
         }
@@ -192,7 +192,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements P
      */
     private void onConnectQueryReply(byte tag, ByteBuf message) {
         if (tag == 'E') {
-            Log.warning("S-%s: %s connect_query failed: %s", connection.logId(), pool.key(),
+            Log.warning("S-%s: %s connect_query failed: %s", connection.logId(), connection.describe(),
                     ErrorResponse.decode(PgBuf.body(message)).message());
         } else if (tag == 'S') {
             connection.recordParameter(message);

@@ -1,6 +1,8 @@
 package io.jbouncer.core.tls;
 
+import io.jbouncer.core.ConnectionLog;
 import io.jbouncer.core.Log;
+import io.jbouncer.core.server.ServerConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -79,12 +81,28 @@ final class ServerTlsNegotiation extends ChannelInboundHandlerAdapter {
         handler.handshakeFuture().addListener(done -> {
             handshakeDone.accept(done.isSuccess());
             if (done.isSuccess()) {
-                Log.debug("SSL established: %s", TlsInfo.describe(ctx.channel()));
+                established(ctx);
                 proceed(ctx);
             } else {
                 loginFailed.accept("TLS handshake error: " + TlsInfo.failure(done.cause()));
             }
         });
+    }
+
+    /**
+     * {@code SSL established: <info>}, at LOG with log_connections and NOISE without, as PgBouncer's server_proto
+     * logs it; with the server connection's prefix when this negotiation is a pooled server's.
+     */
+    private static void established(ChannelHandlerContext ctx) {
+        String info = TlsInfo.describe(ctx.channel());
+        ServerConnection server = ctx.pipeline().get(ServerConnection.class);
+        if (server != null) {
+            server.tlsEstablished(info);
+        } else if (ConnectionLog.connections()) {
+            Log.info("SSL established: %s", info);
+        } else {
+            Log.noise("SSL established: %s", info);
+        }
     }
 
     /** Hands the connection, now plaintext or encrypted, to the server connection: it sends its startup packet. */
