@@ -148,7 +148,7 @@ class PoolLimitsIT {
      * A cap of {@value #CAP} shared by two pools: six clients, three per pool, holding transactions get three
      * servers between them while the others queue (not refused) and get servers as the first commit; then three
      * clients of the first pool leave it three idle servers, and three clients of the second pool get servers by
-     * evicting them ({@code closing because: evicted}, logged at DEBUG). PostgreSQL never sees more than the cap.
+     * evicting them ({@code closing because: evicted}, logged with log_disconnections). PostgreSQL never sees more than the cap.
      */
     private static void assertCapSharedByTwoPools(JBouncerProcess bouncer, IntSupplier capped, PoolSide first,
             PoolSide second) throws Exception {
