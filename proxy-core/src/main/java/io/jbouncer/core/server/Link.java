@@ -233,7 +233,10 @@ public final class Link {
     public enum Abandoned {
         /** Idle and outside a transaction: give it back to the pool. */
         CLEAN,
-        /** A request is outstanding or a transaction is open: close it, never hand it to anyone dirty. */
+        /**
+         * A request (the client's, or the pooler's setup query) is outstanding or a transaction is open: close it,
+         * never hand it to anyone dirty.
+         */
         DIRTY,
         /** The server side had already released it (it may serve another client now): leave it alone. */
         GONE
@@ -248,7 +251,9 @@ public final class Link {
             }
             byte status = transactionStatus; // stable when nothing is due, see detachIfIdle
             if (PENDING.compareAndSet(this, current, RELEASED)) {
-                return (current & COUNT) == 0 && status == 'I' ? Abandoned.CLEAN : Abandoned.DIRTY;
+                // the pooler's setup query (syncParameters) may still be unanswered: its reply must not reach an
+                // idle server, nor the server's next client
+                return (current & COUNT) == 0 && status == 'I' && !setupPending ? Abandoned.CLEAN : Abandoned.DIRTY;
             }
         }
     }

@@ -156,6 +156,19 @@ class LinkTest {
     }
 
     @Test
+    void aLinkLeftWhileThePoolersSetupQueryIsUnansweredIsDirty() {
+        link.expectSetupReply();
+        assertEquals(Link.Abandoned.DIRTY, link.abandon(), "its reply would reach an idle server");
+    }
+
+    @Test
+    void aLinkLeftAfterTheSetupReplyIsClean() {
+        link.expectSetupReply();
+        link.setupReplied();
+        assertEquals(Link.Abandoned.CLEAN, link.abandon());
+    }
+
+    @Test
     void invalidateStopsEverything() {
         send("Q");
         link.invalidate();
