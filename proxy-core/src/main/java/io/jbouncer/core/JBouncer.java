@@ -349,6 +349,8 @@ public final class JBouncer {
             metrics.close();
         }
         if (workers != null) {
+            // PgBouncer exits without a line for each connection it drops then: the process ends, not a connection
+            ConnectionLog.configure(false, false);
             acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workers = null;

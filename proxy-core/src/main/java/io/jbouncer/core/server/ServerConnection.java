@@ -698,7 +698,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             case SV_TESTED -> onResetReply(tag, message);
             default -> {
                 // An idle server has nothing to say; PostgreSQL only speaks unasked when it terminates the session.
-                Log.debug("S-%s: idle server sent '%c'", logId(), (char) tag);
+                // PgBouncer's warning (src/server.c); the close is logged as "server conn crashed?", as PgBouncer
+                // logs the end of such a session.
+                Log.warning("S-%s: %s got packet '%c' from server when not linked", logId(), describe(), (char) tag);
                 channel.close();
             }
         }
