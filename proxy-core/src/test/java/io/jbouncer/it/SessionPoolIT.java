@@ -57,7 +57,11 @@ class SessionPoolIT {
     private static final String POOL_PASS = "session_pool_pass";
     private static final String POOL5_DB = "pool5";
     private static final String SINGLE_DB = "single";
-    private static final String SLEEP_30 = "SELECT pg_sleep(30)";
+    /**
+     * Named by a comment: another class's client killed during its own pg_sleep(30) leaves that backend sleeping on
+     * the shared cluster until the sleep ends, and the count of active backends running this text must see only ours.
+     */
+    private static final String SLEEP_30 = "SELECT pg_sleep(30) /* SessionPoolIT cancel */";
 
     private static PostgresCluster pg;
     private static JBouncerConfig config;
