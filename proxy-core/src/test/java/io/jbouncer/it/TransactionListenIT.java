@@ -1,6 +1,7 @@
 package io.jbouncer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,6 +28,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -184,12 +186,17 @@ class TransactionListenIT {
 
     @Test
     void listenerThatNeverReadsIsDisconnectedWithoutHurtingTheOthers() throws Exception {
-        // 42 MB in all: more than the slow client's socket buffers and queue can hold. They are sent in batches
-        // smaller than the queue, each read by the reader before the next is sent, so the reader never lags by a
-        // queue's worth however slowly a loaded machine lets it read.
+        // 42 MB in all: more than the slow client's socket buffers and queue can hold. Its receive buffer is fixed
+        // small (an explicit SO_RCVBUF turns off the kernel's autotuning, which can grow to tcp_rmem's maximum,
+        // 32 MB on recent kernels, and would swallow the flood). They are sent in batches smaller than the queue,
+        // each read by the reader before the next is sent, so the reader never lags by a queue's worth however
+        // slowly a loaded machine lets it read.
         int batch = QUEUE_SIZE / 2;
         int notifications = 12 * batch;
-        try (Connection slow = connect(); Connection reader = connect(); Connection notifier = connect()) {
+        Properties smallReceiveBuffer = new Properties();
+        smallReceiveBuffer.setProperty("receiveBufferSize", "16384");
+        try (Connection slow = role.connect(config.port(), DB, smallReceiveBuffer); Connection reader = connect();
+                Connection notifier = connect()) {
             execute(slow, "LISTEN flood");
             execute(reader, "LISTEN flood");
             List<PGNotification> got = new ArrayList<>();
@@ -201,7 +208,8 @@ class TransactionListenIT {
             for (int i = 0; i < notifications; i++) {
                 assertTrue(got.get(i).getParameter().startsWith((i + 1) + ":"), "in order");
             }
-            assertTrue(bouncer.awaitLog("notify_queue_size exceeded", WAIT), bouncer::log);
+            assertTrue(bouncer.awaitLog("closing because: notify_queue_size exceeded", WAIT), bouncer::log);
+            assertFalse(slow.isValid(5), "the client that never read is disconnected");
             assertEquals(0, reader.unwrap(PGConnection.class).getNotifications(100).length);
             execute(reader, "SELECT 1"); // the reader is still served
         }

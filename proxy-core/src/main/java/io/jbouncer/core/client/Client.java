@@ -295,6 +295,13 @@ public final class Client {
         closeReason = error.message();
         poolerError = true;
         closing = true;
+        if (!channel.isWritable()) {
+            // The client is not reading what is already on its way (its socket and outbound buffer are full, e.g.
+            // notify_queue_size exceeded): the error would wait behind that forever and the connection never
+            // close, so it closes now and what was queued is dropped.
+            channel.close();
+            return;
+        }
         channel.writeAndFlush(error.toByteBuf(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
     }
 
