@@ -134,8 +134,10 @@ public final class ServerConnector implements ServerLauncher {
                     if (!future.isSuccess()) {
                         listener.failed("connect failed: " + future.cause().getMessage());
                     } else if (timeout.toMillis() > 0) {
-                        future.getNow().eventLoop().schedule(() -> {
-                            if (!listener.isReady()) {
+                        Channel channel = future.getNow();
+                        channel.eventLoop().schedule(() -> {
+                            // still logging in; a connection lost meanwhile was reported lost when it closed
+                            if (channel.isActive() && !listener.isReady()) {
                                 listener.failed("connect timeout");
                             }
                         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
