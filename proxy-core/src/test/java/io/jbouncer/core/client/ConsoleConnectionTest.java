@@ -1,5 +1,7 @@
 package io.jbouncer.core.client;
 
+import static io.jbouncer.core.client.ClientChannelWire.answered;
+import static io.jbouncer.core.client.ClientChannelWire.tags;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -121,28 +123,6 @@ class ConsoleConnectionTest {
         for (int i = 0; i < wire.length; i++) {
             channel.writeInbound(Unpooled.copiedBuffer(wire, i, 1));
         }
-    }
-
-    /** Everything written to the client so far, as one byte array (released). */
-    private static byte[] answered(EmbeddedChannel channel) {
-        return Wire.encoded(all -> {
-            ByteBuf part;
-            while ((part = channel.readOutbound()) != null) {
-                all.writeBytes(part);
-                part.release();
-            }
-        });
-    }
-
-    /** The tags of the typed messages in {@code wire}. */
-    private static String tags(byte[] wire) {
-        StringBuilder tags = new StringBuilder();
-        ByteBuf in = Unpooled.wrappedBuffer(wire);
-        while (in.isReadable()) {
-            tags.append((char) in.readByte());
-            in.skipBytes(in.readInt() - 4);
-        }
-        return tags.toString();
     }
 
     /** The rows of the one result in {@code wire}, each a map of column name to text value. */
