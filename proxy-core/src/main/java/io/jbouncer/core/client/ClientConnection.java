@@ -452,19 +452,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * The client's first LISTEN, about to go to {@code current}: its LISTEN state starts, in the order the proof in
-     * {@link ClientListens} ("Created at the first LISTEN") needs. Returns {@code null} when the link was released
-     * meanwhile: the state stays, and the client's next server is watched from its start.
+     * The client's first LISTEN, about to go to {@code current}: its LISTEN state starts ({@link ClientListens#start}).
+     * Returns {@code null} when the link was released meanwhile.
      */
     private ClientListens listen(Link current, byte tag) {
         ClientListens created = new ClientListens(this, pool.listener(), pooler.config().notifyQueueSize());
-        listens = created; // before the link is marked watched: the server loop calls it as soon as it sees the mark
-        int unanswered = current.beforeFirstWatched(tag);
-        if (unanswered < 0) {
-            return null;
-        }
-        created.startedWith(unanswered);
-        return created;
+        return created.start(current, tag, started -> listens = started) ? created : null;
     }
 
     @Override

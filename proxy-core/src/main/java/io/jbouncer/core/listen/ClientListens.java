@@ -1,5 +1,6 @@
 package io.jbouncer.core.listen;
 
+import io.jbouncer.core.server.Link;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.SqlState;
 import io.jbouncer.protocol.message.ErrorResponse;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.Consumer;
 
 /**
  * One transaction-mode client's LISTEN state (docs/transaction-mode.md, "LISTEN/NOTIFY"): the channels it is
@@ -49,9 +51,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * at that instant ({@code Link.beforeFirstWatched}). Exactly those replies, and every later one, are shown to
  * {@link #readyForQuery} (each before the CAS that may release the link, so in order, the last before the client
  * can send anything to another server); every earlier one was answered before the instant and is shown to nobody.
- * So {@code cyclesSent} starts at that number ({@link #startedWith}) and {@code cyclesAnswered} at zero, whichever
+ * So {@code cyclesSent} starts at that number ({@link #start}) and {@code cyclesAnswered} at zero, whichever
  * of the two loops gets here first: the server loop only compares with what is recorded, and the LISTEN is recorded
- * after {@code startedWith}. When the link was released instead, nothing is unanswered, the message goes to the
+ * after {@code start}. When the link was released instead, nothing is unanswered, the message goes to the
  * client's next server, and every link the client gets from now on is watched from its start. A client's earlier
  * servers are all released, so none of their replies is still to come. UNLISTEN alone creates nothing: a client
  * that never LISTENed has nothing to end.
@@ -138,11 +140,21 @@ public final class ClientListens {
     }
 
     /**
-     * Client loop, once, right after the client's link counted the first LISTEN's message and was marked watched:
-     * the request cycles sent in full before it and still unanswered, whose ReadyForQuery replies come first.
+     * Client loop, once: the client's first LISTEN is about to go to {@code link}, and this state starts in the order
+     * the proof above ("Created at the first LISTEN") needs. It is published first ({@code publish}: where the
+     * server loop reads it as soon as it sees the link marked), then the link counts the LISTEN's message and is
+     * marked watched, and the count of cycles sent starts at those sent in full before it and still unanswered
+     * (their ReadyForQuery replies come first). Returns {@code false} when the link was released meanwhile: the
+     * state stays published, and the client's next server is watched from its start.
      */
-    public void startedWith(int cyclesUnanswered) {
+    public boolean start(Link link, byte tag, Consumer<ClientListens> publish) {
+        publish.accept(this);
+        int cyclesUnanswered = link.beforeFirstWatched(tag);
+        if (cyclesUnanswered < 0) {
+            return false;
+        }
         cyclesSent = cyclesUnanswered;
+        return true;
     }
 
     /**

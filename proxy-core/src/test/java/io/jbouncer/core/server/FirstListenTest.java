@@ -262,12 +262,9 @@ class FirstListenTest {
                     return to.beforeForward(tag);
                 }
                 watcher = new ClientListens(this, LISTENER, 10);
-                listens = watcher;
-                int unanswered = to.beforeFirstWatched(tag);
-                if (unanswered < 0) {
+                if (!watcher.start(to, tag, started -> listens = started)) {
                     return false;
                 }
-                watcher.startedWith(unanswered);
             } else if (!to.beforeForward(tag)) {
                 return false;
             }
