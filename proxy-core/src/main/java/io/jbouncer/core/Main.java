@@ -5,6 +5,7 @@ import io.jbouncer.core.config.ConfigException;
 import io.jbouncer.core.config.ConfigLoader;
 import io.jbouncer.core.config.UnsupportedSettingsException;
 import io.jbouncer.core.net.DnsCache;
+import io.jbouncer.core.net.LeakDetection;
 import io.jbouncer.core.ops.ConfigCheck;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ public final class Main {
 
     static int run(String[] args) {
         DnsCache.disableJvmCache(); // before any name lookup: dns_max_ttl alone decides how long answers live
+        LeakDetection.offUnlessConfigured(); // before the first buffer
         CommandLine commandLine;
         try {
             commandLine = CommandLine.parse(args);

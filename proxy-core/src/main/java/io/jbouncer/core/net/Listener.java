@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.UnixChannelOption;
@@ -44,13 +43,6 @@ public final class Listener {
 
     /** PgBouncer sets {@code TCP_DEFER_ACCEPT} to the value of {@code tcp_defer_accept}: 1 second. */
     private static final int DEFER_ACCEPT_SECONDS = 1;
-    /**
-     * One receive-buffer sizer for all client channels: Netty gives each channel its own allocator object, but the
-     * per-read state lives in the per-channel handle, so one shared object saves its bytes per idle client; and
-     * {@link ReceiveSizes}' handle is one small object where Netty's adaptive one is three.
-     */
-    static final RecvByteBufAllocator CLIENT_RECEIVE_SIZES = new ReceiveSizes();
-
     private final Transport transport;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
@@ -156,7 +148,7 @@ public final class Listener {
                 // no TCP_NODELAY child option: the epoll, io_uring and NIO socket channel configs of Netty enable it
                 // on every accepted socket already (outside Android); setting it again cost a setsockopt per login
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_RECEIVE_SIZES)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, ReceiveSizes.SHARED)
                 .childHandler(new ChannelInitializerOf(clientHandler, settings.tuning(), settings.proxyTrust()));
         LinuxSocketOptions linux = transport.linuxOptions();
         if (linux != null) {
@@ -180,7 +172,7 @@ public final class Listener {
                 .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
                 .handler(new AcceptFailures(() -> accepting))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_RECEIVE_SIZES)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, ReceiveSizes.SHARED)
                 .childHandler(new ChannelInitializerOf(clientHandler, null, null));
         try {
             unixChannel = bootstrap.bind(new DomainSocketAddress(path.toString())).sync().channel();

@@ -247,7 +247,8 @@ public final class ServerConnector implements ServerLauncher {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(unix ? transport.domainChannel() : transport.socketChannel())
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, ReceiveSizes.SHARED);
         if (!unix) {
             tuning.get().applyTo(bootstrap.option(ChannelOption.TCP_NODELAY, true));
         }
