@@ -13,6 +13,10 @@
 #   LATENCY_CASE [1] adds "select simple -c 1" (the added-latency goal); 0 leaves it out
 #   TARGETS ["direct pgbouncer jbouncer"]      SCALE [10] pgbench -i scale
 #   WARMUP [10] seconds of unrecorded select-only load on each target first (JIT, caches, server pools)
+#   WARMUP_CASE [2] then seconds of every case on every target, unrecorded: the JIT has seen each case's shape, and
+#   clients leave and arrive, before anything is measured (without it, the first measured run of a JVM paid for
+#   recompiling the relay after the warm-up's clients had left: about 0.8 s of C2 time, 4 us per transaction of
+#   a 6-second run, docs/benchmarks.md); 0 skips it
 #   POOL_MODE [transaction]  POOL_SIZE [20]  PG_PORT [25432]  PGBOUNCER_PORT [26432]  JBOUNCER_PORT [27432]
 #   JBOUNCER_JAR [proxy-core/target/jbouncer.jar]  JBOUNCER_JAVA_OPTS ["": bin/jbouncer's defaults]  PG_BIN [auto]
 #   WORKDIR [mktemp]
@@ -39,12 +43,13 @@ LATENCY_CASE=${LATENCY_CASE:-1}
 TARGETS=${TARGETS:-direct pgbouncer jbouncer${BASELINE_JAR:+ baseline}}
 SCALE=${SCALE:-10}
 WARMUP=${WARMUP:-10}
+WARMUP_CASE=${WARMUP_CASE:-2}
 
 script_option() {
     case $1 in
         --smoke)
             DURATION=2 REPEATS=1 CLIENTS=10 CONNECT_CLIENTS="" SCRIPTS=select MODES=simple LATENCY_CASE=0
-            SCALE=1 WARMUP=2
+            SCALE=1 WARMUP=2 WARMUP_CASE=0
             ;;
         *) return 1 ;;
     esac
@@ -204,6 +209,14 @@ main() {
             -U "$BENCH_USER" -n -S -T "$WARMUP" -c 10 -j "$(nproc)" "$BENCH_DB" >/dev/null 2>&1 \
             || log "warm-up on $target failed"
     done
+    if ((WARMUP_CASE > 0)); then
+        log "warm-up round: every case for ${WARMUP_CASE}s on every target"
+        for case_spec in "${cases[@]}"; do
+            for target in $TARGETS; do
+                DURATION=$WARMUP_CASE RESULTS=/dev/null run_case warmup "$case_spec" "$target"
+            done
+        done
+    fi
     RESULTS=$WORKDIR/results.tsv
     : >"$RESULTS"
     for ((repeat = 1; repeat <= REPEATS; repeat++)); do
@@ -221,7 +234,7 @@ main() {
     {
         echo "# jbouncer vs PgBouncer vs direct PostgreSQL"
         echo
-        echo "Command: \`DURATION=$DURATION REPEATS=$REPEATS WARMUP=$WARMUP CLIENTS=\"$CLIENTS\"" \
+        echo "Command: \`DURATION=$DURATION REPEATS=$REPEATS WARMUP=$WARMUP WARMUP_CASE=$WARMUP_CASE CLIENTS=\"$CLIENTS\"" \
             "CONNECT_CLIENTS=\"$CONNECT_CLIENTS\" SCRIPTS=\"$SCRIPTS\" MODES=\"$MODES\" LATENCY_CASE=$LATENCY_CASE" \
             "SCALE=$SCALE POOL_MODE=$POOL_MODE POOL_SIZE=$POOL_SIZE JBOUNCER_JAVA_OPTS=\"$JBOUNCER_JAVA_OPTS\"" \
             "${BASELINE_JAR:+BASELINE_JAR=$BASELINE_JAR}" "${TLS:+TLS=$TLS}" \
