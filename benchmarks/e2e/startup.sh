@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start-up and warm-up of a freshly started jbouncer, per runtime variant: milliseconds from exec to the listening
+# Start-up and warm-up of a freshly started jbouncer, per runtime variant (and of PgBouncer for comparison): milliseconds from exec to the listening
 # port, to the first query answered, the TPS of CLIENTS select-only clients in the first FIRST seconds after that
 # against the steady state after WARM seconds more, and the RSS at the end. Each repeat starts a new JVM; variants
 # are interleaved. These are latency and warm-up figures, not throughput comparisons between poolers, so they mean
@@ -10,7 +10,8 @@
 # Environment (defaults in brackets):
 #   VARIANTS ["17 25 25-aot"] from: 17 (JDK 17), 25 (JDK 25 with bin/jbouncer's defaults, which add compact object
 #     headers, no AOT cache), 25-aot (the same with the AOT cache of bin/jbouncer-aot-cache), 25-nocoh (JDK 25
-#     without compact object headers, no AOT cache)
+#     without compact object headers, no AOT cache), pgbouncer (PgBouncer itself: what any pooler's first seconds
+#     cost, its 100 logins and its first server connections, without a JIT)
 #   JDK17_HOME [/usr/lib/jvm/java-17-openjdk-amd64]  JDK25_HOME [/usr/lib/jvm/temurin-25-jdk-amd64]
 #   AOT_CACHE [the cache bin/jbouncer would use for JBOUNCER_JAR on JDK25_HOME]; made first when missing
 #   REPEATS [5]  CLIENTS [100]  FIRST [2] seconds  WARM [10] seconds  STEADY [5] seconds  SCALE [1]
@@ -64,43 +65,71 @@ now_ms() {
     date +%s%3N
 }
 
+# Starts the pooler of variant $1 in the background: sets VARIANT_PORT, and VARIANT_PID where it is known at once
+# (a JVM keeps bin/jbouncer's PID; PgBouncer -d writes its pidfile once it runs).
+spawn_variant() {
+    if [[ $1 == pgbouncer ]]; then
+        VARIANT_PORT=$PGBOUNCER_PORT
+        VARIANT_PID=""
+        write_pooler_config pgbouncer "$PGBOUNCER_PORT"
+        rm -f "$WORKDIR/pgbouncer.pid"
+        as_owner pgbouncer -d -q "$WORKDIR/pgbouncer.ini" || die "PgBouncer did not start"
+    else
+        variant_environment "$1"
+        VARIANT_PORT=$JBOUNCER_PORT
+        write_pooler_config jbouncer "$JBOUNCER_PORT"
+        spawn_jbouncer jbouncer "jbouncer-$1.out"
+        VARIANT_PID=$SPAWNED_PID
+        JBOUNCER_PID=$VARIANT_PID
+    fi
+}
+
+# Fails the run if variant $1 started at $2 (ms) has exited or, for PgBouncer, is not listening after 30 s.
+check_alive() {
+    if [[ -n $VARIANT_PID ]]; then
+        kill -0 "$VARIANT_PID" 2>/dev/null || die "$1 exited: $(tail -3 "$WORKDIR/jbouncer-$1.out" 2>/dev/null)"
+    elif (($(now_ms) - $2 > 30000)); then
+        die "$1 is not listening after 30 s"
+    fi
+}
+
 # One start of variant $1: prints "variant listen_ms first_query_ms first_tps steady_tps rss_kB cpu_ms", cpu_ms
-# being the JVM's CPU time (user + system, all threads) until the first query was answered.
+# being the pooler's CPU time (user + system, all threads) until the first query was answered.
 measure_start() {
-    local variant=$1 start pid listen_ms first_ms first_tps steady_tps rss cpu_ms
-    variant_environment "$variant"
-    write_pooler_config jbouncer "$JBOUNCER_PORT"
+    local variant=$1 start listen_ms first_ms first_tps steady_tps rss cpu_ms
     start=$(now_ms)
-    spawn_jbouncer jbouncer "jbouncer-$variant.out"
-    pid=$SPAWNED_PID
-    JBOUNCER_PID=$pid
-    until (exec 3<>"/dev/tcp/127.0.0.1/$JBOUNCER_PORT") 2>/dev/null; do
-        kill -0 "$pid" 2>/dev/null || die "jbouncer ($variant) exited: $(tail -3 "$WORKDIR/jbouncer-$variant.out")"
+    spawn_variant "$variant"
+    until (exec 3<>"/dev/tcp/127.0.0.1/$VARIANT_PORT") 2>/dev/null; do
+        check_alive "$variant" "$start"
         sleep 0.005
     done
     listen_ms=$(($(now_ms) - start))
+    if [[ $variant == pgbouncer ]]; then
+        VARIANT_PID=$(cat "$WORKDIR/pgbouncer.pid")
+        PGBOUNCER_PID=$VARIANT_PID
+    fi
     if [[ $variant == *-aot ]] && grep -q 'AOT cache' "$WORKDIR/jbouncer-$variant.out"; then
         die "the JVM refused the AOT cache $AOT_CACHE (made from another jar? rerun bin/jbouncer-aot-cache):" \
             "$(grep 'AOT cache' "$WORKDIR/jbouncer-$variant.out" | head -2)"
     fi
-    until PGPASSWORD=$BENCH_PASSWORD psql -X -q -t -h 127.0.0.1 -p "$JBOUNCER_PORT" -U "$BENCH_USER" \
+    until PGPASSWORD=$BENCH_PASSWORD psql -X -q -t -h 127.0.0.1 -p "$VARIANT_PORT" -U "$BENCH_USER" \
             -c 'SELECT 1' "$BENCH_DB" >/dev/null 2>&1; do
-        kill -0 "$pid" 2>/dev/null || die "jbouncer ($variant) exited"
+        check_alive "$variant" "$start"
     done
     first_ms=$(($(now_ms) - start))
-    cpu_ms=$(($(cpu_ticks "$pid") * 1000 / $(getconf CLK_TCK)))
+    cpu_ms=$(($(cpu_ticks "$VARIANT_PID") * 1000 / $(getconf CLK_TCK)))
     first_tps=$(bench "$FIRST")
     bench "$WARM" >/dev/null
     steady_tps=$(bench "$STEADY")
-    rss=$(rss_kb "$pid")
-    stop_pid "$pid"
-    JBOUNCER_PID=""
+    rss=$(rss_kb "$VARIANT_PID")
+    stop_pid "$VARIANT_PID"
+    JBOUNCER_PID="" PGBOUNCER_PID=""
     echo "$variant $listen_ms $first_ms $first_tps $steady_tps $rss $cpu_ms"
 }
 
 # TPS of CLIENTS select-only clients for $1 seconds, connections included (a restarted pooler's clients reconnect).
 bench() {
-    PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$JBOUNCER_PORT" -U "$BENCH_USER" -n -S -T "$1" \
+    PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$VARIANT_PORT" -U "$BENCH_USER" -n -S -T "$1" \
         -c "$CLIENTS" -j "$(( CLIENTS < $(nproc) ? CLIENTS : $(nproc) ))" "$BENCH_DB" 2>>"$WORKDIR/pgbench.err" \
         | awk '/^number of transactions actually processed/ {split($0, a, ": "); split(a[2], b, "/"); n = b[1]}
                END {printf "%.0f\n", n / '"$1"'}'
