@@ -70,10 +70,11 @@ public final class Pool {
 
     private final PoolStats stats;
     /**
-     * Every server of this pool not yet closed, in any state (what SHOW SERVERS lists), with the RECONNECT
-     * generation it was opened in: older than the database's current generation means close_needed.
+     * Every server of this pool not yet closed, in any state (what SHOW SERVERS lists). Each carries the RECONNECT
+     * generation it was opened in ({@link ServerConnection#generation}): older than the current one means
+     * close_needed.
      */
-    private final Map<ServerConnection, Integer> servers = new ConcurrentHashMap<>();
+    private final Set<ServerConnection> servers = ConcurrentHashMap.newKeySet();
     private final IdleServers idle = new IdleServers();
     private final ArrayDeque<ServerWaiter> waiters = new ArrayDeque<>();
     /**
@@ -196,17 +197,24 @@ public final class Pool {
 
     /** Every server of this pool that is not closed (a live view; states change concurrently). */
     public Collection<ServerConnection> servers() {
-        return Collections.unmodifiableSet(servers.keySet());
+        return Collections.unmodifiableSet(servers);
     }
 
-    /** A launched server starts counting in SHOW SERVERS (state {@code new}) until it is closed. */
+    /**
+     * A launched server starts counting in SHOW SERVERS (state {@code new}) until it is closed. Its generation is set
+     * before it is listed, so whoever finds it through the list sees it.
+     */
     public void track(ServerConnection server) {
-        servers.put(server, generation.get());
+        server.openedIn(generation.get());
+        servers.add(server);
     }
 
-    /** RECONNECT was issued after this server was opened: it is closed instead of reused. */
+    /**
+     * RECONNECT was issued after this server was opened: it is closed instead of reused. Asked at every check-in:
+     * a field and an atomic read, no map lookup.
+     */
     public boolean closeNeeded(ServerConnection server) {
-        return servers.getOrDefault(server, Integer.MAX_VALUE) < generation.get();
+        return server.generation() < generation.get();
     }
 
     /** PAUSE (global or of this database) or KILL: no server is handed out, released ones are closed. */
@@ -245,7 +253,7 @@ public final class Pool {
     /** How many servers are still waiting to be closed for a RECONNECT (WAIT_CLOSE). */
     public int closeNeededServers() {
         int count = 0;
-        for (ServerConnection server : servers.keySet()) {
+        for (ServerConnection server : servers) {
             count += closeNeeded(server) ? 1 : 0;
         }
         return count;
@@ -298,7 +306,7 @@ public final class Pool {
 
     /** KILL: every server of this pool is closed, busy or not (their clients are dropped by the caller). */
     public List<CompletionStage<Void>> killServers(String reason) {
-        return close(List.copyOf(servers.keySet()), reason);
+        return close(List.copyOf(servers), reason);
     }
 
     private List<CompletionStage<Void>> closeIdle(String reason) {
@@ -827,7 +835,7 @@ public final class Pool {
      */
     private void closeNeededActive() {
         boolean fastClose = settings.serverFastClose();
-        for (ServerConnection server : servers.keySet()) {
+        for (ServerConnection server : servers) {
             if (server.state() != ServerState.SV_ACTIVE || !closeNeeded(server)) {
                 continue;
             }

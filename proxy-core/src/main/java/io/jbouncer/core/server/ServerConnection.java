@@ -103,6 +103,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     private final long id = ConnectionIds.next();
     private final long createdMillis = System.currentTimeMillis();
     private final long createdNanos = System.nanoTime();
+    /**
+     * The pool's RECONNECT generation when it registered this server ({@link Pool#track}): set once, before the pool
+     * lists the server or it connects, so every later reader sees it. An older generation than the pool's means
+     * close_needed.
+     */
+    private int generation;
     /** When the server last went idle; written under the pool's lock, read by the janitor under it. */
     private long idleSinceNanos;
     private volatile long roleCheckedNanos;
@@ -240,6 +246,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     public long createdNanos() {
         return createdNanos;
+    }
+
+    /** Called once by the pool when it registers this server: the RECONNECT generation it is opened in. */
+    public void openedIn(int poolGeneration) {
+        generation = poolGeneration;
+    }
+
+    /** The RECONNECT generation this server was opened in (see {@link Pool#closeNeeded}). */
+    public int generation() {
+        return generation;
     }
 
     /** Called by the pool, under its lock, when this server joins the idle list. */
