@@ -35,6 +35,11 @@ public final class Config {
     private final Map<Integer, PeerDef> peers;
     private final String autodbConnstr;
     private final List<String> warnings;
+    /**
+     * {@code max_prepared_statements}, read at every server hand-out: a field, not a map lookup and unboxing (the
+     * values never change in a snapshot).
+     */
+    private final int maxPreparedStatements;
 
     Config(Path file, Map<String, Object> values, Set<String> explicitlySetKeys, Map<String, DatabaseDef> databases,
             Map<String, UserDef> users, Map<Integer, PeerDef> peers, String autodbConnstr, List<String> warnings) {
@@ -46,6 +51,7 @@ public final class Config {
         this.peers = Collections.unmodifiableMap(new TreeMap<>(peers));
         this.autodbConnstr = autodbConnstr;
         this.warnings = List.copyOf(warnings);
+        this.maxPreparedStatements = integer("max_prepared_statements");
     }
 
     /** The file this snapshot was loaded from, as given to {@link ConfigLoader#load}. */
@@ -375,7 +381,7 @@ public final class Config {
 
     /** {@code max_prepared_statements}: Prepared statements cached per server connection (0 = off). */
     public int maxPreparedStatements() {
-        return integer("max_prepared_statements");
+        return maxPreparedStatements;
     }
 
     /** {@code max_user_client_connections}: Client connections per user (0 = unlimited). */

@@ -792,7 +792,7 @@ public final class Pool {
         synchronized (this) {
             PoolSettings current = settings;
             long idleLimit = current.serverIdleTimeout().toNanos();
-            long lifetime = current.serverLifetime().toNanos();
+            long lifetime = current.serverLifetimeNanos();
             int keep = current.minPoolSize();
             for (ServerConnection server : idle.longestIdleFirst()) {
                 if (closeNeeded(server)) {
@@ -849,7 +849,7 @@ public final class Pool {
 
     /** PgBouncer spreads lifetime closes: at most one per server_lifetime / pool_size per pool. */
     private boolean lifetimeCloseAllowed(long now, PoolSettings current) {
-        long spacing = current.poolSize() > 0 ? current.serverLifetime().toNanos() / current.poolSize() : 0;
+        long spacing = current.poolSize() > 0 ? current.serverLifetimeNanos() / current.poolSize() : 0;
         return lastLifetimeCloseNanos == 0 || now - lastLifetimeCloseNanos >= spacing;
     }
 
@@ -871,8 +871,7 @@ public final class Pool {
 
     /** Whether a server released by a client must be closed instead of reused: past its lifetime (0 = single use). */
     public boolean lifetimeOver(ServerConnection server) {
-        long lifetime = settings.serverLifetime().toNanos();
-        return System.nanoTime() - server.createdNanos() >= lifetime;
+        return System.nanoTime() - server.createdNanos() >= settings.serverLifetimeNanos();
     }
 
     private boolean loginRetryPending() {
