@@ -25,7 +25,7 @@ public class BenchClient implements ServerWaiter {
     }
 
     @Override
-    public void assign(ServerConnection server) {
+    public void assign(ServerConnection server, long now) {
         assigned = server;
     }
 

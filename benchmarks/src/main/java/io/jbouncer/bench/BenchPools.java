@@ -49,7 +49,7 @@ final class BenchPools {
      * login succeeds and the server goes to {@code holder}, who keeps it; the caller checks it in.
      */
     static ServerConnection logIn(Pool pool, Channel channel, BenchClient holder) {
-        pool.acquire(holder);
+        pool.acquire(holder, System.nanoTime());
         ServerConnection server = new ServerConnection(pool, pool.nextAddress(),
                 new ServerCredentials("bench", null, null), Map.of("user", "bench"), 1 << 20);
         channel.pipeline().addLast(server);

@@ -32,9 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * it does on a running pooler; the hand-off then runs synchronously on the calling thread.
  *
  * <p><b>Measured.</b> {@code acquire}: the PAUSE check, the lock, the idle-list scan for a server on the client's
- * loop, the server-check decision ({@code System.nanoTime}), the call to {@link ServerWaiter#assign}.
- * {@code checkin}: the PAUSE and RECONNECT checks (a {@code ConcurrentHashMap} lookup), the lock, the waiter queue
- * poll, the idle timestamp ({@code System.nanoTime}) and the push onto the idle list. {@code acquireCheckin} runs
+ * loop, the server-check decision, the call to {@link ServerWaiter#assign}. {@code checkin}: the PAUSE and
+ * RECONNECT checks (a field and an atomic read), the lock, the waiter queue poll, the idle timestamp and the push
+ * onto the idle list. Each call is given one {@code System.nanoTime()}, as a read of the event loop gives it the one
+ * clock read that read makes. {@code acquireCheckin} runs
  * on one thread (the lock uncontended); {@code acquireCheckinContended} on two
  * threads sharing the pool, so both calls fight for its lock (on a two-core machine, the whole machine).
  *
@@ -68,7 +69,7 @@ public class PoolAcquireBench {
             for (int i = 0; i < SERVERS; i++) {
                 servers.add(BenchPools.logIn(pool, new EmbeddedChannel(), new Client()));
             }
-            servers.forEach(pool::checkin);
+            servers.forEach(server -> pool.checkin(server, System.nanoTime()));
             PoolCounts counts = pool.counts();
             if (!counts.equals(new PoolCounts(SERVERS, SERVERS, 0, 0))) {
                 throw new IllegalStateException("pool not filled: " + counts);
@@ -99,9 +100,9 @@ public class PoolAcquireBench {
     }
 
     private static ServerConnection roundTrip(Pool pool, Client client) {
-        pool.acquire(client);
+        pool.acquire(client, System.nanoTime());
         ServerConnection server = client.take();
-        pool.checkin(server);
+        pool.checkin(server, System.nanoTime());
         return server;
     }
 }

@@ -84,7 +84,7 @@ public class PoolAffinityBench {
             eventLoops[i % loops].register(channel).syncUninterruptibly(); // shares that loop with its servers
             loggedIn.add(BenchPools.logIn(pool, channel, new Client(eventLoops[i % loops])));
         }
-        loggedIn.forEach(pool::checkin);
+        loggedIn.forEach(server -> pool.checkin(server, System.nanoTime()));
         clients = new Client[2 * loops];
         for (int i = 0; i < clients.length; i++) {
             clients[i] = new Client(eventLoops[i % loops]);
@@ -97,7 +97,7 @@ public class PoolAffinityBench {
         if (client.held != null) {
             return null; // this client is inside a transaction already
         }
-        pool.acquire(client);
+        pool.acquire(client, System.nanoTime());
         ServerConnection server = client.take();
         client.held = server;
         counted.handOuts++;
@@ -107,7 +107,7 @@ public class PoolAffinityBench {
         busy.add(client);
         if (busy.size() > loops) {
             Client done = busy.poll();
-            pool.checkin(done.held);
+            pool.checkin(done.held, System.nanoTime());
             done.held = null;
         }
         return server;

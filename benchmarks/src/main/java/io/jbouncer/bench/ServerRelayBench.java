@@ -76,7 +76,7 @@ public class ServerRelayBench {
     public void setUp() {
         pool = BenchPools.transactionPool(20);
         client.runOn(serverChannel.eventLoop());
-        pool.acquire(client); // queued: the pool wants a login, which the benchmark supplies below
+        pool.acquire(client, System.nanoTime()); // queued: the pool wants a login, supplied below
         server = new ServerConnection(pool, pool.nextAddress(), new ServerCredentials("bench", null, null),
                 Map.of("user", "bench", "database", "bench"), 1 << 20);
         serverChannel.pipeline().addLast(server.loginHandler());
@@ -90,7 +90,8 @@ public class ServerRelayBench {
         if (server.state() != ServerState.SV_ACTIVE && server.state() != ServerState.SV_IDLE) {
             throw new IllegalStateException("server did not log in: " + server.state());
         }
-        pool.checkin(client.take()); // the client that caused the login got it first; the pool holds it now
+        // the client that caused the login got it first; the pool holds it now
+        pool.checkin(client.take(), System.nanoTime());
         releaseAll(serverChannel);
         reply = Unpooled.buffer();
         RowDescription.encode(reply, List.of(new RowDescription.Column("abalance", RowDescription.INT4)));
@@ -123,9 +124,10 @@ public class ServerRelayBench {
     /** One select-only transaction, server side: hand-out, reply relayed, release. */
     @Benchmark
     public int transaction(Writes writes) {
-        pool.acquire(client);
-        Link link = client.take().assign(client);
-        if (link == null || !link.beforeForward((byte) 'Q')) {
+        long now = System.nanoTime(); // the client read's one clock read
+        pool.acquire(client, now);
+        Link link = client.take().assign(client, now);
+        if (link == null || !link.beforeForward((byte) 'Q', now)) {
             throw new IllegalStateException("server not linked");
         }
         read(PooledByteBufAllocator.DEFAULT.directBuffer(reply.readableBytes()).writeBytes(reply, 0,

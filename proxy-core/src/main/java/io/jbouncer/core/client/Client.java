@@ -178,9 +178,9 @@ public final class Client {
         return lastReadNanos;
     }
 
-    /** Bytes came from the client (request_time, client_idle_timeout). */
-    void markRead() {
-        lastReadNanos = System.nanoTime();
+    /** Bytes came from the client at {@code now} (request_time, client_idle_timeout). */
+    void markRead(long now) {
+        lastReadNanos = now;
     }
 
     /** Nothing more is read: an error went out, the connection closes, or it carries a cancel. */

@@ -77,6 +77,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * end of the read burst, instead of after every scan.
      */
     private boolean inReadBurst;
+    /**
+     * {@code System.nanoTime()} as passed to {@link #drain}, which sets it right before it scans: what the scanner's
+     * callbacks ({@link #onHeader}, which take no time argument) start a request with. Read only by them, so never
+     * from another read.
+     */
+    private long scanNanos;
     private long waitStartNanos;
     /** Inside {@link #requestServer}'s call to the pool: a server assigned now is handed over inline. */
     private boolean requesting;
@@ -164,8 +170,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             ((ByteBuf) msg).release(); // closing: an error went out; nothing more is read
             return;
         }
+        // The clock is read once per read, as PgBouncer reads it once per loop turn: everything this read times (the
+        // client's last read, its wait, the server handed out, the request started) takes this value.
+        long now = System.nanoTime();
         pool.stats().received(((ByteBuf) msg).readableBytes());
-        client.markRead();
+        client.markRead(now);
         inReadBurst = true;
         inbound.append(ctx.alloc(), (ByteBuf) msg);
         if (state.waiting()) {
@@ -174,7 +183,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             ctx.channel().config().setAutoRead(false);
         }
         try {
-            process();
+            process(now);
         } catch (PgProtocolException e) {
             closeWithError(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
         }
@@ -241,23 +250,23 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     // ---- the pool's callbacks ------------------------------------------------------------------------------
 
     @Override
-    public void assign(ServerConnection server) {
+    public void assign(ServerConnection server, long now) {
         boolean dedicated = server.dedicatedTo() != null;
         ClientState state = client.state();
         if (state == ClientState.CL_JUSTFREE) {
             if (dedicated) {
                 server.close("replication client left"); // made for this client alone
             } else {
-                server.pool().checkin(server); // the client left while queued: the server is still clean
+                server.pool().checkin(server, now); // the client left while queued: the server is still clean
             }
             return;
         }
-        Link assigned = server.assign(this);
+        Link assigned = server.assign(this, now);
         if (assigned == null) {
             if (dedicated) {
                 closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
             } else {
-                server.pool().acquire(this); // it died on the way here: ask again, still queued with our timers
+                server.pool().acquire(this, now); // it died on the way here: ask again, still queued with our timers
             }
             return;
         }
@@ -273,23 +282,23 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (!requesting) { // else handed over inline by requestServer: it never left CL_ACTIVE
             client.transition(ClientState.CL_ACTIVE);
         }
-        server.pool().stats().serverAssigned(System.nanoTime() - waitStartNanos);
+        server.pool().stats().serverAssigned(now - waitStartNanos);
         channel.config().setAutoRead(true);
         if (dedicated) {
             // Its own server, logged in with this client's parameters: welcomed with what it reported, no SET.
             session.writeWelcome(channel, server.reportedParameters(), pooler.config().loginNotifyMessage());
-            drain();
+            drain(now);
             return;
         }
         if (welcome) {
             session.writeWelcome(channel, server.pool().welcomeParameters(), pooler.config().loginNotifyMessage());
             // client_idle_timeout counts from the welcome: before it the client could only wait for us.
-            client.markRead();
+            client.markRead(now);
             if (server.pool().settings().releasesAtIdle() && assigned.detachIfIdle()) {
                 // This server only taught us what to welcome the client with; its first query may go elsewhere.
                 link = null;
                 server.releaseDetached(assigned);
-                drain();
+                drain(now);
                 return;
             }
         }
@@ -297,7 +306,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         // loses them before it serves this client.
         server.syncParameters(assigned, session.trackedParameters(),
                 sessionSettings == null ? Map.of() : sessionSettings.committed());
-        drain();
+        drain(now);
     }
 
     @Override
@@ -436,13 +445,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         ClientListens watcher = listens;
         if (watcher == null) {
             if (!readsListen || !ClientListens.startsListening(tag, length, inbound.buffer())) {
-                return current.beforeForward(tag); // a client that never LISTENs: nothing more
+                return current.beforeForward(tag, scanNanos); // a client that never LISTENs: nothing more
             }
             watcher = listen(current, tag);
             if (watcher == null) {
                 return false;
             }
-        } else if (!current.beforeForward(tag)) {
+        } else if (!current.beforeForward(tag, scanNanos)) {
             return false;
         }
         if (watcher.forwarding(tag, length, inbound.buffer())) {
@@ -457,7 +466,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      */
     private ClientListens listen(Link current, byte tag) {
         ClientListens created = new ClientListens(this, pool.listener(), pooler.config().notifyQueueSize());
-        return created.start(current, tag, started -> listens = started) ? created : null;
+        return created.start(current, tag, scanNanos, started -> listens = started) ? created : null;
     }
 
     @Override
@@ -501,19 +510,24 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /** Relays what is buffered; asks the pool for a server when a message needs one. */
-    private void process() {
+    private void process(long now) {
         if (client.state() == ClientState.CL_ACTIVE) {
-            drain();
+            drain(now);
         }
     }
 
-    private void drain() {
+    /**
+     * Relays what is buffered, at {@code now} ({@code System.nanoTime()} as the caller read it on this loop: at the
+     * start of its read, or just now in a task); asks the pool for a server when a message needs one.
+     */
+    private void drain(long now) {
         ByteBuf buffer = inbound.buffer();
         if (buffer == null || client.state() == ClientState.CL_JUSTFREE) {
             return;
         }
         linkLost = false;
         Link before = link;
+        scanNanos = now;
         try {
             scanner.scan(buffer, this);
         } catch (PgProtocolException e) {
@@ -536,7 +550,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             link = null; // released by the server side at its last ReadyForQuery
         }
         if (client.state() == ClientState.CL_ACTIVE && link == null && !inbound.isEmpty()) {
-            requestServer();
+            requestServer(now);
         }
     }
 
@@ -547,20 +561,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * costs no state move. Nothing else can hand this client a server meanwhile: another loop's hand-off is a task
      * on this loop, which runs after this.
      */
-    private void requestServer() {
+    private void requestServer(long now) {
         ClientListens listening = listens;
-        if (listening != null && listening.holdsRequests(this::drain)) {
+        if (listening != null && listening.holdsRequests(() -> drain(System.nanoTime()))) {
             return; // the last server's ReadyForQuery waits for a LISTEN elsewhere: nothing may overtake it
         }
         requesting = true;
         try {
-            askPool();
+            askPool(now);
         } finally {
             requesting = false;
         }
         if (link == null && client.state() == ClientState.CL_ACTIVE && !client.closing()) {
             client.transition(ClientState.CL_WAITING); // queued: query_wait_timeout applies from now
-            armWaitTimer();
+            armWaitTimer(now);
         }
     }
 
@@ -568,26 +582,26 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * Authenticated, queued (CL_WAITING_LOGIN) for the server whose parameters it is welcomed with, or for its own
      * (replication), with the pool's {@code query_wait_timeout} (PgBouncer's FATAL text) as the limit.
      */
-    private void waitForServer() {
-        askPool();
+    private void waitForServer(long now) {
+        askPool(now);
         if (client.state().waiting() && !client.closing()) {
-            armWaitTimer(); // a server handed over inline needed no timer, so none was scheduled and cancelled
+            armWaitTimer(now); // a server handed over inline needed no timer, so none was scheduled and cancelled
         }
     }
 
-    /** Asks the pool for a server; the wait counts from here. */
-    private void askPool() {
-        waitStartNanos = System.nanoTime();
+    /** Asks the pool for a server; the wait counts from {@code now}. */
+    private void askPool(long now) {
+        waitStartNanos = now;
         if (session.replication() != ReplicationMode.NONE) {
             pool.acquireDedicated(this, session.replication(), session.replicationParameters());
         } else {
-            pool.acquire(this);
+            pool.acquire(this, now);
         }
     }
 
-    /** One timer per wait, at the earlier of its deadlines ({@link QueueWaitTimer}). */
-    private void armWaitTimer() {
-        long delay = queueWaitTimer().delayMillis(System.nanoTime() - waitStartNanos);
+    /** One timer per wait, at the earlier of its deadlines ({@link QueueWaitTimer}), armed at {@code now}. */
+    private void armWaitTimer(long now) {
+        long delay = queueWaitTimer().delayMillis(now - waitStartNanos);
         if (delay >= 0) {
             waitTimer = channel.eventLoop().schedule(this::waitTimerFired, delay, TimeUnit.MILLISECONDS);
         }
@@ -604,7 +618,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (!state.waiting()) {
             return;
         }
-        if (queueWaitTimer().timedOut(System.nanoTime() - waitStartNanos)) {
+        long now = System.nanoTime();
+        if (queueWaitTimer().timedOut(now - waitStartNanos)) {
             if (pool.cancelWait(this)) {
                 closeWithError(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout"));
             }
@@ -617,7 +632,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
                     .encodeAsNotice(notice);
             channel.writeAndFlush(notice);
         }
-        armWaitTimer();
+        armWaitTimer(now);
     }
 
     // ---- start and close ------------------------------------------------------------------------------------
@@ -628,12 +643,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        long now = System.nanoTime();
         client.countIn(pool.clientCounts());
         if (session.replication() != ReplicationMode.NONE) {
             // Never pooled (PgBouncer 1.23): welcomed only once its own server logged in, so PostgreSQL's refusal
             // of an unprivileged user reaches the client as PostgreSQL sent it.
             client.transition(ClientState.CL_WAITING_LOGIN);
-            waitForServer();
+            waitForServer(now);
             return;
         }
         followsListen = pooler.config().transactionListen() && pool.settings().releasesAtIdle();
@@ -652,11 +668,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             client.cancelLoginTimer();
             session.writeWelcome(channel, pool.welcomeParameters(), pooler.config().loginNotifyMessage());
             client.transition(ClientState.CL_ACTIVE);
-            drain();
+            drain(now);
         } else {
             // The pool never logged in: learn the server's parameters from its first server before welcoming.
             client.transition(ClientState.CL_WAITING_LOGIN);
-            waitForServer();
+            waitForServer(now);
         }
     }
 

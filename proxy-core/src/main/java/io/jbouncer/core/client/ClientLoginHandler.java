@@ -88,7 +88,7 @@ public final class ClientLoginHandler extends ChannelInboundHandlerAdapter {
             bytes.release(); // refused, closing, or carrying a cancel: nothing more is read
             return;
         }
-        client.markRead();
+        client.markRead(System.nanoTime());
         ByteBuf in = inbound.append(ctx.alloc(), bytes);
         try {
             scan(in);

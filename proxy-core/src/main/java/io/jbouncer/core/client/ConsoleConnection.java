@@ -77,7 +77,7 @@ final class ConsoleConnection extends ChannelInboundHandlerAdapter implements Pa
             ((ByteBuf) msg).release(); // an error went out and the connection closes: nothing more is read
             return;
         }
-        client.markRead();
+        client.markRead(System.nanoTime());
         ByteBuf buffer = inbound.append(ctx.alloc(), (ByteBuf) msg);
         try {
             scanner.scan(buffer, this);

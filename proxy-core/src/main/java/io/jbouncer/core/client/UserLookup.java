@@ -45,7 +45,7 @@ final class UserLookup implements ServerWaiter {
     }
 
     void start() {
-        pool.acquire(this);
+        pool.acquire(this, System.nanoTime());
     }
 
     /** The client left or timed out: the outcome is not wanted any more. */
@@ -65,9 +65,9 @@ final class UserLookup implements ServerWaiter {
     }
 
     @Override
-    public void assign(ServerConnection server) {
+    public void assign(ServerConnection server, long now) {
         if (finished) {
-            pool.checkin(server); // still clean: nothing was sent on it
+            pool.checkin(server, now); // still clean: nothing was sent on it
             return;
         }
         server.runAuthQuery(new AuthQuery(sql, user, outcome -> loop.execute(() -> finish(outcome))));
@@ -86,7 +86,7 @@ final class UserLookup implements ServerWaiter {
             return;
         }
         if (outcome instanceof AuthQuery.Outcome.ServerGone) {
-            pool.acquire(this); // the server died on its way here: ask again, like a client would
+            pool.acquire(this, System.nanoTime()); // the server died on its way here: ask again, like a client would
             return;
         }
         finished = true;

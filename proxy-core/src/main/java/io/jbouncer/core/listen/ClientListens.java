@@ -142,14 +142,15 @@ public final class ClientListens {
     /**
      * Client loop, once: the client's first LISTEN is about to go to {@code link}, and this state starts in the order
      * the proof above ("Created at the first LISTEN") needs. It is published first ({@code publish}: where the
-     * server loop reads it as soon as it sees the link marked), then the link counts the LISTEN's message and is
-     * marked watched, and the count of cycles sent starts at those sent in full before it and still unanswered
-     * (their ReadyForQuery replies come first). Returns {@code false} when the link was released meanwhile: the
-     * state stays published, and the client's next server is watched from its start.
+     * server loop reads it as soon as it sees the link marked), then the link counts the LISTEN's message (a request
+     * it begins starts at {@code now}) and is marked watched, and the count of cycles sent starts at those sent in
+     * full before it and still unanswered (their ReadyForQuery replies come first). Returns {@code false} when the
+     * link was released meanwhile: the state stays published, and the client's next server is watched from its
+     * start.
      */
-    public boolean start(Link link, byte tag, Consumer<ClientListens> publish) {
+    public boolean start(Link link, byte tag, long now, Consumer<ClientListens> publish) {
         publish.accept(this);
-        int cyclesUnanswered = link.beforeFirstWatched(tag);
+        int cyclesUnanswered = link.beforeFirstWatched(tag, now);
         if (cyclesUnanswered < 0) {
             return false;
         }

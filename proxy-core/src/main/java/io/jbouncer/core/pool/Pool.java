@@ -371,10 +371,11 @@ public final class Pool {
     }
 
     /**
-     * Asks for a server. The waiter gets {@link ServerWaiter#assign} at once (an idle server, preferably on its
-     * own event loop) or later, or {@link ServerWaiter#fail} when logins are failing.
+     * Asks for a server, at {@code now} ({@code System.nanoTime()} as the caller read it on the waiter's loop). The
+     * waiter gets {@link ServerWaiter#assign} at once (an idle server, preferably on its own event loop) or later, or
+     * {@link ServerWaiter#fail} when logins are failing.
      */
-    public void acquire(ServerWaiter waiter) {
+    public void acquire(ServerWaiter waiter, long now) {
         if (poolerState.shuttingDown() && poolerState.paused()) {
             // SHUTDOWN WAIT_FOR_SERVERS drops waiting clients (PgBouncer usage.md): one that would start waiting now
             // is dropped the same way, instead of queueing behind a pause that ends only when the process exits.
@@ -396,7 +397,7 @@ public final class Pool {
             }
         }
         if (server != null) {
-            handOffChecked(waiter, server);
+            handOffChecked(waiter, server, now);
         } else if (failFast != null) {
             waiter.fail(failFast);
         } else {
@@ -439,7 +440,7 @@ public final class Pool {
             synchronized (this) {
                 logins--;
             }
-            handOff(server.dedicatedTo(), server);
+            handOff(server.dedicatedTo(), server, System.nanoTime());
             launchForWaiters();
             return;
         }
@@ -454,7 +455,7 @@ public final class Pool {
                 welcomeParameters = Map.copyOf(parameters);
             }
         }
-        checkin(server);
+        checkin(server, System.nanoTime());
         launchForWaiters();
     }
 
@@ -571,8 +572,11 @@ public final class Pool {
                 + describe(lastLoginError) + " (server_login_retry)");
     }
 
-    /** Returns a clean, idle server: it goes to the first waiter, else to the idle list. */
-    public void checkin(ServerConnection server) {
+    /**
+     * Returns a clean, idle server, at {@code now} ({@code System.nanoTime()} as the caller read it on the server's
+     * loop): it goes to the first waiter, else to the idle list.
+     */
+    public void checkin(ServerConnection server, long now) {
         if (paused() || closeNeeded(server)) {
             server.close(paused() ? "pause mode" : "database configuration changed");
             return;
@@ -582,7 +586,7 @@ public final class Pool {
         synchronized (this) {
             waiter = takeWaiter(server.executor());
             if (waiter == null) {
-                server.markIdle(System.nanoTime());
+                server.markIdle(now);
                 idle.add(server);
                 if (!dedicatedWaiters.isEmpty()) {
                     plan = planLogin(null); // a replication client may need this room in pool_size
@@ -590,7 +594,7 @@ public final class Pool {
             }
         }
         if (waiter != null) {
-            handOff(waiter, server);
+            handOff(waiter, server, now);
         } else {
             start(plan);
         }
@@ -869,9 +873,12 @@ public final class Pool {
         return true;
     }
 
-    /** Whether a server released by a client must be closed instead of reused: past its lifetime (0 = single use). */
-    public boolean lifetimeOver(ServerConnection server) {
-        return System.nanoTime() - server.createdNanos() >= settings.serverLifetimeNanos();
+    /**
+     * Whether a server released by a client at {@code now} must be closed instead of reused: past its lifetime (0 =
+     * single use).
+     */
+    public boolean lifetimeOver(ServerConnection server, long now) {
+        return now - server.createdNanos() >= settings.serverLifetimeNanos();
     }
 
     private boolean loginRetryPending() {
@@ -924,17 +931,17 @@ public final class Pool {
      * alive), so after a promotion or a fencing reload a server of the wrong role is closed, not handed out. A
      * server that fails the check is closed and the waiter asks again.
      */
-    private void handOffChecked(ServerWaiter waiter, ServerConnection server) {
+    private void handOffChecked(ServerWaiter waiter, ServerConnection server, long now) {
         PoolSettings current = settings;
-        long now = System.nanoTime();
         TargetSessionAttrs attrs = target.sessionAttrs();
         boolean roleCheck = attrs.rechecked() && current.needsRoleCheck(server.roleCheckedNanos(), now);
         if (!roleCheck && !current.needsCheck(server.idleSinceNanos(), now)) {
-            handOff(waiter, server); // the usual hand-out: no check, so no callbacks to allocate
+            handOff(waiter, server, now); // the usual hand-out: no check, so no callbacks to allocate
             return;
         }
-        Runnable passed = () -> handOff(waiter, server);
-        Runnable failed = () -> waiter.executor().execute(() -> acquire(waiter));
+        // The callbacks run later (once the check answered), so they read the clock themselves.
+        Runnable passed = () -> handOff(waiter, server, System.nanoTime());
+        Runnable failed = () -> waiter.executor().execute(() -> acquire(waiter, System.nanoTime()));
         if (roleCheck) {
             server.checkRole(attrs, passed, failed);
         } else {
@@ -942,11 +949,15 @@ public final class Pool {
         }
     }
 
-    private static void handOff(ServerWaiter waiter, ServerConnection server) {
+    /**
+     * Gives {@code server} to {@code waiter}: inline, at {@code now}, on the waiter's own loop; else in a task on that
+     * loop, which reads the clock when it runs.
+     */
+    private static void handOff(ServerWaiter waiter, ServerConnection server, long now) {
         if (waiter.executor().inEventLoop()) {
-            waiter.assign(server);
+            waiter.assign(server, now);
         } else {
-            waiter.executor().execute(() -> waiter.assign(server));
+            waiter.executor().execute(() -> waiter.assign(server, System.nanoTime()));
         }
     }
 

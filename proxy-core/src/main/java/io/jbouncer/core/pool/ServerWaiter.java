@@ -15,8 +15,11 @@ public interface ServerWaiter {
     /**
      * Receives a server. Runs on {@link #executor()}. A waiter that no longer wants it (its client left) must hand
      * it back with {@link Pool#checkin}.
+     *
+     * @param now {@code System.nanoTime()} as the caller read it on this loop (at the start of the read that led
+     *            here, or just now in a task): when the server was handed over
      */
-    void assign(ServerConnection server);
+    void assign(ServerConnection server, long now);
 
     /** The pool cannot serve this waiter (login failure relayed from PostgreSQL, pool closed). */
     void fail(ErrorResponse error);

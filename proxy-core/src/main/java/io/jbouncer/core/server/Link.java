@@ -71,12 +71,20 @@ public final class Link {
     /** When the current request cycle and transaction started (client loop writes, server loop reads). */
     private volatile long requestStartNanos;
     private volatile long transactionStartNanos;
-    /** When the last ReadyForQuery arrived: idle-in-transaction time counts from it. */
-    private volatile long lastReadyNanos = System.nanoTime();
+    /** When the last ReadyForQuery arrived (the hand-out before the first): idle-in-transaction time counts from it. */
+    private volatile long lastReadyNanos;
 
-    Link(ClientPeer client, ServerConnection server) {
+    /**
+     * The times here come from the callers as {@code now}: the one {@code System.nanoTime()} a client or server read
+     * takes at the start of its {@code channelRead} (a few microseconds early, never from an earlier read), or the
+     * clock read just then by a task or timer.
+     *
+     * @param now when {@code server} is handed to {@code client}
+     */
+    Link(ClientPeer client, ServerConnection server, long now) {
         this.client = client;
         this.server = server;
+        this.lastReadyNanos = now;
     }
 
     public ClientPeer client() {
@@ -93,11 +101,11 @@ public final class Link {
     }
 
     /**
-     * Client loop: accounts for a message about to be forwarded. Returns {@code false} when the server has been
-     * released or lost: the message must then not be written to it.
+     * Client loop: accounts for a message about to be forwarded; a request cycle it begins starts at {@code now}.
+     * Returns {@code false} when the server has been released or lost: the message must then not be written to it.
      */
-    public boolean beforeForward(byte tag) {
-        return forward(tag, 0) >= 0;
+    public boolean beforeForward(byte tag, long now) {
+        return forward(tag, 0, now) >= 0;
     }
 
     /**
@@ -107,9 +115,9 @@ public final class Link {
      * unanswered: their ReadyForQuery replies are the first the client will be shown. Returns {@code -1} when the
      * server has been released or lost, and then nothing changed.
      */
-    public int beforeFirstWatched(byte tag) {
+    public int beforeFirstWatched(byte tag, long now) {
         boolean openBatch = batchOpen; // a batch counted and not yet ended by its Sync is not sent in full
-        int due = forward(tag, WATCHED);
+        int due = forward(tag, WATCHED, now);
         return due < 0 ? -1 : openBatch ? due - 1 : due;
     }
 
@@ -119,7 +127,7 @@ public final class Link {
     }
 
     /** Accounts for the message with {@code bits} added; returns the replies due before it, {@code -1} if released. */
-    private int forward(byte tag, int bits) {
+    private int forward(byte tag, int bits, long now) {
         boolean batchMessage = isBatchMessage(tag);
         int expected;
         if (tag == FrontendTag.QUERY || tag == FrontendTag.FUNCTION_CALL) {
@@ -138,7 +146,7 @@ public final class Link {
             if (updated == current || PENDING.compareAndSet(this, current, updated)) {
                 int due = current & COUNT;
                 if (due == 0 && expected > 0) {
-                    startRequest();
+                    startRequest(now);
                 }
                 if (batchMessage) {
                     batchOpen = true;
@@ -151,8 +159,7 @@ public final class Link {
     }
 
     /** A request cycle begins on an idle link; it also begins a transaction unless one is open. */
-    private void startRequest() {
-        long now = System.nanoTime();
+    private void startRequest(long now) {
         requestStartNanos = now;
         if (transactionStatus == 'I') {
             transactionStartNanos = now;
@@ -180,13 +187,13 @@ public final class Link {
     }
 
     /**
-     * Server loop: a ReadyForQuery arrived. Returns {@code true} when the server is released by it: nothing is
-     * outstanding, the session is idle and {@code releaseWhenIdle} (transaction or statement mode). On a watched
-     * link the client is shown the reply first ({@link ClientPeer#readyForQuery}); what it asks the reply to wait
-     * for is then {@link #readyWait}.
+     * Server loop: a ReadyForQuery arrived, at {@code now}. Returns {@code true} when the server is released by it:
+     * nothing is outstanding, the session is idle and {@code releaseWhenIdle} (transaction or statement mode). On a
+     * watched link the client is shown the reply first ({@link ClientPeer#readyForQuery}); what it asks the reply to
+     * wait for is then {@link #readyWait}.
      */
-    public boolean onReadyForQuery(byte status, boolean releaseWhenIdle) {
-        lastReadyNanos = System.nanoTime();
+    public boolean onReadyForQuery(byte status, boolean releaseWhenIdle, long now) {
+        lastReadyNanos = now;
         transactionStatus = status;
         readyWait = null;
         boolean shown = false;

@@ -129,6 +129,12 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * ReadyForQuery with the reply before it and stops; the release follows ({@link #releaseAfterReadyForQuery}).
      */
     private Link releasing;
+    /**
+     * {@code System.nanoTime()} as {@link #channelRead} read it, once, before it scans: what the scanner's callbacks
+     * ({@link #onMessage}, which take no time argument) time a ReadyForQuery, a release and a check-in with. Set
+     * before every scan and read only by those callbacks, so never from another read.
+     */
+    private long scanNanos;
     private BackendKeyData backendKey;
     private ErrorResponse resetError;
     private boolean loggedIn;
@@ -344,12 +350,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
-     * Links this idle server to a client; called on the client's loop right after the pool handed it over.
+     * Links this idle server to a client at {@code now}; called on the client's loop right after the pool handed it
+     * over.
      * The returned link is the only handle through which the client may write to this server; {@code null} means
      * the server died after it left the pool (it is already accounted as closed): the client asks again.
      */
-    public Link assign(ClientPeer client) {
-        Link assigned = new Link(client, this);
+    public Link assign(ClientPeer client, long now) {
+        Link assigned = new Link(client, this, now);
         if (client.watchesReadyForQuery()) {
             assigned.watchFromStart();
         }
@@ -471,7 +478,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     public void releaseDetached(Link detached) {
         executor().execute(() -> {
             if (link == detached) {
-                release();
+                release(System.nanoTime());
             }
         });
     }
@@ -531,13 +538,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // The clock is read once per read, as PgBouncer reads it once per loop turn: everything this read times (the
+        // ReadyForQuery, the release, the check-in, a hand-out to a client of this loop) takes this value.
+        long now = System.nanoTime();
         if (link != null) {
             pool.stats().sent(((ByteBuf) msg).readableBytes());
         }
         ByteBuf buffer = inbound.append(ctx.alloc(), (ByteBuf) msg);
+        scanNanos = now;
         try {
             scanner.scan(buffer, this);
-            if (releaseAfterReadyForQuery()) {
+            if (releaseAfterReadyForQuery(now)) {
                 scanner.scan(buffer, this); // what PostgreSQL sent after it (nothing, unless it is closing)
             }
             Link current = link;
@@ -545,7 +556,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
                 writeSynthesizedNow(current); // replies due after the last request this read answered
             }
         } catch (PgProtocolException e) {
-            releaseAfterReadyForQuery(); // the bad data came after a ReadyForQuery the client already has
+            releaseAfterReadyForQuery(now); // the bad data came after a ReadyForQuery the client already has
             Log.warning("S-%s: %s server sent bad data: %s", logId(), describe(), e.getMessage());
             failLinkedClient(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "server conn crashed?"));
             ctx.close();
@@ -558,14 +569,14 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * After a scan: the release that a ReadyForQuery ending the link's turn asked for ({@link #onActiveMessage}), now
      * that the scan wrote it with the reply before it. Returns whether there was one.
      */
-    private boolean releaseAfterReadyForQuery() {
+    private boolean releaseAfterReadyForQuery(long now) {
         Link released = releasing;
         if (released == null) {
             return false;
         }
         releasing = null;
         released.client().channel().flush(); // now: once released, no later read of this server flushes this client
-        release();
+        release(now);
         released.client().released();
         return true;
     }
@@ -815,12 +826,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             close("transaction blocks not allowed in statement pooling mode");
             return false;
         }
-        long now = System.nanoTime();
+        long now = scanNanos;
         pool.stats().queryDone(current.requestNanos(now));
         if (status == ReadyForQuery.IDLE) {
             pool.stats().xactDone(current.transactionNanos(now));
         }
-        boolean released = current.onReadyForQuery(status, dedicatedTo == null && pool.settings().releasesAtIdle());
+        boolean released = current.onReadyForQuery(status, dedicatedTo == null && pool.settings().releasesAtIdle(),
+                now);
         CompletionStage<?> subscribed = current.readyWait();
         if (!released) {
             if (status == ReadyForQuery.IDLE && pool.settings().serverFastClose() && pool.closeNeeded(this)) {
@@ -837,7 +849,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
         Channel client = current.client().channel();
         ByteBuf ready = message.retainedDuplicate(); // the write takes it over
-        release();
+        release(now);
         subscribed.whenComplete((done, error) -> { // see ClientListens: a LISTEN is answered once in force
             client.writeAndFlush(ready);
             current.client().released();
@@ -911,27 +923,27 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         pool.serverCounts().moved(ServerState.SV_ACTIVE_CANCEL, ServerState.SV_JUSTFREE);
         cancelsInFlight--;
         if (cancelsInFlight == 0 && state == ServerState.SV_BEING_CANCELED) {
-            returnToPool();
+            returnToPool(System.nanoTime());
         }
     }
 
-    /** A release: back to the pool, once no cancel for the last client's query is in flight. */
-    private void release() {
+    /** A release at {@code now}: back to the pool, once no cancel for the last client's query is in flight. */
+    private void release(long now) {
         link = null;
         if (cancelsInFlight > 0) {
             transition(ServerState.SV_BEING_CANCELED);
             return;
         }
-        returnToPool();
+        returnToPool(now);
     }
 
-    /** Back to the pool: through the reset query when the mode asks for it. */
-    private void returnToPool() {
+    /** Back to the pool at {@code now}: through the reset query when the mode asks for it. */
+    private void returnToPool(long now) {
         if (dedicatedTo != null) {
             close("replication client left"); // never pooled: it carries that client's parameters
             return;
         }
-        if (pool.lifetimeOver(this)) {
+        if (pool.lifetimeOver(this, now)) {
             close("server lifetime over");
             return;
         }
@@ -953,7 +965,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             writeQuery(resetQuery);
         } else {
             transition(ServerState.SV_IDLE);
-            pool.checkin(this);
+            pool.checkin(this, now);
         }
     }
 
@@ -986,7 +998,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             } else {
                 sessionSettings.afterReset(resetRunning); // what ran: the UNLISTEN * alone resets no setting
                 transition(ServerState.SV_IDLE);
-                pool.checkin(this);
+                pool.checkin(this, scanNanos);
             }
         }
     }
@@ -1056,7 +1068,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             lookup = null;
             transition(ServerState.SV_IDLE);
             query.complete(query.result());
-            pool.checkin(this);
+            pool.checkin(this, scanNanos);
             return;
         }
         String problem;

@@ -79,7 +79,7 @@ class PoolTest {
         }
 
         @Override
-        public void assign(ServerConnection server) {
+        public void assign(ServerConnection server, long now) {
             assigned.add(server);
         }
 
@@ -150,11 +150,11 @@ class PoolTest {
      */
     private static void loginAndCheckIn(Pool pool, ServerConnection... servers) {
         for (ServerConnection server : servers) {
-            pool.acquire(new Waiter());
+            pool.acquire(new Waiter(), System.nanoTime());
             pool.loginSucceeded(server, Map.of());
         }
         for (ServerConnection server : servers) {
-            pool.checkin(server);
+            pool.checkin(server, System.nanoTime());
         }
     }
 
@@ -175,7 +175,7 @@ class PoolTest {
     void onlyOneLoginAtATime() {
         Pool pool = pool(10, LONG_RETRY);
         List<Waiter> waiters = List.of(new Waiter(), new Waiter(), new Waiter());
-        waiters.forEach(pool::acquire);
+        waiters.forEach(waiter -> pool.acquire(waiter, System.nanoTime()));
         assertEquals(1, launcher.launches.size());
         assertEquals(new PoolCounts(1, 0, 1, 3), pool.counts());
         waiters.forEach(w -> assertTrue(w.waiting()));
@@ -185,7 +185,7 @@ class PoolTest {
     void launchRunsOnTheFirstWaitersLoop() {
         Pool pool = pool(10, LONG_RETRY);
         EmbeddedChannel loop = new EmbeddedChannel();
-        pool.acquire(new Waiter(loop.eventLoop()));
+        pool.acquire(new Waiter(loop.eventLoop()), System.nanoTime());
         assertEquals(List.of(loop.eventLoop()), launcher.launches);
     }
 
@@ -195,19 +195,19 @@ class PoolTest {
         Waiter first = new Waiter();
         Waiter second = new Waiter();
         Waiter third = new Waiter();
-        pool.acquire(first);
-        pool.acquire(second);
-        pool.acquire(third);
+        pool.acquire(first, System.nanoTime());
+        pool.acquire(second, System.nanoTime());
+        pool.acquire(third, System.nanoTime());
         ServerConnection server = server(pool);
         pool.loginSucceeded(server, Map.of("server_version", "17.0"));
         assertSame(server, first.onlyServer());
         assertTrue(second.waiting());
-        pool.checkin(server);
+        pool.checkin(server, System.nanoTime());
         assertSame(server, second.onlyServer());
         assertTrue(third.waiting());
-        pool.checkin(server);
+        pool.checkin(server, System.nanoTime());
         assertSame(server, third.onlyServer());
-        pool.checkin(server);
+        pool.checkin(server, System.nanoTime());
         assertEquals(new PoolCounts(1, 1, 0, 0), pool.counts());
         assertEquals(1, launcher.launches.size(), "pool_size 1 never launches a second server");
     }
@@ -215,12 +215,12 @@ class PoolTest {
     @Test
     void idleServerIsReusedWithoutLaunch() {
         Pool pool = pool(10, LONG_RETRY);
-        pool.acquire(new Waiter());
+        pool.acquire(new Waiter(), System.nanoTime());
         ServerConnection server = server(pool);
         pool.loginSucceeded(server, Map.of());
-        pool.checkin(server);
+        pool.checkin(server, System.nanoTime());
         Waiter next = new Waiter();
-        pool.acquire(next);
+        pool.acquire(next, System.nanoTime());
         assertSame(server, next.onlyServer());
         assertEquals(1, launcher.launches.size());
     }
@@ -228,10 +228,10 @@ class PoolTest {
     @Test
     void welcomeParametersComeFromTheFirstLogin() {
         Pool pool = pool(10, LONG_RETRY);
-        pool.acquire(new Waiter());
+        pool.acquire(new Waiter(), System.nanoTime());
         pool.loginSucceeded(server(pool), Map.of("server_version", "17.0"));
-        pool.acquire(new Waiter());
-        pool.acquire(new Waiter());
+        pool.acquire(new Waiter(), System.nanoTime());
+        pool.acquire(new Waiter(), System.nanoTime());
         pool.loginSucceeded(server(pool), Map.of("server_version", "18.0"));
         assertEquals(Map.of("server_version", "17.0"), pool.welcomeParameters());
     }
@@ -245,8 +245,8 @@ class PoolTest {
         Pool pool = pool(10, LONG_RETRY);
         Waiter first = new Waiter();
         Waiter second = new Waiter();
-        pool.acquire(first);
-        pool.acquire(second);
+        pool.acquire(first, System.nanoTime());
+        pool.acquire(second, System.nanoTime());
         pool.loginSucceeded(server(pool), Map.of());
         assertEquals(1, first.assigned.size());
         assertEquals(2, launcher.launches.size(), "a second server is launched for the second waiter");
@@ -257,14 +257,14 @@ class PoolTest {
     void poolSizeCapsServers() {
         Pool pool = pool(2, LONG_RETRY);
         Waiter a = new Waiter();
-        pool.acquire(a);
+        pool.acquire(a, System.nanoTime());
         ServerConnection first = server(pool);
         pool.loginSucceeded(first, Map.of());
         Waiter b = new Waiter();
-        pool.acquire(b);
+        pool.acquire(b, System.nanoTime());
         pool.loginSucceeded(server(pool), Map.of());
         Waiter c = new Waiter();
-        pool.acquire(c);
+        pool.acquire(c, System.nanoTime());
         assertEquals(2, launcher.launches.size());
         assertTrue(c.waiting());
         assertEquals(new PoolCounts(2, 0, 0, 1), pool.counts());
@@ -279,7 +279,7 @@ class PoolTest {
         Pool pool = pool(0, LONG_RETRY);
         for (int i = 1; i <= 50; i++) {
             Waiter waiter = new Waiter();
-            pool.acquire(waiter);
+            pool.acquire(waiter, System.nanoTime());
             assertEquals(i, launcher.launches.size());
             pool.loginSucceeded(server(pool), Map.of());
             assertEquals(1, waiter.assigned.size());
@@ -290,10 +290,10 @@ class PoolTest {
     @Test
     void checkinWithoutWaitersMakesTheServerIdle() {
         Pool pool = pool(10, LONG_RETRY);
-        pool.acquire(new Waiter());
+        pool.acquire(new Waiter(), System.nanoTime());
         ServerConnection server = server(pool);
         pool.loginSucceeded(server, Map.of());
-        pool.checkin(server);
+        pool.checkin(server, System.nanoTime());
         assertEquals(new PoolCounts(1, 1, 0, 0), pool.counts());
         pool.closed(server);
         assertEquals(new PoolCounts(0, 0, 0, 0), pool.counts());
@@ -304,8 +304,8 @@ class PoolTest {
         Pool pool = pool(10, LONG_RETRY);
         Waiter gone = new Waiter();
         Waiter staying = new Waiter();
-        pool.acquire(gone);
-        pool.acquire(staying);
+        pool.acquire(gone, System.nanoTime());
+        pool.acquire(staying, System.nanoTime());
         assertTrue(pool.cancelWait(gone));
         assertFalse(pool.cancelWait(gone));
         ServerConnection server = server(pool);
@@ -319,8 +319,8 @@ class PoolTest {
         Pool pool = pool(10, LONG_RETRY);
         Waiter first = new Waiter();
         Waiter second = new Waiter();
-        pool.acquire(first);
-        pool.acquire(second);
+        pool.acquire(first, System.nanoTime());
+        pool.acquire(second, System.nanoTime());
         pool.loginFailed(server(pool), serverError("3D000", "database \"d\" does not exist"),
                 "server login failed: FATAL database \"d\" does not exist");
         for (Waiter waiter : List.of(first, second)) {
@@ -335,7 +335,7 @@ class PoolTest {
         Pool pool = pool(10, LONG_RETRY);
         EmbeddedChannel loop = new EmbeddedChannel();
         Waiter waiter = new Waiter(loop.eventLoop());
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         pool.loginFailed(server(pool), serverError("28P01", "password authentication failed for user \"u\""), "x");
         assertTrue(waiter.waiting(), "not called from the failing server's thread");
         loop.runPendingTasks();
@@ -347,7 +347,7 @@ class PoolTest {
     void startingUpIsNotRelayedAndTheLoginIsRetried() {
         Pool pool = pool(10, Duration.ofSeconds(15));
         Waiter waiter = new Waiter();
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         pool.loginFailed(server(pool), serverError("57P03", "the database system is starting up"), "x");
         assertTrue(waiter.waiting());
         assertEquals(List.of(Duration.ofSeconds(15)), launcher.delays, "retry after server_login_retry");
@@ -362,13 +362,13 @@ class PoolTest {
     void abortedLoginIsNotALoginFailure() {
         Pool pool = pool(10, LONG_RETRY);
         Waiter waiter = new Waiter();
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         pool.loginAborted(server(pool));
         assertEquals(2, launcher.launches.size(), "the queued client gets a new login at once");
         pool.loginSucceeded(server(pool), Map.of());
         assertEquals(1, waiter.assigned.size());
         Waiter late = new Waiter();
-        pool.acquire(late);
+        pool.acquire(late, System.nanoTime());
         assertEquals(1, late.assigned.size() + (late.waiting() ? 1 : 0), "served or queued, never failed fast");
         assertTrue(late.failures.isEmpty());
     }
@@ -378,7 +378,7 @@ class PoolTest {
     void networkFailureFailsQueuedClientsWithTheCachedReason() {
         Pool pool = pool(10, LONG_RETRY);
         Waiter waiter = new Waiter();
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         pool.loginFailed(server(pool), null, "connect failed");
         assertEquals("server login has been failing, cached error: connect failed (server_login_retry)",
                 waiter.onlyFailure().message());
@@ -416,10 +416,10 @@ class PoolTest {
     @Test
     void aReplicationClientEvictsAnIdleServerOfAFullPool() {
         Pool pool = pool(1, LONG_RETRY);
-        pool.acquire(new Waiter());
+        pool.acquire(new Waiter(), System.nanoTime());
         ServerConnection pooled = server(pool);
         pool.loginSucceeded(pooled, Map.of());
-        pool.checkin(pooled);
+        pool.checkin(pooled, System.nanoTime());
         assertEquals(new PoolCounts(1, 1, 0, 0), pool.counts());
 
         pool.acquireDedicated(new Waiter(), ReplicationMode.LOGICAL, Map.of());
@@ -443,7 +443,7 @@ class PoolTest {
         pool.loginSucceeded(walsender, Map.of());
 
         Waiter client = new Waiter();
-        pool.acquire(client);
+        pool.acquire(client, System.nanoTime());
         assertTrue(launcher.launches.isEmpty(), "max_db_connections = 1 is taken by the stream");
         assertTrue(pool.maintain(System.nanoTime()), "the janitor looks for a server to evict elsewhere");
 
@@ -459,7 +459,7 @@ class PoolTest {
         Pool pool = pool(10, LONG_RETRY, new ServerTarget(both.addresses(), false, "u", null,
                 both.startupParameters(), null, TargetSessionAttrs.PREFER_STANDBY));
         Waiter waiter = new Waiter();
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         assertEquals(TargetSessionAttrs.PREFER_STANDBY, pool.loginSessionAttrs());
 
         pool.loginFailed(server(pool), null, "server does not fit target_session_attrs = prefer-standby");
@@ -487,7 +487,7 @@ class PoolTest {
     void failingHostOfAListIsSkippedAndTheNextTriedAtOnce() {
         Pool pool = pool(10, LONG_RETRY, hosts(false, "a", "b", "c"));
         Waiter waiter = new Waiter();
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         assertEquals("a", ((InetSocketAddress) pool.nextAddress()).getHostString());
         assertEquals("a", ((InetSocketAddress) pool.nextAddress()).getHostString(), "disable stays on its host");
 
@@ -504,7 +504,7 @@ class PoolTest {
         // A server_login_retry that is over at once: the next client starts the next round of the list.
         Pool pool = pool(10, Duration.ofNanos(1), hosts(true, "a", "b"));
         Waiter waiter = new Waiter();
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         pool.loginFailed(server(pool), null, "connect failed");
         assertTrue(waiter.waiting());
 
@@ -513,7 +513,7 @@ class PoolTest {
         assertEquals("server login has been failing, cached error: connect failed (server_login_retry)",
                 waiter.onlyFailure().message());
         Waiter later = new Waiter();
-        pool.acquire(later);
+        pool.acquire(later, System.nanoTime());
         pool.loginFailed(server(pool), null, "connect failed");
         assertTrue(later.waiting(), "after the retry, one failing host is skipped again");
     }
@@ -530,13 +530,13 @@ class PoolTest {
     void newTargetClearsTheCachedLoginFailure() {
         Pool pool = pool(10, LONG_RETRY);
         Waiter failed = new Waiter();
-        pool.acquire(failed);
+        pool.acquire(failed, System.nanoTime());
         pool.loginFailed(server(pool), null, "connect failed");
         assertEquals(1, failed.failures.size());
 
         pool.updateTarget(hosts(true, "fixed"));
         Waiter next = new Waiter();
-        pool.acquire(next);
+        pool.acquire(next, System.nanoTime());
 
         assertTrue(next.waiting(), "no fast-fail from the old target's cached error");
         assertEquals(2, launcher.launches.size(), "a login is started for the new target at once");
@@ -552,11 +552,11 @@ class PoolTest {
     void holdKeepsClientsQueuedWhileTheServerIsUnreachable() {
         Pool pool = holdingPool();
         Waiter queued = new Waiter();
-        pool.acquire(queued);
+        pool.acquire(queued, System.nanoTime());
 
         pool.loginFailed(server(pool), null, "connect failed");
         Waiter arriving = new Waiter();
-        pool.acquire(arriving);
+        pool.acquire(arriving, System.nanoTime());
 
         assertTrue(queued.waiting(), "held, not failed fast");
         assertTrue(arriving.waiting(), "a client arriving meanwhile queues too");
@@ -571,7 +571,7 @@ class PoolTest {
     void holdStillRelaysWhatPostgresRefuses() {
         Pool pool = holdingPool();
         Waiter waiter = new Waiter();
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
 
         pool.loginFailed(server(pool), serverError("28P01", "password authentication failed for user \"u\""), "x");
 
@@ -582,10 +582,10 @@ class PoolTest {
     void queuedClientsKeepWaitingWhileAnotherServerIsUp() {
         Pool pool = pool(10, LONG_RETRY);
         Waiter first = new Waiter();
-        pool.acquire(first);
+        pool.acquire(first, System.nanoTime());
         pool.loginSucceeded(server(pool), Map.of());
         Waiter second = new Waiter();
-        pool.acquire(second);
+        pool.acquire(second, System.nanoTime());
         pool.loginFailed(server(pool), null, "connect failed");
         assertTrue(second.waiting(), "the pool still has a server: no fast-fail");
         assertEquals(1, launcher.timers.size(), "the retry is scheduled for the waiting client");
@@ -595,24 +595,24 @@ class PoolTest {
     void loginErrorIsNotRelayedWhileThePoolHasOtherServers() {
         Pool pool = pool(10, LONG_RETRY);
         Waiter holder = new Waiter();
-        pool.acquire(holder);
+        pool.acquire(holder, System.nanoTime());
         pool.loginSucceeded(server(pool), Map.of());
         Waiter waiter = new Waiter();
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         assertEquals(2, launcher.launches.size());
         pool.loginFailed(server(pool), serverError("53300", "sorry, too many clients already"), "x");
         assertTrue(waiter.waiting(), "a server may come back to the pool");
-        pool.checkin(holder.onlyServer());
+        pool.checkin(holder.onlyServer(), System.nanoTime());
         assertSame(holder.assigned.get(0), waiter.onlyServer());
     }
 
     @Test
     void failsFastWithTheCachedServerError() {
         Pool pool = pool(10, LONG_RETRY);
-        pool.acquire(new Waiter());
+        pool.acquire(new Waiter(), System.nanoTime());
         pool.loginFailed(server(pool), serverError("28P01", "password authentication failed for user \"u\""), "x");
         Waiter late = new Waiter();
-        pool.acquire(late);
+        pool.acquire(late, System.nanoTime());
         assertEquals(List.of(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
                 "server login has been failing, cached error: password authentication failed for user \"u\""
                         + " (server_login_retry)")), late.failures);
@@ -622,10 +622,10 @@ class PoolTest {
     @Test
     void failsFastWithTheCachedNetworkReason() {
         Pool pool = pool(10, LONG_RETRY);
-        pool.acquire(new Waiter());
+        pool.acquire(new Waiter(), System.nanoTime());
         pool.loginFailed(server(pool), null, "connect failed");
         Waiter late = new Waiter();
-        pool.acquire(late);
+        pool.acquire(late, System.nanoTime());
         assertEquals(List.of(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
                 "server login has been failing, cached error: connect failed (server_login_retry)")), late.failures);
     }
@@ -633,10 +633,10 @@ class PoolTest {
     @Test
     void noFailFastOnceServerLoginRetryHasPassed() {
         Pool pool = pool(10, Duration.ZERO);
-        pool.acquire(new Waiter());
+        pool.acquire(new Waiter(), System.nanoTime());
         pool.loginFailed(server(pool), serverError("28P01", "password authentication failed"), "x");
         Waiter late = new Waiter();
-        pool.acquire(late);
+        pool.acquire(late, System.nanoTime());
         assertTrue(late.waiting());
         assertEquals(2, launcher.launches.size());
     }
@@ -645,10 +645,10 @@ class PoolTest {
     void successfulLoginClearsTheFailure() {
         Pool pool = pool(10, LONG_RETRY);
         Waiter keeper = new Waiter();
-        pool.acquire(keeper);
+        pool.acquire(keeper, System.nanoTime());
         pool.loginSucceeded(server(pool), Map.of());
         Waiter waiter = new Waiter();
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         pool.loginFailed(server(pool), null, "connect failed");
         launcher.fireTimers();
         pool.closed(keeper.onlyServer());
@@ -656,7 +656,7 @@ class PoolTest {
         pool.loginSucceeded(server, Map.of());
         pool.closed(waiter.onlyServer());
         Waiter late = new Waiter();
-        pool.acquire(late);
+        pool.acquire(late, System.nanoTime());
         assertTrue(late.waiting(), "no cached error after a success");
         assertEquals(4, launcher.launches.size(), "keeper, waiter, retry, late client");
     }
@@ -670,10 +670,10 @@ class PoolTest {
         assertNotSame(own.executor(), other.executor());
 
         Waiter waiter = new Waiter(own.executor());
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         assertSame(own, waiter.onlyServer());
         Waiter anyLoop = new Waiter();
-        pool.acquire(anyLoop);
+        pool.acquire(anyLoop, System.nanoTime());
         assertSame(other, anyLoop.onlyServer());
     }
 
@@ -688,14 +688,14 @@ class PoolTest {
             EventExecutor loop = name.startsWith("own") ? server.executor() : otherLoop;
             pool.acquire(new Waiter(loop) {
                 @Override
-                public void assign(ServerConnection assigned) {
+                public void assign(ServerConnection assigned, long now) {
                     served.add(name);
                 }
-            });
+            }, System.nanoTime());
         }
         pool.loginSucceeded(server, Map.of());
         for (int i = 1; i < names.size(); i++) {
-            pool.checkin(server);
+            pool.checkin(server, System.nanoTime());
         }
         assertEquals(List.of("own1", "own2", "other1", "own3", "other2"), served);
     }
@@ -703,13 +703,13 @@ class PoolTest {
     @Test
     void clientWithNoIdleServerOnItsLoopTakesAnotherLoopsServerRatherThanWait() {
         Pool pool = pool(1, LONG_RETRY);
-        pool.acquire(new Waiter());
+        pool.acquire(new Waiter(), System.nanoTime());
         ServerConnection server = server(pool);
         pool.loginSucceeded(server, Map.of());
-        pool.checkin(server);
+        pool.checkin(server, System.nanoTime());
         Waiter elsewhere = new Waiter(new EmbeddedChannel().eventLoop());
         assertNotSame(server.executor(), elsewhere.executor());
-        pool.acquire(elsewhere);
+        pool.acquire(elsewhere, System.nanoTime());
         assertSame(server, elsewhere.onlyServer(), "a client never waits while a server is idle");
         assertEquals(new PoolCounts(1, 0, 0, 0), pool.counts());
         assertEquals(1, launcher.launches.size(), "pool_size stays exact: no second server for the other loop");
@@ -723,7 +723,7 @@ class PoolTest {
         ServerConnection second = server(pool);
         loginAndCheckIn(pool, first, second);
         Waiter onSecondsLoop = new Waiter(second.executor());
-        pool.acquire(onSecondsLoop);
+        pool.acquire(onSecondsLoop, System.nanoTime());
         assertSame(first, onSecondsLoop.onlyServer(), "server_round_robin: the least recently used server");
     }
 
@@ -731,7 +731,7 @@ class PoolTest {
     void reserveLoginStartsOnTheFirstWaitersLoop() {
         Pool pool = pool(1, LONG_RETRY);
         pool.updateSettings(settings(1, 1, Duration.ofSeconds(1), false, LONG_RETRY, false));
-        pool.acquire(new Waiter());
+        pool.acquire(new Waiter(), System.nanoTime());
         pool.loginSucceeded(server(pool), Map.of());
         EventExecutor loop = new EmbeddedChannel().eventLoop();
         long[] waitStart = {System.nanoTime()}; // queued just now: no reserve yet
@@ -740,7 +740,7 @@ class PoolTest {
             public long waitStartNanos() {
                 return waitStart[0];
             }
-        });
+        }, System.nanoTime());
         assertEquals(1, launcher.launches.size(), "no reserve login before reserve_pool_timeout");
         waitStart[0] = System.nanoTime() - Duration.ofDays(1).toNanos(); // it has now waited long enough
         launcher.launches.clear();
@@ -756,7 +756,7 @@ class PoolTest {
         ServerConnection second = server(pool);
         loginAndCheckIn(pool, first, second);
         Waiter waiter = new Waiter();
-        pool.acquire(waiter);
+        pool.acquire(waiter, System.nanoTime());
         assertSame(second, waiter.onlyServer(), "the most recently used server is reused first");
     }
 }

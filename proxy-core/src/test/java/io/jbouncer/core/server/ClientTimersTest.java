@@ -38,9 +38,9 @@ class ClientTimersTest {
 
     @Test
     void aRunningRequestCountsQueryTimeout() {
-        Link link = new Link(null, null);
         long now = System.nanoTime();
-        link.beforeForward((byte) 'Q');
+        Link link = new Link(null, null, now);
+        link.beforeForward((byte) 'Q', now);
         assertNull(ALL_ONE_SECOND.expired(ClientState.CL_ACTIVE, now, now, 0, link));
         assertEquals("query timeout", ALL_ONE_SECOND.expired(ClientState.CL_ACTIVE, now + 2 * SECOND, now, 0, link));
         // A linked client is never idle-timed, however long since its last byte.
@@ -54,13 +54,13 @@ class ClientTimersTest {
      */
     @Test
     void queryTimeoutCountsFromTheRequestsStartHoweverTheClientKeepsSending() {
-        Link link = new Link(null, null);
         long start = System.nanoTime();
-        link.beforeForward((byte) 'Q'); // START_REPLICATION: no ReadyForQuery until the stream ends
-        link.beforeForward((byte) 'd'); // a status update, part of the same request
+        Link link = new Link(null, null, start);
+        link.beforeForward((byte) 'Q', start); // START_REPLICATION: no ReadyForQuery until the stream ends
         ClientTimeouts queryOnly = new ClientTimeouts(SECOND, 0, 0, 0);
         assertNull(queryOnly.expired(ClientState.CL_ACTIVE, start, start, 0, link));
         long later = start + 2 * SECOND;
+        link.beforeForward((byte) 'd', later); // a status update, part of the same request
         assertEquals("query timeout", queryOnly.expired(ClientState.CL_ACTIVE, later, later, 0, link),
                 "the client's last byte just now does not count");
     }
@@ -68,24 +68,25 @@ class ClientTimersTest {
     /** PgBouncer times every server that is not ready: a long request outside a transaction counts too. */
     @Test
     void aLongRequestOutsideATransactionCountsTransactionTimeout() {
-        Link link = new Link(null, null);
         long start = System.nanoTime();
-        link.beforeForward((byte) 'Q');
+        Link link = new Link(null, null, start);
+        link.beforeForward((byte) 'Q', start);
         ClientTimeouts transactionOnly = new ClientTimeouts(0, 0, 0, SECOND);
         assertNull(transactionOnly.expired(ClientState.CL_ACTIVE, start, start, 0, link));
         assertEquals("transaction timeout",
                 transactionOnly.expired(ClientState.CL_ACTIVE, start + 2 * SECOND, start + 2 * SECOND, 0, link));
-        link.onReadyForQuery((byte) 'I', false);
+        link.onReadyForQuery((byte) 'I', false, start + 3 * SECOND);
         assertNull(transactionOnly.expired(ClientState.CL_ACTIVE, start + 9 * SECOND, start, 0, link),
                 "idle outside a transaction: nothing to time");
     }
 
     @Test
     void anIdleTransactionCountsFromTheLastReadyForQuery() {
-        Link link = new Link(null, null);
-        link.beforeForward((byte) 'Q');
-        link.onReadyForQuery((byte) 'T', true);
-        long now = System.nanoTime();
+        long start = System.nanoTime();
+        Link link = new Link(null, null, start);
+        link.beforeForward((byte) 'Q', start);
+        long now = start + 5 * SECOND;
+        link.onReadyForQuery((byte) 'T', true, now);
         ClientTimeouts idleOnly = new ClientTimeouts(0, 0, SECOND, 0);
         assertNull(idleOnly.expired(ClientState.CL_ACTIVE, now, 0, 0, link));
         assertEquals("idle transaction timeout", idleOnly.expired(ClientState.CL_ACTIVE, now + 2 * SECOND, 0, 0, link));
@@ -93,14 +94,16 @@ class ClientTimersTest {
 
     @Test
     void aTransactionCountsTransactionTimeoutFromItsStartEvenWhileBusy() {
-        Link link = new Link(null, null);
-        link.beforeForward((byte) 'Q');
-        link.onReadyForQuery((byte) 'T', true);
-        link.beforeForward((byte) 'Q'); // busy again inside the transaction
-        long now = System.nanoTime();
+        long start = System.nanoTime();
+        Link link = new Link(null, null, start);
+        link.beforeForward((byte) 'Q', start);
+        link.onReadyForQuery((byte) 'T', true, start + SECOND / 4);
+        long now = start + SECOND / 2;
+        link.beforeForward((byte) 'Q', now); // busy again inside the transaction
         ClientTimeouts transactionOnly = new ClientTimeouts(0, 0, 0, SECOND);
         assertNull(transactionOnly.expired(ClientState.CL_ACTIVE, now, 0, 0, link));
         assertEquals("transaction timeout",
-                transactionOnly.expired(ClientState.CL_ACTIVE, now + 2 * SECOND, 0, 0, link));
+                transactionOnly.expired(ClientState.CL_ACTIVE, start + SECOND, 0, 0, link),
+                "from the transaction's start, not from the second request's");
     }
 }

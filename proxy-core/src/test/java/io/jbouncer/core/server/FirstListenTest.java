@@ -42,7 +42,7 @@ class FirstListenTest {
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final Client client = new Client();
-    private final Link link = new Link(client, null);
+    private final Link link = new Link(client, null, 0);
     /** Requests the client has written to the server (its stress test). */
     private final AtomicInteger written = new AtomicInteger();
 
@@ -61,8 +61,8 @@ class FirstListenTest {
             client.send('Q', "SELECT 1");
             client.send('P', "SELECT 'listen'");
             client.send('S', null);
-            assertFalse(link.onReadyForQuery((byte) 'I', false));
-            assertFalse(link.onReadyForQuery((byte) 'I', false));
+            assertFalse(link.onReadyForQuery((byte) 'I', false, 0));
+            assertFalse(link.onReadyForQuery((byte) 'I', false, 0));
             assertNull(link.readyWait());
         }
         assertNull(client.listens, "no LISTEN state: the replies went by on a flag test");
@@ -130,7 +130,7 @@ class FirstListenTest {
     @Test
     void aLinkReleasedBeforeTheFirstListenLeavesItToTheNextLinkWatchedFromItsStart() {
         client.send('Q', "SELECT 1");
-        assertTrue(link.onReadyForQuery((byte) 'I', true), "released");
+        assertTrue(link.onReadyForQuery((byte) 'I', true, 0), "released");
         ByteBuf listen = query('Q', "LISTEN jobs");
         try {
             assertFalse(client.forward(link, (byte) 'Q', listen), "not written to the released server");
@@ -138,10 +138,10 @@ class FirstListenTest {
             listen.release();
         }
         assertTrue(client.watchesReadyForQuery(), "the state stays for the next server");
-        Link next = new Link(client, null);
+        Link next = new Link(client, null, 0);
         next.watchFromStart();
         client.send(next, 'Q', "LISTEN jobs");
-        assertTrue(next.onReadyForQuery((byte) 'I', true));
+        assertTrue(next.onReadyForQuery((byte) 'I', true, 0));
         assertNotNull(next.readyWait());
         assertEquals(List.of("jobs"), client.listens.channels());
     }
@@ -192,7 +192,7 @@ class FirstListenTest {
             for (int jitter = ThreadLocalRandom.current().nextInt(200); jitter > 0; jitter--) {
                 Thread.onSpinWait(); // lands the answer at a different step of the client's next message each time
             }
-            link.onReadyForQuery((byte) 'I', false);
+            link.onReadyForQuery((byte) 'I', false, 0);
             ClientListens listens = client.listens;
             if (listens != null && !listens.channels().isEmpty()) {
                 return link.readyWait() == null ? -reply : reply;
@@ -202,7 +202,7 @@ class FirstListenTest {
     }
 
     private CompletionStage<?> ready(char status) {
-        link.onReadyForQuery((byte) status, false);
+        link.onReadyForQuery((byte) status, false, 0);
         return link.readyWait();
     }
 
@@ -259,13 +259,13 @@ class FirstListenTest {
             ClientListens watcher = listens;
             if (watcher == null) {
                 if (!ClientListens.readsWhole(tag, length) || !ClientListens.startsListening(tag, length, message)) {
-                    return to.beforeForward(tag);
+                    return to.beforeForward(tag, 0);
                 }
                 watcher = new ClientListens(this, LISTENER, 10);
-                if (!watcher.start(to, tag, started -> listens = started)) {
+                if (!watcher.start(to, tag, 0, started -> listens = started)) {
                     return false;
                 }
-            } else if (!to.beforeForward(tag)) {
+            } else if (!to.beforeForward(tag, 0)) {
                 return false;
             }
             watcher.forwarding(tag, length, message);

@@ -21,110 +21,110 @@ class LinkTest {
     private static final boolean TRANSACTION_MODE = true;
     private static final boolean SESSION_MODE = false;
 
-    private final Link link = new Link(null, null);
+    private final Link link = new Link(null, null, 0);
 
     private void send(String tags) {
         for (char tag : tags.toCharArray()) {
-            assertTrue(link.beforeForward((byte) tag), "'" + tag + "' may be forwarded");
+            assertTrue(link.beforeForward((byte) tag, 0), "'" + tag + "' may be forwarded");
         }
     }
 
     @Test
     void simpleQueryIsReleasedAtIdleReadyForQuery() {
         send("Q");
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
-        assertFalse(link.beforeForward((byte) 'Q'), "a released link takes no more messages");
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
+        assertFalse(link.beforeForward((byte) 'Q', 0), "a released link takes no more messages");
     }
 
     @Test
     void functionCallCountsLikeAQuery() {
         send("F");
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
     }
 
     @Test
     void extendedBatchIsCountedOnce() {
         send("PBDES");
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE), "one ReadyForQuery answers the batch");
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0), "one ReadyForQuery answers the batch");
     }
 
     @Test
     void batchWithCloseAndFlushIsCountedOnce() {
         send("PBEHCS");
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
     }
 
     @Test
     void syncAloneIsAnsweredByOneReadyForQuery() {
         send("S");
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
     }
 
     @Test
     void pipelinedBatchesEachExpectTheirReadyForQuery() {
         send("PBESBES");
-        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE), "the second batch is outstanding");
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0), "the second batch is outstanding");
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
     }
 
     @Test
     void pipelinedQueriesAreReleasedAtTheLastReply() {
         send("QQQ");
-        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
-        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
+        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
     }
 
     @Test
     void queryThenBatchPipelined() {
         send("QPBES");
-        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
     }
 
     @Test
     void copyDataBelongsToItsQuery() {
         send("Qdddc");
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
     }
 
     @Test
     void copyFailBelongsToItsQuery() {
         send("Qdf");
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
     }
 
     @Test
     void notReleasedInsideATransaction() {
         send("Q");
-        assertFalse(link.onReadyForQuery((byte) 'T', TRANSACTION_MODE));
+        assertFalse(link.onReadyForQuery((byte) 'T', TRANSACTION_MODE, 0));
         assertEquals('T', link.transactionStatus());
         send("Q");
-        assertFalse(link.onReadyForQuery((byte) 'E', TRANSACTION_MODE));
+        assertFalse(link.onReadyForQuery((byte) 'E', TRANSACTION_MODE, 0));
         send("Q");
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
     }
 
     @Test
     void sessionModeNeverReleasesAtReadyForQuery() {
         send("Q");
-        assertFalse(link.onReadyForQuery((byte) 'I', SESSION_MODE));
-        assertTrue(link.beforeForward((byte) 'Q'), "still linked");
+        assertFalse(link.onReadyForQuery((byte) 'I', SESSION_MODE, 0));
+        assertTrue(link.beforeForward((byte) 'Q', 0), "still linked");
     }
 
     @Test
     void unsolicitedReadyForQueryChangesNothing() {
-        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
         send("Q");
-        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE), "the count did not go negative");
+        assertTrue(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0), "the count did not go negative");
     }
 
     @Test
     void detachIfIdleWhenNothingPendingOutsideATransaction() {
         send("Q");
-        assertFalse(link.onReadyForQuery((byte) 'I', SESSION_MODE));
+        assertFalse(link.onReadyForQuery((byte) 'I', SESSION_MODE, 0));
         assertTrue(link.detachIfIdle());
-        assertFalse(link.beforeForward((byte) 'Q'), "detached: no more writes");
+        assertFalse(link.beforeForward((byte) 'Q', 0), "detached: no more writes");
         assertFalse(link.detachIfIdle(), "detached only once");
     }
 
@@ -137,7 +137,7 @@ class LinkTest {
     void noDetachWithARequestOutstanding() {
         send("Q");
         assertFalse(link.detachIfIdle());
-        assertFalse(link.onReadyForQuery((byte) 'I', SESSION_MODE), "the link was left alone");
+        assertFalse(link.onReadyForQuery((byte) 'I', SESSION_MODE, 0), "the link was left alone");
         assertTrue(link.detachIfIdle());
     }
 
@@ -150,9 +150,9 @@ class LinkTest {
     @Test
     void noDetachInsideATransaction() {
         send("Q");
-        assertFalse(link.onReadyForQuery((byte) 'T', SESSION_MODE));
+        assertFalse(link.onReadyForQuery((byte) 'T', SESSION_MODE, 0));
         assertFalse(link.detachIfIdle());
-        assertTrue(link.beforeForward((byte) 'Q'), "still linked after a refused detach");
+        assertTrue(link.beforeForward((byte) 'Q', 0), "still linked after a refused detach");
     }
 
     @Test
@@ -172,9 +172,9 @@ class LinkTest {
     void invalidateStopsEverything() {
         send("Q");
         link.invalidate();
-        assertFalse(link.beforeForward((byte) 'Q'));
-        assertFalse(link.beforeForward((byte) 'd'), "not even uncounted messages");
-        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE));
+        assertFalse(link.beforeForward((byte) 'Q', 0));
+        assertFalse(link.beforeForward((byte) 'd', 0), "not even uncounted messages");
+        assertFalse(link.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0));
         assertFalse(link.detachIfIdle());
     }
 
@@ -200,7 +200,7 @@ class LinkTest {
         ExecutorService serverLoop = Executors.newSingleThreadExecutor();
         try {
             for (int round = 0; round < rounds; round++) {
-                Link shared = new Link(null, null);
+                Link shared = new Link(null, null, 0);
                 BlockingQueue<Character> socket = new ArrayBlockingQueue<>(64);
                 SynchronousQueue<Integer> go = new SynchronousQueue<>();
                 Future<Integer> answered = serverLoop.submit(() -> serve(shared, socket, go));
@@ -208,7 +208,7 @@ class LinkTest {
                 assertEquals(accepted, answered.get(10, TimeUnit.SECONDS).intValue(),
                         "round " + round + ": released before every accepted request was answered");
                 assertTrue(socket.isEmpty(), "round " + round + ": a request was left unanswered");
-                assertFalse(shared.beforeForward((byte) 'Q'), "round " + round + ": released for good");
+                assertFalse(shared.beforeForward((byte) 'Q', 0), "round " + round + ": released for good");
             }
         } finally {
             serverLoop.shutdownNow();
@@ -224,16 +224,16 @@ class LinkTest {
         for (int i = 0; i < 8; i++) {
             boolean batch = ((round >> i) & 1) == 1;
             if (batch) {
-                if (!shared.beforeForward((byte) 'P')) {
+                if (!shared.beforeForward((byte) 'P', 0)) {
                     break;
                 }
                 // Once a batch is counted, the link cannot be released before its Sync is answered.
-                assertTrue(shared.beforeForward((byte) 'B'));
-                assertTrue(shared.beforeForward((byte) 'E'));
-                assertTrue(shared.beforeForward((byte) 'S'));
+                assertTrue(shared.beforeForward((byte) 'B', 0));
+                assertTrue(shared.beforeForward((byte) 'E', 0));
+                assertTrue(shared.beforeForward((byte) 'S', 0));
                 socket.put('S');
             } else {
-                if (!shared.beforeForward((byte) 'Q')) {
+                if (!shared.beforeForward((byte) 'Q', 0)) {
                     break;
                 }
                 socket.put('Q');
@@ -251,7 +251,7 @@ class LinkTest {
         while (true) {
             socket.take();
             answered++;
-            if (shared.onReadyForQuery((byte) 'I', TRANSACTION_MODE)) {
+            if (shared.onReadyForQuery((byte) 'I', TRANSACTION_MODE, 0)) {
                 return answered;
             }
         }
@@ -281,7 +281,7 @@ class LinkTest {
                         return;
                     }
                 }
-                l.onReadyForQuery((byte) 'T', SESSION_MODE);
+                l.onReadyForQuery((byte) 'T', SESSION_MODE, 0);
                 current.compareAndSet(l, null);
                 serverRound.set(round);
             }
@@ -290,8 +290,8 @@ class LinkTest {
         int detachedInTransaction = 0;
         try {
             for (int round = 0; round < rounds; round++) {
-                Link l = new Link(null, null);
-                assertTrue(l.beforeForward((byte) 'Q')); // BEGIN
+                Link l = new Link(null, null, 0);
+                assertTrue(l.beforeForward((byte) 'Q', 0)); // BEGIN
                 while (serverRound.get() != round - 1) {
                     Thread.onSpinWait();
                 }
