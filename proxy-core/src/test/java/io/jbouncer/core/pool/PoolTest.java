@@ -525,6 +525,21 @@ class PoolTest {
                 .stream().map(address -> ((InetSocketAddress) address).getHostString()).toList());
     }
 
+    /** RECONNECT marks the servers opened before it close_needed (SHOW SERVERS, WAIT_CLOSE), not those opened after. */
+    @Test
+    void reconnectRetiresOnlyTheServersOpenedBeforeIt() {
+        Pool pool = pool(10, LONG_RETRY);
+        ServerConnection before = server(pool);
+        pool.track(before);
+        pool.reconnect();
+        ServerConnection after = server(pool);
+        pool.track(after);
+
+        assertTrue(pool.closeNeeded(before));
+        assertFalse(pool.closeNeeded(after));
+        assertEquals(1, pool.closeNeededServers());
+    }
+
     /** A reload that changes the target forgets the old target's cached failure. */
     @Test
     void newTargetClearsTheCachedLoginFailure() {
