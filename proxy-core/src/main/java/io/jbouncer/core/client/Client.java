@@ -56,9 +56,12 @@ public final class Client {
      * known (the client went away on its own).
      */
     private String closeReason;
-    /** The database (null: unknown to the pooler) and user the startup packet named, for the log prefix. */
-    private String loginDatabase;
-    private String loginUser;
+    /**
+     * {@code db/user} as the startup packet named them, for the log prefix until the session exists; {@code null}
+     * before the startup packet and once logged in (the session then names the client with its pool's strings, and
+     * the packet's two copies would stay with every idle client, ~100 bytes: docs/benchmarks.md, "Memory and scale").
+     */
+    private String loginNames;
     /** The close reason went to the client as an error: logged as a {@code pooler error} after the close line. */
     private boolean poolerError;
     /** An error was sent and the channel closes after it, or it carries a cancel: nothing more is read. */
@@ -107,6 +110,7 @@ public final class Client {
     void loggedIn(ClientSession started, ClientConnection pooled) {
         session = started;
         relay = pooled;
+        loginNames = null;
         pooler.loggedIn(this);
     }
 
@@ -203,8 +207,7 @@ public final class Client {
      * the log prefix shows them from now on, {@code (nodb)} for an unknown database, as PgBouncer's.
      */
     void loginNames(String database, String user) {
-        loginDatabase = database;
-        loginUser = user;
+        loginNames = (database == null ? "(nodb)" : database) + "/" + user;
     }
 
     /** Counts this client in database {@code name} (once); returns that database's count. Client loop only. */
@@ -377,8 +380,8 @@ public final class Client {
         if (current != null) {
             return current.describe(remote);
         }
-        return (loginDatabase == null ? "(nodb)" : loginDatabase) + "/" + (loginUser == null ? "(nouser)" : loginUser)
-                + "@" + remote;
+        String names = loginNames;
+        return (names == null ? "(nodb)/(nouser)" : names) + "@" + remote;
     }
 
     String logId() {
