@@ -3,12 +3,19 @@ package io.jbouncer.protocol.message;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * BackendKeyData ('K'): the process id and secret a client quotes in a CancelRequest. Protocol 3.0 secrets are 4
- * bytes; from protocol 3.2 (PostgreSQL 18) they may be up to 256 bytes (PostgreSQL issues 32). The key is held as
- * its wire bytes (process id, big-endian, then the secret), so it can be compared, hashed and sent on as it came.
+ * bytes; from protocol 3.2 (PostgreSQL 18) they may be up to 256 bytes (PostgreSQL issues 32). The key is compared,
+ * hashed and sent on as its wire bytes (process id, big-endian, then the secret).
+ *
+ * <p>An 8-byte key (protocol 3.0's only kind, PgBouncer's, and what nearly every client is issued) is held in a
+ * {@code long}, a longer one as its bytes: every logged-in client holds its key for life, and an array of 8 bytes
+ * in its place would cost 16 bytes more per idle client (docs/benchmarks.md, "Memory and scale"). Each length has
+ * one form, so equal keys compare equal.
  *
  * @see <a href="https://www.postgresql.org/docs/current/protocol-message-formats.html">Message formats</a>
  */
@@ -17,21 +24,21 @@ public final class BackendKeyData {
     public static final int SHORT_SECRET_LENGTH = 4;
     /** The longest secret protocol 3.2 allows. */
     public static final int MAX_SECRET_LENGTH = 256;
+    private static final int SHORT_KEY_LENGTH = 4 + SHORT_SECRET_LENGTH;
 
-    private final byte[] key;
+    /** The wire bytes of an 8-byte key, big-endian; 0 for a long key. */
+    private final long shortKey;
+    /** The wire bytes of a longer key; {@code null} for an 8-byte key. */
+    private final byte[] longKey;
 
-    private BackendKeyData(byte[] key) {
-        int secret = key.length - 4;
-        if (secret < SHORT_SECRET_LENGTH || secret > MAX_SECRET_LENGTH) {
-            throw new PgProtocolException("invalid cancel key length: " + secret);
-        }
-        this.key = key;
+    private BackendKeyData(long shortKey, byte[] longKey) {
+        this.shortKey = shortKey;
+        this.longKey = longKey;
     }
 
     /** A 3.0 key: process id and a 4-byte secret. */
     public BackendKeyData(int processId, int secret) {
-        this(new byte[] {(byte) (processId >>> 24), (byte) (processId >>> 16), (byte) (processId >>> 8),
-            (byte) processId, (byte) (secret >>> 24), (byte) (secret >>> 16), (byte) (secret >>> 8), (byte) secret});
+        this((long) processId << 32 | secret & 0xFFFFFFFFL, null);
     }
 
     /**
@@ -40,43 +47,62 @@ public final class BackendKeyData {
      * @throws PgProtocolException for any other length
      */
     public static BackendKeyData of(byte[] key) {
-        return new BackendKeyData(key.clone());
+        return decode(Unpooled.wrappedBuffer(key));
     }
 
-    /** Reads a key from the rest of {@code body} (a BackendKeyData or CancelRequest body). */
+    /**
+     * Reads a key from the rest of {@code body} (a BackendKeyData or CancelRequest body).
+     *
+     * @throws PgProtocolException when the secret is shorter than 4 or longer than 256 bytes
+     */
     public static BackendKeyData decode(ByteBuf body) {
+        int secret = body.readableBytes() - 4;
+        if (secret < SHORT_SECRET_LENGTH || secret > MAX_SECRET_LENGTH) {
+            throw new PgProtocolException("invalid cancel key length: " + secret);
+        }
+        if (secret == SHORT_SECRET_LENGTH) {
+            return new BackendKeyData(body.readLong(), null);
+        }
         byte[] key = new byte[body.readableBytes()];
         body.readBytes(key);
-        return new BackendKeyData(key);
+        return new BackendKeyData(0, key);
     }
 
     public int processId() {
-        return (key[0] & 0xFF) << 24 | (key[1] & 0xFF) << 16 | (key[2] & 0xFF) << 8 | key[3] & 0xFF;
+        return longKey == null ? (int) (shortKey >>> 32)
+                : (longKey[0] & 0xFF) << 24 | (longKey[1] & 0xFF) << 16 | (longKey[2] & 0xFF) << 8 | longKey[3] & 0xFF;
     }
 
     /** Bytes of the secret: 4 for protocol 3.0, more for a 3.2 long key. */
     public int secretLength() {
-        return key.length - 4;
+        return length() - 4;
     }
 
     /** The whole key's length on the wire: process id and secret. */
     public int length() {
-        return key.length;
+        return longKey == null ? SHORT_KEY_LENGTH : longKey.length;
     }
 
     /** Byte {@code index} of the wire form (0..3 process id, then the secret). */
     public byte byteAt(int index) {
-        return key[index];
+        Objects.checkIndex(index, length());
+        return longKey == null ? (byte) (shortKey >>> (8 * (SHORT_KEY_LENGTH - 1 - index))) : longKey[index];
     }
 
     /** A copy of the wire form. */
     public byte[] bytes() {
-        return key.clone();
+        byte[] copy = new byte[length()];
+        writeKey(Unpooled.wrappedBuffer(copy).clear());
+        return copy;
     }
 
     /** Writes the process id and the secret, as a CancelRequest quotes them. */
     public void writeKey(ByteBuf out) {
-        out.writeBytes(key);
+        if (longKey == null) {
+            out.writeLong(shortKey);
+        } else {
+            out.writeBytes(longKey);
+        }
     }
 
     /** Writes the BackendKeyData message. */
@@ -88,12 +114,12 @@ public final class BackendKeyData {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof BackendKeyData that && Arrays.equals(key, that.key);
+        return other instanceof BackendKeyData that && shortKey == that.shortKey && Arrays.equals(longKey, that.longKey);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(key);
+        return longKey == null ? Long.hashCode(shortKey) : Arrays.hashCode(longKey);
     }
 
     /** The process id and the secret's length only: a secret must never reach a log line. */

@@ -60,6 +60,27 @@ class BackendKeyDataTest {
         assertEquals("BackendKeyData[pid=1, secret=4 bytes]", new BackendKeyData(1, 0x7fabcdef).toString());
     }
 
+    /** An 8-byte key is held in a long, a longer one as bytes: both read back as their wire form, byte by byte. */
+    @Test
+    void bytesAndByteAtGiveTheWireFormOfShortAndLongKeys() {
+        byte[] shortWire = {0x01, 0x02, 0x03, 0x04, (byte) 0xfe, (byte) 0xdc, (byte) 0xba, (byte) 0x98};
+        byte[] longWire = new byte[36];
+        for (int i = 0; i < longWire.length; i++) {
+            longWire[i] = (byte) (0xf0 - i);
+        }
+        for (byte[] wire : List.of(shortWire, longWire)) {
+            BackendKeyData key = BackendKeyData.of(wire);
+            assertArrayEquals(wire, key.bytes());
+            for (int i = 0; i < wire.length; i++) {
+                assertEquals(wire[i], key.byteAt(i), "byte " + i);
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> key.byteAt(wire.length));
+            assertEquals(wire.length, key.length());
+        }
+        assertArrayEquals(shortWire, new BackendKeyData(0x01020304, 0xfedcba98).bytes());
+        assertEquals(0x01020304, BackendKeyData.of(shortWire).processId());
+    }
+
     /** Shorter than a 3.0 secret or longer than 256 bytes: a protocol violation, never an exception of the JDK. */
     @Test
     void refusesImpossibleLengths() {
