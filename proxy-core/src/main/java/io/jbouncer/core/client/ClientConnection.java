@@ -96,8 +96,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     /** query_wait_notify's NOTICE goes to a client once in its life, as in PgBouncer. */
     private boolean waitNoticeSent;
     /**
-     * The client's named prepared statements, when they are tracked (transaction or statement mode with
-     * {@code max_prepared_statements > 0}, config.md); {@code null} otherwise: everything is forwarded unread.
+     * Whether the client's named prepared statements are tracked: transaction or statement mode with
+     * {@code max_prepared_statements > 0} (config.md) at login. Otherwise everything is forwarded unread.
+     */
+    private boolean tracksStatements;
+    /**
+     * The client's named prepared statements when they are tracked, from its first server on ({@link #assign});
+     * {@code null} before and when they are not. Only requests relayed to a server read them, so an idle client that
+     * never had a server holds none (40 bytes less per idle client, docs/benchmarks.md, "Memory and scale").
      */
     private ClientStatements statements;
     /**
@@ -275,7 +281,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (welcome) {
             client.cancelLoginTimer();
         }
-        if (statements != null) {
+        if (tracksStatements) {
+            if (statements == null) {
+                statements = new ClientStatements(StatementRegistry.shared(), Math.max(MIN_CLIENT_STATEMENTS,
+                        CLIENT_STATEMENTS_PER_SERVER_SLOT * pooler.config().maxPreparedStatements()),
+                        MAX_CLIENT_STATEMENT_BYTES);
+            }
             server.statements(pooler.config().maxPreparedStatements()).attach(statements);
         }
         link = assigned;
@@ -653,12 +664,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
             return;
         }
         followsListen = pooler.config().transactionListen() && pool.settings().releasesAtIdle();
-        int maxPrepared = pooler.config().maxPreparedStatements();
-        if (maxPrepared > 0 && pool.settings().releasesAtIdle()) {
-            statements = new ClientStatements(StatementRegistry.shared(),
-                    Math.max(MIN_CLIENT_STATEMENTS, CLIENT_STATEMENTS_PER_SERVER_SLOT * maxPrepared),
-                    MAX_CLIENT_STATEMENT_BYTES);
-        }
+        tracksStatements = pooler.config().maxPreparedStatements() > 0 && pool.settings().releasesAtIdle();
         if (pooler.config().trackSessionSettings() && pool.settings().releasesAtIdle()) {
             StartupParameters rules = pooler.startupRules();
             sessionSettings = new SessionSettings(client.logId() + ": " + client.describe(),
