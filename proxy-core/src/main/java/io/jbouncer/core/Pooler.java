@@ -5,6 +5,7 @@ import io.jbouncer.core.client.Client;
 import io.jbouncer.core.client.ClientConnection;
 import io.jbouncer.core.client.ClientCounts;
 import io.jbouncer.core.client.ClientTimeouts;
+import io.jbouncer.core.client.ClientsByCancelKey;
 import io.jbouncer.core.client.StartupParameters;
 import io.jbouncer.core.config.Config;
 import io.jbouncer.core.config.DatabaseDef;
@@ -28,11 +29,8 @@ import io.netty.channel.Channel;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,14 +42,10 @@ public final class Pooler {
     private final byte[] mockKey = new byte[32];
     private final AtomicInteger clients = new AtomicInteger();
     private final ClientCounts clientCounts = new ClientCounts();
-    private final Map<BackendKeyData, Client> cancelKeys = new ConcurrentHashMap<>();
+    /** Every session's cancel key, and so the logged-in clients (SHOW CLIENTS, KILL_CLIENT). */
+    private final ClientsByCancelKey sessions = new ClientsByCancelKey();
     private final StateCounts<ClientState> consoleCounts =
             new StateCounts<>(ClientState.class, ClientState.CL_JUSTFREE);
-    /**
-     * Logged-in clients: SHOW CLIENTS and KILL_CLIENT. A set, not a map by id: a boxed {@code Long} key per client
-     * cost ~20 bytes per idle client (docs/benchmarks.md, "Memory and scale") for KILL_CLIENT alone, which can scan.
-     */
-    private final Set<Client> loggedIn = ConcurrentHashMap.newKeySet();
     private volatile PoolerView adminView;
     private final ServerConnector connector;
     private final PoolManager pools;
@@ -137,7 +131,7 @@ public final class Pooler {
         pools.maintain();
         Config current = config;
         ClientTimeouts global = ClientTimeouts.of(current, null);
-        for (Client client : loggedIn) {
+        for (Client client : sessions.loggedIn()) {
             ClientConnection relay = client.relay();
             if (relay == null) {
                 continue; // the admin console has no client timers
@@ -226,25 +220,20 @@ public final class Pooler {
 
     public void clientClosed(Client client) {
         clients.decrementAndGet();
-        loggedIn.remove(client);
-        if (client.session() != null) {
-            cancelKeys.remove(client.session().cancelKey(), client);
-        }
+        sessions.release(client);
     }
 
-    /** A client finished its login: it is listed from now on. */
-    public void loggedIn(Client client) {
-        loggedIn.add(client);
-    }
-
-    /** Logged-in clients (a live view). */
+    /** Logged-in clients (a live view; its size is counted on each call). */
     public Collection<Client> clients() {
-        return Collections.unmodifiableSet(loggedIn);
+        return sessions.loggedIn();
     }
 
-    /** The logged-in client with this id, or {@code null}: a scan, for the console's KILL_CLIENT. */
+    /**
+     * The logged-in client with this id, or {@code null}: a scan, for the console's KILL_CLIENT (a table by id would
+     * cost an entry and a boxed {@code Long} per idle client, docs/benchmarks.md "Memory and scale").
+     */
     public Client client(long id) {
-        for (Client client : loggedIn) {
+        for (Client client : sessions.loggedIn()) {
             if (client.id() == id) {
                 return client;
             }
@@ -282,7 +271,7 @@ public final class Pooler {
     public BackendKeyData registerForCancel(Client client, boolean longKey) {
         while (true) {
             BackendKeyData key = CancelKeyLayout.issue(random, longKey, config.peerId());
-            if (cancelKeys.putIfAbsent(key, client) == null) {
+            if (sessions.claim(key, client)) {
                 return key;
             }
         }
@@ -300,7 +289,7 @@ public final class Pooler {
 
     /** A CancelRequest for this process: the client holding that key, or {@code null} for an unknown key. */
     public Client cancelTarget(BackendKeyData key) {
-        return cancelKeys.get(peers.ownKey(key));
+        return sessions.holder(peers.ownKey(key));
     }
 
     /** Admin console sessions per state: the console's own row of SHOW POOLS. */

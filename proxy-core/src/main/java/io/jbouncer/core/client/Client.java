@@ -104,14 +104,14 @@ public final class Client {
     }
 
     /**
-     * Login phase over: {@code started} is this client's session, listed from now on (SHOW CLIENTS); {@code pooled}
-     * is its relay, {@code null} for the admin console.
+     * Login phase over: {@code started} is this client's session, listed from now on (SHOW CLIENTS lists the clients
+     * that have a session, {@link ClientsByCancelKey}); {@code pooled} is its relay, {@code null} for the admin
+     * console, set first so that whoever sees the session sees the relay.
      */
     void loggedIn(ClientSession started, ClientConnection pooled) {
-        session = started;
         relay = pooled;
+        session = started;
         loginNames = null;
-        pooler.loggedIn(this);
     }
 
     public Channel channel() {
