@@ -77,9 +77,7 @@ main() {
     begin_run 4096
     start_postgres $((CLIENTS + 3 * POOL_SIZE + 20))
     init_pgbench 10
-    [[ " $TARGETS " == *" pgbouncer "* ]] && start_pgbouncer
-    [[ " $TARGETS " == *" jbouncer "* ]] && start_jbouncer
-    [[ " $TARGETS " == *" baseline "* ]] && start_baseline
+    start_targets
     local target round
     for target in $TARGETS; do
         log "warm-up on $target: ${WARMUP}s, then 3s with new clients"

@@ -325,6 +325,13 @@ start_baseline() {
     log "baseline jbouncer ($BASELINE_JAR) pid $BASELINE_PID on port $BASELINE_PORT"
 }
 
+# Starts the poolers named in $TARGETS (pgbouncer, jbouncer, baseline; "direct" needs none).
+start_targets() {
+    if [[ " $TARGETS " == *" pgbouncer "* ]]; then start_pgbouncer; fi
+    if [[ " $TARGETS " == *" jbouncer "* ]]; then start_jbouncer; fi
+    if [[ " $TARGETS " == *" baseline "* ]]; then start_baseline; fi
+}
+
 # Starts a jbouncer named $1 on port $2 from a private copy of jar $3 (the tree's jar may be rebuilt during a long
 # run) and waits for its port. Prints the PID.
 launch_jbouncer() {

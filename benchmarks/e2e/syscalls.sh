@@ -65,9 +65,7 @@ main() {
     done
     start_postgres $((max + 3 * POOL_SIZE + 20))
     init_pgbench 1
-    [[ " $TARGETS " == *" pgbouncer "* ]] && start_pgbouncer
-    [[ " $TARGETS " == *" jbouncer "* ]] && start_jbouncer
-    [[ " $TARGETS " == *" baseline "* ]] && start_baseline
+    start_targets
     local target repeat
     for target in $TARGETS; do # warm-up: JIT, server connections
         PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$(port_of "$target")" -U "$BENCH_USER" -n -S -c 10 \
