@@ -5,13 +5,17 @@
 # Usage: benchmarks/e2e/idle-clients.sh [--50k] [--out FILE]
 #   --50k       adds a 50,000-client step (needs an open-file hard limit above 50,100 for both processes)
 #   --out FILE  where the markdown report goes (default: benchmarks/e2e/results/idle-clients-<UTC time>.md)
-# Environment: STEPS ["1000,10000"] cumulative client counts; BENCH_JAR [benchmarks/target/benchmarks.jar];
+# Environment: STEPS ["1000,10000"] cumulative client counts; WARMUP_CLIENTS [2000] clients that log in and leave
+#   before the measured steps, so that the JIT code and class metadata of the login path (about 5 MB, one-time:
+#   native memory tracking, docs/benchmarks.md) do not count per client (0 measures the cold pooler, as before
+#   2026-12-07 23:45); BENCH_JAR [benchmarks/target/benchmarks.jar];
 #   plus the ports, JBOUNCER_JAR, JBOUNCER_JAVA_OPTS, PG_BIN and WORKDIR of compare.sh.
 # The load tool is io.jbouncer.bench.IdleClients (benchmarks module).
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 STEPS=${STEPS:-1000,10000}
+WARMUP_CLIENTS=${WARMUP_CLIENTS:-2000}
 BENCH_JAR=${BENCH_JAR:-$REPO_DIR/benchmarks/target/benchmarks.jar}
 
 script_option() {
@@ -22,9 +26,15 @@ script_option() {
 }
 parse_args "$@"
 
-# Prints "clients<TAB>rss_kB" lines for one pooler, from 0 clients to the last step.
+# Prints "clients<TAB>rss_kB" lines for one pooler, from 0 clients to the last step (after WARMUP_CLIENTS logins
+# that leave again).
 measure() {
     local port=$1 pid=$2
+    if ((WARMUP_CLIENTS > 0)); then
+        java -cp "$BENCH_JAR" io.jbouncer.bench.IdleClients "$port" "$BENCH_USER" "$BENCH_PASSWORD" "$BENCH_DB" \
+            "$pid" "$WARMUP_CLIENTS" >/dev/null
+        sleep 3 # the pooler finishes closing them
+    fi
     java -cp "$BENCH_JAR" io.jbouncer.bench.IdleClients "$port" "$BENCH_USER" "$BENCH_PASSWORD" "$BENCH_DB" \
         "$pid" "$STEPS"
 }
@@ -56,11 +66,12 @@ main() {
     {
         echo "# Idle clients: RSS of PgBouncer and jbouncer"
         echo
-        echo "Command: \`STEPS=$STEPS JBOUNCER_JAVA_OPTS=\"$JBOUNCER_JAVA_OPTS\" benchmarks/e2e/idle-clients.sh\`"
+        echo "Command: \`STEPS=$STEPS WARMUP_CLIENTS=$WARMUP_CLIENTS JBOUNCER_JAVA_OPTS=\"$JBOUNCER_JAVA_OPTS\" benchmarks/e2e/idle-clients.sh\`"
         echo
         machine_facts
         echo
-        echo "Clients log in with md5 over TCP and stay idle; RSS is VmRSS 3 s after the last login of a step."
+        echo "Clients log in with md5 over TCP and stay idle; RSS is VmRSS 3 s after the last login of a step;" \
+            "before the steps, $WARMUP_CLIENTS clients logged in and left."
         echo
         echo "| pooler | idle clients | RSS MB | bytes per idle client (vs 0 clients) |"
         echo "|---|---:|---:|---:|"
