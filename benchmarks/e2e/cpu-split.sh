@@ -40,11 +40,6 @@ context_switches() {
         awk '/^voluntary_ctxt_switches/ {v += $2} /^nonvoluntary_ctxt_switches/ {n += $2} END {print v, n}'
 }
 
-load() {
-    local port=$1 seconds=$2
-    PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$port" -U "$BENCH_USER" -n -S -M "$MODE" -c "$CLIENTS" \
-        -j "$(( CLIENTS < $(nproc) ? CLIENTS : $(nproc) ))" -T "$seconds" "$BENCH_DB"
-}
 
 # One measured run on target $1 in round $2; appends a tab-separated line to $RESULTS.
 measured_run() {
@@ -53,7 +48,7 @@ measured_run() {
     port=$(port_of "$target")
     thread_ticks "$pid" >"$WORKDIR/ticks-before"
     context_switches "$pid" >"$WORKDIR/cs-before"
-    load "$port" "$DURATION" >"$WORKDIR/pgbench.out" 2>&1 || log "pgbench failed on $target"
+    select_load "$port" "$DURATION" >"$WORKDIR/pgbench.out" 2>&1 || log "pgbench failed on $target"
     thread_ticks "$pid" >"$WORKDIR/ticks-after"
     context_switches "$pid" >"$WORKDIR/cs-after"
     local transactions tps
@@ -80,9 +75,7 @@ main() {
     start_targets
     local target round
     for target in $TARGETS; do
-        log "warm-up on $target: ${WARMUP}s, then 3s with new clients"
-        load "$(port_of "$target")" "$WARMUP" >/dev/null 2>&1 || log "warm-up on $target failed"
-        load "$(port_of "$target")" 3 >/dev/null 2>&1 || log "warm-up on $target failed"
+        warm_up "$(port_of "$target")"
     done
     RESULTS=$WORKDIR/results.tsv
     : >"$RESULTS"

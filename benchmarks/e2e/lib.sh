@@ -325,6 +325,26 @@ start_baseline() {
     log "baseline jbouncer ($BASELINE_JAR) pid $BASELINE_PID on port $BASELINE_PORT"
 }
 
+# pgbench -S with $CLIENTS clients in $MODE (simple when unset) against port $1 for $2 seconds; further arguments
+# are more pgbench options (-C). Its report goes to stdout.
+select_load() {
+    local port=$1 seconds=$2
+    shift 2
+    PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$port" -U "$BENCH_USER" -n -S -M "${MODE:-simple}" "$@" \
+        -c "$CLIENTS" -j "$(( CLIENTS < $(nproc) ? CLIENTS : $(nproc) ))" -T "$seconds" "$BENCH_DB"
+}
+
+# Warms the pooler on port $1 up for $WARMUP seconds of select_load (further arguments as there), then 3 seconds
+# with new clients, so that clients have left and arrived once: the JIT recompiles the relay after the first
+# clients leave, which would otherwise land in the first measured run.
+warm_up() {
+    local port=$1
+    shift
+    log "warm-up on port $port: ${WARMUP}s, then 3s with new clients"
+    select_load "$port" "$WARMUP" "$@" >/dev/null 2>&1 || log "warm-up on port $port failed"
+    select_load "$port" 3 "$@" >/dev/null 2>&1 || log "warm-up on port $port failed"
+}
+
 # Starts the poolers named in $TARGETS (pgbouncer, jbouncer, baseline; "direct" needs none).
 start_targets() {
     if [[ " $TARGETS " == *" pgbouncer "* ]]; then start_pgbouncer; fi

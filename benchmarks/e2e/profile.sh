@@ -8,7 +8,7 @@
 # Usage: benchmarks/e2e/profile.sh [--out FILE]     (FILE: the summary; the stacks and flame graph lie beside it)
 # Environment (defaults in brackets): CLIENTS [10]; DURATION [15] seconds profiled; WARMUP [10]; MODE [simple];
 #   PGBENCH_EXTRA [""] more pgbench options (-C for logins); EVENT [cpu] async-profiler's event (cpu needs
-#   kernel.perf_event_paranoid <= 1, which the script sets when run as root; itimer otherwise, without kernel
+#   kernel.perf_event_paranoid <= 1, which the script sets for the run when root; itimer otherwise, without kernel
 #   frames); INTERVAL [100us]; ASYNC_PROFILER [4.2] its version; TOP [40] frames listed; plus JBOUNCER_JAR,
 #   JBOUNCER_JAVA_OPTS (bin/jbouncer's defaults when empty), JBOUNCER_INI_EXTRA and the ports of lib.sh.
 
@@ -48,7 +48,9 @@ choose_event() {
     paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 3)
     if [[ $EVENT == cpu && $paranoid -gt 1 ]]; then
         if [[ $(id -u) -eq 0 ]] && echo 1 >/proc/sys/kernel/perf_event_paranoid 2>/dev/null; then
-            log "kernel.perf_event_paranoid $paranoid -> 1 for kernel stacks"
+            log "kernel.perf_event_paranoid $paranoid -> 1 for kernel stacks, until the run ends"
+            # the machine gets its setting back however the run ends, before lib.sh's cleanup stops the processes
+            trap "echo $paranoid >/proc/sys/kernel/perf_event_paranoid; cleanup" EXIT
         else
             log "kernel.perf_event_paranoid is $paranoid: profiling with itimer, without kernel frames"
             EVENT=itimer
@@ -61,11 +63,6 @@ profiler_command() {
     jcmd "$JBOUNCER_PID" JVMTI.agent_load "$LIBRARY" "\"$1\"" >/dev/null || die "async-profiler refused: $1"
 }
 
-load() {
-    # shellcheck disable=SC2086
-    PGPASSWORD=$BENCH_PASSWORD pgbench -h 127.0.0.1 -p "$JBOUNCER_PORT" -U "$BENCH_USER" -n -S -M "$MODE" \
-        $PGBENCH_EXTRA -c "$CLIENTS" -j "$(( CLIENTS < $(nproc) ? CLIENTS : $(nproc) ))" -T "$1" "$BENCH_DB"
-}
 
 # Kernel/user split and the user-space frames with the most self samples, from collapsed stacks $1.
 summary() {
@@ -88,13 +85,13 @@ main() {
     start_postgres $((CLIENTS + 3 * POOL_SIZE + 20))
     init_pgbench 10
     JBOUNCER_EXTRA_JAVA_OPTS="-agentpath:$LIBRARY" start_jbouncer
-    log "warm-up: ${WARMUP}s, then 3s with new clients"
-    load "$WARMUP" >/dev/null 2>&1 || log "warm-up failed"
-    load 3 >/dev/null 2>&1 || log "warm-up failed"
+    # shellcheck disable=SC2086
+    warm_up "$JBOUNCER_PORT" $PGBENCH_EXTRA
     local stacks=${OUT%.md}.collapsed flame=${OUT%.md}.html
     mkdir -p "$(dirname "$OUT")"
     profiler_command "start,event=$EVENT,interval=$INTERVAL"
-    load "$DURATION" >"$WORKDIR/pgbench.out" 2>&1 || log "pgbench failed: $(tail -2 "$WORKDIR/pgbench.out")"
+    # shellcheck disable=SC2086
+    select_load "$JBOUNCER_PORT" "$DURATION" $PGBENCH_EXTRA >"$WORKDIR/pgbench.out" 2>&1 || log "pgbench failed: $(tail -2 "$WORKDIR/pgbench.out")"
     profiler_command "stop,collapsed,file=$stacks"
     jcmd "$JBOUNCER_PID" JVMTI.agent_load "$LIBRARY" "\"flamegraph,file=$flame\"" >/dev/null ||
         log "no flame graph written"
