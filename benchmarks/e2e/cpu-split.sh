@@ -8,7 +8,8 @@
 #   CLIENTS [10] pgbench clients; DURATION [15] seconds measured per run; ROUNDS [2] interleaved rounds;
 #   WARMUP [10] seconds of load per target first, then a second, 3-second run so that clients have left and
 #   arrived once before anything is measured (the JIT recompiles the relay after the first clients leave);
-#   MODE [simple] pgbench -M; plus the ports, POOL_SIZE, JBOUNCER_JAR, JBOUNCER_JAVA_OPTS, BASELINE_JAR,
+#   MODE [simple] pgbench -M; PGBENCH_ARGS [] more pgbench options, e.g. -C (a new connection per transaction,
+#   which makes login cost part of each transaction); plus the ports, POOL_SIZE, JBOUNCER_JAR, JBOUNCER_JAVA_OPTS, BASELINE_JAR,
 #   JBOUNCER_INI_EXTRA (e.g. "io_transport = io_uring" with BASELINE_JAR = the same jar), PG_BIN and WORKDIR of
 #   compare.sh (lib.sh).
 
@@ -20,6 +21,7 @@ DURATION=${DURATION:-15}
 ROUNDS=${ROUNDS:-2}
 WARMUP=${WARMUP:-10}
 MODE=${MODE:-simple}
+PGBENCH_ARGS=${PGBENCH_ARGS:-}
 parse_args "$@"
 
 # One line per thread kind of process $1: "kind user_ticks system_ticks", from /proc/PID/task/*/stat.
@@ -28,7 +30,8 @@ thread_ticks() {
     for task in /proc/"$1"/task/*; do
         printf '%s %s\n' "$(tr ' ' _ <"$task/comm")" "$(sed 's/^.*) //' "$task/stat" | awk '{print $12, $13}')"
     done 2>/dev/null | awk '
-        { kind = $1 ~ /^C[12]_Compiler/ ? "jit" : $1 ~ /IoEv|EventLoop|epoll|io_uring|nioEvent/ ? "loops" : "other"
+        { kind = $1 ~ /^C[12]_Compiler/ ? "jit" : $1 ~ /^jbouncer-loop|IoEv|EventLoop|epoll|io_uring|nioEvent/ \
+              ? "loops" : "other"
           if ($1 == "pgbouncer") kind = "loops"
           user[kind] += $2; sys[kind] += $3 }
         END { for (k in user) print k, user[k], sys[k] }' | sort
@@ -48,7 +51,8 @@ measured_run() {
     port=$(port_of "$target")
     thread_ticks "$pid" >"$WORKDIR/ticks-before"
     context_switches "$pid" >"$WORKDIR/cs-before"
-    select_load "$port" "$DURATION" >"$WORKDIR/pgbench.out" 2>&1 || log "pgbench failed on $target"
+    # shellcheck disable=SC2086
+    select_load "$port" "$DURATION" $PGBENCH_ARGS >"$WORKDIR/pgbench.out" 2>&1 || log "pgbench failed on $target"
     thread_ticks "$pid" >"$WORKDIR/ticks-after"
     context_switches "$pid" >"$WORKDIR/cs-after"
     local transactions tps
@@ -61,8 +65,8 @@ measured_run() {
             { u[$1] = ($4 - $2) * 1e6 / hz / n; s[$1] = ($5 - $3) * 1e6 / hz / n; tu += u[$1]; ts += s[$1] }
             END {
                 split(cs0, a, " "); split(cs1, b, " ")
-                printf "%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f / %.1f\t%.1f\t%.1f\t%.2f\t%.2f\n", target, round, tps,
-                    tu, ts, tu + ts, u["loops"], s["loops"], u["jit"] + s["jit"], u["other"] + s["other"],
+                printf "%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f / %.1f\t%.1f\t%.1f\t%.2f\t%.2f\n", target, round,
+                    tps, tu, ts, tu + ts, u["loops"], s["loops"], u["jit"] + s["jit"], u["other"] + s["other"],
                     (b[1] - a[1]) / n, (b[2] - a[2]) / n
             }' >>"$RESULTS"
     tail -1 "$RESULTS" >&2
@@ -75,7 +79,8 @@ main() {
     start_targets
     local target round
     for target in $TARGETS; do
-        warm_up "$(port_of "$target")"
+        # shellcheck disable=SC2086
+        warm_up "$(port_of "$target")" $PGBENCH_ARGS
     done
     RESULTS=$WORKDIR/results.tsv
     : >"$RESULTS"
@@ -89,13 +94,14 @@ main() {
         echo "# CPU per transaction by thread kind, user and kernel"
         echo
         echo "Command: \`CLIENTS=$CLIENTS DURATION=$DURATION ROUNDS=$ROUNDS WARMUP=$WARMUP MODE=$MODE" \
-            "TARGETS=\"$TARGETS\" POOL_SIZE=$POOL_SIZE ${BASELINE_JAR:+BASELINE_JAR=$BASELINE_JAR }${JBOUNCER_INI_EXTRA:+JBOUNCER_INI_EXTRA=\"$JBOUNCER_INI_EXTRA\" }benchmarks/e2e/cpu-split.sh\`"
+            "${PGBENCH_ARGS:+PGBENCH_ARGS=\"$PGBENCH_ARGS\" }TARGETS=\"$TARGETS\" POOL_SIZE=$POOL_SIZE ${BASELINE_JAR:+BASELINE_JAR=$BASELINE_JAR }${JBOUNCER_INI_EXTRA:+JBOUNCER_INI_EXTRA=\"$JBOUNCER_INI_EXTRA\" }benchmarks/e2e/cpu-split.sh\`"
         echo
         machine_facts
         echo
-        echo "pgbench -S -M $MODE -c $CLIENTS for ${DURATION}s per run, the targets interleaved; times from" \
+        echo "pgbench -S -M $MODE $PGBENCH_ARGS -c $CLIENTS for ${DURATION}s per run, the targets interleaved; times from" \
             "/proc/PID/task/*/stat, in µs of CPU per transaction. Loops: jbouncer's event loops (PgBouncer's one" \
-            "thread); JIT: the C1 and C2 compiler threads; other: the rest of the JVM. cs: context switches per" \
+            "thread; older jars' acceptor thread too); JIT: the C1 and C2 compiler threads; other: the rest of" \
+            "the JVM. cs: context switches per" \
             "transaction, voluntary (the process waited) and involuntary (it was preempted)."
         echo
         echo "| target | round | TPS | user | kernel | total | loops user / kernel | JIT | other | vol. cs | invol. cs |"

@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One running pooler: loads the configuration, binds the listeners and owns the event loops until shutdown.
  *
- * <p>Event loops: one acceptor thread, and one worker loop per core shared by client and server connections.
+ * <p>Event loops: one worker loop per core, shared by the listening sockets and the client and server connections
+ * (no acceptor thread of its own: docs/architecture.md#31-event-loops).
  */
 public final class JBouncer {
     /**
@@ -61,7 +62,6 @@ public final class JBouncer {
     private final Path configFile;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private Transport transport;
-    private EventLoopGroup acceptors;
     private EventLoopGroup workers;
     private Listener listener;
     private Pooler pooler;
@@ -97,8 +97,7 @@ public final class JBouncer {
         tls.logEngine();
         transport = Transport.select(config);
         Log.info("io transport %s", transport.name());
-        acceptors = transport.newGroup(1);
-        workers = transport.newGroup(Runtime.getRuntime().availableProcessors());
+        workers = transport.newGroup("jbouncer-loop", Runtime.getRuntime().availableProcessors());
         List<String> untunable = SocketTuning.unsupportedBy(transport, config);
         if (!untunable.isEmpty()) {
             throw new IOException(String.join(", ", untunable) + " need a native transport (epoll or io_uring, Linux), not "
@@ -150,7 +149,7 @@ public final class JBouncer {
         int period = Math.max(1, config.statsPeriod());
         workers.scheduleAtFixedRate(() -> view.statsPeriod().refresh(pooler.config().logStats()),
                 period, period, TimeUnit.SECONDS);
-        listener = new Listener(transport, acceptors, workers, WATER_MARK);
+        listener = new Listener(transport, workers, WATER_MARK);
         // From here signals act: a client (or a supervisor's SIGHUP) may arrive as soon as a socket is bound.
         started = true;
         try {
@@ -159,7 +158,7 @@ public final class JBouncer {
                     config.tcpDeferAccept(), () -> SocketTuning.of(pooler.config(), transport), pooler::proxyTrust),
                     () -> new ClientLoginHandler(pooler));
             // After the listeners: /health answers 200 only once clients can connect.
-            metrics.start(view, this::unhealthy, transport, acceptors, workers);
+            metrics.start(view, this::unhealthy, transport, workers);
         } catch (IOException e) {
             stop();
             throw e;
@@ -351,7 +350,6 @@ public final class JBouncer {
         if (workers != null) {
             // PgBouncer exits without a line for each connection it drops then: the process ends, not a connection
             ConnectionLog.configure(false, false);
-            acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workers = null;
         }

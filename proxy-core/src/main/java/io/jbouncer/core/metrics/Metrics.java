@@ -55,8 +55,8 @@ public final class Metrics {
     /**
      * Binds the endpoint. {@code unhealthy} answers {@code /health}: {@code null} while serving, else the reason.
      */
-    public void start(PoolerView view, Supplier<String> unhealthy, Transport transport, EventLoopGroup acceptors,
-            EventLoopGroup workers) throws IOException {
+    public void start(PoolerView view, Supplier<String> unhealthy, Transport transport, EventLoopGroup workers)
+            throws IOException {
         if (registry == null) {
             return;
         }
@@ -69,7 +69,7 @@ public final class Metrics {
         new FileDescriptorMetrics().bindTo(registry);
         gc = new JvmGcMetrics();
         gc.bindTo(registry);
-        endpoint = MetricsEndpoint.bind(transport, acceptors, workers, addr, port, registry, unhealthy);
+        endpoint = MetricsEndpoint.bind(transport, workers, addr, port, registry, unhealthy);
         Log.info("metrics on http://%s:%d/metrics", addr.contains(":") ? "[" + addr + "]" : addr, port);
     }
 

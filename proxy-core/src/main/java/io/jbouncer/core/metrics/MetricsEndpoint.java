@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * The HTTP listener of the metrics endpoint, on the pooler's own acceptor and worker loops. A slow, idle or
+ * The HTTP listener of the metrics endpoint, on the pooler's own event loops. A slow, idle or
  * malicious HTTP client costs at most one of {@value #MAX_CONNECTIONS} small connections for at most
  * {@value #READ_TIMEOUT_SECONDS} seconds without a byte: request lines, headers and bodies are bounded, and pooled
  * connections never wait on it.
@@ -39,11 +39,11 @@ final class MetricsEndpoint {
         this.channel = channel;
     }
 
-    static MetricsEndpoint bind(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, String addr,
-            int port, PrometheusMeterRegistry registry, Supplier<String> unhealthy) throws IOException {
+    static MetricsEndpoint bind(Transport transport, EventLoopGroup workers, String addr, int port,
+            PrometheusMeterRegistry registry, Supplier<String> unhealthy) throws IOException {
         MetricsHandler handler = new MetricsHandler(registry, unhealthy);
         ConnectionLimit limit = new ConnectionLimit();
-        ServerBootstrap bootstrap = new ServerBootstrap().group(acceptors, workers).channel(transport.serverChannel())
+        ServerBootstrap bootstrap = new ServerBootstrap().group(workers).channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<>() {
                     @Override

@@ -44,7 +44,6 @@ public final class Listener {
     /** PgBouncer sets {@code TCP_DEFER_ACCEPT} to the value of {@code tcp_defer_accept}: 1 second. */
     private static final int DEFER_ACCEPT_SECONDS = 1;
     private final Transport transport;
-    private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final WriteBufferWaterMark waterMark;
     /** Written by the starting thread, read by a shutdown that a signal may start meanwhile. */
@@ -54,10 +53,8 @@ public final class Listener {
     private volatile boolean accepting = true;
     private Path socketFile;
 
-    public Listener(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
-                    WriteBufferWaterMark waterMark) {
+    public Listener(Transport transport, EventLoopGroup workers, WriteBufferWaterMark waterMark) {
         this.transport = transport;
-        this.acceptors = acceptors;
         this.workers = workers;
         this.waterMark = waterMark;
     }
@@ -140,7 +137,7 @@ public final class Listener {
 
     private ServerBootstrap tcp(Settings settings, Supplier<ChannelHandler> clientHandler) {
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptors, workers)
+                .group(workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -167,7 +164,7 @@ public final class Listener {
             Files.delete(path); // stale: left behind by a process that died
         }
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptors, workers)
+                .group(workers)
                 .channel(transport.serverDomainChannel())
                 .option(ChannelOption.SO_BACKLOG, settings.listenBacklog())
                 .handler(new AcceptFailures(() -> accepting))

@@ -24,6 +24,7 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerDomainSocketChannel;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.function.Supplier;
 
 /**
@@ -98,7 +99,11 @@ public record Transport(
         return serverDomainChannel != null;
     }
 
-    public EventLoopGroup newGroup(int threads) {
-        return new MultiThreadIoEventLoopGroup(threads, ioHandler.get());
+    /**
+     * A group of {@code threads} event loops named {@code name-N-M}, so that a thread dump, {@code top -H} and /proc
+     * tell them from the JVM's own threads (benchmarks/e2e/cpu-split.sh splits CPU time by it).
+     */
+    public EventLoopGroup newGroup(String name, int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name), ioHandler.get());
     }
 }

@@ -38,7 +38,7 @@ class ServerConnectorCancelTest {
     @BeforeAll
     static void start() {
         Transport transport = Transport.detect();
-        group = transport.newGroup(1);
+        group = transport.newGroup("test-loop", 1);
         connector = new ServerConnector(transport, group, 1 << 20, WriteBufferWaterMark.DEFAULT,
                 () -> new SocketTuning(true, 0, 0, 0, 0, 0, transport.linuxOptions()), PoolerEvents.NONE,
                 DnsCache.system(() -> Duration.ofSeconds(15), () -> Duration.ofSeconds(15)));

@@ -47,7 +47,7 @@ class SocketTuningTest {
         assumeTrue(transport != Transport.IO_URING || IoUring.isAvailable(),
                 () -> "the kernel refuses io_uring here: " + IoUring.unavailabilityCause());
         SocketTuning tuned = new SocketTuning(true, 4, 77, 13, 9000, 65536, transport.linuxOptions());
-        EventLoopGroup group = transport.newGroup(1);
+        EventLoopGroup group = transport.newGroup("test-loop", 1);
         try {
             acceptAndConnect(transport, group, tuned);
         } finally {

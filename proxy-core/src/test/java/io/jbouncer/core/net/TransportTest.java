@@ -1,6 +1,7 @@
 package io.jbouncer.core.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,9 +68,23 @@ class TransportTest {
     @Test
     void ioUringRunsOnItsOwnEventLoops() throws Exception {
         assumeTrue(IoUring.isAvailable(), () -> "the kernel refuses io_uring here: " + IoUring.unavailabilityCause());
-        var group = Transport.IO_URING.newGroup(1);
+        var group = Transport.IO_URING.newGroup("test-loop", 1);
         try {
             assertTrue(group.next().submit(() -> true).get());
+        } finally {
+            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void eventLoopThreadsCarryTheGroupsName() throws Exception {
+        var group = Transport.EPOLL.newGroup("jbouncer-loop", 2);
+        try {
+            String first = group.next().submit(() -> Thread.currentThread().getName()).get();
+            String second = group.next().submit(() -> Thread.currentThread().getName()).get();
+            assertTrue(first.startsWith("jbouncer-loop-"), first);
+            assertTrue(second.startsWith("jbouncer-loop-"), second);
+            assertNotEquals(first, second, "two loops, two threads");
         } finally {
             group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         }
