@@ -8,7 +8,7 @@
 #   CLIENTS [10] pgbench clients; DURATION [15] seconds measured per run; ROUNDS [2] interleaved rounds;
 #   WARMUP [10] seconds of load per target first, then a second, 3-second run so that clients have left and
 #   arrived once before anything is measured (the JIT recompiles the relay after the first clients leave);
-#   MODE [simple] pgbench -M; PGBENCH_ARGS [] more pgbench options, e.g. -C (a new connection per transaction,
+#   MODE [simple] pgbench -M; PGBENCH_EXTRA [] more pgbench options, e.g. -C (a new connection per transaction,
 #   which makes login cost part of each transaction); plus the ports, POOL_SIZE, JBOUNCER_JAR, JBOUNCER_JAVA_OPTS, BASELINE_JAR,
 #   JBOUNCER_INI_EXTRA (e.g. "io_transport = io_uring" with BASELINE_JAR = the same jar), PG_BIN and WORKDIR of
 #   compare.sh (lib.sh).
@@ -21,7 +21,7 @@ DURATION=${DURATION:-15}
 ROUNDS=${ROUNDS:-2}
 WARMUP=${WARMUP:-10}
 MODE=${MODE:-simple}
-PGBENCH_ARGS=${PGBENCH_ARGS:-}
+PGBENCH_EXTRA=${PGBENCH_EXTRA:-}
 parse_args "$@"
 
 # One line per thread kind of process $1: "kind user_ticks system_ticks", from /proc/PID/task/*/stat.
@@ -52,7 +52,7 @@ measured_run() {
     thread_ticks "$pid" >"$WORKDIR/ticks-before"
     context_switches "$pid" >"$WORKDIR/cs-before"
     # shellcheck disable=SC2086
-    select_load "$port" "$DURATION" $PGBENCH_ARGS >"$WORKDIR/pgbench.out" 2>&1 || log "pgbench failed on $target"
+    select_load "$port" "$DURATION" $PGBENCH_EXTRA >"$WORKDIR/pgbench.out" 2>&1 || log "pgbench failed on $target"
     thread_ticks "$pid" >"$WORKDIR/ticks-after"
     context_switches "$pid" >"$WORKDIR/cs-after"
     local transactions tps
@@ -80,7 +80,7 @@ main() {
     local target round
     for target in $TARGETS; do
         # shellcheck disable=SC2086
-        warm_up "$(port_of "$target")" $PGBENCH_ARGS
+        warm_up "$(port_of "$target")" $PGBENCH_EXTRA
     done
     RESULTS=$WORKDIR/results.tsv
     : >"$RESULTS"
@@ -94,11 +94,11 @@ main() {
         echo "# CPU per transaction by thread kind, user and kernel"
         echo
         echo "Command: \`CLIENTS=$CLIENTS DURATION=$DURATION ROUNDS=$ROUNDS WARMUP=$WARMUP MODE=$MODE" \
-            "${PGBENCH_ARGS:+PGBENCH_ARGS=\"$PGBENCH_ARGS\" }TARGETS=\"$TARGETS\" POOL_SIZE=$POOL_SIZE ${BASELINE_JAR:+BASELINE_JAR=$BASELINE_JAR }${JBOUNCER_INI_EXTRA:+JBOUNCER_INI_EXTRA=\"$JBOUNCER_INI_EXTRA\" }benchmarks/e2e/cpu-split.sh\`"
+            "${PGBENCH_EXTRA:+PGBENCH_EXTRA=\"$PGBENCH_EXTRA\" }TARGETS=\"$TARGETS\" POOL_SIZE=$POOL_SIZE ${BASELINE_JAR:+BASELINE_JAR=$BASELINE_JAR }${JBOUNCER_INI_EXTRA:+JBOUNCER_INI_EXTRA=\"$JBOUNCER_INI_EXTRA\" }benchmarks/e2e/cpu-split.sh\`"
         echo
         machine_facts
         echo
-        echo "pgbench -S -M $MODE $PGBENCH_ARGS -c $CLIENTS for ${DURATION}s per run, the targets interleaved; times from" \
+        echo "pgbench -S -M $MODE $PGBENCH_EXTRA -c $CLIENTS for ${DURATION}s per run, the targets interleaved; times from" \
             "/proc/PID/task/*/stat, in µs of CPU per transaction. Loops: jbouncer's event loops (PgBouncer's one" \
             "thread; older jars' acceptor thread too); JIT: the C1 and C2 compiler threads; other: the rest of" \
             "the JVM. cs: context switches per" \
