@@ -97,7 +97,7 @@ public class ForwardPathBench {
     @Benchmark
     public void scanBurst(Throughput counter) {
         burst.readerIndex(0);
-        scanner.scan(burst, handler);
+        scanner.scan(burst, handler, 0L); // no callback here reads the time
         counter.bytes += burst.writerIndex();
     }
 
@@ -110,12 +110,12 @@ public class ForwardPathBench {
         }
 
         @Override
-        public PacketScanner.Action onHeader(byte tag, int length) {
+        public PacketScanner.Action onHeader(byte tag, int length, long now) {
             return tag == 'Z' || tag == 'S' ? PacketScanner.Action.INSPECT : PacketScanner.Action.FORWARD;
         }
 
         @Override
-        public boolean onMessage(byte tag, ByteBuf message) {
+        public boolean onMessage(byte tag, ByteBuf message, long now) {
             if (tag == 'Z') {
                 blackhole.consume(ReadyForQuery.statusAt(message, message.readerIndex()));
             }

@@ -139,7 +139,7 @@ public class PreparedRewriteBench {
         server.attach(tracking.client);
         pipeline.readerIndex(0);
         tracking.inbound = pipeline;
-        scanner.scan(pipeline, tracking);
+        scanner.scan(pipeline, tracking, 0L); // no callback here reads the time
     }
 
     /** libpq's Bind of {@link #NAME}: unnamed portal, no parameter format codes, one text value, text results. */
@@ -178,12 +178,12 @@ public class PreparedRewriteBench {
         }
 
         @Override
-        public PacketScanner.Action onHeader(byte tag, int length) {
+        public PacketScanner.Action onHeader(byte tag, int length, long now) {
             return StatementRewriter.classify(tracked, tag, inbound);
         }
 
         @Override
-        public boolean onMessage(byte tag, ByteBuf message) {
+        public boolean onMessage(byte tag, ByteBuf message, long now) {
             ByteBuf out = ByteBufAllocator.DEFAULT.buffer();
             boolean unchanged = StatementRewriter.rewrite(client, tracked, stats, tag, PgBuf.body(message), out);
             blackhole.consume(out.readableBytes());

@@ -39,7 +39,11 @@ public final class PacketScanner {
         STOP
     }
 
-    /** Callbacks of one scan; all are invoked on the scanning thread. */
+    /**
+     * Callbacks of one scan; all are invoked on the scanning thread. {@code now} is the value the caller passed to
+     * {@link #scan}, unchanged: the scanner never reads a clock, so everything one scan decides can be timed with the
+     * caller's single clock reading for the read it scans.
+     */
     public interface Handler {
         /**
          * Decides what to do with the message starting here. A {@link Action#FORWARD} answer is final, so the
@@ -48,14 +52,17 @@ public final class PacketScanner {
          * {@link Action#STOP} on the next scan: those answers must leave no side effects.
          *
          * @param length the value of the length field, which counts itself but not the tag
+         * @param now the caller's time for this scan, as passed to {@link #scan}
          */
-        Action onHeader(byte tag, int length);
+        Action onHeader(byte tag, int length, long now);
 
         /**
          * Called with a whole inspected message (tag and length included). The buffer is a slice valid only during
          * the call and is not retained for the handler. Returns {@code true} to forward it, {@code false} to drop it.
+         *
+         * @param now the caller's time for this scan, as passed to {@link #scan}
          */
-        boolean onMessage(byte tag, ByteBuf message);
+        boolean onMessage(byte tag, ByteBuf message, long now);
 
         /** Receives a run of bytes to send on; ownership of the retained slice passes to the handler. */
         void forward(ByteBuf bytes);
@@ -82,9 +89,11 @@ public final class PacketScanner {
      * Scans {@code in} from its reader index, advancing it past everything forwarded, inspected or dropped.
      * Unconsumed bytes (an incomplete header or inspected message, or a STOP) stay readable for the next call.
      *
+     * @param now passed unchanged to the handler's callbacks; typically {@code System.nanoTime()} as the caller read
+     *            it once for the read being scanned
      * @throws PgProtocolException on an impossible length field (the stream cannot be resynchronised)
      */
-    public void scan(ByteBuf in, Handler handler) {
+    public void scan(ByteBuf in, Handler handler, long now) {
         int runStart = -1;
         while (true) {
             if (bodyRemaining > 0) {
@@ -109,7 +118,7 @@ public final class PacketScanner {
                 emit(in, runStart, start, handler);
                 throw new PgProtocolException(String.format("bad packet header: '%02x%08x'", tag, length));
             }
-            Action action = handler.onHeader(tag, length);
+            Action action = handler.onHeader(tag, length, now);
             if (action == Action.STOP) {
                 break;
             }
@@ -131,7 +140,7 @@ public final class PacketScanner {
                 runStart = -1;
             }
             in.skipBytes(wireLength);
-            if (handler.onMessage(tag, in.slice(start, wireLength))) {
+            if (handler.onMessage(tag, in.slice(start, wireLength), now)) {
                 if (runStart < 0) {
                     runStart = start;
                 }

@@ -70,9 +70,9 @@ class DecoderFuzzTest {
         int first = stream.length == 0 ? 0 : split % (stream.length + 1);
         try {
             in.writeBytes(stream, 0, first);
-            scanner.scan(in, handler);
+            scanner.scan(in, handler, 0L);
             in.writeBytes(stream, first, stream.length - first);
-            scanner.scan(in, handler);
+            scanner.scan(in, handler, 0L);
         } catch (PgProtocolException expected) {
             // a bad length field: the connection is closed with an ErrorResponse
         } finally {
@@ -92,7 +92,7 @@ class DecoderFuzzTest {
         }
 
         @Override
-        public PacketScanner.Action onHeader(byte tag, int length) {
+        public PacketScanner.Action onHeader(byte tag, int length, long now) {
             state = state * 6364136223846793005L + 1442695040888963407L;
             PacketScanner.Action[] actions = PacketScanner.Action.values();
             // STOP rarely, or the scan would end on the first message
@@ -101,7 +101,7 @@ class DecoderFuzzTest {
         }
 
         @Override
-        public boolean onMessage(byte tag, ByteBuf message) {
+        public boolean onMessage(byte tag, ByteBuf message, long now) {
             return (tag & 1) == 0;
         }
 

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
 
 class PacketScannerTest {
     private static final int MAX = 1 << 24;
+    /** The time passed to a scan whose callbacks' times are not under test. */
+    private static final long NOW = 1_000L;
 
     /** A typed message and what the handler does with it. */
     private record Msg(byte tag, byte[] wire, PacketScanner.Action action, boolean forwardInspected) {
@@ -59,6 +61,8 @@ class PacketScannerTest {
         /** Forwarded byte count at each onMessage: proves runs are emitted before the inspection. */
         final List<Integer> forwardedAtInspection = new ArrayList<>();
         final List<Byte> forwardHeaders = new ArrayList<>();
+        final List<Long> headerTimes = new ArrayList<>();
+        final List<Long> messageTimes = new ArrayList<>();
 
         Recorder(Map<Byte, PacketScanner.Action> actions, List<Msg> stream) {
             this.actions = actions;
@@ -66,7 +70,8 @@ class PacketScannerTest {
         }
 
         @Override
-        public PacketScanner.Action onHeader(byte tag, int length) {
+        public PacketScanner.Action onHeader(byte tag, int length, long now) {
+            headerTimes.add(now);
             PacketScanner.Action action = actions.get(tag);
             if (action == PacketScanner.Action.FORWARD) {
                 forwardHeaders.add(tag);
@@ -75,7 +80,8 @@ class PacketScannerTest {
         }
 
         @Override
-        public boolean onMessage(byte tag, ByteBuf message) {
+        public boolean onMessage(byte tag, ByteBuf message, long now) {
+            messageTimes.add(now);
             int refCnt = message.refCnt();
             byte[] bytes = ByteBufUtil.getBytes(message);
             assertEquals(tag, bytes[0]);
@@ -122,7 +128,7 @@ class PacketScannerTest {
         for (int end : ends) {
             in.writeBytes(wire, from, end - from);
             from = end;
-            scanner.scan(in, recorder);
+            scanner.scan(in, recorder, NOW);
         }
         assertEquals(0, in.readableBytes(), "everything consumed");
         assertFalse(scanner.inMessage());
@@ -192,9 +198,31 @@ class PacketScannerTest {
                 msg('D', 0, PacketScanner.Action.FORWARD, false), msg('D', 300, PacketScanner.Action.FORWARD, false));
         Recorder recorder = new Recorder(actionsOf(stream), stream);
         ByteBuf in = Unpooled.wrappedBuffer(concat(stream, false));
-        new PacketScanner(MAX).scan(in, recorder);
+        new PacketScanner(MAX).scan(in, recorder, NOW);
         assertEquals(1, recorder.slices.size());
         assertArrayEquals(concat(stream, false), recorder.forwarded.toByteArray());
+        recorder.releaseSlices();
+        assertTrue(in.release());
+    }
+
+    @Test
+    void callbacksGetTheTimeOfTheScanThatCallsThem() {
+        Msg row = msg('D', 3, PacketScanner.Action.FORWARD, false);
+        Msg ready = msg('Z', 1, PacketScanner.Action.INSPECT, false);
+        List<Msg> stream = List.of(row, ready);
+        Recorder recorder = new Recorder(actionsOf(stream), stream);
+        PacketScanner scanner = new PacketScanner(MAX);
+        byte[] wire = concat(stream, false);
+        ByteBuf in = Unpooled.buffer(wire.length);
+
+        in.writeBytes(wire, 0, wire.length - 1); // the ReadyForQuery's header arrives, its last byte does not
+        scanner.scan(in, recorder, 100L);
+        in.writeBytes(wire, wire.length - 1, 1);
+        scanner.scan(in, recorder, 200L);
+
+        assertEquals(List.of(100L, 100L, 200L), recorder.headerTimes,
+                "D and Z offered in the first scan, the incomplete Z again in the second");
+        assertEquals(List.of(200L), recorder.messageTimes);
         recorder.releaseSlices();
         assertTrue(in.release());
     }
@@ -210,17 +238,17 @@ class PacketScannerTest {
         PacketScanner scanner = new PacketScanner(MAX);
         ByteBuf in = Unpooled.wrappedBuffer(concat(stream, false));
 
-        scanner.scan(in, recorder);
+        scanner.scan(in, recorder, NOW);
         assertArrayEquals(first.wire, recorder.forwarded.toByteArray());
         assertEquals(first.wire.length, in.readerIndex());
         assertFalse(scanner.inMessage());
 
-        scanner.scan(in, recorder);
+        scanner.scan(in, recorder, NOW);
         assertEquals(first.wire.length, in.readerIndex(), "still stopped: nothing consumed");
         assertEquals(1, recorder.slices.size());
 
         actions.put((byte) 'Q', PacketScanner.Action.FORWARD);
-        scanner.scan(in, recorder);
+        scanner.scan(in, recorder, NOW);
         assertArrayEquals(concat(stream, false), recorder.forwarded.toByteArray());
         assertFalse(in.isReadable());
         recorder.releaseSlices();
@@ -248,7 +276,7 @@ class PacketScannerTest {
         Msg atMax = msg('D', 252, PacketScanner.Action.FORWARD, false);
         Recorder recorder = new Recorder(actionsOf(List.of(atMax)), List.of(atMax));
         ByteBuf in = Unpooled.wrappedBuffer(atMax.wire);
-        new PacketScanner(256).scan(in, recorder);
+        new PacketScanner(256).scan(in, recorder, NOW);
         assertArrayEquals(atMax.wire, recorder.forwarded.toByteArray());
         recorder.releaseSlices();
         assertTrue(in.release());
@@ -261,7 +289,7 @@ class PacketScannerTest {
         ByteBuf in = Unpooled.buffer();
         in.writeBytes(good.wire).writeBytes(new byte[] {'D', 0, 0, 0, 0});
         PgProtocolException e = assertThrows(PgProtocolException.class,
-                () -> new PacketScanner(MAX).scan(in, recorder));
+                () -> new PacketScanner(MAX).scan(in, recorder, NOW));
         assertEquals("bad packet header: '4400000000'", e.getMessage());
         assertArrayEquals(good.wire, recorder.forwarded.toByteArray());
         assertEquals(2, in.refCnt(), "the forwarded run was handed over before the throw");
@@ -288,7 +316,7 @@ class PacketScannerTest {
             int end = Math.min(from + chunk, big.wire.length);
             ByteBuf in = Unpooled.wrappedBuffer(wire, from, end - from);
             int forwardedBefore = recorder.forwarded.size();
-            scanner.scan(in, recorder);
+            scanner.scan(in, recorder, NOW);
             assertFalse(in.isReadable(), "every arrived byte of the body passes at once");
             assertEquals(end - from, recorder.forwarded.size() - forwardedBefore);
             assertEquals(end < big.wire.length, scanner.inMessage());
@@ -296,7 +324,7 @@ class PacketScannerTest {
             assertTrue(in.release(), "no slice of the chunk is kept");
         }
         ByteBuf tail = Unpooled.wrappedBuffer(next.wire);
-        scanner.scan(tail, recorder);
+        scanner.scan(tail, recorder, NOW);
         assertArrayEquals(big.wire, recorder.forwarded.toByteArray());
         assertArrayEquals(next.wire, recorder.inspected.get(0));
         assertTrue(tail.release());
@@ -309,12 +337,12 @@ class PacketScannerTest {
         PacketScanner scanner = new PacketScanner(MAX);
         ByteBuf in = Unpooled.buffer();
         in.writeBytes(inspected.wire, 0, 10);
-        scanner.scan(in, recorder);
+        scanner.scan(in, recorder, NOW);
         assertEquals(0, in.readerIndex());
         assertTrue(recorder.inspected.isEmpty());
         assertFalse(scanner.inMessage(), "an incomplete inspected message is not a partly forwarded one");
         in.writeBytes(inspected.wire, 10, inspected.wire.length - 10);
-        scanner.scan(in, recorder);
+        scanner.scan(in, recorder, NOW);
         assertArrayEquals(inspected.wire, recorder.inspected.get(0));
         assertTrue(recorder.slices.isEmpty(), "swallowed: nothing forwarded");
         assertTrue(in.release());
@@ -324,7 +352,7 @@ class PacketScannerTest {
         Recorder recorder = new Recorder(Map.of(), List.of());
         ByteBuf in = Unpooled.wrappedBuffer(header);
         PgProtocolException e = assertThrows(PgProtocolException.class,
-                () -> new PacketScanner(max).scan(in, recorder));
+                () -> new PacketScanner(max).scan(in, recorder, NOW));
         assertEquals(expected, e.getMessage());
         assertEquals(SqlState.PROTOCOL_VIOLATION, e.sqlState());
         assertTrue(recorder.slices.isEmpty());
@@ -346,12 +374,12 @@ class PacketScannerTest {
             List<Integer> slicesAtInspection = new ArrayList<>();
             new PacketScanner(MAX).scan(in, new PacketScanner.Handler() {
                 @Override
-                public PacketScanner.Action onHeader(byte tag, int length) {
+                public PacketScanner.Action onHeader(byte tag, int length, long now) {
                     return tag == 'Z' ? PacketScanner.Action.INSPECT_IN_RUN : PacketScanner.Action.FORWARD;
                 }
 
                 @Override
-                public boolean onMessage(byte tag, ByteBuf message) {
+                public boolean onMessage(byte tag, ByteBuf message, long now) {
                     slicesAtInspection.add(slices.size());
                     return forwardReady;
                 }
@@ -360,7 +388,7 @@ class PacketScannerTest {
                 public void forward(ByteBuf bytes) {
                     slices.add(bytes);
                 }
-            });
+            }, NOW);
             assertEquals(List.of(0), slicesAtInspection, "the run is held back while the ReadyForQuery is inspected");
             assertEquals(1, slices.size());
             ByteArrayOutputStream expected = new ByteArrayOutputStream();

@@ -77,12 +77,6 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * end of the read burst, instead of after every scan.
      */
     private boolean inReadBurst;
-    /**
-     * {@code System.nanoTime()} as passed to {@link #drain}, which sets it right before it scans: what the scanner's
-     * callbacks ({@link #onHeader}, which take no time argument) start a request with. Read only by them, so never
-     * from another read.
-     */
-    private long scanNanos;
     private long waitStartNanos;
     /** Inside {@link #requestServer}'s call to the pool: a server assigned now is handed over inline. */
     private boolean requesting;
@@ -420,7 +414,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     // ---- scanning linked traffic ---------------------------------------------------------------------------
 
     @Override
-    public PacketScanner.Action onHeader(byte tag, int length) {
+    public PacketScanner.Action onHeader(byte tag, int length, long now) {
         if (tag == FrontendTag.QUERY && pooler.simpleQueryDisallowed()) {
             throw new PgProtocolException("PQexec disallowed");
         }
@@ -433,7 +427,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if ((readsSettings || readsListen) && current != null && inbound.buffer().readableBytes() <= length) {
             return PacketScanner.Action.STOP; // read whole below, on a later scan: no side effects before that
         }
-        if (current != null && beforeForward(current, tag, length, readsListen)) {
+        if (current != null && beforeForward(current, tag, length, readsListen, now)) {
             if (readsSettings) {
                 ByteBuf buffer = inbound.buffer();
                 sessionSettings.onRequest(tag, buffer.slice(buffer.readerIndex() + 5, length - 4));
@@ -449,20 +443,20 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * Accounts for a message about to go to the linked server ({@link Link#beforeForward}) and for the LISTEN
-     * state; returns {@code false} when the link was released meanwhile (nothing is forwarded then).
+     * Accounts for a message about to go to the linked server at {@code now} ({@link Link#beforeForward}) and for
+     * the LISTEN state; returns {@code false} when the link was released meanwhile (nothing is forwarded then).
      */
-    private boolean beforeForward(Link current, byte tag, int length, boolean readsListen) {
+    private boolean beforeForward(Link current, byte tag, int length, boolean readsListen, long now) {
         ClientListens watcher = listens;
         if (watcher == null) {
             if (!readsListen || !ClientListens.startsListening(tag, length, inbound.buffer())) {
-                return current.beforeForward(tag, scanNanos); // a client that never LISTENs: nothing more
+                return current.beforeForward(tag, now); // a client that never LISTENs: nothing more
             }
-            watcher = listen(current, tag);
+            watcher = listen(current, tag, now);
             if (watcher == null) {
                 return false;
             }
-        } else if (!current.beforeForward(tag, scanNanos)) {
+        } else if (!current.beforeForward(tag, now)) {
             return false;
         }
         if (watcher.forwarding(tag, length, inbound.buffer())) {
@@ -475,13 +469,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * The client's first LISTEN, about to go to {@code current}: its LISTEN state starts ({@link ClientListens#start}).
      * Returns {@code null} when the link was released meanwhile.
      */
-    private ClientListens listen(Link current, byte tag) {
+    private ClientListens listen(Link current, byte tag, long now) {
         ClientListens created = new ClientListens(this, pool.listener(), pooler.config().notifyQueueSize());
-        return created.start(current, tag, scanNanos, started -> listens = started) ? created : null;
+        return created.start(current, tag, now, started -> listens = started) ? created : null;
     }
 
     @Override
-    public boolean onMessage(byte tag, ByteBuf message) {
+    public boolean onMessage(byte tag, ByteBuf message, long now) {
         if (tag != FrontendTag.TERMINATE) {
             return statements == null || trackNamed(tag, PgBuf.body(message));
         }
@@ -538,9 +532,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         }
         linkLost = false;
         Link before = link;
-        scanNanos = now;
         try {
-            scanner.scan(buffer, this);
+            scanner.scan(buffer, this, now);
         } catch (PgProtocolException e) {
             // From prepared-statement tracking too, which runs on assign as well as on channelRead.
             closeWithError(ErrorResponse.fatal(e.sqlState(), e.getMessage()));

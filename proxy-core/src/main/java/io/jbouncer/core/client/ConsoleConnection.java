@@ -77,10 +77,11 @@ final class ConsoleConnection extends ChannelInboundHandlerAdapter implements Pa
             ((ByteBuf) msg).release(); // an error went out and the connection closes: nothing more is read
             return;
         }
-        client.markRead(System.nanoTime());
+        long now = System.nanoTime();
+        client.markRead(now);
         ByteBuf buffer = inbound.append(ctx.alloc(), (ByteBuf) msg);
         try {
-            scanner.scan(buffer, this);
+            scanner.scan(buffer, this, now);
         } catch (PgProtocolException e) {
             client.closeWithError(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
         } finally {
@@ -90,12 +91,12 @@ final class ConsoleConnection extends ChannelInboundHandlerAdapter implements Pa
 
     /** Every message is read whole: the console session answers each one. */
     @Override
-    public PacketScanner.Action onHeader(byte tag, int length) {
+    public PacketScanner.Action onHeader(byte tag, int length, long now) {
         return PacketScanner.Action.INSPECT;
     }
 
     @Override
-    public boolean onMessage(byte tag, ByteBuf message) {
+    public boolean onMessage(byte tag, ByteBuf message, long now) {
         console.handle(message);
         return false;
     }

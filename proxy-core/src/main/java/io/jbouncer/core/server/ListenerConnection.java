@@ -170,7 +170,7 @@ public final class ListenerConnection extends ChannelInboundHandlerAdapter imple
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buffer = inbound.append(ctx.alloc(), (ByteBuf) msg);
         try {
-            scanner.scan(buffer, this);
+            scanner.scan(buffer, this, System.nanoTime());
         } catch (PgProtocolException e) {
             Log.warning("S-%s: %s listener connection sent bad data: %s", logId(), poolName, e.getMessage());
             ctx.close();
@@ -194,12 +194,12 @@ public final class ListenerConnection extends ChannelInboundHandlerAdapter imple
     }
 
     @Override
-    public PacketScanner.Action onHeader(byte tag, int length) {
+    public PacketScanner.Action onHeader(byte tag, int length, long now) {
         return PacketScanner.Action.INSPECT;
     }
 
     @Override
-    public boolean onMessage(byte tag, ByteBuf message) {
+    public boolean onMessage(byte tag, ByteBuf message, long now) {
         if (!loggedIn) {
             onLoginMessage(tag, message);
         } else if (tag == 'A') {

@@ -129,12 +129,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
      * ReadyForQuery with the reply before it and stops; the release follows ({@link #releaseAfterReadyForQuery}).
      */
     private Link releasing;
-    /**
-     * {@code System.nanoTime()} as {@link #channelRead} read it, once, before it scans: what the scanner's callbacks
-     * ({@link #onMessage}, which take no time argument) time a ReadyForQuery, a release and a check-in with. Set
-     * before every scan and read only by those callbacks, so never from another read.
-     */
-    private long scanNanos;
     private BackendKeyData backendKey;
     private ErrorResponse resetError;
     private boolean loggedIn;
@@ -545,11 +539,10 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             pool.stats().sent(((ByteBuf) msg).readableBytes());
         }
         ByteBuf buffer = inbound.append(ctx.alloc(), (ByteBuf) msg);
-        scanNanos = now;
         try {
-            scanner.scan(buffer, this);
+            scanner.scan(buffer, this, now);
             if (releaseAfterReadyForQuery(now)) {
-                scanner.scan(buffer, this); // what PostgreSQL sent after it (nothing, unless it is closing)
+                scanner.scan(buffer, this, now); // what PostgreSQL sent after it (nothing, unless it is closing)
             }
             Link current = link;
             if (current != null) {
@@ -661,7 +654,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
-    public PacketScanner.Action onHeader(byte tag, int length) {
+    public PacketScanner.Action onHeader(byte tag, int length, long now) {
         if (releasing != null) {
             return PacketScanner.Action.STOP; // released after this scan: what follows is read by the pool's server
         }
@@ -712,17 +705,17 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
-    public boolean onMessage(byte tag, ByteBuf message) {
+    public boolean onMessage(byte tag, ByteBuf message, long now) {
         switch (state) {
             case SV_ACTIVE -> {
                 if (link != null) {
-                    return onActiveMessage(tag, message);
+                    return onActiveMessage(tag, message, now);
                 }
                 if (lookup != null) {
-                    onLookupReply(tag, message);
+                    onLookupReply(tag, message, now);
                 }
             }
-            case SV_TESTED -> onResetReply(tag, message);
+            case SV_TESTED -> onResetReply(tag, message, now);
             default -> {
                 // An idle server has nothing to say; PostgreSQL only speaks unasked when it terminates the session.
                 // PgBouncer's warning (src/server.c); the close is logged as "server conn crashed?", as PgBouncer
@@ -790,7 +783,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         channel.writeAndFlush(query);
     }
 
-    private boolean onActiveMessage(byte tag, ByteBuf message) {
+    private boolean onActiveMessage(byte tag, ByteBuf message, long now) {
         Link current = link;
         if (current.inSetup()) {
             onSetupReply(current, tag, message);
@@ -826,7 +819,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             close("transaction blocks not allowed in statement pooling mode");
             return false;
         }
-        long now = scanNanos;
         pool.stats().queryDone(current.requestNanos(now));
         if (status == ReadyForQuery.IDLE) {
             pool.stats().xactDone(current.transactionNanos(now));
@@ -969,7 +961,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    private void onResetReply(byte tag, ByteBuf message) {
+    private void onResetReply(byte tag, ByteBuf message, long now) {
         if (tag == BackendTag.ERROR_RESPONSE) {
             resetError = ErrorResponse.decode(PgBuf.body(message));
         } else if (tag == BackendTag.COMMAND_COMPLETE && statements != null && ServerStatements.discardsAll(message)) {
@@ -998,7 +990,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             } else {
                 sessionSettings.afterReset(resetRunning); // what ran: the UNLISTEN * alone resets no setting
                 transition(ServerState.SV_IDLE);
-                pool.checkin(this, scanNanos);
+                pool.checkin(this, now);
             }
         }
     }
@@ -1055,7 +1047,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
         });
     }
 
-    private void onLookupReply(byte tag, ByteBuf message) {
+    private void onLookupReply(byte tag, ByteBuf message, long now) {
         AuthQuery query = lookup;
         if (tag == BackendTag.PARAMETER_STATUS) {
             recordParameter(message);
@@ -1068,7 +1060,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             lookup = null;
             transition(ServerState.SV_IDLE);
             query.complete(query.result());
-            pool.checkin(this, scanNanos);
+            pool.checkin(this, now);
             return;
         }
         String problem;

@@ -84,7 +84,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements P
         }
         ByteBuf buffer = inbound.append(ctx.alloc(), (ByteBuf) msg);
         try {
-            scanner.scan(buffer, this);
+            scanner.scan(buffer, this, System.nanoTime());
         } catch (PgProtocolException e) {
             Log.warning("S-%s: %s server sent bad data: %s", connection.logId(), connection.describe(), e.getMessage());
             over = true;
@@ -105,7 +105,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements P
 
     /** Every login message is read whole. */
     @Override
-    public PacketScanner.Action onHeader(byte tag, int length) {
+    public PacketScanner.Action onHeader(byte tag, int length, long now) {
         return over ? PacketScanner.Action.STOP : PacketScanner.Action.INSPECT;
     }
 
@@ -115,7 +115,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter implements P
     }
 
     @Override
-    public boolean onMessage(byte tag, ByteBuf message) {
+    public boolean onMessage(byte tag, ByteBuf message, long now) {
         if (sessionCheck != null) {
             onSessionCheckReply(tag, message);
         } else if (connectQueryRunning) {
