@@ -32,7 +32,7 @@ final class BenchPools {
      * supplies with {@link #logIn}.
      */
     static Pool transactionPool(int poolSize) {
-        return new Pool(new PoolKey("bench", "bench"), new PoolSettings(PoolMode.TRANSACTION, poolSize, 0,
+        return new Pool(new PoolKey("bench", "bench"), PoolSettings.of(PoolMode.TRANSACTION, poolSize, 0,
                 Duration.ofSeconds(5), 0, "DISCARD ALL", false, false, Duration.ofHours(1), Duration.ofMinutes(10),
                 Duration.ofSeconds(15), Duration.ofSeconds(15), false, Duration.ofSeconds(30), "<empty>",
                 Duration.ofSeconds(120), false, false),

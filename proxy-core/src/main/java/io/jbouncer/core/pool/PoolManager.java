@@ -211,10 +211,10 @@ public final class PoolManager {
                 ? Duration.ofSeconds(database.serverLifetime()) : c.serverLifetime();
         Duration queryWait = user != null && user.queryWaitTimeout() != null ? user.queryWaitTimeout()
                 : database.queryWaitTimeout() != null ? database.queryWaitTimeout() : c.queryWaitTimeout();
-        return new PoolSettings(mode, poolSize, reserve, c.reservePoolTimeout(), minPoolSize, c.serverResetQuery(),
+        return PoolSettings.of(mode, poolSize, reserve, c.reservePoolTimeout(), minPoolSize, c.serverResetQuery(),
                 c.serverResetQueryAlways(), c.serverRoundRobin(), lifetime, c.serverIdleTimeout(),
                 c.serverLoginRetry(), c.serverConnectTimeout(), database.user() != null, c.serverCheckDelay(),
-                c.serverCheckQuery() == null ? "" : c.serverCheckQuery(), queryWait, c.holdOnServerRestart(),
+                c.serverCheckQuery(), queryWait, c.holdOnServerRestart(),
                 mode == PoolMode.SESSION && c.serverFastClose());
     }
 

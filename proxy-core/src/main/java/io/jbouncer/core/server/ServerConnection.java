@@ -940,17 +940,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter impleme
             return;
         }
         channel.config().setAutoRead(true);
-        String resetQuery = pool.settings().serverResetQuery();
-        boolean reset = pool.settings().resetOnRelease();
+        String resetQuery = pool.settings().releaseResetQuery(); // null when none runs in this mode
         if (listened) {
             // A client's LISTEN ran here (transaction mode, see ClientListens): its notifications must not reach
             // the next client, so the session forgets it before anyone else gets this server.
             listened = false;
             transition(ServerState.SV_TESTED);
             resetError = null;
-            resetRunning = reset ? "UNLISTEN *;" + resetQuery : "UNLISTEN *";
+            resetRunning = resetQuery != null ? "UNLISTEN *;" + resetQuery : "UNLISTEN *";
             writeQuery(resetRunning);
-        } else if (reset) {
+        } else if (resetQuery != null) {
             transition(ServerState.SV_TESTED);
             resetError = null;
             resetRunning = resetQuery;

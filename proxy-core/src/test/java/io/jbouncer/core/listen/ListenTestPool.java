@@ -27,7 +27,7 @@ public final class ListenTestPool {
     }
 
     public static Pool create() {
-        PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, 1, 0, Duration.ZERO, 0, "DISCARD ALL", false,
+        PoolSettings settings = PoolSettings.of(PoolMode.TRANSACTION, 1, 0, Duration.ZERO, 0, "DISCARD ALL", false,
                 false, Duration.ofHours(1), Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(15),
                 false, Duration.ofSeconds(30), "", Duration.ofSeconds(120), false, false);
         ServerLauncher opensNothing = new ServerLauncher() {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class IdleServersTest {
     private final EventLoop loopA = new DefaultEventLoop();
     private final EventLoop loopB = new DefaultEventLoop();
-    private final Pool pool = new Pool(new PoolKey("d", "u"), new PoolSettings(PoolMode.TRANSACTION, 10, 0,
+    private final Pool pool = new Pool(new PoolKey("d", "u"), PoolSettings.of(PoolMode.TRANSACTION, 10, 0,
             Duration.ZERO, 0, "DISCARD ALL", false, false, Duration.ofHours(1), Duration.ofMinutes(10),
             Duration.ofHours(1), Duration.ofSeconds(15), false, Duration.ofSeconds(30), "", Duration.ofSeconds(120),
             false, false),

@@ -2,6 +2,7 @@ package io.jbouncer.core.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.core.config.PoolMode;
@@ -12,7 +13,12 @@ import org.junit.jupiter.api.Test;
 /** What {@link PoolSettings} works out when it is built, for the check-in and hand-out paths. */
 class PoolSettingsTest {
     private static PoolSettings settings(PoolMode mode, String resetQuery, Duration lifetime, String checkQuery) {
-        return new PoolSettings(mode, 20, 0, Duration.ZERO, 0, resetQuery, false, false, lifetime,
+        return settings(mode, resetQuery, false, lifetime, checkQuery);
+    }
+
+    private static PoolSettings settings(PoolMode mode, String resetQuery, boolean resetAlways, Duration lifetime,
+            String checkQuery) {
+        return PoolSettings.of(mode, 20, 0, Duration.ZERO, 0, resetQuery, resetAlways, false, lifetime,
                 Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(15), false, Duration.ofSeconds(30),
                 checkQuery, Duration.ofSeconds(120), false, false);
     }
@@ -28,9 +34,12 @@ class PoolSettingsTest {
 
     @Test
     void theResetQueryRunsInSessionModeOnlyUnlessAlways() {
-        assertTrue(settings(PoolMode.SESSION, "DISCARD ALL", Duration.ofHours(1), "").resetOnRelease());
-        assertFalse(settings(PoolMode.TRANSACTION, "DISCARD ALL", Duration.ofHours(1), "").resetOnRelease());
-        assertFalse(settings(PoolMode.SESSION, "", Duration.ofHours(1), "").resetOnRelease());
+        Duration hour = Duration.ofHours(1);
+        assertEquals("DISCARD ALL", settings(PoolMode.SESSION, "DISCARD ALL", hour, "").releaseResetQuery());
+        assertNull(settings(PoolMode.TRANSACTION, "DISCARD ALL", hour, "").releaseResetQuery());
+        assertEquals("DISCARD ALL",
+                settings(PoolMode.TRANSACTION, "DISCARD ALL", true, hour, "").releaseResetQuery(), "always");
+        assertNull(settings(PoolMode.SESSION, "", true, hour, "").releaseResetQuery(), "no reset query");
     }
 
     @Test
@@ -42,5 +51,7 @@ class PoolSettingsTest {
         assertTrue(checking.needsCheck(idleSince, idleSince + delay));
         assertFalse(settings(PoolMode.TRANSACTION, "", Duration.ofHours(1), "").needsCheck(idleSince,
                 idleSince + 2 * delay), "no check query: never checked");
+        assertFalse(settings(PoolMode.TRANSACTION, "", Duration.ofHours(1), null).needsCheck(idleSince,
+                idleSince + 2 * delay), "server_check_query unset: never checked");
     }
 }

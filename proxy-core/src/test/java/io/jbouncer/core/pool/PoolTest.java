@@ -130,7 +130,7 @@ class PoolTest {
     /** Transaction-mode settings with PgBouncer's defaults, but for the given values. */
     private static PoolSettings settings(int poolSize, int reservePoolSize, Duration reservePoolTimeout,
             boolean roundRobin, Duration loginRetry, boolean holdOnServerRestart) {
-        return new PoolSettings(PoolMode.TRANSACTION, poolSize, reservePoolSize, reservePoolTimeout, 0,
+        return PoolSettings.of(PoolMode.TRANSACTION, poolSize, reservePoolSize, reservePoolTimeout, 0,
                 "DISCARD ALL", false, roundRobin, Duration.ofHours(1), Duration.ofMinutes(10), loginRetry,
                 Duration.ofSeconds(15), false, Duration.ofSeconds(30), "", Duration.ofSeconds(120),
                 holdOnServerRestart, false);
