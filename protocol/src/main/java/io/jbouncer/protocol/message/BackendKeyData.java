@@ -4,6 +4,7 @@ import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.PgProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -68,9 +69,12 @@ public final class BackendKeyData {
         return new BackendKeyData(0, key);
     }
 
+    /**
+     * The key's first four bytes, big-endian (ByteBuffer's default order). Read for SHOW rows and log lines only, never
+     * per transaction, so wrapping the long key costs nothing that matters.
+     */
     public int processId() {
-        return longKey == null ? (int) (shortKey >>> 32)
-                : (longKey[0] & 0xFF) << 24 | (longKey[1] & 0xFF) << 16 | (longKey[2] & 0xFF) << 8 | longKey[3] & 0xFF;
+        return longKey == null ? (int) (shortKey >>> 32) : ByteBuffer.wrap(longKey).getInt();
     }
 
     /** Bytes of the secret: 4 for protocol 3.0, more for a 3.2 long key. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jbouncer.protocol.PgProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +80,19 @@ class BackendKeyDataTest {
         }
         assertArrayEquals(shortWire, new BackendKeyData(0x01020304, 0xfedcba98).bytes());
         assertEquals(0x01020304, BackendKeyData.of(shortWire).processId());
+    }
+
+    /** A long key's process id is its first four bytes, big-endian, whatever the sign of the first. */
+    @Test
+    void processIdOfALongKeyIsItsFirstFourBytes() {
+        byte[] wire = new byte[4 + 32];
+        Arrays.fill(wire, (byte) 0xff);
+        wire[0] = (byte) 0x80;
+        wire[1] = 0x01;
+        wire[2] = (byte) 0xfe;
+        wire[3] = 0x7f;
+        assertEquals(0x8001fe7f, BackendKeyData.of(wire).processId());
+        assertEquals(0x8001fe7f, new BackendKeyData(0x8001fe7f, -1).processId(), "an 8-byte key with the same id");
     }
 
     /** Shorter than a 3.0 secret or longer than 256 bytes: a protocol violation, never an exception of the JDK. */
