@@ -29,6 +29,7 @@ class AdminConsoleAccessIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
@@ -42,7 +43,6 @@ class AdminConsoleAccessIT {
 
     @BeforeAll
     static void start() {
-        PostgresCluster pg = PostgresCluster.shared();
         config = JBouncerConfig.create()
                 .set("admin_users", ADMIN)
                 .set("stats_users", STATS)

@@ -40,6 +40,7 @@ class AdminConsoleColumnsIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
@@ -63,7 +64,6 @@ class AdminConsoleColumnsIT {
 
     @BeforeAll
     static void start() throws SQLException {
-        PostgresCluster pg = PostgresCluster.shared();
         config = JBouncerConfig.create()
                 .set("admin_users", ADMIN)
                 .set("ignore_startup_parameters", "extra_float_digits")

@@ -55,7 +55,7 @@ class AdminConsoleControlIT {
     /** How long a reply that must not come yet is waited for. */
     private static final long SILENCE_MILLIS = 1000;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static TestRole reconnectRole;
     private static JBouncerConfig config;
@@ -65,7 +65,6 @@ class AdminConsoleControlIT {
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "acc_user");
         reconnectRole = TestRole.create(pg, "acc_reconnect_user");
         config = JBouncerConfig.create()

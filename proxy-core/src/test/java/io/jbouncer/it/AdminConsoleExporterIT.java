@@ -32,6 +32,7 @@ class AdminConsoleExporterIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final String EXPORTER = "exporter";
     private static final String EXPORTER_PASS = "exporter_pass";
@@ -45,7 +46,6 @@ class AdminConsoleExporterIT {
 
     @BeforeAll
     static void start() throws SQLException {
-        PostgresCluster pg = PostgresCluster.shared();
         role = TestRole.create(pg, "ace_user");
         config = JBouncerConfig.create()
                 .set("stats_users", EXPORTER)

@@ -25,6 +25,7 @@ import org.postgresql.util.PSQLException;
 class AdminConsoleSetIT {
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
@@ -34,7 +35,6 @@ class AdminConsoleSetIT {
 
     @BeforeAll
     static void start() {
-        PostgresCluster pg = PostgresCluster.shared();
         config = JBouncerConfig.create()
                 .set("admin_users", ADMIN)
                 .set("default_pool_size", "20")
@@ -81,7 +81,7 @@ class AdminConsoleSetIT {
      */
     @Test
     void pseudoUserPgbouncerIsAdminOverTheUnixSocketOnly() {
-        PsqlConsole local = PsqlConsole.unixSocket(PostgresCluster.shared(), config, "pgbouncer", "");
+        PsqlConsole local = PsqlConsole.unixSocket(pg, config, "pgbouncer", "");
         assertEquals("PgBouncer 1.25.2", local.show("SHOW VERSION").get(0).get("version"));
         assertEquals(0, local.run("RELOAD").exitCode(), "admin rights");
         assertTrue(bouncer.log().contains("pgbouncer access from unix socket"), bouncer.log());

@@ -32,6 +32,7 @@ class AdminConsoleShutdownIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
@@ -43,7 +44,6 @@ class AdminConsoleShutdownIT {
 
     @Test
     void waitForClientsExitsWhenTheLastClientDisconnects() throws SQLException {
-        PostgresCluster pg = PostgresCluster.shared();
         TestRole role = TestRole.create(pg, "acsd_user");
         JBouncerConfig config = JBouncerConfig.create()
                 .set("admin_users", ADMIN)
@@ -78,7 +78,6 @@ class AdminConsoleShutdownIT {
      */
     @Test
     void waitForServersDropsClientsThatWouldQueueAndExitsWhenTheLastServerCloses() throws SQLException {
-        PostgresCluster pg = PostgresCluster.shared();
         TestRole role = TestRole.create(pg, "acsd_servers_user");
         JBouncerConfig config = JBouncerConfig.create()
                 .set("admin_users", ADMIN)

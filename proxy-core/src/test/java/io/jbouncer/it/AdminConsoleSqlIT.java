@@ -45,6 +45,7 @@ class AdminConsoleSqlIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
@@ -64,7 +65,6 @@ class AdminConsoleSqlIT {
     /** One client holds the only server of {@code app} in a transaction and a second one waits for it. */
     @BeforeAll
     static void start() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         role = TestRole.create(pg, "acq_user");
         config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")

@@ -81,7 +81,7 @@ class AdminConsoleStatsIT {
             "listen_backlog", "listen_port", "pidfile", "pkt_buf", "resolv_conf", "so_reuseport",
             "track_extra_parameters", "unix_socket_dir", "unix_socket_group", "unix_socket_mode", "user");
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole countedRole;
     private static TestRole narrowRole;
     private static JBouncerConfig config;
@@ -90,7 +90,6 @@ class AdminConsoleStatsIT {
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = PostgresCluster.shared();
         countedRole = TestRole.create(pg, "acs_counted_user");
         narrowRole = TestRole.create(pg, "acs_narrow_user");
         config = JBouncerConfig.create()

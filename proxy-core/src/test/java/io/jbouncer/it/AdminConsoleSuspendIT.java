@@ -28,6 +28,7 @@ import org.postgresql.util.PSQLException;
 class AdminConsoleSuspendIT {
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
@@ -39,7 +40,6 @@ class AdminConsoleSuspendIT {
 
     @BeforeAll
     static void start() throws SQLException {
-        PostgresCluster pg = PostgresCluster.shared();
         role = TestRole.create(pg, "suspend_user");
         config = JBouncerConfig.create()
                 .set("admin_users", ADMIN)

@@ -16,7 +16,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -47,12 +46,7 @@ class AuthIT {
     static final BouncerExtension BOUNCERS = new BouncerExtension();
 
     private static final Map<String, Integer> PORTS = new HashMap<>();
-    private static PostgresCluster pg;
-
-    @BeforeAll
-    static void startCluster() {
-        pg = PostgresCluster.shared();
-    }
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     @ParameterizedTest(name = "auth_type={0}: {1}/{2} on {3} logs in as {4}")
     @CsvSource(nullValues = "NULL", value = {

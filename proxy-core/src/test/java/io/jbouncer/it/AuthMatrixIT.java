@@ -63,14 +63,13 @@ class AuthMatrixIT {
     private static final int AUTH_SASL_CONTINUE = 11;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
     private static int port;
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = PostgresCluster.shared();
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
             st.execute("DROP ROLE IF EXISTS " + AUTH_USER);
             st.execute("CREATE ROLE " + AUTH_USER + " LOGIN SUPERUSER PASSWORD '" + AUTH_PASS + "'");

@@ -59,7 +59,7 @@ class AuthQueryIT {
     private static final String ADMIN = "aq_admin";
     private static final String ADMIN_PASS = "aq_admin_pass";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
     private static JBouncerProcess bouncer;
@@ -67,7 +67,6 @@ class AuthQueryIT {
 
     @BeforeAll
     static void createRolesAndStart() throws SQLException {
-        pg = PostgresCluster.shared();
         try (Connection c = pg.superuserJdbc(DB); Statement st = c.createStatement()) {
             st.execute("CREATE ROLE " + AUTH_USER + " LOGIN SUPERUSER PASSWORD '" + AUTH_PASS + "'");
             st.execute("CREATE ROLE " + LOOKUP_USER + " LOGIN PASSWORD '" + LOOKUP_PASS + "'");

@@ -41,6 +41,7 @@ class CancelBurstIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final int ROUNDS = 25;
     private static final int SENDERS = 20;
@@ -51,7 +52,6 @@ class CancelBurstIT {
 
     @Test
     void burstOfCancelsForOneClientNeverCancelsTheClientQueuedBehindIt() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         TestRole role = TestRole.create(pg, "cancel_burst_user");
         JBouncerConfig config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")

@@ -39,7 +39,7 @@ class ClientLimitsIT {
     private static final String ADMIN = "limits_admin";
     private static final String ADMIN_PASS = "limits_admin_pass";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     /** Stopped, and checked for leaks, after the last test. */
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
@@ -47,7 +47,6 @@ class ClientLimitsIT {
 
     @BeforeAll
     static void start() {
-        pg = PostgresCluster.shared();
         JBouncerConfig config = JBouncerConfig.create()
                 .set("admin_users", ADMIN)
                 .set("max_db_client_connections", "100")

@@ -43,6 +43,7 @@ class ConfigEditIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final int TENANTS = 50;
     private static final Duration EDIT_TIMEOUT = Duration.ofSeconds(60);
@@ -51,7 +52,6 @@ class ConfigEditIT {
 
     @Test
     void parallelEditsUnderLoadAllLandAndReload() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         JBouncerConfig config = JBouncerConfig.create()
                 .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))
                 .user(PostgresCluster.MD5_USER, PostgresCluster.md5Secret(PostgresCluster.MD5_USER,

@@ -17,7 +17,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,14 +32,9 @@ class ConnectionLogLinesIT {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final String TIME = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\S+ \\[\\d+\\] ";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
-
-    @BeforeAll
-    static void cluster() {
-        pg = PostgresCluster.shared();
-    }
 
     private static JBouncerConfig config(TestRole role) {
         return JBouncerConfig.create()

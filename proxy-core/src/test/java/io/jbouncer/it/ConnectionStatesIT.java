@@ -32,12 +32,12 @@ class ConnectionStatesIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final Duration SETTLE = Duration.ofSeconds(15);
 
     @Test
     void poolColumnsFollowClientsAndServersThroughTheirStates() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         TestRole role = TestRole.create(pg, "states_user");
         JBouncerConfig config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,16 +41,11 @@ class ContainerEntrypointIT {
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private JBouncerProcess bouncer;
 
     @TempDir
     Path confDir;
-
-    @BeforeAll
-    static void cluster() {
-        pg = PostgresCluster.shared();
-    }
 
     @Test
     void databaseUrlWritesAnMd5UserAndServesIt() throws Exception {

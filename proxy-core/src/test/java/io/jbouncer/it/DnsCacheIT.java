@@ -26,10 +26,10 @@ class DnsCacheIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     @Test
     void hostNamesAreCachedAndListedByShowDnsHosts() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         TestRole role = TestRole.create(pg, "dns_cache_user");
         JBouncerConfig config = JBouncerConfig.create()
                 .set("admin_users", role.name())

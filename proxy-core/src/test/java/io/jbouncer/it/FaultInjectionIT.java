@@ -71,14 +71,13 @@ class FaultInjectionIT {
     private static final String ADMIN = "fi_admin";
     private static final String ADMIN_PASS = "fi_admin_pass";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static Backends backends;
     private static PoolRecovery checks;
 
     @BeforeAll
     static void roles() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "fi_user");
         backends = Backends.of(pg, role.name());
         checks = new PoolRecovery(pg, role, DB, POOL_SIZE, ADMIN, ADMIN_PASS);

@@ -54,12 +54,11 @@ class FormerlyIgnoredSettingsIT {
     private static final int TICKS_PER_SECOND = 100;
     private static final int KEEPIDLE_SECONDS = 77;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole user;
 
     @BeforeAll
     static void roles() throws SQLException {
-        pg = PostgresCluster.shared();
         user = TestRole.create(pg, "formerly_user");
     }
 

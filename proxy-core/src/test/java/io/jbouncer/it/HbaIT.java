@@ -53,7 +53,7 @@ class HbaIT {
             "host      all          all            10.0.0.0/8            trust",
             "");
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static JBouncerConfig config;
     /** Stopped, and checked for leaks, after the last test. */
     @RegisterExtension
@@ -62,7 +62,6 @@ class HbaIT {
 
     @BeforeAll
     static void start() throws Exception {
-        pg = PostgresCluster.shared();
         assertNotEquals("trust_user", OS_USER, "the peer test needs an OS user other than the test roles");
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
             st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + OS_USER + "') THEN"

@@ -41,6 +41,7 @@ class HoldOnServerRestartIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final int CLIENTS = 5;
     private static final int BENCH_CLIENTS = 16;
@@ -50,7 +51,6 @@ class HoldOnServerRestartIT {
 
     @Test
     void queriesIssuedWhilePostgresIsDownWaitAndRunWhenItIsBack() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         TestRole role = TestRole.create(pg, "hold_user");
         JBouncerConfig config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")
@@ -104,7 +104,6 @@ class HoldOnServerRestartIT {
      */
     @Test
     void pgbenchRidesThroughAFastRestart(@TempDir Path dir) throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         TestRole role = TestRole.create(pg, "hold_bench");
         JBouncerConfig config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")

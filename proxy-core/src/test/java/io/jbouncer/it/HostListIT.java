@@ -37,12 +37,11 @@ class HostListIT {
     private static final String ADMIN = "hosts_admin";
     private static final String ADMIN_PASS = "hosts_admin_pass";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole user;
 
     @BeforeAll
     static void role() throws SQLException {
-        pg = PostgresCluster.shared();
         user = TestRole.create(pg, "hosts_user");
     }
 

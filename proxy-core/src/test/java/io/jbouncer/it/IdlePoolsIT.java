@@ -34,12 +34,11 @@ class IdlePoolsIT {
     private static final String ADMIN = "idle_pools_admin";
     private static final String ADMIN_PASS = "idle_pools_admin_pass";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole user;
 
     @BeforeAll
     static void role() throws SQLException {
-        pg = PostgresCluster.shared();
         user = TestRole.create(pg, "idle_pools_user");
     }
 

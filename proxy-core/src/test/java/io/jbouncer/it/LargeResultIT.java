@@ -51,13 +51,12 @@ class LargeResultIT {
     private static final long MAX_GROWTH_BYTES = 64L << 20;
     private static final String USER = PostgresCluster.TRUST_USER;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
 
     @BeforeAll
     static void startBouncer() {
-        pg = PostgresCluster.shared();
         config = JBouncerConfig.create()
                 .set("auth_type", "trust")
                 .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))

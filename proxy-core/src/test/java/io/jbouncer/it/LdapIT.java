@@ -42,12 +42,12 @@ class LdapIT {
     private static Slapd slapd;
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static int simplePort;
     private static int hbaPort;
 
     @BeforeAll
     static void start() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
             st.execute("CREATE ROLE " + ALICE + " LOGIN PASSWORD '" + ALICE_PASS + "'");
             st.execute("CREATE ROLE " + BOB + " LOGIN PASSWORD '" + BOB_PASS + "'");
@@ -123,7 +123,7 @@ class LdapIT {
 
     @Test
     void psqlLogsInWithSimpleBind() {
-        Psql.Result result = Psql.of(PostgresCluster.shared()).run("host=127.0.0.1 port=" + simplePort
+        Psql.Result result = Psql.of(pg).run("host=127.0.0.1 port=" + simplePort
                 + " dbname=app user=" + ALICE + " sslmode=disable", ALICE_PASS, "-At", "-c", "SELECT current_user");
 
         assertEquals(0, result.exitCode(), result.stderr());
@@ -137,7 +137,7 @@ class LdapIT {
                 .set("auth_ldap_options", "ldapserver=127.0.0.1 ldapport=" + slapd.port() + " ldapprefix=\"uid=\""
                         + " ldapsuffix=\"," + PEOPLE + "\"")
                 .set("auth_user", "someone")
-                .database(PostgresCluster.DB, PostgresCluster.shared().connstring(PostgresCluster.DB));
+                .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB));
         BOUNCERS.start(config);
 
         assertLoginRefused(config.port(), "app", ALICE, ALICE_PASS, "bouncer config error");

@@ -25,7 +25,6 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -43,14 +42,9 @@ class LoopAffinityIT {
     private static final Duration FINISH = Duration.ofSeconds(120);
     private static final Duration SETTLE = Duration.ofSeconds(15);
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
-
-    @BeforeAll
-    static void cluster() {
-        pg = PostgresCluster.shared();
-    }
 
     /**
      * Two pools of one database, pool_size=4 and reserve_pool_size=2 each, under max_db_connections=5, and 48

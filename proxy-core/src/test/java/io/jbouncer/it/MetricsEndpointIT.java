@@ -57,7 +57,7 @@ class MetricsEndpointIT {
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASS = "admin_pass";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
@@ -65,7 +65,6 @@ class MetricsEndpointIT {
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "metrics_user");
         Pgbench.of(pg).createDatabase(role, DB);
         metricsPort = FreePort.find();

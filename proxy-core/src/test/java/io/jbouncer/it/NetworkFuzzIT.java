@@ -57,12 +57,11 @@ class NetworkFuzzIT {
     private static final Pattern FAILED = Pattern.compile("number of failed transactions: (\\d+)");
     private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: (\\d+)");
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
 
     @BeforeAll
     static void database() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "fuzz_user");
         Pgbench.of(pg).createDatabase(role, DB);
     }

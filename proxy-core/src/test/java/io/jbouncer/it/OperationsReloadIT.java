@@ -51,13 +51,12 @@ class OperationsReloadIT {
     private static final String ADMIN_PASS = "ops_admin_secret_4711";
     private static final Pattern FAILED = Pattern.compile("number of failed transactions: (\\d+)");
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole user;
     private static TestRole newUser;
 
     @BeforeAll
     static void roles() throws SQLException {
-        pg = PostgresCluster.shared();
         user = TestRole.create(pg, "ops_reload_user");
         newUser = TestRole.create(pg, "ops_reload_new");
     }

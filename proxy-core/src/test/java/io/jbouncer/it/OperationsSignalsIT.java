@@ -46,12 +46,11 @@ class OperationsSignalsIT {
     private static final String ADMIN = "ops_sig_admin";
     private static final String ADMIN_PASS = "ops_sig_admin_pass";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole user;
 
     @BeforeAll
     static void role() throws SQLException {
-        pg = PostgresCluster.shared();
         user = TestRole.create(pg, "ops_signal_user");
     }
 

@@ -54,7 +54,7 @@ class PeeringIT {
     private static final String ADMIN = "peering_admin";
     private static final int CONNECTIONS_AFTER_SIGTERM = 15;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static final List<JBouncerConfig> configs = new ArrayList<>();
     /** The processes by peer id - 1. */
     private static final List<JBouncerProcess> bouncers = new ArrayList<>();
@@ -62,7 +62,6 @@ class PeeringIT {
 
     @BeforeAll
     static void start() {
-        pg = PostgresCluster.shared();
         for (int id = 1; id <= INSTANCES; id++) {
             configs.add(config(id));
         }

@@ -34,14 +34,13 @@ class PgbenchIT {
     private static final String CLIENTS = "100";
     private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: (\\d+)");
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
 
     @BeforeAll
     static void initialiseAndStartBouncer() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "bench_user");
         Pgbench.of(pg).createDatabase(role, DB);
         config = JBouncerConfig.create()

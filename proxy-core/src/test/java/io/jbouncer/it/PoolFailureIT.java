@@ -61,7 +61,7 @@ class PoolFailureIT {
     private static final int SERVER_CONNECT_TIMEOUT_SECONDS = 2;
     private static final int CLIENT_LOGIN_TIMEOUT_SECONDS = 3;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static PgStatActivity activity;
     private static TestRole restartRole;
     private static TestRole downRole;
@@ -72,7 +72,6 @@ class PoolFailureIT {
 
     @BeforeAll
     static void startBouncer() throws SQLException {
-        pg = PostgresCluster.shared();
         activity = PgStatActivity.of(pg);
         restartRole = TestRole.create(pg, "fail_restart_user");
         downRole = TestRole.create(pg, "fail_down_user");

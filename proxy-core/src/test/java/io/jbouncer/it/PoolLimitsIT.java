@@ -17,7 +17,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.function.IntSupplier;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,14 +35,9 @@ class PoolLimitsIT {
     private static final Duration GET_SERVER = Duration.ofSeconds(5);
     private static final Duration FINISH = Duration.ofSeconds(20);
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
-
-    @BeforeAll
-    static void cluster() {
-        pg = PostgresCluster.shared();
-    }
 
     private static JBouncerConfig transactionConfig() {
         return JBouncerConfig.create()

@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Properties;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.util.PSQLException;
@@ -46,14 +45,9 @@ class PoolTimersIT {
     private static final String DB = "timers";
     private static final Duration CLOSE = Duration.ofSeconds(5);
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
-
-    @BeforeAll
-    static void cluster() {
-        pg = PostgresCluster.shared();
-    }
 
     /** Transaction pooling, database {@value #DB} (pool_size=5 plus {@code dbSettings}), {@code role} listed. */
     private static JBouncerConfig config(TestRole role, String dbSettings) {

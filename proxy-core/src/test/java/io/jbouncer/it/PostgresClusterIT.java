@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,12 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class PostgresClusterIT {
 
-    private static PostgresCluster pg;
-
-    @BeforeAll
-    static void startCluster() {
-        pg = PostgresCluster.shared();
-    }
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     @ParameterizedTest
     @CsvSource(nullValues = "NULL", value = {

@@ -42,13 +42,12 @@ class PreparedDriversDdlIT {
     private static final String DB = "prepddl";
     private static final String CACHED_PLAN = "cached plan must not change result type";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
 
     @BeforeAll
     static void startBouncer() throws SQLException {
-        pg = PostgresCluster.shared();
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
             for (String table : new String[] {"t_ddl_alone", "t_ddl_shared", "t_ddl_jdbc"}) {
                 st.execute("CREATE TABLE " + table + " (id int)");

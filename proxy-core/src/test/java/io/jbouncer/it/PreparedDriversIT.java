@@ -33,13 +33,12 @@ class PreparedDriversIT {
     private static final int TRANSACTIONS = 50;
     private static final String[] SCRIPT_ARGS = {Integer.toString(CLIENTS), Integer.toString(TRANSACTIONS)};
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static DriverScripts drivers;
 
     @BeforeAll
     static void startBouncer() throws Exception {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "prepdrv_user");
         JBouncerConfig config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")

@@ -38,14 +38,13 @@ class PreparedDriversScaleIT {
     private static final int THREADS = 200;
     private static final int TRANSACTIONS = 20;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
 
     @BeforeAll
     static void startBouncer() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "prepscale_user");
         role.createCounters(pg, "prepscale_counters", THREADS);
         config = JBouncerConfig.create()

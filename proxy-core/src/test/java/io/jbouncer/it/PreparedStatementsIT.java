@@ -57,7 +57,7 @@ class PreparedStatementsIT {
     private static final int THREADS = 50;
     private static final int ROUNDS = 40;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
@@ -67,7 +67,6 @@ class PreparedStatementsIT {
 
     @BeforeAll
     static void startBouncers() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "prep_user");
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE prep_items (id int PRIMARY KEY, owner int NOT NULL)");

@@ -40,13 +40,12 @@ class ProtocolVersionIT {
     private static final int VERSION_3_2 = 3 << 16 | 2;
     private static final Duration LOGGED_WITHIN = Duration.ofSeconds(10);
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
 
     @BeforeAll
     static void start() {
-        pg = PostgresCluster.shared();
         config = JBouncerConfig.trust(pg);
         bouncer = BOUNCERS.start(config, "-v");
     }

@@ -39,9 +39,9 @@ class ProxyProtocolIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static JBouncerConfig config(String trusted) {
-        PostgresCluster pg = PostgresCluster.shared();
         return JBouncerConfig.create()
                 .set("auth_type", "trust")
                 .set("admin_users", ADMIN)
@@ -78,7 +78,7 @@ class ProxyProtocolIT {
     }
 
     private static Map<String, String> clientRow(JBouncerConfig config) {
-        return PsqlConsole.unixSocket(PostgresCluster.shared(), config, ADMIN, ADMIN_PASS).show("SHOW CLIENTS")
+        return PsqlConsole.unixSocket(pg, config, ADMIN, ADMIN_PASS).show("SHOW CLIENTS")
                 .stream().filter(row -> USER.equals(row.get("user"))).findFirst().orElseThrow();
     }
 

@@ -29,6 +29,7 @@ class PsqlIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final String USER = PostgresCluster.MD5_USER;
     private static final String PASSWORD = PostgresCluster.MD5_PASS;
@@ -50,7 +51,6 @@ class PsqlIT {
 
     @BeforeAll
     static void startBouncer() {
-        PostgresCluster pg = PostgresCluster.shared();
         psql = Psql.of(pg);
         config = JBouncerConfig.create()
                 .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))

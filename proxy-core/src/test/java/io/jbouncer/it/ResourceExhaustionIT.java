@@ -66,13 +66,12 @@ class ResourceExhaustionIT {
     private static final Duration LOGIN_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration EXHAUSTION = Duration.ofSeconds(3);
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static PoolRecovery checks;
 
     @BeforeAll
     static void roles() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "rx_user");
         checks = new PoolRecovery(pg, role, DB, POOL_SIZE, ADMIN, ADMIN_PASS);
     }

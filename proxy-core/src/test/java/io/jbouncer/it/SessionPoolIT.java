@@ -63,13 +63,12 @@ class SessionPoolIT {
      */
     private static final String SLEEP_30 = "SELECT pg_sleep(30) /* SessionPoolIT cancel */";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
 
     @BeforeAll
     static void startBouncer() throws SQLException {
-        pg = PostgresCluster.shared();
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
             st.execute("CREATE ROLE " + POOL_USER + " LOGIN PASSWORD '" + POOL_PASS + "'");
             st.execute("GRANT ALL ON DATABASE " + PostgresCluster.DB + " TO " + POOL_USER);

@@ -44,7 +44,7 @@ class SessionSettingsIT {
     private static final int ROUNDS = 20;
     private static final int PSYCOPG_THREADS = 20;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
@@ -52,7 +52,6 @@ class SessionSettingsIT {
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "sess_user");
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
             for (int t = 0; t < SCHEMAS; t++) {

@@ -48,12 +48,11 @@ class SlowLinkIT {
     private static final int RESULT_BYTES = 64 * 1024;
     private static final int MEGABYTE = 1 << 20;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
 
     @BeforeAll
     static void roles() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "sl_user");
     }
 

@@ -27,6 +27,7 @@ class StartupIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final String USER = PostgresCluster.MD5_USER;
     private static final String PASSWORD = PostgresCluster.MD5_PASS;
@@ -38,7 +39,6 @@ class StartupIT {
 
     @BeforeAll
     static void startBouncer() {
-        PostgresCluster pg = PostgresCluster.shared();
         psql = Psql.of(pg);
         config = JBouncerConfig.create()
                 .database(PostgresCluster.DB, pg.connstring(PostgresCluster.DB))

@@ -42,14 +42,13 @@ class StatementPoolIT {
     private static final int STATEMENTS = 20;
     private static final String REFUSAL = "transaction blocks not allowed in statement pooling mode";
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
 
     @BeforeAll
     static void startBouncer() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "stmt_pool_user");
         role.createCounters(pg, TABLE, CLIENTS);
         config = JBouncerConfig.create()

@@ -31,13 +31,13 @@ class TargetSessionAttrsIT {
 
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
+    private static final PostgresCluster pg = PostgresCluster.shared();
 
     private static final String STANDBY_ADDRESS = "127.0.0.2";
     private static final Duration SWITCH_WITHIN = Duration.ofSeconds(30);
 
     @Test
     void poolsSettleOnTheServersTheirSessionAttrsAsk() throws SQLException {
-        PostgresCluster pg = PostgresCluster.shared();
         TestRole role = TestRole.create(pg, "attrs_user");
         try (PostgresCluster.Standby standby = pg.startStandby(STANDBY_ADDRESS)) {
             JBouncerConfig config = config(role)
@@ -62,7 +62,6 @@ class TargetSessionAttrsIT {
      */
     @Test
     void writesMoveToThePromotedStandbyWhenThePrimaryStops() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         failOverUnderWrites("attrs_writer", Map.of(), "primary stopped", pg::stopForAWhile, pg::startAgain,
                 bouncer -> { });
     }
@@ -76,7 +75,6 @@ class TargetSessionAttrsIT {
      */
     @Test
     void aFencedPrimaryIsLeftForThePromotedStandbyWithoutFailedWrites() throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         failOverUnderWrites("attrs_fenced", Map.of("server_check_delay", "0"), "primary fenced read-only",
                 () -> setPrimaryReadOnly(pg, true), () -> setPrimaryReadOnly(pg, false),
                 bouncer -> assertTrue(bouncer.log().contains("no longer fits target_session_attrs = read-write"),
@@ -96,7 +94,6 @@ class TargetSessionAttrsIT {
      */
     private static void failOverUnderWrites(String roleName, Map<String, String> settings, String event, Step leaves,
             Step comesBack, Consumer<JBouncerProcess> alsoAssert) throws Exception {
-        PostgresCluster pg = PostgresCluster.shared();
         TestRole role = TestRole.create(pg, roleName);
         try (Connection admin = pg.superuserJdbc(PostgresCluster.DB); Statement st = admin.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS attrs_writes (n int)");

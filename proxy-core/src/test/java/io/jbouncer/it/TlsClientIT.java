@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -49,18 +48,11 @@ class TlsClientIT {
     /** The interpreter Debian's python3-psycopg is installed for. */
     private static final String PYTHON = "/usr/bin/python3";
 
-    private static PostgresCluster pg;
-    private static TestCertificates certs;
-    private static Psql psql;
+    private static final PostgresCluster pg = PostgresCluster.shared();
+    private static final TestCertificates certs = TestCertificates.shared();
+    private static final Psql psql = Psql.of(pg);
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
-
-    @BeforeAll
-    static void setUp() {
-        pg = PostgresCluster.shared();
-        certs = TestCertificates.shared();
-        psql = Psql.of(pg);
-    }
 
     /** Client TLS in {@code mode} with jbouncer's RSA (PKCS#1) key, the test CA for client certificates. */
     private static JBouncerConfig config(String mode) {

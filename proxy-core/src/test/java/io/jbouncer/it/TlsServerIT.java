@@ -19,7 +19,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,18 +35,11 @@ class TlsServerIT {
     private static final String ADMIN_PASS = "tls_admin_pass";
     private static final Duration LOG_TIMEOUT = Duration.ofSeconds(10);
 
-    private static PostgresCluster tlsPg;
-    private static PostgresCluster plainPg;
-    private static TestCertificates certs;
+    private static final PostgresCluster tlsPg = PostgresCluster.sharedTls();
+    private static final PostgresCluster plainPg = PostgresCluster.shared();
+    private static final TestCertificates certs = TestCertificates.shared();
     @RegisterExtension
     static final BouncerExtension BOUNCERS = new BouncerExtension();
-
-    @BeforeAll
-    static void clusters() {
-        certs = TestCertificates.shared();
-        tlsPg = PostgresCluster.sharedTls();
-        plainPg = PostgresCluster.shared();
-    }
 
     /** jbouncer with {@code app} on the TLS cluster at {@code host}, {@code plain} on the shared one, and a console. */
     private static JBouncerConfig config(String mode, String host) {

@@ -59,14 +59,13 @@ class TransactionListenIT {
     private static final int QUEUE_SIZE = 1000;
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
 
     @BeforeAll
     static void startBouncer() throws Exception {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "listen_user");
         config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")

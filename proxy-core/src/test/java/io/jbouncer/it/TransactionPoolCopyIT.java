@@ -31,14 +31,13 @@ class TransactionPoolCopyIT {
     private static final String DB = "copy1";
     private static final int ROWS = 50_000;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static JBouncerProcess bouncer;
     private static JBouncerConfig config;
 
     @BeforeAll
     static void start() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "tx_copy_user");
         try (Connection c = pg.superuserJdbc(PostgresCluster.DB); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE tx_copy (id int, v text)");

@@ -53,7 +53,7 @@ class TransactionPoolIT {
     /** Each client of the 500 alternates an autocommit SELECT and an explicit transaction this many times. */
     private static final int MANY_ROUNDS = 10;
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static PgStatActivity activity;
     /** Roles of this class only, one per test, so a backend count sees one test's pool only. */
     private static TestRole manyRole;
@@ -63,7 +63,6 @@ class TransactionPoolIT {
 
     @BeforeAll
     static void startBouncer() throws SQLException {
-        pg = PostgresCluster.shared();
         activity = PgStatActivity.of(pg);
         manyRole = TestRole.create(pg, "tx_many_user");
         cancelRole = TestRole.create(pg, "tx_cancel_user");

@@ -68,14 +68,13 @@ class TransactionPoolParameterIT {
     private record Observed(int client, String expected, List<String> values, Set<Integer> pids) {
     }
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
     private static JBouncerConfig config;
     private static JBouncerProcess bouncer;
 
     @BeforeAll
     static void startBouncer() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "tx_param_user");
         config = JBouncerConfig.create()
                 .set("pool_mode", "transaction")

@@ -48,12 +48,11 @@ class TransportIT {
     private static final String NO_NATIVE = "-Dio.netty.transport.noNative=true";
     private static final Pattern PROCESSED = Pattern.compile("number of transactions actually processed: (\\d+)");
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole role;
 
     @BeforeAll
     static void createBenchDatabase() throws SQLException {
-        pg = PostgresCluster.shared();
         role = TestRole.create(pg, "transport_user");
         Pgbench.of(pg).createDatabase(role, DB);
     }

@@ -50,12 +50,11 @@ class UnsupportedSettingsIT {
             "auth_type", "pam",
             "syslog", "1");
 
-    private static PostgresCluster pg;
+    private static final PostgresCluster pg = PostgresCluster.shared();
     private static TestRole user;
 
     @BeforeAll
     static void roles() throws SQLException {
-        pg = PostgresCluster.shared();
         user = TestRole.create(pg, "unsupported_user");
     }
 

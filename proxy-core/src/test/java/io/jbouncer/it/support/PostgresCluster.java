@@ -104,6 +104,10 @@ public final class PostgresCluster implements AutoCloseable {
     /**
      * The cluster of this JVM, started on the first call. A failed start is remembered and rethrown on every later
      * call, so one broken setup fails each test quickly instead of retrying {@code initdb} per class.
+     *
+     * <p>An IT class whose tests all use it holds it in a field, {@code private static final PostgresCluster pg =
+     * PostgresCluster.shared();}: a failed start then fails the class with an {@link ExceptionInInitializerError}
+     * caused by the failure (its message names the missing binaries or ends with the server log).
      */
     public static synchronized PostgresCluster shared() {
         if (startFailure != null) {
