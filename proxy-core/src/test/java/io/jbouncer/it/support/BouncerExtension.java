@@ -6,6 +6,7 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * The jbouncer processes of one IT class, stopped for it with the {@code LEAK:} check of {@link StartedBouncers}.
@@ -19,12 +20,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A process started from an {@code @BeforeAll} lives until the class's tests are done; one started inside a test
  * (or its {@code @BeforeEach}) is stopped and checked right after that test, so each test's leak is reported on
  * that test. Registered in an instance field it stops everything after each test.
+ *
+ * <p>In the static field, once the class is done and its processes are stopped, it deletes the directories of
+ * every {@link JBouncerConfig} the class made ({@link ConfigDirectories}), unless a test or the class's set-up
+ * failed: then they stay, with each jbouncer's {@code jbouncer-stdout.log}, and their paths are printed on stderr.
  */
-public final class BouncerExtension implements BeforeEachCallback, AfterEachCallback, AfterAllCallback {
+public final class BouncerExtension implements BeforeEachCallback, AfterEachCallback, AfterAllCallback, TestWatcher {
 
     private final StartedBouncers forClass = new StartedBouncers();
     private final StartedBouncers forTest = new StartedBouncers();
     private boolean inTest;
+    /** A test failed (its leak check after it included): the class's directories are kept. */
+    private boolean testFailed;
 
     /** Writes {@code config} and starts jbouncer on it with {@code args} (for example {@code "-v"}). */
     public JBouncerProcess start(JBouncerConfig config, String... args) {
@@ -77,8 +84,25 @@ public final class BouncerExtension implements BeforeEachCallback, AfterEachCall
         forTest.close();
     }
 
+    /** Called after {@link #afterEach}, so a {@code LEAK:} found there counts as the test's failure. */
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+        testFailed = true;
+    }
+
     @Override
     public void afterAll(ExtensionContext context) {
-        forClass.close();
+        boolean stopped = false;
+        try {
+            forClass.close();
+            stopped = true;
+        } finally {
+            List<Path> dirs = ConfigDirectories.takeMade();
+            if (stopped && !testFailed && context.getExecutionException().isEmpty()) {
+                dirs.forEach(Directories::deleteRecursively);
+            } else if (!dirs.isEmpty()) {
+                System.err.println(context.getDisplayName() + " failed; its jbouncer directories are kept: " + dirs);
+            }
+        }
     }
 }

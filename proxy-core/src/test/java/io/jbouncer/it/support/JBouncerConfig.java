@@ -38,13 +38,12 @@ public final class JBouncerConfig {
         settings.put("auth_file", dir.resolve(USERLIST).toString());
     }
 
-    /** A configuration with the defaults above in a new directory under the system temp dir. */
+    /**
+     * A configuration with the defaults above in a new directory under the system temp dir, which the IT class's
+     * {@link BouncerExtension} deletes once the class passed (see {@link ConfigDirectories}).
+     */
     public static JBouncerConfig create() {
-        try {
-            return new JBouncerConfig(Files.createTempDirectory("jbouncer-it-"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a config directory", e);
-        }
+        return new JBouncerConfig(ConfigDirectories.make());
     }
 
     /**

@@ -354,7 +354,7 @@ public final class PostgresCluster implements AutoCloseable {
                         data.toString(), "-R", "-h", socketDir.toString(), "-p", Integer.toString(port), "-U",
                         SUPERUSER, "-X", "stream", "-c", "fast")); // an immediate checkpoint, not a spread one
             } catch (RuntimeException e) {
-                deleteRecursively(dir);
+                Directories.deleteRecursively(dir);
                 throw e;
             }
             append(data.resolve("postgresql.auto.conf"), String.join("\n", "",
@@ -410,7 +410,7 @@ public final class PostgresCluster implements AutoCloseable {
         public void close() {
             Exec.run(dir, COMMAND_TIMEOUT, asServerOwner(binary("pg_ctl").toString(), "-D", data.toString(), "-m",
                     "immediate", "-w", "stop"));
-            deleteRecursively(dir);
+            Directories.deleteRecursively(dir);
         }
     }
 
@@ -566,7 +566,7 @@ public final class PostgresCluster implements AutoCloseable {
                         dataDir.toString(), "-m", "immediate", "-w", "stop"));
             }
         }
-        deleteRecursively(baseDir);
+        Directories.deleteRecursively(baseDir);
     }
 
     private List<String> asServerOwner(String... command) {
@@ -607,13 +607,4 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            System.err.println("cannot delete " + dir + ": " + e);
-        }
-    }
 }

@@ -7,9 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Throw-away certificates for the TLS tests, made with the {@code openssl} command line in a temporary directory:
@@ -36,7 +34,9 @@ public final class TestCertificates {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create a certificate directory", e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::delete, "test-certificates-delete"));
+            Path dir = shared.dir;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> Directories.deleteRecursively(dir),
+                    "test-certificates-delete"));
             shared.makeAll();
         }
         return shared;
@@ -51,15 +51,6 @@ public final class TestCertificates {
         return dir.resolve(name);
     }
 
-    private void delete() {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException e) {
-            System.err.println("cannot delete " + dir + ": " + e);
-        }
-    }
 
     private void makeAll() {
         ca("ca", "jbouncer test CA");
