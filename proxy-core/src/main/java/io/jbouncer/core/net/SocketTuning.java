@@ -5,6 +5,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,39 +20,53 @@ import java.util.Map;
  * io_uring, each with its own option constants); {@link #unsupportedBy} tells start-up which of them the running
  * transport cannot honour.
  *
- * @param linux the running transport's Linux options; null under NIO, where {@link #unsupportedBy} has refused them
+ * <p>The options are worked out once per configuration ({@link CurrentSocketTuning} keeps them): each new socket
+ * only sets them.
  */
-public record SocketTuning(boolean keepalive, int keepcnt, int keepidle, int keepintvl, int userTimeoutMillis,
-        int socketBuffer, LinuxSocketOptions linux) {
+public final class SocketTuning {
+    /** The options to set, in a stable order; settings left at 0 are absent. */
+    private final Map<ChannelOption<?>, Object> options;
+
+    /**
+     * @param linux the running transport's Linux options; null under NIO, where {@link #unsupportedBy} has refused
+     *              them
+     */
+    public SocketTuning(boolean keepalive, int keepcnt, int keepidle, int keepintvl, int userTimeoutMillis,
+            int socketBuffer, LinuxSocketOptions linux) {
+        Map<ChannelOption<?>, Object> chosen = new LinkedHashMap<>();
+        chosen.put(ChannelOption.SO_KEEPALIVE, keepalive);
+        if (linux != null) {
+            putPositive(chosen, linux.keepcnt(), keepcnt);
+            putPositive(chosen, linux.keepidle(), keepidle);
+            putPositive(chosen, linux.keepintvl(), keepintvl);
+            putPositive(chosen, linux.userTimeout(), userTimeoutMillis);
+        }
+        putPositive(chosen, ChannelOption.SO_SNDBUF, socketBuffer);
+        putPositive(chosen, ChannelOption.SO_RCVBUF, socketBuffer);
+        options = Collections.unmodifiableMap(chosen);
+    }
 
     public static SocketTuning of(Config config, Transport transport) {
         return new SocketTuning(config.tcpKeepalive(), config.tcpKeepcnt(), config.tcpKeepidle(),
                 config.tcpKeepintvl(), config.tcpUserTimeout(), config.tcpSocketBuffer(), transport.linuxOptions());
     }
 
-    /** The options to set, in a stable order; settings left at 0 are absent. */
     Map<ChannelOption<?>, Object> options() {
-        Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
-        options.put(ChannelOption.SO_KEEPALIVE, keepalive);
-        if (linux != null) {
-            putPositive(options, linux.keepcnt(), keepcnt);
-            putPositive(options, linux.keepidle(), keepidle);
-            putPositive(options, linux.keepintvl(), keepintvl);
-            putPositive(options, linux.userTimeout(), userTimeoutMillis);
-        }
-        putPositive(options, ChannelOption.SO_SNDBUF, socketBuffer);
-        putPositive(options, ChannelOption.SO_RCVBUF, socketBuffer);
         return options;
     }
 
     /** Sets every option on an accepted (client) socket. */
     public void applyTo(ChannelConfig config) {
-        options().forEach((option, value) -> set(config, option, value));
+        for (Map.Entry<ChannelOption<?>, Object> option : options.entrySet()) {
+            set(config, option.getKey(), option.getValue());
+        }
     }
 
     /** Sets every option on the sockets {@code bootstrap} will open (server connections). */
     public Bootstrap applyTo(Bootstrap bootstrap) {
-        options().forEach((option, value) -> option(bootstrap, option, value));
+        for (Map.Entry<ChannelOption<?>, Object> option : options.entrySet()) {
+            option(bootstrap, option.getKey(), option.getValue());
+        }
         return bootstrap;
     }
 
