@@ -4,6 +4,7 @@ import io.jbouncer.core.Log;
 import io.jbouncer.core.Pooler;
 import io.jbouncer.core.config.ReplicationMode;
 import io.jbouncer.core.listen.ClientListens;
+import io.jbouncer.core.listen.ListenFollower;
 import io.jbouncer.core.net.Cumulation;
 import io.jbouncer.core.net.RelayWrite;
 import io.jbouncer.core.pool.Pool;
@@ -112,10 +113,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      */
     private boolean followsListen;
     /**
-     * The client's LISTEN state ({@link ClientListens}), from its first LISTEN on; {@code null} before. Written on
-     * the client loop, read by its server's (volatile: a watched link's replies need it, see {@link #listen}).
+     * The client's LISTEN side ({@link ListenFollower}, with its {@link ClientListens}), from its first LISTEN on;
+     * {@code null} before, so an idle client holds no more than this field. Written on the client loop, read by its
+     * server's (volatile: a watched link's replies need it, see {@link #listen}).
      */
-    private volatile ClientListens listens;
+    private volatile ListenFollower listening;
 
     /** The relay of {@code client}, logged in to {@code session} of a pool; it starts once in the pipeline. */
     ClientConnection(Pooler pooler, Client client, ClientSession session) {
@@ -219,9 +221,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
         if (statements != null) {
             statements.closeAll();
         }
-        ClientListens listening = listens;
-        if (listening != null) {
-            listening.close();
+        ListenFollower follower = listening;
+        if (follower != null) {
+            follower.listens().close();
         }
         waitTimer = Client.cancel(waitTimer);
         if (previous.waiting()) {
@@ -339,30 +341,30 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public boolean watchesReply(byte tag) {
-        ClientListens current = listens;
-        return current != null && current.watching();
+        ListenFollower follower = listening;
+        return follower != null && follower.watchesReply();
     }
 
     @Override
     public void serverReplied(byte tag, ByteBuf message) {
-        listens.serverReplied(tag, message);
+        listening.serverReplied(tag, message);
     }
 
     @Override
     public boolean watchesReadyForQuery() {
-        return listens != null;
+        return listening != null;
     }
 
     @Override
     public CompletionStage<?> readyForQuery(byte status) {
-        return listens.readyForQuery(status);
+        return listening.readyForQuery(status);
     }
 
     @Override
     public void released() {
-        ClientListens current = listens;
-        if (current != null) {
-            current.serverReleased();
+        ListenFollower follower = listening;
+        if (follower != null) {
+            follower.released();
         }
     }
 
@@ -447,31 +449,23 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * the LISTEN state; returns {@code false} when the link was released meanwhile (nothing is forwarded then).
      */
     private boolean beforeForward(Link current, byte tag, int length, boolean readsListen, long now) {
-        ClientListens watcher = listens;
-        if (watcher == null) {
-            if (!readsListen || !ClientListens.startsListening(tag, length, inbound.buffer())) {
-                return current.beforeForward(tag, now); // a client that never LISTENs: nothing more
-            }
-            watcher = listen(current, tag, now);
-            if (watcher == null) {
-                return false;
-            }
-        } else if (!current.beforeForward(tag, now)) {
-            return false;
+        ListenFollower follower = listening;
+        if (follower != null) {
+            return follower.beforeForward(current, tag, length, inbound.buffer(), now);
         }
-        if (watcher.forwarding(tag, length, inbound.buffer())) {
-            current.server().listenedOn();
+        if (readsListen && ClientListens.startsListening(tag, length, inbound.buffer())) {
+            return listen(current, tag, length, now);
         }
-        return true;
+        return current.beforeForward(tag, now); // a client that never LISTENs: nothing more
     }
 
     /**
-     * The client's first LISTEN, about to go to {@code current}: its LISTEN state starts ({@link ClientListens#start}).
-     * Returns {@code null} when the link was released meanwhile.
+     * The client's first LISTEN, about to go to {@code current}: its LISTEN side starts
+     * ({@link ListenFollower#firstListen}). Returns {@code false} when the link was released meanwhile.
      */
-    private ClientListens listen(Link current, byte tag, long now) {
-        ClientListens created = new ClientListens(this, pool.listener(), pooler.config().notifyQueueSize());
-        return created.start(current, tag, now, started -> listens = started) ? created : null;
+    private boolean listen(Link current, byte tag, int length, long now) {
+        return new ListenFollower(this, pool.listener(), pooler.config().notifyQueueSize())
+                .firstListen(current, tag, length, inbound.buffer(), now, started -> listening = started);
     }
 
     @Override
@@ -566,8 +560,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter
      * on this loop, which runs after this.
      */
     private void requestServer(long now) {
-        ClientListens listening = listens;
-        if (listening != null && listening.holdsRequests(() -> drain(System.nanoTime()))) {
+        ListenFollower follower = listening;
+        if (follower != null && follower.listens().holdsRequests(() -> drain(System.nanoTime()))) {
             return; // the last server's ReadyForQuery waits for a LISTEN elsewhere: nothing may overtake it
         }
         requesting = true;

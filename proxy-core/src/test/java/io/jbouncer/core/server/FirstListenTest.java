@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jbouncer.core.listen.ClientListens;
+import io.jbouncer.core.listen.ListenFollower;
 import io.jbouncer.core.listen.ListenTestPool;
-import io.jbouncer.core.listen.PoolListener;
+import io.jbouncer.core.pool.Pool;
 import io.jbouncer.protocol.PgBuf;
 import io.jbouncer.protocol.message.ErrorResponse;
 import io.netty.buffer.ByteBuf;
@@ -33,24 +34,27 @@ import org.junit.jupiter.api.Timeout;
  * A client's LISTEN state created at its first LISTEN ({@link ClientListens}, "Created at the first LISTEN") while
  * requests sent before it are still unanswered on its link ({@link Link}, "Watched ReadyForQuery replies"): the
  * LISTEN takes effect at its own request's ReadyForQuery, never at an earlier one's, whichever loop gets there
- * first. The client here does what {@code ClientConnection} does before it forwards a message.
+ * first. The client here forwards through {@link ListenFollower}, as {@code ClientConnection} does.
  */
 class FirstListenTest {
 
     /** Shared: its listener connection fails once, and is not tried again (the test pool schedules nothing). */
-    private static final PoolListener LISTENER = ListenTestPool.create().listener();
+    private static final Pool POOL = ListenTestPool.create();
+    /** The linked server, never connected: a link only tells it that it ran a LISTEN. */
+    private static final ServerConnection SERVER = new ServerConnection(POOL, POOL.nextAddress(), POOL.credentials(),
+            POOL.target().startupParameters(), 8192);
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final Client client = new Client();
-    private final Link link = new Link(client, null, 0);
+    private final Link link = new Link(client, SERVER, 0);
     /** Requests the client has written to the server (its stress test). */
     private final AtomicInteger written = new AtomicInteger();
 
     @AfterEach
     void close() {
-        ClientListens listens = client.listens;
-        if (listens != null) {
-            listens.close();
+        ListenFollower follower = client.listening;
+        if (follower != null) {
+            follower.listens().close();
         }
         channel.finishAndReleaseAll();
     }
@@ -65,7 +69,7 @@ class FirstListenTest {
             assertFalse(link.onReadyForQuery((byte) 'I', false, 0));
             assertNull(link.readyWait());
         }
-        assertNull(client.listens, "no LISTEN state: the replies went by on a flag test");
+        assertNull(client.listening, "no LISTEN state: the replies went by on a flag test");
     }
 
     @Test
@@ -75,10 +79,10 @@ class FirstListenTest {
         client.send('Q', "LISTEN jobs");
         assertNull(ready('I'), "SELECT 1's ReadyForQuery, shown to the new state");
         assertNull(ready('I'), "SELECT 2's");
-        assertEquals(List.of(), client.listens.channels(), "not before the LISTEN's own reply");
+        assertEquals(List.of(), client.listening.listens().channels(), "not before the LISTEN's own reply");
         reply('C', "LISTEN");
         assertNotNull(ready('I'), "the LISTEN's ReadyForQuery waits for the listener connection");
-        assertEquals(List.of("jobs"), client.listens.channels());
+        assertEquals(List.of("jobs"), client.listening.listens().channels());
     }
 
     @Test
@@ -88,9 +92,9 @@ class FirstListenTest {
         client.send('Q', "SELECT 2");
         client.send('Q', "LISTEN jobs");
         assertNull(ready('I'), "SELECT 2's");
-        assertEquals(List.of(), client.listens.channels());
+        assertEquals(List.of(), client.listening.listens().channels());
         assertNotNull(ready('I'));
-        assertEquals(List.of("jobs"), client.listens.channels());
+        assertEquals(List.of("jobs"), client.listening.listens().channels());
     }
 
     @Test
@@ -101,9 +105,9 @@ class FirstListenTest {
         client.send('P', "LISTEN jobs");
         client.send('S', null);
         assertNull(ready('I'), "the first batch's ReadyForQuery");
-        assertEquals(List.of(), client.listens.channels());
+        assertEquals(List.of(), client.listening.listens().channels());
         assertNotNull(ready('I'), "the batch with the LISTEN");
-        assertEquals(List.of("jobs"), client.listens.channels());
+        assertEquals(List.of("jobs"), client.listening.listens().channels());
     }
 
     @Test
@@ -121,10 +125,11 @@ class FirstListenTest {
         assertNull(ready('T'));
         reply('C', "ROLLBACK");
         assertNull(ready('I'), "rolled back: nothing to wait for");
-        assertEquals(List.of(), client.listens.channels(), "neither the rolled-back LISTEN nor the one after it");
+        assertEquals(List.of(), client.listening.listens().channels(),
+                "neither the rolled-back LISTEN nor the one after it");
         reply('C', "LISTEN");
         assertNotNull(ready('I'));
-        assertEquals(List.of("kept"), client.listens.channels());
+        assertEquals(List.of("kept"), client.listening.listens().channels());
     }
 
     @Test
@@ -137,13 +142,13 @@ class FirstListenTest {
         } finally {
             listen.release();
         }
-        assertTrue(client.watchesReadyForQuery(), "the state stays for the next server");
-        Link next = new Link(client, null, 0);
+        assertNotNull(client.listening, "the state stays for the next server, which watches from its start");
+        Link next = new Link(client, SERVER, 0);
         next.watchFromStart();
         client.send(next, 'Q', "LISTEN jobs");
         assertTrue(next.onReadyForQuery((byte) 'I', true, 0));
         assertNotNull(next.readyWait());
-        assertEquals(List.of("jobs"), client.listens.channels());
+        assertEquals(List.of("jobs"), client.listening.listens().channels());
     }
 
     /**
@@ -193,8 +198,8 @@ class FirstListenTest {
                 Thread.onSpinWait(); // lands the answer at a different step of the client's next message each time
             }
             link.onReadyForQuery((byte) 'I', false, 0);
-            ClientListens listens = client.listens;
-            if (listens != null && !listens.channels().isEmpty()) {
+            ListenFollower follower = client.listening;
+            if (follower != null && !follower.listens().channels().isEmpty()) {
                 return link.readyWait() == null ? -reply : reply;
             }
         }
@@ -209,8 +214,9 @@ class FirstListenTest {
     private void reply(char tag, String text) {
         ByteBuf message = message(tag, out -> PgBuf.writeCString(out, text));
         try {
-            if (client.watchesReply((byte) tag)) {
-                client.serverReplied((byte) tag, message);
+            ListenFollower follower = client.listening;
+            if (follower.watchesReply()) { // as the server loop asks the client (ClientPeer.watchesReply)
+                follower.serverReplied((byte) tag, message);
             }
         } finally {
             message.release();
@@ -236,9 +242,9 @@ class FirstListenTest {
         return out;
     }
 
-    /** The client: what {@code ClientConnection} does around its link and its LISTEN state. */
+    /** The client: what {@code ClientConnection} does around its link and its LISTEN side. */
     private final class Client implements ClientPeer, ClientListens.Client {
-        volatile ClientListens listens;
+        volatile ListenFollower listening;
 
         void send(char tag, String sql) {
             send(link, tag, sql);
@@ -253,44 +259,24 @@ class FirstListenTest {
             }
         }
 
-        /** ClientConnection.beforeForward and listen, in the same order. */
+        /** As ClientConnection.beforeForward: through the client's follower from its first LISTEN on. */
         boolean forward(Link to, byte tag, ByteBuf message) {
             int length = message.readableBytes() - 1;
-            ClientListens watcher = listens;
-            if (watcher == null) {
-                if (!ClientListens.readsWhole(tag, length) || !ClientListens.startsListening(tag, length, message)) {
-                    return to.beforeForward(tag, 0);
-                }
-                watcher = new ClientListens(this, LISTENER, 10);
-                if (!watcher.start(to, tag, 0, started -> listens = started)) {
-                    return false;
-                }
-            } else if (!to.beforeForward(tag, 0)) {
-                return false;
+            ListenFollower follower = listening;
+            if (follower != null) {
+                return follower.beforeForward(to, tag, length, message, 0);
             }
-            watcher.forwarding(tag, length, message);
-            return true;
+            if (ClientListens.readsWhole(tag, length) && ClientListens.startsListening(tag, length, message)) {
+                return new ListenFollower(this, POOL.listener(), 10).firstListen(to, tag, length, message, 0,
+                        started -> listening = started);
+            }
+            return to.beforeForward(tag, 0);
         }
 
-        @Override
-        public boolean watchesReply(byte tag) {
-            ClientListens current = listens;
-            return current != null && current.watching();
-        }
-
-        @Override
-        public void serverReplied(byte tag, ByteBuf message) {
-            listens.serverReplied(tag, message);
-        }
-
-        @Override
-        public boolean watchesReadyForQuery() {
-            return listens != null;
-        }
-
+        /** The one LISTEN callback a link makes itself: at each ReadyForQuery of a watched link. */
         @Override
         public CompletionStage<?> readyForQuery(byte status) {
-            return listens.readyForQuery(status);
+            return listening.readyForQuery(status);
         }
 
         @Override
