@@ -17,7 +17,6 @@ import io.jbouncer.core.config.SettingSupport;
 import io.jbouncer.core.config.Settings;
 import io.jbouncer.core.config.UnsupportedSettingsException;
 import io.jbouncer.core.metrics.Metrics;
-import io.jbouncer.core.net.CurrentSocketTuning;
 import io.jbouncer.core.net.DnsCache;
 import io.jbouncer.core.net.Listener;
 import io.jbouncer.core.net.ServerConnector;
@@ -105,11 +104,10 @@ public final class JBouncer {
                     + transport.name());
         }
         metrics = Metrics.create(config);
-        CurrentSocketTuning tuning = new CurrentSocketTuning(() -> pooler.config(), transport);
         DnsCache dns = DnsCache.system(() -> pooler.config().dnsMaxTtl(), () -> pooler.config().dnsNxdomainTtl());
         ServerConnector connector = new ServerConnector(transport, workers,
                 (int) Math.min(Integer.MAX_VALUE, config.maxPacketSize()), WATER_MARK,
-                tuning, metrics.events(), dns);
+                () -> pooler.socketTuning(), metrics.events(), dns);
         pooler = new Pooler(config, secrets, hba, tls, connector, metrics.events());
         AdminView view = new AdminView(pooler, dns, new AdminView.Control() {
             @Override
@@ -157,7 +155,7 @@ public final class JBouncer {
         try {
             listener.start(new Listener.Settings(config.listenAddr(), config.listenPort(), config.unixSocketDir(),
                     config.unixSocketMode(), config.unixSocketGroup(), config.listenBacklog(), config.soReuseport(),
-                    config.tcpDeferAccept(), tuning, pooler::proxyTrust),
+                    config.tcpDeferAccept(), pooler::socketTuning, pooler::proxyTrust),
                     () -> new ClientLoginHandler(pooler));
             // After the listeners: /health answers 200 only once clients can connect.
             metrics.start(view, this::unhealthy, transport, workers);

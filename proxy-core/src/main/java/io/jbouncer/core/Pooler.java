@@ -14,6 +14,7 @@ import io.jbouncer.core.config.UserDef;
 import io.jbouncer.core.net.ClientAddress;
 import io.jbouncer.core.net.ProxyTrust;
 import io.jbouncer.core.net.ServerConnector;
+import io.jbouncer.core.net.SocketTuning;
 import io.jbouncer.core.peer.CancelKeyLayout;
 import io.jbouncer.core.peer.PeerPools;
 import io.jbouncer.core.pool.Pool;
@@ -55,6 +56,8 @@ public final class Pooler {
     private volatile Map<String, StoredSecret> secrets;
     private volatile HbaRules hba;
     private volatile ProxyTrust proxyTrust;
+    /** The {@code tcp_*} options of this configuration, worked out once here rather than for every new socket. */
+    private volatile SocketTuning socketTuning;
     private volatile StartupParameters startupRules;
     private volatile TlsContexts tls;
     private List<String> trackExtraAtStart;
@@ -104,6 +107,7 @@ public final class Pooler {
         this.secrets = Map.copyOf(newSecrets);
         this.hba = newHba;
         this.proxyTrust = ProxyTrust.of(newConfig);
+        this.socketTuning = SocketTuning.of(newConfig, connector.transport());
         this.startupRules = new StartupParameters(trackExtraAtStart, newConfig.ignoreStartupParameters());
         pools.reconfigure(newConfig, this::serverSecret);
         peers.reconfigure(newConfig);
@@ -317,6 +321,11 @@ public final class Pooler {
     /** Which TCP clients must open with a PROXY protocol header, as last applied. */
     public ProxyTrust proxyTrust() {
         return proxyTrust;
+    }
+
+    /** The TCP options for each new client and server socket, as last applied. */
+    public SocketTuning socketTuning() {
+        return socketTuning;
     }
 
     /** The client's address as PgBouncer's log prefixes show it ({@link ConnectionLog#address}). */

@@ -74,6 +74,11 @@ public final class ServerConnector implements ServerLauncher {
         this.dns = dns;
     }
 
+    /** The transport new server connections use. */
+    public Transport transport() {
+        return transport;
+    }
+
     /** TLS settings for the server connections opened from now on. */
     public void useTls(ServerTls serverTls) {
         tls = serverTls;

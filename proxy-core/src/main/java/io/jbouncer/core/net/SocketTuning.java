@@ -20,7 +20,7 @@ import java.util.Map;
  * io_uring, each with its own option constants); {@link #unsupportedBy} tells start-up which of them the running
  * transport cannot honour.
  *
- * <p>The options are worked out once per configuration ({@link CurrentSocketTuning} keeps them): each new socket
+ * <p>The options are worked out once per configuration ({@code Pooler.apply} keeps them): each new socket
  * only sets them.
  */
 public final class SocketTuning {
